@@ -1,0 +1,145 @@
+/**
+ * The validated configuration model: what vagga.yaml (plus mixins and settings) means.
+ * Field names are Vagga's, camelCased. Semantics: shared/reference/vagga-inventory.md §1.2-§1.6.
+ */
+import type { Pos } from './qnode.js';
+
+/** An inclusive id range inside the container, e.g. `0-65535` -> {start: 0, end: 65535}. */
+export interface IdRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+/** One setup step: its tag (without `!`), the validated parameters and where it was written. */
+export interface StepConfig {
+  tag: string;
+  /** The step's own parameter shape, owned by its StepDef in src/steps/. */
+  params: unknown;
+  pos: Pos;
+}
+
+export type Volume =
+  | { kind: 'Tmpfs'; size: number; mode: number; subdirs: Record<string, { mode: number }>; files: Record<string, string | null> }
+  | { kind: 'BindRW'; path: string }
+  | { kind: 'BindRO'; path: string }
+  | { kind: 'Empty' }
+  | { kind: 'VaggaBin' }
+  | { kind: 'CacheDir'; name: string }
+  | { kind: 'Snapshot'; size: number; ownerUid?: number; ownerGid?: number; container?: string }
+  | { kind: 'Container'; name: string }
+  | { kind: 'Persistent'; name: string; ownerUid: number; ownerGid: number; initCommand?: string };
+
+/** A container definition (§1.3). */
+export interface ContainerConfig {
+  name: string;
+  setup: StepConfig[];
+  environ: Record<string, string>;
+  environFile?: string;
+  volumes: Record<string, Volume>;
+  uids: IdRange[];
+  gids: IdRange[];
+  autoClean: boolean;
+  imageCacheUrl?: string;
+  dataDirs: string[];
+  /** null: do not bind the host file at run time. */
+  resolvConfPath: string | null;
+  hostsFilePath: string | null;
+  defaultShell: string[];
+  pos: Pos;
+}
+
+/** Fields every command kind has (§1.6). */
+export interface CommonCommandFields {
+  name: string;
+  description?: string;
+  banner?: string;
+  bannerDelay?: number;
+  epilog?: string;
+  aliases: string[];
+  group?: string;
+  prerequisites: string[];
+  /** Docopt usage text. */
+  options?: string;
+  expectInotifyLimit?: number;
+  symlinkName?: string;
+  isolateNetwork: boolean;
+  passTcpSocket?: string;
+  tags: string[];
+  pos: Pos;
+}
+
+export type WriteMode = 'read-only' | 'transient-hard-link-copy';
+export type Pid1Mode = 'wait' | 'wait-all-children' | 'exec';
+
+/** `!Command`: one process in one container. */
+export interface CommandConfig extends CommonCommandFields {
+  kind: 'Command';
+  container: string;
+  /** A string runs through the shell; a list is an argv. */
+  run: string | string[];
+  /** Default: false for a string `run`, true for a list. */
+  acceptsArguments: boolean;
+  environ: Record<string, string>;
+  workDir?: string;
+  volumes: Record<string, Volume>;
+  pid1mode: Pid1Mode;
+  writeMode: WriteMode;
+  userId: number;
+  groupId: number;
+  externalUserId?: number;
+  supplementaryGids: number[];
+  network?: { ip?: string; hostname?: string; ports: Record<string, number> };
+}
+
+/** `!Supervise`: several children run together (§1.6, §2.9). */
+export interface SuperviseConfig extends CommonCommandFields {
+  kind: 'Supervise';
+  mode: 'stop-on-failure' | 'wait-all-successful';
+  killUnresponsiveAfter: number;
+  children: Record<string, CommandConfig>;
+}
+
+/** `!CapsuleCommand` (experimental in Vagga): parsed, not run yet. */
+export interface CapsuleCommandConfig extends CommonCommandFields {
+  kind: 'CapsuleCommand';
+  run: string | string[];
+  workDir?: string;
+  environ: Record<string, string>;
+  acceptsArguments: boolean;
+  uids: IdRange[];
+  gids: IdRange[];
+}
+
+export type AnyCommandConfig = CommandConfig | SuperviseConfig | CapsuleCommandConfig;
+
+/** A loaded project configuration. */
+export interface Config {
+  /** Absolute path of the project root (the directory holding vagga.yaml or .vagga/). */
+  projectRoot: string;
+  /** Absolute path of the main config file. */
+  mainFile: string;
+  /** Every file read to produce this config (main, mixins, includes): used for cache keys. */
+  files: string[];
+  minimumVagga?: string;
+  containers: Record<string, ContainerConfig>;
+  commands: Record<string, AnyCommandConfig>;
+  /** Non-fatal problems found while loading (printed in verbose mode). */
+  warnings: string[];
+}
+
+/** Merged user and project settings (§1.9); only keys this version uses are typed. */
+export interface Settings {
+  /** Mirror URL for `!Debian` bootstraps and apt sources; default: the host's apt sources. */
+  debianMirror?: string;
+  ubuntuMirror?: string;
+  alpineMirror?: string;
+  /** Shared cache directory; default `$XDG_CACHE_HOME/vagga` (or `~/.cache/vagga`). */
+  cacheDir?: string;
+  storageDir?: string;
+  buildLockWait: boolean;
+  proxyEnvVars: boolean;
+  propagateEnviron: string[];
+  environ: Record<string, string>;
+  externalVolumes: Record<string, string>;
+}

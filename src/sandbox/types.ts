@@ -1,0 +1,50 @@
+/**
+ * What a sandbox run needs: the mount plan, the process to start and the namespaces.
+ * Implemented by src/sandbox/bwrap.ts on top of bubblewrap (bwrap(1)) with uid/gid maps
+ * written by newuidmap(1)/newgidmap(1).
+ */
+import type { MountPlan } from '../mounts/types.js';
+
+/** One line of /proc/PID/uid_map: `inside outside count`. */
+export interface IdMapEntry {
+  inside: number;
+  outside: number;
+  count: number;
+}
+
+/** The uid and gid maps of a user namespace. */
+export interface IdMapping {
+  uids: IdMapEntry[];
+  gids: IdMapEntry[];
+}
+
+export interface SandboxSpec {
+  mounts: MountPlan;
+  /** Program and arguments; argv[0] is resolved inside the sandbox. */
+  argv: string[];
+  /** The complete environment of the process (nothing is inherited). */
+  env: Record<string, string>;
+  /** Working directory inside the sandbox. */
+  cwd: string;
+  idMapping: IdMapping;
+  /** Keep all capabilities for root inside (builds): bwrap --cap-add ALL. */
+  allCaps: boolean;
+  /** Share the host network (default true); false gives loopback only. */
+  shareNet: boolean;
+  /** Run a minimal init as pid 1 that forwards signals and hands over the tty (catatonit). */
+  init: boolean;
+  /** Extra file descriptors to pass (index 3 upwards in the child), e.g. a listening socket. */
+  extraFds?: number[];
+  /** Where the child's stdout goes: 'inherit' (default) or 'stderr' (builds keep stdout clean). */
+  stdout?: 'inherit' | 'stderr';
+  /** stdin: 'inherit' (default) or 'null' (builds). */
+  stdin?: 'inherit' | 'null';
+}
+
+/** How a sandboxed process ended. */
+export interface SandboxResult {
+  /** Exit status in shell convention: the code, or 128+N when killed by signal N. */
+  status: number;
+  /** Signal name when the process was killed by a signal. */
+  signal?: string;
+}

@@ -1,0 +1,86 @@
+/**
+ * The setup-step contract. Each step tag (`!Text`, `!Sh`, `!Debian`, ...) is declared once,
+ * in one file under src/steps/, by a StepDef that owns its schema, its contribution to
+ * the version hash and its build. Semantics: shared/reference/vagga-inventory.md §1.4, §2.1.
+ */
+import type { Schema } from '../config/schema.js';
+import type { ContainerConfig, Settings } from '../config/model.js';
+import type { Digest } from '../version/digest.js';
+
+/** What a step's `hash` may consult. All paths are host paths. */
+export interface VersionContext {
+  /** Absolute host path of the project root (seen as /work inside containers). */
+  projectRoot: string;
+  containers: Record<string, ContainerConfig>;
+  /** Feed the setup steps of another container (each with its marker), for `!Container`/`!Build`. */
+  inlineSteps(containerName: string, digest: Digest): void;
+  /** Abort versioning: the version cannot be known before building (exit 29). */
+  unknown(reason: string): never;
+}
+
+/** Host-side context for a step's `prepare` (runs before the builder sandbox starts). */
+export interface PrepareContext {
+  projectRoot: string;
+  /** Host path of the shared cache dir (settings `cache-dir` or the user's cache dir). */
+  cacheDir: string;
+  settings: Settings;
+  log: BuildLog;
+  /** Abort signal: set when the user interrupts the build. */
+  signal: AbortSignal;
+}
+
+/** Progress output of a build; everything goes to stderr. */
+export interface BuildLog {
+  info(message: string): void;
+  warn(message: string): void;
+  /** Verbose-only detail. */
+  debug(message: string): void;
+}
+
+/**
+ * Context of a step's `build`. The builder runs inside the container's user namespace as
+ * root with all capabilities, so plain `node:fs` calls may create, chown and delete
+ * anything under `root`. Paths are as the builder process sees them.
+ */
+export interface BuildContext {
+  containerName: string;
+  /** Absolute path of the root filesystem being built (writable). */
+  root: string;
+  /** The project directory (the container sees it at /work). */
+  projectRoot: string;
+  /** The shared cache directory (same content as PrepareContext.cacheDir). */
+  cacheDir: string;
+  settings: Settings;
+  log: BuildLog;
+  /** Environment for commands run by later steps; `!Env` adds to it. Starts with Vagga's build env (§2.6). */
+  env: Record<string, string>;
+  /** Per-build state shared between steps (e.g. the active distribution), keyed by owner. */
+  state: Map<string, unknown>;
+  /** Cache bind mounts for commands run from now on (`!CacheDirs`, apt caches): container path -> host cache subdir name. */
+  cacheMounts: Map<string, string>;
+  /** Paths re-applied when the build finishes (§2.6 "Finish"). */
+  finish: { ensureDirs: string[]; emptyDirs: string[]; removePaths: string[]; hooks: Array<() => Promise<void>> };
+  /** Root path of an already built container (for `!Container`, `!Build`). */
+  containerRoot(name: string): string;
+  /**
+   * Run argv inside the container root (chroot-like sandbox with /dev, /proc, /work,
+   * /run, cache mounts and the host's resolv.conf), cwd `/work` unless given, as root.
+   * Output goes to stderr. Rejects with StepFailed on a non-zero exit.
+   */
+  run(argv: string[], options?: { cwd?: string; env?: Record<string, string>; input?: string }): Promise<void>;
+}
+
+/** A setup step type. P is the shape its schema produces. */
+export interface StepDef<P = unknown> {
+  /** Tag without `!`, e.g. `Text`. */
+  tag: string;
+  schema: Schema<P>;
+  /** Feed the step's fields (after the `COMMAND\0Tag\0` marker, which the caller writes). */
+  hash(params: P, digest: Digest, ctx: VersionContext): void;
+  /** Containers this step needs built first (`!Container`, `!Build`). */
+  dependsOn?(params: P): string[];
+  /** Host-side work before the builder starts: downloads, base bootstraps (with caching). */
+  prepare?(params: P, ctx: PrepareContext): Promise<void>;
+  /** Apply the step to the root. Absent: the step is parsed but fails at build with "not supported yet". */
+  build?(params: P, ctx: BuildContext): Promise<void>;
+}
