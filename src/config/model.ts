@@ -90,6 +90,8 @@ export interface CommandConfig extends CommonCommandFields {
   externalUserId?: number;
   supplementaryGids: number[];
   network?: { ip?: string; hostname?: string; ports: Record<string, number> };
+  /** True for a `!BridgeCommand` child of `!Supervise` (network testing); never set on top-level commands. */
+  bridge?: boolean;
 }
 
 /** `!Supervise`: several children run together (§1.6, §2.9). */

@@ -217,13 +217,15 @@ export function struct<F extends Record<string, Schema<any>>>(fields: F, options
       }
     }
     if (unknown.length > 0) {
-      fail(ctx, node, `Keys {${unknown.map((k) => JSON.stringify(k)).join(', ')}} are not expected`);
+      const first = (node as QMap).entries.find((e) => e.key === unknown[0]);
+      throw new ConfigError(`Keys {${unknown.map((k) => JSON.stringify(k)).join(', ')}} are not expected`,
+        first ? first.keyPos : node.pos, ctx.path || '.');
     }
     for (const [key, schema] of Object.entries(fields)) {
       const sub = child(ctx, node, `.${key}`);
       const entry = given.get(key);
       if (entry === undefined && !schema.optional) {
-        throw new ConfigError(`Field ${key} is expected`, node.pos, ctx.path || '.', undefined);
+        throw new ConfigError(`Field ${key} is expected`, node.pos, ctx.path || '.', undefined, `missing field \`${key}\``);
       }
       out[camel(key)] = schema.parse(entry?.value, sub);
     }

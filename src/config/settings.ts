@@ -1,13 +1,155 @@
 /**
- * Settings (vagga-inventory.md §1.9). CONTRACT STUB: implemented by the config work.
+ * Settings (vagga-inventory.md §1.9). Sources, later wins:
+ * 1. "secure" user files `$HOME/.config/vagga/settings.yaml`, `$HOME/.vagga/settings.yaml`,
+ *    `$HOME/.vagga.yaml`, each followed by its `site-settings` entry for this project;
+ * 2. the `VAGGA_SETTINGS` environment variable (YAML text, same keys as the user files);
+ * 3. "insecure" project files `<root>/.vagga.settings.yaml`, `<root>/.vagga/settings.yaml`,
+ *    which may only set a restricted subset (a project must not redirect storage, caches
+ *    or host volumes of whoever runs it).
+ * Keys Vagga knows but this version does not use are accepted (type-checked) and ignored.
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError } from '../errors/vagga-error.js';
 import type { Settings } from './model.js';
+import type { QNode } from './qnode.js';
+import { bool, def, map, opt, str, struct, validate, type Schema } from './schema.js';
+import { parseQuireText, readQuireFile } from './yaml-dialect.js';
+
+const common = {
+  'debian-mirror': opt(str()),
+  'ubuntu-mirror': opt(str()),
+  'alpine-mirror': opt(str()),
+  'build-lock-wait': opt(bool()),
+  environ: def(map(str()), {}),
+  // Accepted, not used by this version:
+  'version-check': opt(bool()),
+  'shared-cache': opt(bool()),
+  'ubuntu-skip-locking': opt(bool()),
+  'run-symlinks-as-commands': opt(bool()),
+  'disable-auto-clean': opt(bool()),
+  'versioned-build-dir': opt(bool()),
+};
+
+const secureOnly = {
+  'storage-dir': opt(str()),
+  'storage-subdir-from-env-var': opt(str()),
+  'cache-dir': opt(str()),
+  'proxy-env-vars': opt(bool()),
+  'propagate-environ': def(listOfStrings(), []),
+  'external-volumes': def(map(str()), {}),
+  'push-image-script': opt(str()),
+  'auto-apply-sysctl': opt(bool()),
+  'index-all-images': opt(bool()),
+  'hard-link-identical-files': opt(bool()),
+  'hard-link-between-projects': opt(bool()),
+};
+
+function listOfStrings(): Schema<string[]> {
+  return {
+    describe: 'a list of strings',
+    optional: false,
+    parse: (node, ctx) => {
+      if (node?.kind === 'seq' && node.tag === undefined) {
+        return node.items.map((it, i) => str().parse(it, { ...ctx, path: `${ctx.path}[${i}]` }));
+      }
+      return [str().parse(node, ctx)];
+    },
+  };
+}
+
+const siteSchema = struct({ ...common, ...secureOnly });
+const secureSchema = struct({ ...common, ...secureOnly, 'site-settings': def(map(siteSchema), {}) });
+type SecureOut = ReturnType<typeof siteSchema.parse>;
+
+/** Settings keys a project's own files may set. */
+export const INSECURE_SETTINGS: readonly string[] = Object.keys(common);
+
+const USER_FILES = ['.config/vagga/settings.yaml', '.vagga/settings.yaml', '.vagga.yaml'];
+const PROJECT_FILES = ['.vagga.settings.yaml', '.vagga/settings.yaml'];
+
+function defaults(): Settings {
+  return { buildLockWait: false, proxyEnvVars: true, propagateEnviron: [], environ: {}, externalVolumes: {} };
+}
+
+function expandHome(path: string, env: NodeJS.ProcessEnv, where: QNode): string {
+  if (path !== '~' && !path.startsWith('~/')) return path;
+  if (!env.HOME) throw new ConfigError(`Can't expand ~ in ${JSON.stringify(path)}: HOME is not set`, where.pos);
+  return join(env.HOME, path.slice(1));
+}
+
+function entryNode(root: QNode, key: string): QNode {
+  if (root.kind === 'map') {
+    const e = root.entries.find((x) => x.key.replace(/_/g, '-') === key);
+    if (e) return e.value;
+  }
+  return root;
+}
+
+/** Apply one validated settings mapping onto `s` (present keys override; maps merge per key). */
+function apply(s: Settings, v: Partial<SecureOut>, node: QNode, env: NodeJS.ProcessEnv): void {
+  if (v.debianMirror !== undefined) s.debianMirror = v.debianMirror;
+  if (v.ubuntuMirror !== undefined) s.ubuntuMirror = v.ubuntuMirror;
+  if (v.alpineMirror !== undefined) s.alpineMirror = v.alpineMirror;
+  if (v.buildLockWait !== undefined) s.buildLockWait = v.buildLockWait;
+  if (v.proxyEnvVars !== undefined) s.proxyEnvVars = v.proxyEnvVars;
+  if (v.storageDir !== undefined) s.storageDir = expandHome(v.storageDir, env, entryNode(node, 'storage-dir'));
+  if (v.cacheDir !== undefined) s.cacheDir = expandHome(v.cacheDir, env, entryNode(node, 'cache-dir'));
+  if (v.environ) Object.assign(s.environ, v.environ);
+  if (v.externalVolumes) {
+    for (const [name, path] of Object.entries(v.externalVolumes)) {
+      s.externalVolumes[name] = expandHome(path, env, entryNode(node, 'external-volumes'));
+    }
+  }
+  for (const pattern of v.propagateEnviron ?? []) if (!s.propagateEnviron.includes(pattern)) s.propagateEnviron.push(pattern);
+}
+
+function applySecure(s: Settings, root: QNode, projectRoot: string, env: NodeJS.ProcessEnv): void {
+  const v = validate(secureSchema, root);
+  apply(s, v, root, env);
+  const sites = entryNode(root, 'site-settings');
+  for (const [path, site] of Object.entries(v.siteSettings)) {
+    if (resolve(path) !== projectRoot) continue;
+    const node = sites.kind === 'map' ? sites.entries.find((e) => e.key === path)?.value ?? sites : sites;
+    apply(s, site, node, env);
+  }
+}
+
+function applyProject(s: Settings, root: QNode, env: NodeJS.ProcessEnv): void {
+  if (root.kind === 'map') {
+    for (const e of root.entries) {
+      const key = e.key.replace(/_/g, '-');
+      if (!e.key.startsWith('_') && (key in secureOnly || key === 'site-settings')) {
+        throw new ConfigError(
+          `Setting ${JSON.stringify(e.key)} can only be set in your user settings, not in a project's settings file`,
+          e.keyPos, `.${e.key}`,
+          `Put it in ~/.vagga.yaml (or ~/.config/vagga/settings.yaml, VAGGA_SETTINGS). Project files may set: ${INSECURE_SETTINGS.join(', ')}.`,
+        );
+      }
+    }
+  }
+  apply(s, validate(struct(common), root), root, env);
+}
 
 /**
- * Merge settings from `~/.config/vagga/settings.yaml`, `~/.vagga/settings.yaml`,
- * `~/.vagga.yaml` (with site-settings for `projectRoot`), `VAGGA_SETTINGS`, then the
- * project's `.vagga.settings.yaml` and `.vagga/settings.yaml`. Throws ConfigError (126).
+ * Merge settings for the project at `projectRoot` (absolute) from the user's files, the
+ * `VAGGA_SETTINGS` variable and the project's own settings files (see the module comment).
+ * `env` supplies HOME and VAGGA_SETTINGS. Throws ConfigError (126) on an unreadable or
+ * invalid file, or when a project file sets a user-only key.
  */
 export function loadSettings(projectRoot: string, env: NodeJS.ProcessEnv): Settings {
-  throw new Error('not implemented');
+  const s = defaults();
+  const root = resolve(projectRoot);
+  if (env.HOME) {
+    for (const rel of USER_FILES) {
+      const file = join(env.HOME, rel);
+      if (existsSync(file)) applySecure(s, readQuireFile(file).root, root, env);
+    }
+  }
+  if (env.VAGGA_SETTINGS) applySecure(s, parseQuireText(env.VAGGA_SETTINGS, '<env:VAGGA_SETTINGS>').root, root, env);
+  for (const rel of PROJECT_FILES) {
+    const file = join(root, rel);
+    if (existsSync(file)) applyProject(s, readQuireFile(file).root, env);
+  }
+  return s;
 }

@@ -60,9 +60,13 @@ export class ConfigError extends VaggaError {
   readonly pos?: SourcePos;
   readonly keyPath?: string;
   readonly detail: string;
-  constructor(detail: string, pos?: SourcePos, keyPath?: string, hint?: string) {
+  /**
+   * @param decodeDetail wording for the `Decode error at` line when it differs from
+   *   `detail` (Vagga prints ``missing field `run` `` there).
+   */
+  constructor(detail: string, pos?: SourcePos, keyPath?: string, hint?: string, decodeDetail?: string) {
     const where = pos ? `${pos.file}:${pos.line}:${pos.col}: ` : '';
-    const at = keyPath ? `\nDecode error at ${keyPath}: ${detail}` : '';
+    const at = keyPath ? `\nDecode error at ${keyPath}: ${decodeDetail ?? detail}` : '';
     super(`${where}Validation Error: ${detail}${at}`, { exitCode: ExitCode.config, hint });
     this.name = 'ConfigError';
     this.pos = pos;

@@ -1,4 +1,37 @@
-import type { StepDef } from './step.js';
+/**
+ * `!CacheDirs {/container/path: cache-name}` (vagga-inventory.md §1.4): bind
+ * `<cache-dir>/<name>` at the path for every later command of the build (and, replayed,
+ * of containers built on top through `!Container`). The mount-point directory is created
+ * in the root now. Hash: `source`, `name` per entry, keys in path order.
+ */
+import * as fs from 'node:fs';
+import { map, str } from '../config/schema.js';
+import type { BuildContext, StepDef } from './step.js';
+import { inContainerRoot } from './root-path.js';
+import { sortedPathEntries } from './text.js';
 
-/** Placeholder until this step family is implemented. */
-export const steps: StepDef<any>[] = [];
+/** `!CacheDirs` parameters: absolute container path -> cache name. */
+export type CacheDirsParams = Record<string, string>;
+
+function register(params: CacheDirsParams, ctx: BuildContext): void {
+  for (const [p, name] of sortedPathEntries(params)) ctx.cacheMounts.set(p, name);
+}
+
+const cacheDirs: StepDef<CacheDirsParams> = {
+  tag: 'CacheDirs',
+  schema: map(str(), (k) => (k.startsWith('/') ? undefined : `Path must be absolute: ${JSON.stringify(k)}`)),
+  hash(params, digest) {
+    for (const [p, name] of sortedPathEntries(params)) {
+      digest.field('source', p);
+      digest.field('name', name);
+    }
+  },
+  async build(params, ctx) {
+    for (const p of Object.keys(params)) fs.mkdirSync(inContainerRoot(ctx.root, p), { recursive: true, mode: 0o755 });
+    register(params, ctx);
+  },
+  replay: register,
+};
+
+/** The `!CacheDirs` step. */
+export const steps: StepDef<any>[] = [cacheDirs];

@@ -1,4 +1,101 @@
-import type { StepDef } from './step.js';
+/**
+ * `!Debian SUITE` — our addition to Vagga's steps (Vagga has `!Ubuntu`/`!Alpine`, no Debian
+ * step; vagga-inventory.md §1.11): start the container from a Debian `minbase` root for the
+ * suite (e.g. `bookworm`), made by mmdebstrap and cached per suite and mirror
+ * (src/steps/debian/bootstrap.ts), and set up apt like Vagga's Ubuntu steps (§2.6).
+ *
+ * Version hash: field `suite` only. The mirror is deliberately not hashed, like Vagga's
+ * `ubuntu-mirror`/`alpine-mirror` settings (§2.1 "Not hashed"): the same suite from another
+ * mirror is the same container.
+ */
+import { mkdirSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { custom, fail, str } from '../config/schema.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import type { BuildContext, StepDef } from './step.js';
+import { REPLACED_SOURCE_FILES, debianConfigFiles } from './debian/apt.js';
+import { enableDebianContext } from './debian/apt-run.js';
+import { bootstrapTarballPath, ensureBootstrapTarball } from './debian/bootstrap.js';
+import { activateDistro, type DistroState } from './debian/distro.js';
+import { readHostAptSources, resolveDebianMirror } from './debian/mirror.js';
+import { unexpectedRootEntry, unpackBootstrap } from './debian/unpack.js';
+import { requireDebianIdMap } from './debian/userns.js';
 
-/** Placeholder until this step family is implemented. */
-export const steps: StepDef<any>[] = [];
+/** Parameters of `!Debian`: the suite (codename or alias such as `stable`). */
+export interface DebianParams {
+  suite: string;
+}
+
+const debianSchema = custom<DebianParams>('a Debian suite name', (node, ctx) => {
+  const suite = str().parse(node, ctx);
+  if (!/^[a-z][a-z0-9.+-]*$/.test(suite)) fail(ctx, node, `Expected a Debian suite name such as "bookworm", got ${JSON.stringify(suite)}`);
+  return { suite };
+});
+
+/** The mirror for this build: `debian-mirror` setting, else the host's apt sources. */
+function mirrorFor(settings: { debianMirror?: string }): string {
+  return resolveDebianMirror(settings.debianMirror, readHostAptSources());
+}
+
+/** Write vagga's apt/dpkg configuration for the mirror and suite into the root. */
+function configureRoot(root: string, distro: Required<DistroState>): void {
+  for (const rel of REPLACED_SOURCE_FILES) rmSync(join(root, rel), { force: true });
+  for (const f of debianConfigFiles(distro.mirror, distro.suite)) {
+    const path = join(root, f.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, f.content);
+    chmodSync(path, f.mode);
+  }
+  for (const d of ['dev', 'proc', 'run', 'sys', 'tmp', 'work']) {
+    if (!existsSync(join(root, d))) mkdirSync(join(root, d), { mode: 0o755 });
+  }
+}
+
+/** `!Debian SUITE` (see file comment). */
+export const debianStep: StepDef<DebianParams> = {
+  tag: 'Debian',
+  schema: debianSchema,
+  hash(params, digest) {
+    digest.field('suite', params.suite);
+  },
+  async prepare(params, ctx) {
+    await ensureBootstrapTarball({
+      suite: params.suite,
+      mirror: mirrorFor(ctx.settings),
+      cacheDir: ctx.cacheDir,
+      log: ctx.log,
+      signal: ctx.signal,
+    });
+  },
+  async build(params, ctx: BuildContext) {
+    const distro = { name: 'debian', suite: params.suite, mirror: mirrorFor(ctx.settings) };
+    activateDistro(ctx, distro);
+    requireDebianIdMap();
+    const tarball = bootstrapTarballPath(ctx.cacheDir, distro.suite, distro.mirror);
+    if (!existsSync(tarball)) {
+      throw new VaggaError(`The Debian base ${tarball} is missing from the cache`, {
+        exitCode: ExitCode.launcher,
+        hint: 'It is made before the build starts; was the cache directory cleaned during the build? Run the build again.',
+      });
+    }
+    const extra = unexpectedRootEntry(ctx.root);
+    if (extra !== undefined) {
+      throw new VaggaError(`!Debian must be the first step that puts files into the container, but "/${extra}" already exists`, {
+        exitCode: ExitCode.launcher,
+        hint: 'Move `!Debian` to the top of the `setup` list.',
+      });
+    }
+    const started = Date.now();
+    await unpackBootstrap(tarball, ctx.root);
+    configureRoot(ctx.root, distro);
+    enableDebianContext(ctx, distro);
+    ctx.log.debug(`Debian ${distro.suite} base unpacked in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  },
+  replay(params, ctx) {
+    const distro = { name: 'debian', suite: params.suite, mirror: mirrorFor(ctx.settings) };
+    activateDistro(ctx, distro);
+    enableDebianContext(ctx, distro);
+  },
+};
+
+export const steps: StepDef<any>[] = [debianStep];

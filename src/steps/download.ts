@@ -1,4 +1,117 @@
-import type { StepDef } from './step.js';
+/**
+ * `!Download {url, path, mode: 0o644, sha256}` (vagga-inventory.md §1.4 "Generic
+ * execution"): put one file into the container. http(s) URLs are fetched on the host in
+ * `prepare` into the shared download cache (src/storage/downloads.ts); a URL starting with
+ * `.` (or any relative path) names a file in the project. Hash: `hash` = sha256 if given,
+ * else `url`; then `path`; then `mode` in decimal.
+ *
+ * Also exports the source-file resolution shared with `!Tar`.
+ */
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import { absPath, def, int, opt, str, struct } from '../config/schema.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { checkSha256, downloadCachePath, fetchToCache, isRemoteUrl } from '../storage/downloads.js';
+import type { Digest } from '../version/digest.js';
+import type { BuildContext, PrepareContext, StepDef } from './step.js';
 
-/** Placeholder until this step family is implemented. */
-export const steps: StepDef<any>[] = [];
+/** Where a step's `url` points. */
+export type SourceKind = 'remote' | 'project';
+
+/**
+ * Classify a `url` parameter: http(s) -> remote; a relative path (`./x`, `x`) -> a file in
+ * the project. Throws VaggaError (121) for `/volumes/...` (external volumes are not
+ * supported in builds yet), other absolute paths and other URL schemes.
+ */
+export function sourceKind(url: string, tag: string): SourceKind {
+  if (isRemoteUrl(url)) return 'remote';
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+    throw new VaggaError(`!${tag}: unsupported URL scheme in ${JSON.stringify(url)}`, {
+      exitCode: ExitCode.launcher, hint: 'Use an http:// or https:// URL, or a path relative to the project (./file).',
+    });
+  }
+  if (isAbsolute(url)) {
+    throw new VaggaError(`!${tag}: absolute path ${JSON.stringify(url)} is not supported`, {
+      exitCode: ExitCode.launcher,
+      hint: url.startsWith('/volumes/')
+        ? 'External volumes are not supported in builds yet; copy the file into the project and use ./file.'
+        : 'Use a path relative to the project directory, e.g. ./file.tar.gz.',
+    });
+  }
+  return 'project';
+}
+
+/**
+ * Host side: make a step's source available (download into the cache, or check that the
+ * project file exists) and verify the sha256 prefix. Throws VaggaError (121).
+ */
+export async function prepareSource(tag: string, url: string, sha256: string | undefined, ctx: PrepareContext): Promise<void> {
+  if (sourceKind(url, tag) === 'remote') {
+    await fetchToCache(ctx.cacheDir, url, sha256, { signal: ctx.signal, info: (m) => ctx.log.info(m) });
+    return;
+  }
+  const file = join(ctx.projectRoot, url);
+  if (!existsSync(file)) {
+    throw new VaggaError(`!${tag}: file ${JSON.stringify(url)} does not exist in the project (${file})`, {
+      exitCode: ExitCode.launcher, hint: 'Paths that do not start with http:// or https:// are relative to the project directory.',
+    });
+  }
+  await checkSha256(file, sha256, url);
+}
+
+/** Builder side: the path of a step's source file as the builder sees it (prepared before). */
+export function sourcePath(tag: string, url: string, sha256: string | undefined, ctx: BuildContext): string {
+  const file = sourceKind(url, tag) === 'remote'
+    ? downloadCachePath(ctx.cacheDir, url, sha256)
+    : join(ctx.projectRoot, url);
+  if (!existsSync(file)) {
+    throw new VaggaError(`!${tag}: ${JSON.stringify(url)} is not available in the build (expected at ${file})`, {
+      exitCode: ExitCode.launcher,
+    });
+  }
+  return file;
+}
+
+/** Hash fields shared by `!Tar`/`!Download`: `hash` = sha256 when given, else `url`. */
+export function hashSource(url: string, sha256: string | undefined, digest: Digest): void {
+  if (sha256 !== undefined) digest.field('hash', sha256);
+  else digest.field('url', url);
+}
+
+const downloadSchema = struct({
+  url: str(),
+  path: absPath(),
+  mode: def(int({ min: 0, max: 0o1777 }), 0o644),
+  sha256: opt(str()),
+});
+
+/** Validated `!Download` parameters. */
+export interface DownloadParams {
+  url: string;
+  path: string;
+  mode: number;
+  sha256?: string;
+}
+
+const download: StepDef<DownloadParams> = {
+  tag: 'Download',
+  schema: downloadSchema,
+  hash(p, digest) {
+    hashSource(p.url, p.sha256, digest);
+    digest.field('path', p.path);
+    digest.field('mode', p.mode);
+  },
+  async prepare(p, ctx) {
+    await prepareSource('Download', p.url, p.sha256, ctx);
+  },
+  async build(p, ctx) {
+    const src = sourcePath('Download', p.url, p.sha256, ctx);
+    const dest = join(ctx.root, p.path.replace(/^\/+/, ''));
+    await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
+    await copyFile(src, dest);
+    await chmod(dest, p.mode);
+  },
+};
+
+export const steps: StepDef<any>[] = [download];

@@ -16,6 +16,7 @@ import { steps as commands } from './commands.js';
 import { steps as debian } from './debian.js';
 import { steps as packages } from './packages.js';
 import { steps as notYet } from './not-yet.js';
+import { setStepLookup } from './lookup.js';
 
 const ALL: StepDef<any>[] = [
   ...text, ...env, ...dirs, ...depends, ...copy, ...cacheDirs, ...container,
@@ -29,3 +30,5 @@ export const STEP_DEFS: ReadonlyMap<string, StepDef<any>> = new Map(ALL.map((s) 
 export function stepDef(tag: string): StepDef<any> | undefined {
   return STEP_DEFS.get(tag);
 }
+
+setStepLookup(stepDef);

@@ -4,7 +4,7 @@
  * the version hash and its build. Semantics: shared/reference/vagga-inventory.md §1.4, §2.1.
  */
 import type { Schema } from '../config/schema.js';
-import type { ContainerConfig, Settings } from '../config/model.js';
+import type { Config, ContainerConfig, Settings, StepConfig } from '../config/model.js';
 import type { Digest } from '../version/digest.js';
 
 /** What a step's `hash` may consult. All paths are host paths. */
@@ -16,6 +16,8 @@ export interface VersionContext {
   inlineSteps(containerName: string, digest: Digest): void;
   /** Abort versioning: the version cannot be known before building (exit 29). */
   unknown(reason: string): never;
+  /** Load another vagga.yaml by host path (for `!SubConfig`); absent: such versions are unknown. */
+  readConfigFile?(hostPath: string): Config;
 }
 
 /** Host-side context for a step's `prepare` (runs before the builder sandbox starts). */
@@ -62,6 +64,13 @@ export interface BuildContext {
   finish: { ensureDirs: string[]; emptyDirs: string[]; removePaths: string[]; hooks: Array<() => Promise<void>> };
   /** Root path of an already built container (for `!Container`, `!Build`). */
   containerRoot(name: string): string;
+  /** Mount points of the container's declared `volumes` (for the `!EnsureDir` warning). */
+  volumePaths?: readonly string[];
+  /**
+   * Setup steps of container `name` (a dependency of this build, e.g. the parent of a
+   * `!Container` step), so its steps can be `replay`ed. Throws for other containers.
+   */
+  containerSteps?(name: string): StepConfig[];
   /**
    * Run argv inside the container root (chroot-like sandbox with /dev, /proc, /work,
    * /run, cache mounts and the host's resolv.conf), cwd `/work` unless given, as root.
@@ -83,4 +92,9 @@ export interface StepDef<P = unknown> {
   prepare?(params: P, ctx: PrepareContext): Promise<void>;
   /** Apply the step to the root. Absent: the step is parsed but fails at build with "not supported yet". */
   build?(params: P, ctx: BuildContext): Promise<void>;
+  /**
+   * Re-establish the step's *context* without executing it, when a container inherits this
+   * step through `!Container` (Vagga replays e.g. `!Env` values and the active distribution).
+   */
+  replay?(params: P, ctx: BuildContext): void;
 }

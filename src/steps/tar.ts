@@ -1,4 +1,168 @@
+/**
+ * `!Tar {url, sha256, path: /, subdir: ""}` (vagga-inventory.md §1.4): unpack a tarball
+ * (gzip, xz, bzip2 or plain: recognised by magic bytes, not by name) into `path` of the
+ * container. The source is fetched in `prepare` like `!Download`'s. Unpacking runs the
+ * host's GNU tar (visible in the builder sandbox) as namespace root with
+ * `--no-same-owner`: files belong to the container's root, not to the archive's owners.
+ * Intermediate dirs are created 0755. `subdir` picks one directory of the archive: its
+ * contents land in `path` (`"<subdir>" is not found in archive` when absent).
+ * When unpacking at `/`, `dev/*` members are skipped (device nodes cannot be created in a
+ * user namespace; every run gets a fresh /dev) and `etc/resolv.conf`/`etc/hosts` are
+ * emptied again at the end of the build like every root's (src/build/finish.ts).
+ * Hash: `hash` = sha256 else `url`; `path`; `subdir`.
+ */
+import { spawn } from 'node:child_process';
+import { open, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
+import { absPath, def, opt, str, struct } from '../config/schema.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { hashSource, prepareSource, sourcePath } from './download.js';
 import type { StepDef } from './step.js';
 
-/** Placeholder until this step family is implemented. */
-export const steps: StepDef<any>[] = [];
+/** Validated `!Tar` parameters. */
+export interface TarParams {
+  url: string;
+  sha256?: string;
+  path: string;
+  subdir: string;
+}
+
+export type Compression = 'gzip' | 'xz' | 'bzip2' | 'none';
+
+/** Recognise the compression of a file from its first bytes (gzip 1f8b, xz FD'7zXZ'00, bzip2 'BZh'). */
+export function detectCompression(head: Uint8Array): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 6 && head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a && head[5] === 0x00) return 'xz';
+  if (head.length >= 3 && head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bzip2';
+  return 'none';
+}
+
+async function readHead(file: string): Promise<Uint8Array> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(6);
+    const { bytesRead } = await fh.read(buf, 0, 6, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * GNU tar arguments to extract `archive` into `dest` (pure). `atRoot`: the destination is
+ * the container's `/` (then `dev/*` is excluded and directory symlinks such as a
+ * merged-/usr `bin -> usr/bin` are kept instead of being replaced by directories).
+ */
+export function tarExtractArgs(archive: string, dest: string, compression: Compression, atRoot: boolean): string[] {
+  const args = ['-x', '-f', archive, '-C', dest, '--no-same-owner', '--keep-directory-symlink'];
+  if (compression === 'gzip') args.push('-z');
+  else if (compression === 'xz') args.push('-J');
+  else if (compression === 'bzip2') args.push('-j');
+  if (atRoot) args.push('--anchored', '--exclude=./dev/*', '--exclude=dev/*');
+  return args;
+}
+
+function runTar(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('tar', args, { stdio: ['ignore', 2, 2] });
+    child.on('error', (err) => reject(new VaggaError(`!Tar: cannot run tar: ${err.message}`, {
+      exitCode: ExitCode.launcher, hint: 'GNU tar must be installed on the host (Debian package tar).',
+    })));
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new VaggaError(`!Tar: tar ${args.join(' ')} failed (${signal ?? `exit code ${code}`})`, {
+        exitCode: ExitCode.launcher, hint: 'See tar\'s message above; is the archive complete and valid?',
+      }));
+    });
+  });
+}
+
+async function isRealDir(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Move the contents of `src` into `dest` (same file system), merging directories: an entry
+ * missing in `dest` is renamed there, two real directories are merged recursively, and
+ * anything else in `dest` is replaced.
+ */
+export async function mergeMove(src: string, dest: string): Promise<void> {
+  for (const entry of await readdir(src)) {
+    const from = join(src, entry);
+    const to = join(dest, entry);
+    let existing = true;
+    try { await lstat(to); } catch { existing = false; }
+    if (!existing) {
+      await rename(from, to);
+    } else if ((await isRealDir(from)) && (await isRealDir(to))) {
+      await mergeMove(from, to);
+    } else {
+      await rm(to, { recursive: true, force: true });
+      await rename(from, to);
+    }
+  }
+}
+
+/** Normalise `subdir` as written (`./dir/`, `dir`) to a relative path; `` for the whole archive. */
+export function normalSubdir(subdir: string): string {
+  const n = normalize(subdir.trim() || '.').replace(/^\/+/, '').replace(/\/+$/, '');
+  return n === '.' ? '' : n;
+}
+
+/**
+ * Unpack `archive` into `destDir` (a host path inside the root being built). With a
+ * `subdir`, the archive is unpacked into a temp dir at the top of `root` (same file system)
+ * and the subdir's contents are merged into `destDir`.
+ */
+export async function unpackTar(root: string, archive: string, destDir: string, subdir: string, atRoot: boolean): Promise<void> {
+  const compression = detectCompression(await readHead(archive));
+  await mkdir(destDir, { recursive: true, mode: 0o755 });
+  const sub = normalSubdir(subdir);
+  if (sub === '') {
+    await runTar(tarExtractArgs(archive, destDir, compression, atRoot));
+    return;
+  }
+  const tmp = await mkdtemp(join(root, '.vagga-unpack-'));
+  try {
+    await runTar(tarExtractArgs(archive, tmp, compression, false));
+    const from = join(tmp, sub);
+    if (!(await isRealDir(from))) {
+      throw new VaggaError(`${JSON.stringify(subdir)} is not found in archive`, {
+        exitCode: ExitCode.launcher, hint: 'Check `subdir` of the !Tar step against the archive contents (tar -tf FILE).',
+      });
+    }
+    await mergeMove(from, destDir);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+const tar: StepDef<TarParams> = {
+  tag: 'Tar',
+  schema: struct({
+    url: str(),
+    sha256: opt(str()),
+    path: def(absPath(), '/'),
+    subdir: def(str(), ''),
+  }),
+  hash(p, digest) {
+    hashSource(p.url, p.sha256, digest);
+    digest.field('path', p.path);
+    digest.field('subdir', p.subdir);
+  },
+  async prepare(p, ctx) {
+    await prepareSource('Tar', p.url, p.sha256, ctx);
+  },
+  async build(p, ctx) {
+    const archive = sourcePath('Tar', p.url, p.sha256, ctx);
+    const rel = normalize(p.path).replace(/^\/+/, '');
+    const atRoot = rel === '' || rel === '.';
+    await unpackTar(ctx.root, archive, atRoot ? ctx.root : join(ctx.root, rel), p.subdir, atRoot);
+  },
+};
+
+export const steps: StepDef<any>[] = [tar];

@@ -1,7 +1,17 @@
 /**
- * Container version hash (vagga-inventory.md §2.1). CONTRACT STUB: implemented by the versioning work.
+ * Container version hash (vagga-inventory.md §2.1): BLAKE2b-512 over the container's
+ * `uids` and `gids` ranges, then each setup step's marker `COMMAND\0<Tag>\0` and fields
+ * (owned by the step's StepDef), then `data_dirs` when non-empty. `!Container` and friends
+ * inline another container's steps (each with its own marker) through VersionContext.
  */
-import type { Config } from '../config/model.js';
+import type { Config, StepConfig } from '../config/model.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { stepDef } from '../steps/registry.js';
+import type { VersionContext } from '../steps/step.js';
+import { Digest } from './digest.js';
+import { VersionUnknownError, containerNotFound } from './errors.js';
+
+export { VersionUnknownError } from './errors.js';
 
 export interface ContainerVersion {
   /** 128 lowercase hex chars. */
@@ -10,11 +20,70 @@ export interface ContainerVersion {
   trace?: string[];
 }
 
+/** Options of containerVersion. */
+export interface VersionOptions {
+  /** Record a human-readable trace of every field fed (`_version_hash --debug-versioning`). */
+  trace?: boolean;
+  /**
+   * Load another vagga.yaml (host path) for `!SubConfig`; without it a `!SubConfig` makes
+   * the version unknown.
+   */
+  readConfigFile?: (hostPath: string) => Config;
+}
+
 /**
  * Compute the version of container `name`. Throws VersionUnknownError (exit 29) when an
- * input is missing before building (e.g. a `!Depends` path that does not exist yet), and
- * VaggaError (121) for an unknown container.
+ * input is missing before building (e.g. a `!Depends` path that does not exist yet),
+ * VaggaError (121) `Container "x" not found` for an unknown container (also when inlined),
+ * VaggaError (126) `Container "x" has cyclic dependency` if inlining loops, and
+ * VaggaError (121) for a step tag without a definition or invalid hash inputs.
  */
-export function containerVersion(config: Config, name: string, options: { trace?: boolean } = {}): ContainerVersion {
-  throw new Error('not implemented');
+export function containerVersion(config: Config, name: string, options: VersionOptions = {}): ContainerVersion {
+  const container = config.containers[name];
+  if (!container) throw containerNotFound(name);
+  const digest = new Digest({ trace: options.trace });
+  digest.note(`container ${name}`);
+  digest.ranges('uids', container.uids);
+  digest.ranges('gids', container.gids);
+  const stack: string[] = [name];
+  const ctx: VersionContext = {
+    projectRoot: config.projectRoot,
+    containers: config.containers,
+    inlineSteps(other, d) {
+      if (stack.includes(other)) {
+        throw new VaggaError(`Container ${JSON.stringify(other)} has cyclic dependency`, { exitCode: ExitCode.config });
+      }
+      const c = config.containers[other];
+      if (!c) throw containerNotFound(other);
+      d.note(`  (steps of container ${other})`);
+      stack.push(other);
+      try {
+        hashSteps(c.setup, d, ctx);
+      } finally {
+        stack.pop();
+      }
+    },
+    unknown(reason): never {
+      throw new VersionUnknownError(reason);
+    },
+    readConfigFile: options.readConfigFile,
+  };
+  hashSteps(container.setup, digest, ctx);
+  if (container.dataDirs.length > 0) digest.list('data_dirs', container.dataDirs);
+  const trace = digest.trace;
+  const hash = digest.hex();
+  return trace ? { hash, trace } : { hash };
+}
+
+/**
+ * Feed each step's marker and fields. Throws VaggaError (121) for a tag the registry does
+ * not know (the loader should have rejected it earlier).
+ */
+export function hashSteps(steps: readonly StepConfig[], digest: Digest, ctx: VersionContext): void {
+  for (const step of steps) {
+    const def = stepDef(step.tag);
+    if (!def) throw new VaggaError(`Step !${step.tag} has no definition`, { exitCode: ExitCode.launcher });
+    digest.marker(step.tag);
+    def.hash(step.params, digest, ctx);
+  }
 }

@@ -4,6 +4,7 @@
  * The 128-hex result names a container version; its first 8 chars are the short form.
  */
 import { createHash, type Hash } from 'node:crypto';
+import type { IdRange } from '../config/model.js';
 
 /** Incremental version digest with an optional human-readable trace (`--debug-versioning`). */
 export class Digest {
@@ -45,10 +46,23 @@ export class Digest {
     this.trace?.push(`  ${key}: ${JSON.stringify(items)}`);
   }
 
+  /**
+   * Id-range list (`uids`, `gids`): `<key>\0` then `<start>-<end+1>\0` per range — the
+   * serialised end is exclusive, so the default `0-65535` is written `0-65536` (§2.1).
+   */
+  ranges(key: string, ranges: readonly IdRange[]): void {
+    this.list(key, ranges.map((r) => `${r.start}-${r.end + 1}`));
+  }
+
   /** Raw bytes with no key or separator (file contents). */
   bytes(data: Uint8Array | string, label = 'data'): void {
     this.feed(data);
     this.trace?.push(`  <${label}: ${typeof data === 'string' ? Buffer.byteLength(data) : data.length} bytes>`);
+  }
+
+  /** A free-form trace line (no effect on the hash), e.g. which container is inlined. */
+  note(line: string): void {
+    this.trace?.push(line);
   }
 
   /** The 128-hex digest; the Digest must not be used afterwards. */

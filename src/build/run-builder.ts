@@ -1,0 +1,126 @@
+/**
+ * Host side of the builder: write the spec into a scratch dir under the cache dir, start
+ * `vagga __builder__` in the builder sandbox (src/mounts/build-plan.ts planBuilderMounts:
+ * user namespace with the container's uid map, all capabilities, stdout sent to stderr,
+ * stdin /dev/null) and read back its result. The scratch dir is removed afterwards; its
+ * timings.log is copied into the build dir first.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { BUILDER_PATHS, planBuilderMounts } from '../mounts/build-plan.js';
+import { runSandbox } from '../sandbox/bwrap.js';
+import type { IdMapping, SandboxResult, SandboxSpec } from '../sandbox/types.js';
+import { VERSION_FILES } from '../storage/layout.js';
+import { buildEnv } from './build-env.js';
+import { bundleLocation } from './bundle-path.js';
+import { decodeSpecJson, encodeSpecJson, SCRATCH_FILES, type BuilderResult, type BuilderSpec } from './builder-spec.js';
+import type { StepConfig, Settings } from '../config/model.js';
+
+/** Everything needed to run one builder. Paths are host paths. */
+export interface BuilderRunInput {
+  name: string;
+  steps: StepConfig[];
+  /** Setup steps of the (transitive) dependencies, for replay. */
+  containers: Record<string, StepConfig[]>;
+  settings: Settings;
+  projectRoot: string;
+  cacheDir: string;
+  /** The `.tmp.<name>` dir; the root is its `root/` subdir. */
+  buildDir: string;
+  /** Built dependencies: name -> host rootfs. */
+  containerRoots: Record<string, string>;
+  idMapping: IdMapping;
+  verbosity: number;
+  /** Lines written to timings.log before the builder's own (e.g. the prepare time). */
+  timingsHead: string[];
+}
+
+/** Starts the sandbox; replaceable in tests. */
+export type SandboxRunner = (spec: SandboxSpec) => Promise<SandboxResult>;
+
+/** The builder-visible spec for `input` (pure). `scratchName` is the scratch dir's basename. */
+export function builderSpecFor(input: BuilderRunInput, scratchName: string, hostEnv: NodeJS.ProcessEnv): BuilderSpec {
+  const containerRoots: Record<string, string> = {};
+  for (const name of Object.keys(input.containerRoots)) containerRoots[name] = `${BUILDER_PATHS.containers}/${name}`;
+  return {
+    containerName: input.name,
+    steps: input.steps,
+    containers: input.containers,
+    settings: input.settings,
+    env: buildEnv(input.settings, hostEnv),
+    verbosity: input.verbosity,
+    hostProjectRoot: input.projectRoot,
+    root: BUILDER_PATHS.root,
+    work: BUILDER_PATHS.work,
+    cacheDir: BUILDER_PATHS.cache,
+    containerRoots,
+    scratchDir: `${BUILDER_PATHS.cache}/.builds/${scratchName}`,
+  };
+}
+
+/** Env of the builder process itself (node inside the sandbox): clean, plus proxies. */
+function builderProcessEnv(settings: Settings, hostEnv: NodeJS.ProcessEnv): Record<string, string> {
+  const env = buildEnv(settings, hostEnv);
+  if (hostEnv.TERM) env.TERM = hostEnv.TERM;
+  return env;
+}
+
+/**
+ * Run the builder for `input` and return its result. A builder that ends without writing a
+ * result (killed, crashed, sandbox setup failure) yields a failed result saying so.
+ * Throws only for errors starting the sandbox (MissingToolError, SandboxError, ...).
+ */
+export async function runBuilder(input: BuilderRunInput, runner: SandboxRunner = runSandbox, hostEnv: NodeJS.ProcessEnv = process.env): Promise<BuilderResult> {
+  const bundle = bundleLocation(hostEnv);
+  const buildsDir = join(input.cacheDir, '.builds');
+  mkdirSync(buildsDir, { recursive: true });
+  const scratch = await mkdtemp(join(buildsDir, `${input.name}.${process.pid}.`));
+  try {
+    const spec = builderSpecFor(input, basename(scratch), hostEnv);
+    writeFileSync(join(scratch, SCRATCH_FILES.spec), encodeSpecJson(spec));
+    writeFileSync(join(scratch, SCRATCH_FILES.timings), input.timingsHead.map((l) => `${l}\n`).join(''));
+    const sandbox: SandboxSpec = {
+      mounts: planBuilderMounts({
+        rootfs: join(input.buildDir, 'root'),
+        projectRoot: input.projectRoot,
+        cacheDir: input.cacheDir,
+        containerRoots: input.containerRoots,
+        bundleDir: bundle.dir,
+        runtimePath: bundle.runtime,
+      }),
+      argv: [bundle.runtime, `${BUILDER_PATHS.bin}/${bundle.file}`, '__builder__', `${spec.scratchDir}/${SCRATCH_FILES.spec}`],
+      env: builderProcessEnv(input.settings, hostEnv),
+      cwd: BUILDER_PATHS.work,
+      idMapping: input.idMapping,
+      allCaps: true,
+      shareNet: true,
+      init: true,
+      stdout: 'stderr',
+      stdin: 'null',
+    };
+    const outcome = await runner(sandbox);
+    const resultPath = join(scratch, SCRATCH_FILES.result);
+    const timings = join(scratch, SCRATCH_FILES.timings);
+    if (existsSync(timings)) copyFileSync(timings, join(input.buildDir, VERSION_FILES.timings));
+    if (existsSync(resultPath)) {
+      const result = decodeSpecJson<BuilderResult>(readFileSync(resultPath, 'utf8'));
+      if (result.ok && outcome.status !== 0) {
+        return { ok: false, phase: 'finish', message: `The builder reported success but exited with status ${outcome.status}` };
+      }
+      return result;
+    }
+    const killed = outcome.signal !== undefined || outcome.status > 128;
+    return {
+      ok: false,
+      phase: 'setup',
+      interrupted: killed,
+      message: killed
+        ? `The builder was killed (status ${outcome.status}${outcome.signal ? `, ${outcome.signal}` : ''})`
+        : `The builder exited with status ${outcome.status} without reporting a result`,
+      hint: killed ? 'Run the command again to restart the build.' : 'See the messages above; run with -v for more detail.',
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

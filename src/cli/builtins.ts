@@ -1,0 +1,42 @@
+/**
+ * The registry of built-in commands (names starting with `_`, inventory §1.8). Each
+ * built-in lives in its own module under ./builtins/ and is loaded only when used, so the
+ * start-up import graph stays tiny.
+ */
+import type { CliContext } from './context.js';
+
+/** The shape every ./builtins/<name>.ts module exports. */
+export interface BuiltinModule {
+  /** Run with the arguments after the built-in's name; resolves with the exit status. */
+  run(ctx: CliContext, args: string[]): Promise<number>;
+}
+
+export interface BuiltinEntry {
+  name: string;
+  /** One line for `_list --all` (Vagga's wording where Vagga lists it). */
+  summary: string;
+  /** Shown by `_list --all`/`--hidden` (Vagga lists only some of its built-ins). */
+  listed: boolean;
+  load(): Promise<BuiltinModule>;
+}
+
+/** Every built-in, in the order `_list --all` prints the listed ones. */
+export const BUILTINS: readonly BuiltinEntry[] = [
+  { name: '_build', summary: 'Build a container', listed: true, load: () => import('./builtins/build.js') },
+  { name: '_run', summary: 'Run arbitrary command, optionally building container', listed: true, load: () => import('./builtins/run.js') },
+  { name: '_clean', summary: 'Clean containers and build artifacts', listed: true, load: () => import('./builtins/clean.js') },
+  { name: '_list', summary: 'List of built-in commands', listed: true, load: () => import('./builtins/list.js') },
+  { name: '_base_dir', summary: 'Display a directory which contains vagga.yaml', listed: true, load: () => import('./builtins/base-dir.js') },
+  {
+    name: '_relative_work_dir',
+    summary: 'Display a relative path from the current working directory to the directory containing vagga.yaml',
+    listed: true,
+    load: () => import('./builtins/relative-work-dir.js'),
+  },
+  { name: '_version_hash', summary: 'Print the version hash of a container', listed: false, load: () => import('./builtins/version-hash.js') },
+];
+
+/** The built-in called `name`, if any. */
+export function findBuiltin(name: string): BuiltinEntry | undefined {
+  return BUILTINS.find((b) => b.name === name);
+}

@@ -1,0 +1,67 @@
+/**
+ * `vagga _clean` (inventory §1.8, §2.4): remove old, unused, temporary or all container
+ * versions. Vagga's exit codes for `_clean`: 1 for bad arguments, 3 for a failed cleanup.
+ */
+import { VaggaError } from '../../errors/vagga-error.js';
+import { parseBuiltinArgs } from '../builtin-args.js';
+import type { CliContext } from '../context.js';
+
+const USAGE = `Usage: vagga _clean [options]
+
+Clean containers and build artifacts.
+
+Options:
+  --tmp, --tmp-folders        Remove temporary build folders (.roots/.tmp*)
+  --old, --old-containers     Remove versions not linked from .vagga/<name>
+  --unused                    Remove versions the current vagga.yaml does not hash to
+  --transient                 Remove leftovers of writable (transient) runs
+  --everything                Remove all containers and the storage dir
+  -n, --dry-run               Only print what would be removed
+  -h, --help                  This help`;
+
+/** The flags `_clean` understands; at least one action is required. */
+export interface CleanFlags {
+  tmp: boolean;
+  old: boolean;
+  unused: boolean;
+  transient: boolean;
+  everything: boolean;
+  dryRun: boolean;
+}
+
+/** Exit 0 on success, 1 for bad arguments, 3 when the cleanup fails. */
+export async function run(ctx: CliContext, args: string[]): Promise<number> {
+  const parsed = parseBuiltinArgs(ctx, USAGE, args, [
+    { names: ['--tmp', '--tmp-folders'], key: 'tmp', kind: 'flag' },
+    { names: ['--old', '--old-containers'], key: 'old', kind: 'flag' },
+    { names: ['--unused'], key: 'unused', kind: 'flag' },
+    { names: ['--transient'], key: 'transient', kind: 'flag' },
+    { names: ['--everything'], key: 'everything', kind: 'flag' },
+    { names: ['-n', '--dry-run'], key: 'dryRun', kind: 'flag' },
+  ], { stopAtPositional: false, errorExitCode: 1 });
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const flags: CleanFlags = {
+    tmp: Boolean(v.tmp),
+    old: Boolean(v.old),
+    unused: Boolean(v.unused),
+    transient: Boolean(v.transient),
+    everything: Boolean(v.everything),
+    dryRun: Boolean(v.dryRun),
+  };
+  if (parsed.positionals.length > 0) {
+    throw new VaggaError(`Unexpected argument ${JSON.stringify(parsed.positionals[0])}`, { exitCode: 1, hint: USAGE.split('\n')[0] });
+  }
+  if (!flags.tmp && !flags.old && !flags.unused && !flags.transient && !flags.everything) {
+    throw new VaggaError('Nothing to clean: give at least one of --tmp, --old, --unused, --transient, --everything', { exitCode: 1 });
+  }
+  const project = await ctx.project();
+  const { cleanStorage } = await import('../../storage/clean.js');
+  try {
+    await cleanStorage(project.config, project.settings, { ...flags, verbosity: ctx.globals.verbosity });
+  } catch (err) {
+    if (err instanceof VaggaError) throw err;
+    throw new VaggaError(`Cleanup failed: ${(err as Error).message}`, { exitCode: 3, cause: err });
+  }
+  return 0;
+}

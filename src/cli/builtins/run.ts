@@ -1,0 +1,61 @@
+/**
+ * `vagga _run [-W] CONTAINER CMD ARGS...` (inventory §1.8, §2.7): run an arbitrary
+ * program in a container, building it first (unless --no-build/--no-version-check). CMD
+ * without `/` is looked up only in the default PATH inside the container.
+ */
+import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { commandEnvironment, DEFAULT_PATH, vaggaenvVariables } from '../../commands/environment.js';
+import { prepareContainer } from '../../commands/prepare-container.js';
+import { readEnvironFile, runInContainer } from '../../commands/run-in-container.js';
+import { containerWorkDir } from '../../commands/work-dir.js';
+import { parseBuiltinArgs } from '../builtin-args.js';
+import type { CliContext } from '../context.js';
+
+const USAGE = `Usage: vagga _run [options] CONTAINER COMMAND [ARGS...]
+
+Run an arbitrary command in a container, building the container first if needed.
+
+Options:
+  -W, --writeable   Run on a throwaway writable copy of the container (not supported yet)
+  -h, --help        This help`;
+
+/** Resolves with the command's exit status; 124 when CMD is not found; 122 bad args. */
+export async function run(ctx: CliContext, args: string[]): Promise<number> {
+  const parsed = parseBuiltinArgs(ctx, USAGE, args, [{ names: ['-W', '--writeable'], key: 'writeable', kind: 'flag' }]);
+  if (!parsed) return 0;
+  const [containerName, program, ...rest] = parsed.positionals;
+  if (containerName === undefined || program === undefined) {
+    throw new VaggaError(containerName === undefined ? 'Container name expected' : 'Command to run expected', {
+      exitCode: ExitCode.args,
+      hint: USAGE.split('\n')[0],
+    });
+  }
+  if (parsed.values.writeable) {
+    throw new VaggaError('`_run -W`/`--writeable` (a transient writable copy of the container) is not supported by this version yet', {
+      exitCode: ExitCode.launcher,
+    });
+  }
+  const project = await ctx.project();
+  const { globals } = ctx;
+  const vaggaenv = vaggaenvVariables({ host: ctx.env, useEnv: globals.useEnv, setEnv: globals.setEnv, propagate: project.settings.propagateEnviron });
+  const ready = await prepareContainer(project, containerName, { buildMode: globals.buildMode, verbosity: globals.verbosity });
+  if (globals.containersOnly) return 0;
+  const container = project.config.containers[containerName];
+  return runInContainer(project, {
+    container,
+    rootfs: ready.rootfs,
+    argv: [program, ...rest],
+    searchPath: DEFAULT_PATH,
+    env: commandEnvironment({
+      host: ctx.env,
+      proxyEnvVars: project.settings.proxyEnvVars,
+      environFile: readEnvironFile(container, ready.rootfs),
+      containerEnviron: container.environ,
+      settingsEnviron: project.settings.environ,
+      vaggaenv,
+    }),
+    cwd: containerWorkDir(project.config.projectRoot, ctx.cwd),
+    commandVolumes: {},
+    isolateNetwork: globals.isolateNetwork,
+  });
+}

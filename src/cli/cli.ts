@@ -1,0 +1,64 @@
+/**
+ * The command-line program as a function: parse the global flags, dispatch to a built-in,
+ * the user's commands, the command list or the builder personality, and map every error
+ * to text and an exit status in one place (report-error.ts). Never calls process.exit.
+ */
+import { ExitCode } from '../errors/vagga-error.js';
+import { findBuiltin } from './builtins.js';
+import { createContext, type CliContext, type ContextInit } from './context.js';
+import { parseCommandLine, type CommandLine } from './global-options.js';
+import { renderError, useColor } from './report-error.js';
+
+/** Overrides for tests and embedding; defaults are the real process. */
+export type CliInit = Omit<ContextInit, 'globals'>;
+
+/**
+ * Run vagga with `argv` (process.argv without node and the script). Resolves with the
+ * exit status; never rejects (errors are printed on stderr).
+ */
+export async function runCli(argv: string[], init: CliInit = {}): Promise<number> {
+  const err = init.err ?? ((t: string) => void process.stderr.write(t));
+  try {
+    if (argv[0] === '__builder__') {
+      const { builderMain } = await import('../build/builder-main.js');
+      return await builderMain(argv.slice(1));
+    }
+    const line = parseCommandLine(argv);
+    const ctx = createContext({ ...init, globals: line.globals });
+    return await dispatch(ctx, line);
+  } catch (error) {
+    const color = init.err ? false : useColor(process.stderr, init.env ?? process.env);
+    const { text, exitCode } = renderError(error, color);
+    err(text);
+    return exitCode;
+  }
+}
+
+async function dispatch(ctx: CliContext, line: CommandLine): Promise<number> {
+  if (line.globals.version) {
+    const { PACKAGE_VERSION, VAGGA_VERSION } = await import('../config/version-compare.js');
+    ctx.out(`vagga ${PACKAGE_VERSION} (TypeScript implementation, compatible with Vagga ${VAGGA_VERSION})\n`);
+    return 0;
+  }
+  if (line.globals.help) {
+    const { GLOBAL_HELP } = await import('./help.js');
+    ctx.out(GLOBAL_HELP);
+    return 0;
+  }
+  if (line.command === undefined) return printCommandGroups(ctx);
+  if (!line.globals.runMulti && line.command.startsWith('_')) {
+    const builtin = findBuiltin(line.command);
+    if (builtin) return (await builtin.load()).run(ctx, line.args);
+  }
+  const { runUserCommands } = await import('../commands/run-user-commands.js');
+  if (line.globals.runMulti) return runUserCommands(ctx, [line.command, ...line.args], []);
+  return runUserCommands(ctx, [line.command], line.args);
+}
+
+/** Bare `vagga`: the grouped command list on stderr, exit 127 (§2.13). */
+async function printCommandGroups(ctx: CliContext): Promise<number> {
+  const { config } = await ctx.project();
+  const { formatCommandGroups } = await import('./listing.js');
+  ctx.err(formatCommandGroups(config.commands));
+  return ExitCode.noCommand;
+}

@@ -1,0 +1,79 @@
+/**
+ * What every built-in and user command receives: the global options, the host facts
+ * (cwd, environment), output writers, and a lazily loaded project (config + settings).
+ * The project loaders are imported dynamically so that `vagga --version` and friends never
+ * load the YAML parser.
+ */
+import type { Config, Settings } from '../config/model.js';
+import type { GlobalOptions } from './global-options.js';
+
+/** A loaded project: validated config and merged settings. */
+export interface Project {
+  config: Config;
+  settings: Settings;
+}
+
+export interface CliContext {
+  globals: GlobalOptions;
+  /** The user's current directory (physical path, as getcwd(3) reports it). */
+  cwd: string;
+  /** The host environment. */
+  env: NodeJS.ProcessEnv;
+  /** Write to stdout / stderr (text as is, no newline added). */
+  out(text: string): void;
+  err(text: string): void;
+  /** Warnings and progress for the user, on stderr, unless `-q`. */
+  warn(text: string): void;
+  /** Load (once) the project visible from `cwd`. Throws ConfigError (126). */
+  project(): Promise<Project>;
+}
+
+/** Options for createContext; every field defaults to the real process. */
+export interface ContextInit {
+  globals: GlobalOptions;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  /** Replace project loading (tests, the config cache fast path). */
+  loadProject?: (cwd: string, env: NodeJS.ProcessEnv) => Promise<Project>;
+}
+
+/** Load config and settings the ordinary way (dynamic imports keep start-up light). */
+export async function loadProjectFromDisk(cwd: string, env: NodeJS.ProcessEnv): Promise<Project> {
+  const [{ loadConfig }, { loadSettings }] = await Promise.all([
+    import('../config/load.js'),
+    import('../config/settings.js'),
+  ]);
+  const config = loadConfig(cwd);
+  const settings = loadSettings(config.projectRoot, env);
+  return { config, settings };
+}
+
+/** Build a CliContext for the current process (or the overrides given). */
+export function createContext(init: ContextInit): CliContext {
+  const env = init.env ?? process.env;
+  const cwd = init.cwd ?? process.cwd();
+  const out = init.out ?? ((t: string) => void process.stdout.write(t));
+  const err = init.err ?? ((t: string) => void process.stderr.write(t));
+  const load = init.loadProject ?? loadProjectFromDisk;
+  let loaded: Promise<Project> | undefined;
+  const ctx: CliContext = {
+    globals: init.globals,
+    cwd,
+    env,
+    out,
+    err,
+    warn: (text) => {
+      if (init.globals.verbosity > 0) err(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    project: () => {
+      loaded ??= load(cwd, env).then((p) => {
+        for (const w of p.config.warnings) ctx.warn(`Warning: ${w}`);
+        return p;
+      });
+      return loaded;
+    },
+  };
+  return ctx;
+}

@@ -1,0 +1,67 @@
+/**
+ * Making a container's root filesystem available before running, according to the build
+ * mode (inventory §1.7): build if needed (default), `--no-build` (use the version the
+ * config hashes to, never build) or `--no-version-check` (use whatever `.vagga/<name>`
+ * points to, no hashing at all).
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import type { BuildMode } from '../cli/global-options.js';
+import type { Project } from '../cli/context.js';
+
+/** A container ready to run. */
+export interface ReadyContainer {
+  name: string;
+  /** Host path of its root filesystem. */
+  rootfs: string;
+}
+
+export interface PrepareOptions {
+  buildMode: BuildMode;
+  /** 0 quiet, 1 normal, 2 verbose (build progress on stderr). */
+  verbosity: number;
+  /** Rebuild even when the version exists (`_build --force`). */
+  force?: boolean;
+}
+
+/**
+ * Resolve (building if the mode allows) container `name`. Throws VaggaError 121 for an
+ * unknown container or, with `--no-build`/`--no-version-check`, a container that is not
+ * built; build failures propagate from ensureBuilt (121) and versioning errors (29/121).
+ */
+export async function prepareContainer(project: Project, name: string, opts: PrepareOptions): Promise<ReadyContainer> {
+  const { config, settings } = project;
+  if (!Object.hasOwn(config.containers, name)) {
+    throw new VaggaError(`Container ${JSON.stringify(name)} not found`, {
+      exitCode: ExitCode.launcher,
+      hint: `Containers defined: ${Object.keys(config.containers).sort().join(', ') || '(none)'}`,
+    });
+  }
+  const { projectLayout, containerLinkPath, versionRoot } = await import('../storage/layout.js');
+  const layout = projectLayout(config.projectRoot, settings);
+  if (opts.buildMode === 'no-version-check') {
+    const link = containerLinkPath(layout, name);
+    if (!existsSync(link)) {
+      throw new VaggaError(`Container ${JSON.stringify(name)} is not built yet (no ${link})`, {
+        exitCode: ExitCode.launcher,
+        hint: 'Run without --no-version-check (or `vagga _build ' + name + '`) to build it.',
+      });
+    }
+    return { name, rootfs: realpathSync(link) };
+  }
+  if (opts.buildMode === 'no-build') {
+    const { containerVersion } = await import('../version/container-version.js');
+    const { hash } = containerVersion(config, name);
+    const rootfs = versionRoot(layout, name, hash);
+    if (!existsSync(rootfs)) {
+      throw new VaggaError(`Container ${JSON.stringify(name)} version ${hash.slice(0, 8)} is not built (--no-build given)`, {
+        exitCode: ExitCode.launcher,
+        hint: 'Run without --no-build (or `vagga _build ' + name + '`) to build it.',
+      });
+    }
+    return { name, rootfs };
+  }
+  const { ensureBuilt } = await import('../build/ensure-built.js');
+  const built = await ensureBuilt(config, settings, name, { force: opts.force, verbosity: opts.verbosity });
+  return { name, rootfs: built.rootfs };
+}

@@ -1,0 +1,86 @@
+/**
+ * Starting one process in a built container: the part shared by `vagga _run` and
+ * `!Command` (inventory §2.7 run sandbox, §2.10 exit codes). Plans the mounts, finds the
+ * program inside the rootfs, and runs it through bubblewrap with the container's uid map.
+ */
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import type { ContainerConfig, Volume } from '../config/model.js';
+import type { Project } from '../cli/context.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { parseEnvironFile } from './environment.js';
+import { findProgram } from './find-program.js';
+
+/** Everything needed to start the process. */
+export interface ContainerProcess {
+  container: ContainerConfig;
+  /** Host path of the built root filesystem. */
+  rootfs: string;
+  /** argv before lookup: argv[0] without `/` is searched in `searchPath` inside the rootfs. */
+  argv: string[];
+  /** Where argv[0] is looked up (the default PATH for `_run`, the env PATH for `!Command`). */
+  searchPath: string;
+  /** Complete environment of the process. */
+  env: Record<string, string>;
+  /** Working directory inside the container. */
+  cwd: string;
+  /** Command volumes (override the container's at the same path). */
+  commandVolumes: Record<string, Volume>;
+  /** Loopback-only network (`isolate-network`, `--isolate-network`). */
+  isolateNetwork: boolean;
+  /** uid/gid inside the container (`user-id`/`group-id`); 0 = the invoking user. */
+  userId?: number;
+  groupId?: number;
+}
+
+/**
+ * Read the container's `environ-file` from the built rootfs (a path inside the container).
+ * Returns undefined when the container has none. Throws VaggaError 124 when it is unreadable.
+ */
+export function readEnvironFile(container: ContainerConfig, rootfs: string): Record<string, string> | undefined {
+  if (!container.environFile) return undefined;
+  const hostPath = posix.join(rootfs, container.environFile);
+  try {
+    return parseEnvironFile(readFileSync(hostPath, 'utf8'));
+  } catch (err) {
+    throw new VaggaError(`Can't read environ-file ${JSON.stringify(container.environFile)} of container "${container.name}": ${(err as Error).message}`, {
+      exitCode: ExitCode.sandbox,
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Run the process and resolve with its exit status (the code, or 128+N when killed by
+ * signal N). Throws VaggaError 124 when the program is not found in the rootfs or the
+ * sandbox cannot be set up; 121 for uid-map problems.
+ */
+export async function runInContainer(project: Project, proc: ContainerProcess): Promise<number> {
+  const program = findProgram(proc.rootfs, proc.argv[0], proc.searchPath);
+  const [{ planRunMounts }, { runSandbox }, { idMappingFor }, { cacheDirFor }] = await Promise.all([
+    import('../mounts/run-plan.js'),
+    import('../sandbox/bwrap.js'),
+    import('../sandbox/idmap.js'),
+    import('../storage/layout.js'),
+  ]);
+  const mounts = planRunMounts({
+    container: proc.container,
+    rootfs: proc.rootfs,
+    projectRoot: project.config.projectRoot,
+    commandVolumes: proc.commandVolumes,
+    settings: project.settings,
+    cacheDir: cacheDirFor(project.settings),
+  });
+  const result = await runSandbox({
+    mounts,
+    argv: [program, ...proc.argv.slice(1)],
+    env: proc.env,
+    cwd: proc.cwd,
+    idMapping: idMappingFor(proc.container.uids, proc.container.gids),
+    // Vagga runs commands as root of the container's user namespace with its capabilities.
+    allCaps: true,
+    shareNet: !proc.isolateNetwork,
+    init: true,
+  });
+  return result.status;
+}

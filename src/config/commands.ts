@@ -1,0 +1,206 @@
+/**
+ * Schemas for `commands:` entries (vagga-inventory.md §1.6): `!Command`, `!Supervise`
+ * (children `!Command` / `!BridgeCommand`) and `!CapsuleCommand`.
+ */
+import type {
+  AnyCommandConfig, CapsuleCommandConfig, CommandConfig, CommonCommandFields, SuperviseConfig,
+} from './model.js';
+import { isNull, type QNode } from './qnode.js';
+import {
+  bool, child, custom, def, enumOf, fail, int, list, map, opt, str, struct, tagged,
+  type ParseCtx, type Schema,
+} from './schema.js';
+import { idRanges } from './containers.js';
+import { volumes } from './volumes.js';
+
+const MAX_ID = 1 << 30;
+
+/** `run`: a string (run through the shell) or a non-empty list of strings (an argv). */
+const run: Schema<string | string[]> = custom('a string or a list of strings', (node, ctx) => {
+  if (node.kind === 'seq') {
+    const argv = list(str()).parse(node, ctx);
+    if (argv.length === 0) fail(ctx, node, 'run must contain at least a command to run');
+    return argv;
+  }
+  return str().parse(node, ctx);
+});
+
+/** Fields of every command kind, as struct members (kebab-case keys). */
+function commonFields(toplevel: boolean) {
+  const fields = {
+    description: opt(str()),
+    banner: opt(str()),
+    'banner-delay': opt(int({ min: 0 })),
+    epilog: opt(str()),
+    aliases: def(list(str()), []),
+    group: opt(str()),
+    prerequisites: def(list(str()), []),
+    'expect-inotify-limit': opt(int({ min: 0 })),
+    'symlink-name': opt(str()),
+    'pass-tcp-socket': opt(str()),
+    tags: def(list(str()), []),
+  };
+  return toplevel ? { ...fields, options: opt(str()) } : fields;
+}
+
+function runFields() {
+  return {
+    container: str(),
+    run,
+    'accepts-arguments': opt(bool()),
+    environ: def(map(str()), {}),
+    'work-dir': opt(str()),
+    volumes,
+    pid1mode: def(enumOf(['wait', 'wait-all-children', 'exec'] as const), 'wait'),
+    'write-mode': def(enumOf(['read-only', 'transient-hard-link-copy'] as const), 'read-only'),
+    'user-id': def(int({ min: 0, max: MAX_ID }), 0),
+    'group-id': def(int({ min: 0, max: MAX_ID }), 0),
+    'external-user-id': opt(int({ min: 0, max: MAX_ID })),
+    'supplementary-gids': def(list(int({ min: 0, max: MAX_ID })), []),
+    'isolate-network': def(bool(), false),
+  };
+}
+
+const network = struct({
+  ip: opt(str()),
+  hostname: opt(str()),
+  ports: def(map(int({ min: 1, max: 65535 }), (k) => {
+    const n = Number(k);
+    return Number.isInteger(n) && n >= 1 && n <= 65535 ? undefined : `Port must be a number 1..65535, got ${JSON.stringify(k)}`;
+  }), {}),
+});
+
+type CommonOut = {
+  description?: string; banner?: string; bannerDelay?: number; epilog?: string; aliases: string[];
+  group?: string; prerequisites: string[]; options?: string; expectInotifyLimit?: number;
+  symlinkName?: string; passTcpSocket?: string; tags: string[]; isolateNetwork: boolean;
+};
+
+function common(name: string, v: CommonOut, node: QNode): CommonCommandFields {
+  const out: CommonCommandFields = {
+    name,
+    aliases: v.aliases,
+    prerequisites: v.prerequisites,
+    isolateNetwork: v.isolateNetwork,
+    tags: v.tags,
+    pos: node.pos,
+  };
+  for (const key of ['description', 'banner', 'bannerDelay', 'epilog', 'group', 'options', 'expectInotifyLimit', 'symlinkName', 'passTcpSocket'] as const) {
+    if (v[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = v[key];
+  }
+  return out;
+}
+
+type RunOut = CommonOut & {
+  container: string; run: string | string[]; acceptsArguments?: boolean; environ: Record<string, string>;
+  workDir?: string; volumes: CommandConfig['volumes']; pid1mode: CommandConfig['pid1mode'];
+  writeMode: CommandConfig['writeMode']; userId: number; groupId: number; externalUserId?: number;
+  supplementaryGids: number[]; network?: { ip?: string; hostname?: string; ports: Record<string, number> };
+};
+
+function toCommand(name: string, v: RunOut, node: QNode, bridge: boolean): CommandConfig {
+  const out: CommandConfig = {
+    ...common(name, v, node),
+    kind: 'Command',
+    container: v.container,
+    run: v.run,
+    acceptsArguments: v.acceptsArguments ?? Array.isArray(v.run),
+    environ: v.environ,
+    volumes: v.volumes,
+    pid1mode: v.pid1mode,
+    writeMode: v.writeMode,
+    userId: v.userId,
+    groupId: v.groupId,
+    supplementaryGids: v.supplementaryGids,
+  };
+  if (v.workDir !== undefined) out.workDir = v.workDir;
+  if (v.externalUserId !== undefined) out.externalUserId = v.externalUserId;
+  if (v.network !== undefined) {
+    const net: NonNullable<CommandConfig['network']> = { ports: v.network.ports };
+    if (v.network.ip !== undefined) net.ip = v.network.ip;
+    if (v.network.hostname !== undefined) net.hostname = v.network.hostname;
+    out.network = net;
+  }
+  if (bridge) out.bridge = true;
+  return out;
+}
+
+const topCommand = struct({ ...commonFields(true), ...runFields() });
+const childCommand = struct({ ...commonFields(false), ...runFields(), network: opt(network) });
+const bridgeCommand = struct({ ...commonFields(false), ...runFields() });
+
+/** A `!Supervise` child: `!Command` (may have `network`) or `!BridgeCommand`. */
+function childSchema(name: string): Schema<CommandConfig> {
+  const alternatives: Record<string, Schema<CommandConfig>> = {
+    Command: custom('a command', (node, ctx) => toCommand(name, childCommand.parse(node, ctx) as RunOut, node, false)),
+    BridgeCommand: custom('a command', (node, ctx) => toCommand(name, bridgeCommand.parse(node, ctx) as RunOut, node, true)),
+  };
+  const t = tagged(alternatives, 'child command');
+  return custom('a child command', (node, ctx) => t.parse(node, ctx).value);
+}
+
+const superviseFields = struct({
+  ...commonFields(true),
+  'isolate-network': def(bool(), false),
+  mode: def(enumOf(['stop-on-failure', 'wait-all-successful'] as const), 'stop-on-failure'),
+  'kill-unresponsive-after': def(int({ min: 1, max: 86400 }), 2),
+  // Parsed separately (each child needs its name), see children().
+  children: { describe: 'a mapping of child commands', optional: true, parse: () => null },
+});
+
+const capsuleFields = struct({
+  ...commonFields(true),
+  'isolate-network': def(bool(), false),
+  run,
+  'work-dir': opt(str()),
+  environ: def(map(str()), {}),
+  'accepts-arguments': opt(bool()),
+  uids: idRanges,
+  gids: idRanges,
+});
+
+/** Parse the children mapping of a `!Supervise` (each child named by its key). */
+function children(node: QNode | undefined, ctx: ParseCtx): Record<string, CommandConfig> {
+  const out: Record<string, CommandConfig> = {};
+  if (node === undefined || isNull(node)) return out;
+  if (node.kind !== 'map' || node.tag !== undefined) fail(ctx, node, 'Expected a mapping of child commands');
+  for (const e of node.entries) {
+    out[e.key] = childSchema(e.key).parse(e.value, child(ctx, node, `.${e.key}`));
+  }
+  return out;
+}
+
+/** A command under `commands:`; `name` is its key. */
+export function commandSchema(name: string): Schema<AnyCommandConfig> {
+  const alternatives: Record<string, Schema<AnyCommandConfig>> = {
+    Command: custom('a command', (node, ctx) => toCommand(name, topCommand.parse(node, ctx) as RunOut, node, false)),
+    Supervise: custom('a supervise command', (node, ctx) => {
+      const v = superviseFields.parse(node, ctx);
+      const childrenNode = node.kind === 'map' ? node.entries.find((e) => e.key === 'children')?.value : undefined;
+      const out: SuperviseConfig = {
+        ...common(name, v, node),
+        kind: 'Supervise',
+        mode: v.mode,
+        killUnresponsiveAfter: v.killUnresponsiveAfter,
+        children: children(childrenNode, child(ctx, node, '.children')),
+      };
+      return out;
+    }),
+    CapsuleCommand: custom('a capsule command', (node, ctx) => {
+      const v = capsuleFields.parse(node, ctx);
+      const out: CapsuleCommandConfig = {
+        ...common(name, v, node),
+        kind: 'CapsuleCommand',
+        run: v.run,
+        environ: v.environ,
+        acceptsArguments: v.acceptsArguments ?? Array.isArray(v.run),
+        uids: v.uids,
+        gids: v.gids,
+      };
+      if (v.workDir !== undefined) out.workDir = v.workDir;
+      return out;
+    }),
+  };
+  const t = tagged(alternatives, 'command');
+  return custom('a command', (node, ctx) => t.parse(node, ctx).value);
+}

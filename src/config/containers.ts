@@ -1,0 +1,106 @@
+/**
+ * Schemas for `containers:` entries (vagga-inventory.md §1.3) and their setup steps (§1.4).
+ * Step tags and parameters are owned by the StepDefs in src/steps/ (looked up by tag).
+ */
+import { stepDef, STEP_DEFS } from '../steps/registry.js';
+import type { ContainerConfig, IdRange, StepConfig } from './model.js';
+import { isNull, type QNode } from './qnode.js';
+import {
+  absPath, bool, custom, def, fail, list, map, opt, parseQuireInt, str, struct, type ParseCtx, type Schema,
+} from './schema.js';
+import { volumes } from './volumes.js';
+
+const MAX_ID = 2 ** 32 - 2;
+
+/**
+ * An id range: `"0-65535"` (inclusive) or a single id `"5"` -> {start, end} (end inclusive).
+ * Errors: not a range, start > end, out of 0..2^32-2.
+ */
+export const idRange: Schema<IdRange> = custom('an id range like 0-65535', (node, ctx) => {
+  if (node.kind !== 'scalar' || node.tag !== undefined || isNull(node)) fail(ctx, node, 'Expected an id range like "0-65535" or a single id');
+  const m = /^\s*([^-\s]+)\s*(?:-\s*([^-\s]+)\s*)?$/.exec(node.text);
+  const start = m ? parseQuireInt(m[1]!) : undefined;
+  const end = m ? (m[2] === undefined ? start : parseQuireInt(m[2])) : undefined;
+  if (start === undefined || end === undefined) fail(ctx, node, `Expected an id range like "0-65535" or a single id, got ${JSON.stringify(node.text)}`);
+  if (start < 0 || end > MAX_ID) fail(ctx, node, `Id range ${JSON.stringify(node.text)} is outside 0-${MAX_ID}`);
+  if (start > end) fail(ctx, node, `Id range ${JSON.stringify(node.text)} starts after it ends`);
+  return { start, end };
+});
+
+const DEFAULT_IDS: IdRange[] = [{ start: 0, end: 65535 }];
+
+/** `uids`/`gids`: a list of id ranges; absent, null or empty -> [0-65535]. */
+export const idRanges: Schema<IdRange[]> = {
+  describe: 'a list of id ranges',
+  optional: true,
+  parse(node, ctx) {
+    const ranges = isNull(node) ? [] : list(idRange).parse(node, ctx);
+    return ranges.length > 0 ? ranges : DEFAULT_IDS.map((r) => ({ ...r }));
+  },
+};
+
+/**
+ * One setup step: the node's tag selects the StepDef (`The tag X is not expected` when
+ * unknown); its `schema` validates the node with the tag removed.
+ */
+export const setupStep: Schema<StepConfig> = custom('a setup step', (node, ctx) => {
+  if (node.tag === undefined) {
+    fail(ctx, node, `Setup steps must be tagged, one of the tags [${[...STEP_DEFS.keys()].map((t) => `!${t}`).join(', ')}] expected`);
+  }
+  const def = stepDef(node.tag);
+  if (def === undefined) fail(ctx, node, `The tag ${node.tag} is not expected`);
+  const untagged = { ...node } as QNode;
+  delete untagged.tag;
+  return { tag: node.tag, params: def.schema.parse(untagged, ctx), pos: node.pos };
+});
+
+/**
+ * A path-or-null field: absent -> `fallback`, explicit null (`~`) -> null (do not bind the
+ * host file), otherwise an absolute path.
+ */
+function pathOrNull(fallback: string): Schema<string | null> {
+  return {
+    describe: 'an absolute path or null',
+    optional: true,
+    parse: (node, ctx) => (node === undefined ? fallback : isNull(node) ? null : absPath().parse(node, ctx)),
+  };
+}
+
+const containerFields = struct({
+  setup: def(list(setupStep), []),
+  environ: def(map(str()), {}),
+  'environ-file': opt(str()),
+  volumes,
+  uids: idRanges,
+  gids: idRanges,
+  'auto-clean': def(bool(), false),
+  'image-cache-url': opt(str()),
+  'data-dirs': def(list(absPath()), []),
+  'resolv-conf-path': pathOrNull('/etc/resolv.conf'),
+  'hosts-file-path': pathOrNull('/etc/hosts'),
+  'default-shell': def(list(str()), []),
+});
+
+/** A container definition; `name` is its key in `containers:`. */
+export function containerSchema(name: string): Schema<ContainerConfig> {
+  return custom('a container', (node: QNode, ctx: ParseCtx) => {
+    const c = containerFields.parse(node, ctx);
+    const out: ContainerConfig = {
+      name,
+      setup: c.setup,
+      environ: c.environ,
+      volumes: c.volumes,
+      uids: c.uids,
+      gids: c.gids,
+      autoClean: c.autoClean,
+      dataDirs: c.dataDirs,
+      resolvConfPath: c.resolvConfPath,
+      hostsFilePath: c.hostsFilePath,
+      defaultShell: c.defaultShell,
+      pos: node.pos,
+    };
+    if (c.environFile !== undefined) out.environFile = c.environFile;
+    if (c.imageCacheUrl !== undefined) out.imageCacheUrl = c.imageCacheUrl;
+    return out;
+  });
+}

@@ -1,0 +1,227 @@
+/**
+ * `vagga _clean` (vagga-inventory.md §2.4). Each flag selects what goes:
+ *  --tmp        `.roots/.tmp*` (failed or interrupted builds; a build holding its lock is skipped);
+ *  --old        versions not referenced by a `.vagga/<name>` symlink (cheap; may be stale);
+ *  --unused     versions the *current* config does not hash to (containers whose version
+ *               cannot be known yet keep all their versions);
+ *  --transient  `.transient/*` copies whose trailing `.<pid>` is not a live process;
+ *  --everything the storage (`.roots`, `.transient`, `.volumes`, caches inside `.vagga`) and
+ *               the container links; the user's own files in `.vagga` (`settings.yaml`,
+ *               `vagga.yaml`, `local.yaml`) are kept.
+ * Stray non-directory files in `.roots` are deleted with --old/--unused; links left dangling
+ * by a deletion are removed. Trees holding subuid-owned files are deleted inside a user
+ * namespace (src/storage/remove.ts). With `dryRun` nothing is deleted: the result lists what
+ * would be.
+ */
+import { check as plCheck } from 'proper-lockfile';
+import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Config, Settings } from '../config/model.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import {
+  buildLockPath, parseVersionDirName, projectLayout, versionDirName, type ProjectLayout,
+} from './layout.js';
+import { removeTree } from './remove.js';
+
+export interface CleanOptions {
+  tmp?: boolean;
+  old?: boolean;
+  unused?: boolean;
+  transient?: boolean;
+  everything?: boolean;
+  /** Only report what would be removed. */
+  dryRun?: boolean;
+  /** 0 quiet, 1 normal (one line per removed path), 2 verbose. Default 1. */
+  verbosity?: number;
+}
+
+export interface CleanResult {
+  /** Absolute paths removed (or, with dryRun, that would be removed), in order. */
+  removed: string[];
+}
+
+/** Collaborators, replaceable in tests. */
+export interface CleanDeps {
+  /** Version hash of a container, undefined when unknown before building. */
+  version(config: Config, name: string): string | undefined;
+  remove(path: string): Promise<void>;
+  /** True when `pid` is a live process. */
+  isAlive(pid: number): boolean;
+  /** True when the build lock of `name` is held. */
+  isLocked(layout: ProjectLayout, name: string): Promise<boolean>;
+  write(text: string): void;
+}
+
+/** Files in `.vagga` that belong to the user, never deleted. */
+const USER_FILES = new Set(['settings.yaml', 'vagga.yaml', 'local.yaml']);
+
+function entries(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function isDir(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** `.roots` entries referenced by `.vagga/<name>` links: `<name>.<8hex>` dir names (pure fs read). */
+export function linkedVersions(layout: ProjectLayout): Set<string> {
+  const out = new Set<string>();
+  for (const entry of entries(layout.vaggaDir)) {
+    let target: string;
+    try {
+      target = readlinkSync(join(layout.vaggaDir, entry));
+    } catch {
+      continue;
+    }
+    const m = /(?:^|\/)\.roots\/([^/]+)\/root$/.exec(target);
+    if (m) out.add(m[1]!);
+  }
+  return out;
+}
+
+function defaultDeps(write: (s: string) => void): CleanDeps {
+  return {
+    version(config, name) {
+      throw new Error(`version() requested for ${name} without a loaded versioner`);
+    },
+    remove: removeTree,
+    isAlive(pid) {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    },
+    async isLocked(layout, name) {
+      try {
+        return await plCheck(buildLockPath(layout, name), { lockfilePath: buildLockPath(layout, name), realpath: false, stale: 10000 });
+      } catch {
+        return false;
+      }
+    },
+    write,
+  };
+}
+
+/**
+ * Clean the storage of `config`'s project as selected by `options` (see the file comment).
+ * Throws VaggaError (exit 3, Vagga's `_clean` failure code) when a deletion fails; paths
+ * removed before the failure stay removed.
+ */
+export async function cleanStorage(config: Config, settings: Settings, options: CleanOptions): Promise<CleanResult> {
+  const deps = defaultDeps((s) => process.stderr.write(s));
+  if (options.unused) {
+    const { containerVersion } = await import('../version/container-version.js');
+    deps.version = (cfg, name) => {
+      try {
+        return containerVersion(cfg, name).hash;
+      } catch (err) {
+        if (err instanceof VaggaError && err.exitCode === ExitCode.versionUnknown) return undefined;
+        throw err;
+      }
+    };
+  }
+  return cleanStorageWith(deps, config, settings, options);
+}
+
+/** cleanStorage with explicit collaborators. */
+export async function cleanStorageWith(deps: CleanDeps, config: Config, settings: Settings, options: CleanOptions): Promise<CleanResult> {
+  const layout = projectLayout(config.projectRoot, settings);
+  const verbosity = options.verbosity ?? 1;
+  const removed: string[] = [];
+  const show = (p: string) => relative(layout.projectRoot, p) || p;
+  const drop = async (path: string) => {
+    if (removed.includes(path)) return;
+    if (verbosity >= 1) deps.write(`${options.dryRun ? 'Would remove' : 'Removing'} ${show(path)}\n`);
+    removed.push(path);
+    if (options.dryRun) return;
+    try {
+      await deps.remove(path);
+    } catch (err) {
+      throw new VaggaError(`Error removing ${path}: ${(err as Error).message}`, {
+        exitCode: 3, cause: err, hint: 'Check the permissions of the directory, or remove it by hand.',
+      });
+    }
+  };
+
+  if (options.everything) {
+    for (const entry of entries(layout.vaggaDir)) {
+      if (!USER_FILES.has(entry)) await drop(join(layout.vaggaDir, entry));
+    }
+    if (layout.base !== layout.vaggaDir) await drop(layout.base);
+    return { removed };
+  }
+
+  if (options.tmp) {
+    for (const entry of entries(layout.rootsDir)) {
+      if (!entry.startsWith('.tmp')) continue;
+      if (entry.endsWith('.lock')) continue;
+      const m = /^\.tmp\.(.+?)(?:\.old)?$/.exec(entry);
+      if (m && (await deps.isLocked(layout, m[1]!))) {
+        if (verbosity >= 1) deps.write(`Skipping ${show(join(layout.rootsDir, entry))}: a build of "${m[1]}" is running\n`);
+        continue;
+      }
+      await drop(join(layout.rootsDir, entry));
+    }
+  }
+
+  if (options.old || options.unused) {
+    let keep: Set<string> | undefined;
+    if (options.old) keep = linkedVersions(layout);
+    let keepUnused: Set<string> | undefined;
+    const unknownNames = new Set<string>();
+    if (options.unused) {
+      keepUnused = new Set();
+      for (const name of Object.keys(config.containers)) {
+        const hash = deps.version(config, name);
+        if (hash === undefined) unknownNames.add(name);
+        else keepUnused.add(versionDirName(name, hash));
+      }
+    }
+    for (const entry of entries(layout.rootsDir)) {
+      const path = join(layout.rootsDir, entry);
+      if (entry.startsWith('.')) continue;
+      const parsed = parseVersionDirName(entry);
+      if (!parsed || !isDir(path)) {
+        if (!isDir(path)) await drop(path); // stray file
+        continue;
+      }
+      const keptByOld = keep ? keep.has(entry) : true;
+      const keptByUnused = keepUnused ? keepUnused.has(entry) || unknownNames.has(parsed.name) : true;
+      if (!(keptByOld && keptByUnused)) await drop(path);
+    }
+    // Links whose version is gone.
+    for (const entry of entries(layout.vaggaDir)) {
+      const link = join(layout.vaggaDir, entry);
+      let target: string;
+      try {
+        target = readlinkSync(link);
+      } catch {
+        continue;
+      }
+      const m = /(?:^|\/)\.roots\/([^/]+)\/root$/.exec(target);
+      if (!m) continue;
+      const dir = join(layout.rootsDir, m[1]!);
+      if (removed.includes(dir) || !existsSync(dir)) await drop(link);
+    }
+  }
+
+  if (options.transient) {
+    for (const entry of entries(layout.transientDir)) {
+      const m = /\.(\d+)$/.exec(entry);
+      if (m && deps.isAlive(Number(m[1]))) continue;
+      await drop(join(layout.transientDir, entry));
+    }
+  }
+  return { removed };
+}
+

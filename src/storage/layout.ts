@@ -1,0 +1,136 @@
+/**
+ * Where a project's containers live on disk (vagga-inventory.md §2.2):
+ *
+ *   <project>/.vagga/<name>                    -> .roots/<name>.<8hex>/root  (relative symlink)
+ *   <base>/.roots/<name>.<8hex>/root           the container's root filesystem
+ *   <base>/.roots/<name>.<8hex>/{last_use,uid_map,gid_map,timings.log}
+ *   <base>/.roots/.tmp.<name>/                 a build in progress (or the remains of a failed one)
+ *   <base>/.roots/.tmp.<name>.lock             the build lock (a proper-lockfile lock directory)
+ *   <base>/.roots/.tmp.<name>.old              the previous dir while a --force rebuild replaces it
+ *   <base>/.transient/                         write-mode copies
+ *
+ * `<base>` is `<project>/.vagga`; the `storage-dir` setting will change only storageBase().
+ * All functions here are pure path arithmetic except cacheDirFor(), which creates the dir.
+ */
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Settings } from '../config/model.js';
+import { shortHash } from '../version/digest.js';
+
+/** The storage paths of one project. All absolute host paths. */
+export interface ProjectLayout {
+  projectRoot: string;
+  /** `<project>/.vagga`: holds the `<name>` symlinks. */
+  vaggaDir: string;
+  /** The storage base holding `.roots` and `.transient` (same as vaggaDir until storage-dir exists). */
+  base: string;
+  /** `<base>/.roots`. */
+  rootsDir: string;
+  /** `<base>/.transient`. */
+  transientDir: string;
+  /** Prefix of link targets relative to vaggaDir: `` now, `.lnk/` once storage-dir is supported. */
+  linkPrefix: string;
+}
+
+/**
+ * The storage base for a project: `<project>/.vagga`. The one place to change when the
+ * `storage-dir` setting (§1.9) gets implemented.
+ */
+export function storageBase(projectRoot: string, _settings: Settings): string {
+  return join(resolve(projectRoot), '.vagga');
+}
+
+/** All storage paths of a project (pure). */
+export function projectLayout(projectRoot: string, settings: Settings): ProjectLayout {
+  const root = resolve(projectRoot);
+  const base = storageBase(root, settings);
+  return {
+    projectRoot: root,
+    vaggaDir: join(root, '.vagga'),
+    base,
+    rootsDir: join(base, '.roots'),
+    transientDir: join(base, '.transient'),
+    linkPrefix: '',
+  };
+}
+
+/** `<name>.<8hex>`: the directory name of a container version (hash: full or short hex). */
+export function versionDirName(name: string, hash: string): string {
+  return `${name}.${shortHash(hash)}`;
+}
+
+/** `<base>/.roots/<name>.<8hex>`: the directory of one built version. */
+export function versionDir(layout: ProjectLayout, name: string, hash: string): string {
+  return join(layout.rootsDir, versionDirName(name, hash));
+}
+
+/** `<base>/.roots/<name>.<8hex>/root`: the root filesystem of one built version. */
+export function versionRoot(layout: ProjectLayout, name: string, hash: string): string {
+  return join(versionDir(layout, name, hash), 'root');
+}
+
+/** `<base>/.roots/.tmp.<name>`: where a container is built before it is published. */
+export function tmpBuildDir(layout: ProjectLayout, name: string): string {
+  return join(layout.rootsDir, `.tmp.${name}`);
+}
+
+/** `<base>/.roots/.tmp.<name>.old`: the replaced version during a forced rebuild. */
+export function oldVersionDir(layout: ProjectLayout, name: string): string {
+  return join(layout.rootsDir, `.tmp.${name}.old`);
+}
+
+/** `<base>/.roots/.tmp.<name>.lock`: the build lock of container `name`. */
+export function buildLockPath(layout: ProjectLayout, name: string): string {
+  return join(layout.rootsDir, `.tmp.${name}.lock`);
+}
+
+/** `<project>/.vagga/<name>`: the symlink naming the current version. */
+export function containerLinkPath(layout: ProjectLayout, name: string): string {
+  return join(layout.vaggaDir, name);
+}
+
+/** The relative target of `.vagga/<name>`: `.roots/<name>.<8hex>/root` (§4, tested byte-for-byte). */
+export function containerLinkTarget(layout: ProjectLayout, name: string, hash: string): string {
+  return `${layout.linkPrefix}.roots/${versionDirName(name, hash)}/root`;
+}
+
+/** Files kept next to a version's `root` (§2.2). */
+export const VERSION_FILES = {
+  lastUse: 'last_use',
+  uidMap: 'uid_map',
+  gidMap: 'gid_map',
+  timings: 'timings.log',
+} as const;
+
+/**
+ * Parse a `.roots` entry name `<name>.<8hex>` into its parts; undefined for anything else
+ * (`.tmp.*` dirs, lock dirs, stray files).
+ */
+export function parseVersionDirName(entry: string): { name: string; short: string } | undefined {
+  if (entry.startsWith('.')) return undefined;
+  const m = /^(.+)\.([0-9a-f]{8})$/.exec(entry);
+  return m ? { name: m[1]!, short: m[2]! } : undefined;
+}
+
+/**
+ * The shared cache directory (downloads, bootstrap tarballs, apt archives, `!CacheDirs`):
+ * settings `cache-dir` (a leading `~/` means the home directory), else `$XDG_CACHE_HOME/vagga`,
+ * else `~/.cache/vagga`. Created (mode 0755) when missing. Throws the fs error when it cannot
+ * be created. Note: Vagga's default is `<base>/.cache`; a per-user default lets projects share
+ * downloads and Debian bootstraps.
+ */
+export function cacheDirFor(settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.HOME || homedir();
+  let dir: string;
+  if (settings.cacheDir) {
+    dir = settings.cacheDir.startsWith('~/') ? join(home, settings.cacheDir.slice(2)) : settings.cacheDir;
+  } else if (env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/')) {
+    dir = join(env.XDG_CACHE_HOME, 'vagga');
+  } else {
+    dir = join(home, '.cache', 'vagga');
+  }
+  dir = resolve(dir);
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  return dir;
+}

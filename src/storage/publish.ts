@@ -1,0 +1,101 @@
+/**
+ * Publishing a built container version and the small files kept beside it
+ * (vagga-inventory.md §2.2, §2.3 steps 7-8):
+ *  - `.tmp.<name>` is renamed to `<name>.<8hex>` (one rename(2): atomic; a forced rebuild
+ *    first moves the existing version aside to `.tmp.<name>.old` and deletes it afterwards);
+ *  - `last_use` is touched;
+ *  - `.vagga/<name>` is replaced atomically: a new symlink `<name>.tmp` renamed over it.
+ * A failure before the rename leaves the previous version and its link untouched.
+ */
+import { existsSync, lstatSync } from 'node:fs';
+import { mkdir, readFile, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { IdMapEntry, IdMapping } from '../sandbox/types.js';
+import {
+  containerLinkPath, containerLinkTarget, oldVersionDir, versionDir, VERSION_FILES, type ProjectLayout,
+} from './layout.js';
+import { removeTree } from './remove.js';
+
+/**
+ * Render map entries like the kernel renders /proc/PID/uid_map (`%10u %10u %10u\n` per
+ * entry), the format of the `uid_map`/`gid_map` files Vagga keeps per version.
+ */
+export function formatIdMap(entries: readonly IdMapEntry[]): string {
+  const col = (n: number) => String(n).padStart(10);
+  return entries.map((e) => `${col(e.inside)} ${col(e.outside)} ${col(e.count)}\n`).join('');
+}
+
+/** Set `<dir>/last_use` to now (created when missing). Used to pick versions for `_clean`. */
+export async function touchLastUse(dir: string): Promise<void> {
+  const file = join(dir, VERSION_FILES.lastUse);
+  const now = new Date();
+  try {
+    await utimes(file, now, now);
+  } catch {
+    await writeFile(file, '');
+  }
+}
+
+/** Write the `uid_map` and `gid_map` files of a version dir (or a `.tmp.<name>` dir). */
+export async function writeIdMaps(dir: string, mapping: IdMapping): Promise<void> {
+  await writeFile(join(dir, VERSION_FILES.uidMap), formatIdMap(mapping.uids));
+  await writeFile(join(dir, VERSION_FILES.gidMap), formatIdMap(mapping.gids));
+}
+
+/**
+ * True when the version dir was built with a different uid map than `mapping` (Vagga
+ * rebuilds then, with a warning; §2.3 step 2). A missing `uid_map` file counts as equal
+ * (nothing to compare; e.g. versions made by other tools).
+ */
+export async function idMapChanged(dir: string, mapping: IdMapping): Promise<boolean> {
+  let saved: string;
+  try {
+    saved = await readFile(join(dir, VERSION_FILES.uidMap), 'utf8');
+  } catch {
+    return false;
+  }
+  const norm = (s: string) => s.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')).join('\n');
+  return norm(saved) !== norm(formatIdMap(mapping.uids));
+}
+
+/**
+ * Point `.vagga/<name>` at version `hash` of `name` atomically (symlink `<name>.tmp`, then
+ * rename over the link). Does nothing when it already points there. Throws when
+ * `.vagga/<name>` exists and is a real directory (never replaced silently).
+ */
+export async function updateContainerLink(layout: ProjectLayout, name: string, hash: string): Promise<void> {
+  const link = containerLinkPath(layout, name);
+  const target = containerLinkTarget(layout, name, hash);
+  try {
+    if ((await readlink(link)) === target) return;
+  } catch { /* missing or not a link */ }
+  if (existsSync(link) && lstatSync(link).isDirectory()) {
+    throw new Error(`${link} is a directory, expected a symlink to the container root; move it away`);
+  }
+  await mkdir(layout.vaggaDir, { recursive: true });
+  const tmp = `${link}.tmp`;
+  await rm(tmp, { force: true });
+  await symlink(target, tmp);
+  await rename(tmp, link);
+}
+
+/**
+ * Move a finished build dir (`.tmp.<name>`, holding `root/`) to `<name>.<8hex>` and return
+ * that path. If the version dir already exists (forced rebuild), it is moved to
+ * `.tmp.<name>.old` first and deleted after the new one is in place. Then touches
+ * `last_use` and updates `.vagga/<name>`.
+ */
+export async function publishVersion(layout: ProjectLayout, name: string, hash: string, buildDir: string): Promise<string> {
+  const dest = versionDir(layout, name, hash);
+  let old: string | undefined;
+  if (existsSync(dest)) {
+    old = oldVersionDir(layout, name);
+    await removeTree(old);
+    await rename(dest, old);
+  }
+  await rename(buildDir, dest);
+  await touchLastUse(dest);
+  await updateContainerLink(layout, name, hash);
+  if (old) await removeTree(old);
+  return dest;
+}

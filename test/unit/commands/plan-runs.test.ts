@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planRuns } from '../../../src/commands/run-user-commands.js';
+import { VaggaError } from '../../../src/errors/vagga-error.js';
+import { fakeProject, command } from '../cli/fake-project.js';
+
+const project = fakeProject({
+  one: command({ name: 'one', run: ['echo', 'one'] }),
+  two: command({ name: 'two', run: ['echo', 'two'], prerequisites: ['one'] }),
+  three: command({ name: 'three', run: ['echo', 'three'], prerequisites: ['one'] }),
+  four: command({ name: 'four', run: ['echo', 'four'], prerequisites: ['two', 'three'], aliases: ['4'] }),
+  shell: command({ name: 'shell', run: 'echo hi', acceptsArguments: false }),
+});
+
+const names = (plan: ReturnType<typeof planRuns>) => (Array.isArray(plan) ? plan.map((r) => `${r.command.name}${r.args.length ? ' ' + r.args.join(' ') : ''}`) : plan);
+
+test('prerequisites run first; only the named command gets the arguments', () => {
+  assert.deepEqual(names(planRuns(project, ['4'], ['x', 'y'], false)), ['one', 'two', 'three', 'four x y']);
+  assert.deepEqual(names(planRuns(project, ['three', 'two', 'four'], [], false)), ['one', 'three', 'two', 'four']);
+  assert.deepEqual(names(planRuns(project, ['four'], [], true)), ['four'], '--no-prerequisites');
+});
+
+test('unknown command: 121 with Vagga\'s text; bad argument: 122; --help returns the usage', () => {
+  assert.throws(() => planRuns(project, ['test'], [], false), (e) => e instanceof VaggaError && e.exitCode === 121 && e.message === 'Command "test" not found and is not an alias');
+  assert.throws(() => planRuns(project, ['shell'], ['hello'], false), (e) => e instanceof VaggaError && e.exitCode === 122);
+  assert.deepEqual(planRuns(project, ['shell'], ['-h'], false), { help: 'Usage:\n    vagga shell\n' });
+});
+
+test('fields not supported yet fail clearly before anything is built', () => {
+  const p = fakeProject({ d: command({ name: 'd', run: ['x'], options: 'Usage: vagga d [--x]' }) });
+  assert.throws(() => planRuns(p, ['d'], [], false), (e) => e instanceof VaggaError && e.exitCode === 121 && /`options`/.test(e.message));
+});

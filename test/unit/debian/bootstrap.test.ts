@@ -1,0 +1,111 @@
+/**
+ * Bootstrap tarball caching with a fake `mmdebstrap` first in PATH (records its argv, sleeps,
+ * writes the output file). The real mmdebstrap run is covered by the live checks.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VaggaError } from '../../../src/errors/vagga-error.js';
+import { bootstrapTarballName, bootstrapTarballPath, ensureBootstrapTarball, planMmdebstrap } from '../../../src/steps/debian/bootstrap.js';
+import { mirrorKey } from '../../../src/steps/debian/mirror.js';
+
+const MIRROR = 'http://mirror.example/debian';
+let fakeDir: string;
+let savedPath: string | undefined;
+
+before(() => {
+  fakeDir = mkdtempSync(join(tmpdir(), 'vagga-fake-mmdebstrap-'));
+  // argv: ... SUITE OUTPUT MIRROR. FAKE_MODE=fail makes it fail like a broken mirror.
+  writeFileSync(
+    join(fakeDir, 'mmdebstrap'),
+    `#!/bin/sh
+echo "$*" >> "$FAKE_LOG"
+if [ "$FAKE_MODE" = fail ]; then echo "E: cannot reach the mirror" >&2; exit 3; fi
+eval "out=\\$$(($# - 1))"
+printf 'partial' > "$out"
+sleep "\${FAKE_SLEEP:-0.3}"
+printf 'tarball of %s' "$1" > "$out"
+`,
+  );
+  chmodSync(join(fakeDir, 'mmdebstrap'), 0o755);
+  savedPath = process.env.PATH;
+  process.env.PATH = `${fakeDir}:${savedPath}`;
+});
+
+after(() => {
+  process.env.PATH = savedPath;
+  rmSync(fakeDir, { recursive: true, force: true });
+});
+
+const log = { messages: [] as string[], info(m: string) { this.messages.push(m); }, warn(m: string) { this.messages.push(m); }, debug() {} };
+
+function setup(): { cacheDir: string; logFile: string } {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'vagga-cache-'));
+  const logFile = join(cacheDir, '..', `${cacheDir.split('/').pop()}.fake.log`);
+  process.env.FAKE_LOG = logFile;
+  delete process.env.FAKE_MODE;
+  return { cacheDir, logFile };
+}
+
+function calls(logFile: string): string[] {
+  return existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n') : [];
+}
+
+test('planMmdebstrap', () => {
+  assert.deepEqual(planMmdebstrap({ suite: 'bookworm', mirror: MIRROR, output: '/c/x.tar', asRoot: false }), [
+    '--mode=unshare', '--variant=minbase', '--format=tar', 'bookworm', '/c/x.tar', MIRROR,
+  ]);
+  assert.deepEqual(planMmdebstrap({ suite: 'trixie', mirror: 'https://mirror.example/debian', output: '/c/y.tar', asRoot: true }), [
+    '--mode=root', '--variant=minbase', '--format=tar', '--include=ca-certificates', 'trixie', '/c/y.tar', 'https://mirror.example/debian',
+  ]);
+});
+
+test('tarball path names suite, mirror key and variant', () => {
+  assert.equal(bootstrapTarballName('bookworm', MIRROR), `bookworm-${mirrorKey(MIRROR)}-minbase.tar`);
+  assert.equal(bootstrapTarballPath('/cache', 'bookworm', MIRROR), `/cache/debian/bookworm-${mirrorKey(MIRROR)}-minbase.tar`);
+});
+
+test('concurrent builds bootstrap once; the tarball appears atomically; later calls reuse it', async () => {
+  const { cacheDir, logFile } = setup();
+  const input = { suite: 'bookworm', mirror: MIRROR, cacheDir, log, signal: new AbortController().signal };
+  const [a, b] = await Promise.all([ensureBootstrapTarball(input), ensureBootstrapTarball(input)]);
+  const final = bootstrapTarballPath(cacheDir, 'bookworm', MIRROR);
+  assert.equal(a, final);
+  assert.equal(b, final);
+  assert.equal(calls(logFile).length, 1);
+  assert.match(calls(logFile)[0]!, /^--mode=root --variant=minbase --format=tar bookworm \S+\.tmp\.tar http:\/\/mirror\.example\/debian$/);
+  assert.equal(readFileSync(final, 'utf8'), 'tarball of --mode=root');
+  assert.deepEqual(readdirSync(join(cacheDir, 'debian')), [bootstrapTarballName('bookworm', MIRROR)]);
+  assert.ok(log.messages.some((m) => /^Bootstrapping Debian bookworm/.test(m)));
+  assert.ok(log.messages.some((m) => /^Debian bookworm bootstrapped in \d+\.\d s/.test(m)));
+  await ensureBootstrapTarball(input);
+  assert.equal(calls(logFile).length, 1);
+});
+
+test('a failed mmdebstrap leaves nothing behind and reports its output', async () => {
+  const { cacheDir, logFile } = setup();
+  process.env.FAKE_MODE = 'fail';
+  await assert.rejects(
+    ensureBootstrapTarball({ suite: 'bookworm', mirror: MIRROR, cacheDir, log, signal: new AbortController().signal }),
+    (e: unknown) => e instanceof VaggaError && e.exitCode === 121 && /exit status 3/.test(e.message) && /E: cannot reach the mirror/.test(e.hint ?? ''),
+  );
+  assert.equal(calls(logFile).length, 1);
+  assert.deepEqual(readdirSync(join(cacheDir, 'debian')), []);
+});
+
+test('leftovers of a killed run are removed; an abort stops mmdebstrap without a tarball', async () => {
+  const { cacheDir } = setup();
+  mkdirSync(join(cacheDir, 'debian'));
+  const leftover = join(cacheDir, 'debian', `bookworm-${mirrorKey(MIRROR)}-minbase.99999.tmp.tar`);
+  writeFileSync(leftover, 'half');
+  process.env.FAKE_SLEEP = '5';
+  const ac = new AbortController();
+  const p = ensureBootstrapTarball({ suite: 'bookworm', mirror: MIRROR, cacheDir, log, signal: ac.signal });
+  setTimeout(() => ac.abort(), 300);
+  await assert.rejects(p);
+  delete process.env.FAKE_SLEEP;
+  assert.equal(existsSync(leftover), false);
+  assert.deepEqual(readdirSync(join(cacheDir, 'debian')), []);
+});

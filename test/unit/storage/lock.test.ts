@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { acquireLock } from '../../../src/storage/lock.js';
+
+const LOCK_TS = resolve(import.meta.dirname, '../../../src/storage/lock.ts');
+
+function dir() {
+  return mkdtempSync(join(tmpdir(), 'vagga-lock-'));
+}
+
+/** A separate process that takes the lock, prints "locked", then holds it for holdMs (or forever). */
+function holder(lockPath: string, holdMs: number): Promise<{ child: ChildProcess; exited: Promise<unknown> }> {
+  const code = `import { acquireLock } from ${JSON.stringify(LOCK_TS)};
+    const l = await acquireLock(${JSON.stringify(lockPath)}, { staleMs: 2000 });
+    process.stdout.write('locked\\n');
+    ${holdMs >= 0 ? `setTimeout(async () => { await l.release(); process.exit(0); }, ${holdMs});` : 'setInterval(() => {}, 1000);'}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => child.once('exit', r));
+  return new Promise((res, rej) => {
+    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('locked')) res({ child, exited }); });
+    child.once('exit', (c) => rej(new Error(`holder exited ${c}`)));
+  });
+}
+
+test('two takers in one process serialise; onWait is called once', async () => {
+  const path = join(dir(), 'x.lock');
+  const first = await acquireLock(path);
+  const order: string[] = [];
+  let waits = 0;
+  const second = acquireLock(path, { pollMs: 20, onWait: () => { waits++; } }).then((l) => { order.push('second'); return l; });
+  await new Promise((r) => setTimeout(r, 150));
+  order.push('first-release');
+  await first.release();
+  const l2 = await second;
+  assert.deepEqual(order, ['first-release', 'second']);
+  assert.equal(waits, 1);
+  await l2.release();
+  await l2.release(); // idempotent
+});
+
+test('a lock held by another process makes us wait until it is released', async () => {
+  const path = join(dir(), 'y.lock');
+  const { exited } = await holder(path, 700);
+  const t0 = Date.now();
+  let waited = false;
+  const l = await acquireLock(path, { pollMs: 50, onWait: () => { waited = true; } });
+  const elapsed = Date.now() - t0;
+  assert.ok(waited, 'onWait was called');
+  assert.ok(elapsed >= 400, `waited ${elapsed} ms`);
+  await l.release();
+  await exited;
+});
+
+test('a lock whose holder was killed with SIGKILL is taken over once stale', { timeout: 20000 }, async () => {
+  const path = join(dir(), 'z.lock');
+  const { child, exited } = await holder(path, -1);
+  child.kill('SIGKILL');
+  await exited;
+  const t0 = Date.now();
+  const l = await acquireLock(path, { pollMs: 100, staleMs: 2000 });
+  assert.ok(Date.now() - t0 < 8000);
+  await l.release();
+});
+
+test('a stale lock directory left behind is taken over at once', async () => {
+  const path = join(dir(), 's.lock');
+  mkdirSync(path);
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(path, old, old);
+  const t0 = Date.now();
+  const l = await acquireLock(path, { pollMs: 10 });
+  assert.ok(Date.now() - t0 < 1000);
+  await l.release();
+});
+
+test('waiting stops when the signal aborts', async () => {
+  const path = join(dir(), 'a.lock');
+  const held = await acquireLock(path);
+  const ac = new AbortController();
+  const p = acquireLock(path, { pollMs: 20, signal: ac.signal });
+  setTimeout(() => ac.abort(new Error('stop')), 60);
+  await assert.rejects(p, /stop/);
+  await held.release();
+});

@@ -1,0 +1,104 @@
+/** containerVersion behaviour beyond the literal vectors: inputs, errors, trace. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { VaggaError } from '../../../src/errors/vagga-error.js';
+import { containerVersion } from '../../../src/version/container-version.js';
+import { VersionUnknownError } from '../../../src/version/errors.js';
+import { config, container, step } from './helpers.js';
+
+const alpine = () => [step('Alpine', 'v3.4')];
+
+test('uids/gids and data-dirs are hashed; environ and volumes are not', () => {
+  const h = (extra: Parameters<typeof container>[2]) => containerVersion(config([container('x', alpine(), extra)]), 'x').hash;
+  const plain = h({});
+  assert.equal(plain.slice(0, 8), 'd304a005');
+  assert.notEqual(h({ uids: [{ start: 0, end: 1000 }] }), plain);
+  assert.notEqual(h({ gids: [{ start: 0, end: 0 }, { start: 5, end: 5 }] }), plain);
+  assert.notEqual(h({ dataDirs: ['/var/lib'] }), plain);
+  assert.equal(h({ environ: { A: 'b' }, volumes: { '/tmp': { kind: 'Empty' } } }), plain);
+});
+
+test('nested !Container chains inline every level', () => {
+  const chain = [container('c0', alpine())];
+  for (let i = 1; i <= 9; i++) chain.push(container(`c${i}`, [step('Container', `c${i - 1}`)]));
+  const deep = containerVersion(config(chain), 'c9').hash;
+  assert.notEqual(deep, containerVersion(config(chain), 'c0').hash);
+  // The parent's own uids do not matter, only its steps.
+  chain[0] = container('c0', alpine(), { uids: [{ start: 0, end: 10 }] });
+  assert.equal(containerVersion(config(chain), 'c9').hash, deep);
+});
+
+test('unknown containers: 121; cycles: 126', () => {
+  assert.throws(() => containerVersion(config([]), 'nope'), (e: unknown) => e instanceof VaggaError && e.exitCode === 121 && e.message === 'Container "nope" not found');
+  assert.throws(() => containerVersion(config([container('x', [step('Container', 'gone')])]), 'x'), /Container "gone" not found/);
+  assert.throws(() => containerVersion(config([container('x', [step('Container', 'x')])]), 'x'),
+    (e: unknown) => e instanceof VaggaError && e.exitCode === 126 && /cyclic dependency/.test(e.message));
+});
+
+test('!Build without content-hash hashes only the source container steps', () => {
+  const src = container('src', alpine());
+  const a = containerVersion(config([src, container('x', [step('Build', { container: 'src', source: '/a', path: '/x' })])]), 'x').hash;
+  const b = containerVersion(config([src, container('x', [step('Build', { container: 'src', source: '/b', path: '/y' })])]), 'x').hash;
+  assert.equal(a, b);
+  assert.throws(() => containerVersion(config([src, container('x', [step('Build', { container: 'src', 'content-hash': true, path: '/x' })])]), 'x'), VersionUnknownError);
+});
+
+test('trace lists markers and fields', () => {
+  const v = containerVersion(config([container('x', [step('Text', { '/a': 'b' })])]), 'x', { trace: true });
+  assert.ok(v.trace?.includes('COMMAND Text'));
+  assert.ok(v.trace?.some((l) => l.includes('uids') && l.includes('0-65536')));
+  assert.equal(containerVersion(config([container('x', [step('Text', { '/a': 'b' })])]), 'x').hash, v.hash);
+});
+
+test('requirements: -r includes hashed in place, comments ignored, cycles rejected', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vreq-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'req'));
+    fs.writeFileSync(path.join(dir, 'req/a.txt'), '# c\nflask\n-r b.txt\n');
+    fs.writeFileSync(path.join(dir, 'req/b.txt'), '  six==1.0  \n\n');
+    fs.writeFileSync(path.join(dir, 'flat.txt'), 'flask\nsix==1.0\n');
+    const h = (f: string) => containerVersion(config([container('x', [step('Py3Requirements', f)])], dir), 'x').hash;
+    assert.equal(h('req/a.txt'), h('flat.txt'));
+    fs.writeFileSync(path.join(dir, 'req/b.txt'), 'six==1.1\n');
+    assert.notEqual(h('req/a.txt'), h('flat.txt'));
+    fs.writeFileSync(path.join(dir, 'req/b.txt'), '-r a.txt\n');
+    assert.throws(() => h('req/a.txt'), /Cyclic requirement/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('yarn: unknown until yarn.lock covers package.json', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vyarn-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ dependencies: { classnames: '^2.2.5' } }));
+    const h = () => containerVersion(config([container('x', [step('YarnDependencies', {})])], dir), 'x').hash;
+    assert.throws(h, VersionUnknownError);
+    fs.writeFileSync(path.join(dir, 'yarn.lock'), '# yarn\n\n"left-pad@^1.0.0":\n  version "1.0.0"\n');
+    assert.throws(h, VersionUnknownError);
+    fs.writeFileSync(path.join(dir, 'yarn.lock'), 'classnames@^2.2.5, classnames@^2.2.6:\n  version "2.2.6"\n');
+    const first = h();
+    fs.appendFileSync(path.join(dir, 'yarn.lock'), '\n');
+    assert.notEqual(h(), first);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('!SubConfig: unknown when the file is missing or no reader is available', () => {
+  assert.throws(() => containerVersion(config([container('x', [step('SubConfig', { container: 'y' })])]), 'x'), VersionUnknownError);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsub-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'sub.yaml'), '');
+    const cfg = config([container('x', [step('SubConfig', { path: 'sub.yaml', container: 'y' })])], dir);
+    assert.throws(() => containerVersion(cfg, 'x'), VersionUnknownError);
+    const sub = config([container('y', alpine())]);
+    const viaSub = containerVersion(cfg, 'x', { readConfigFile: () => sub }).hash;
+    assert.notEqual(viaSub, containerVersion(config([container('x', alpine())]), 'x').hash);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
