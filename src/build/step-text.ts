@@ -23,7 +23,7 @@ function brief(value: unknown): string {
   if (value instanceof RegExp) return value.source;
   if (typeof value === 'object') {
     return Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))
+      .filter(([, v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0))
       .map(([k, v]) => (typeof v === 'object' ? `${k}: ${brief(v)}` : `${k}=${brief(v)}`))
       .join(', ');
   }

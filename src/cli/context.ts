@@ -6,11 +6,16 @@
  */
 import type { Config, Settings } from '../config/model.js';
 import type { GlobalOptions } from './global-options.js';
+import { loadProjectCached } from './project-cache.js';
 
 /** A loaded project: validated config and merged settings. */
 export interface Project {
   config: Config;
   settings: Settings;
+  /** Version hashes known from the config cache (container name -> 128 hex), if any. */
+  versions?: Record<string, string>;
+  /** Remember a container's freshly computed version (the cache keeps it if it may). */
+  recordVersion?(name: string, hash: string): void;
 }
 
 export interface CliContext {
@@ -35,28 +40,26 @@ export interface ContextInit {
   env?: NodeJS.ProcessEnv;
   out?: (text: string) => void;
   err?: (text: string) => void;
-  /** Replace project loading (tests, the config cache fast path). */
+  /** Replace project loading (tests); default: loadProjectCached. */
   loadProject?: (cwd: string, env: NodeJS.ProcessEnv) => Promise<Project>;
 }
 
-/** Load config and settings the ordinary way (dynamic imports keep start-up light). */
-export async function loadProjectFromDisk(cwd: string, env: NodeJS.ProcessEnv): Promise<Project> {
-  const [{ loadConfig }, { loadSettings }] = await Promise.all([
-    import('../config/load.js'),
-    import('../config/settings.js'),
-  ]);
-  const config = loadConfig(cwd);
-  const settings = loadSettings(config.projectRoot, env);
-  return { config, settings };
+/**
+ * Writer for the real stdout. A closed pipe (`vagga _list | head -1`) is not an error
+ * worth a stack trace: like Vagga, output errors are ignored.
+ */
+function stdoutWriter(): (text: string) => void {
+  process.stdout.on('error', () => {});
+  return (t) => void process.stdout.write(t);
 }
 
 /** Build a CliContext for the current process (or the overrides given). */
 export function createContext(init: ContextInit): CliContext {
   const env = init.env ?? process.env;
   const cwd = init.cwd ?? process.cwd();
-  const out = init.out ?? ((t: string) => void process.stdout.write(t));
+  const out = init.out ?? stdoutWriter();
   const err = init.err ?? ((t: string) => void process.stderr.write(t));
-  const load = init.loadProject ?? loadProjectFromDisk;
+  const load = init.loadProject ?? loadProjectCached;
   let loaded: Promise<Project> | undefined;
   const ctx: CliContext = {
     globals: init.globals,

@@ -4,7 +4,8 @@
  * config hashes to, never build) or `--no-version-check` (use whatever `.vagga/<name>`
  * points to, no hashing at all).
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readlinkSync, realpathSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { BuildMode } from '../cli/global-options.js';
 import type { Project } from '../cli/context.js';
@@ -25,7 +26,8 @@ export interface PrepareOptions {
 }
 
 /**
- * Resolve (building if the mode allows) container `name`. Throws VaggaError 121 for an
+ * Resolve (building if the mode allows) container `name`. With a version from the config
+ * cache (project.versions) whose root exists and is linked, ensureBuilt is skipped. Throws VaggaError 121 for an
  * unknown container or, with `--no-build`/`--no-version-check`, a container that is not
  * built; build failures propagate from ensureBuilt (121) and versioning errors (29/121).
  */
@@ -37,7 +39,7 @@ export async function prepareContainer(project: Project, name: string, opts: Pre
       hint: `Containers defined: ${Object.keys(config.containers).sort().join(', ') || '(none)'}`,
     });
   }
-  const { projectLayout, containerLinkPath, versionRoot } = await import('../storage/layout.js');
+  const { projectLayout, containerLinkPath, containerLinkTarget, versionDir, versionRoot, VERSION_FILES } = await import('../storage/layout.js');
   const layout = projectLayout(config.projectRoot, settings);
   if (opts.buildMode === 'no-version-check') {
     const link = containerLinkPath(layout, name);
@@ -61,7 +63,39 @@ export async function prepareContainer(project: Project, name: string, opts: Pre
     }
     return { name, rootfs };
   }
+  // Fast path: a version known from the config cache, built and linked: nothing to do.
+  const known = project.versions?.[name];
+  if (known && !opts.force) {
+    const rootfs = versionRoot(layout, name, known);
+    if (existsSync(rootfs) && linkTarget(containerLinkPath(layout, name)) === containerLinkTarget(layout, name, known)) {
+      touchLastUse(join(versionDir(layout, name, known), VERSION_FILES.lastUse));
+      return { name, rootfs };
+    }
+  }
   const { ensureBuilt } = await import('../build/ensure-built.js');
   const built = await ensureBuilt(config, settings, name, { force: opts.force, verbosity: opts.verbosity });
+  project.recordVersion?.(name, built.hash);
   return { name, rootfs: built.rootfs };
+}
+
+/** Mark a version as used now (as ensureBuilt does); best effort. */
+function touchLastUse(file: string): void {
+  const now = new Date();
+  try {
+    utimesSync(file, now, now);
+  } catch {
+    try {
+      writeFileSync(file, '');
+    } catch {
+      // read-only storage: not worth failing the run
+    }
+  }
+}
+
+function linkTarget(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
 }

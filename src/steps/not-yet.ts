@@ -7,8 +7,8 @@
  * includes followed, cycles rejected), NpmDependencies and YarnDependencies (package.json
  * maps; yarn.lock must exist and cover them, else the version is unknown), GemBundle
  * (Gemfile lines, plus Vagga's quirk of hashing the Gemfile content when a Gemfile.lock
- * exists), GitDescribe (`git describe` run on the host), SubConfig from a directory (when
- * the caller can read another config file).
+ * exists), GitDescribe (`git describe` run on the host), SubConfig from a directory (the
+ * file is read through VersionContext.readConfigFile; missing file -> unknown).
  * Version deliberately unknown (VersionUnknownError, exit 29) — documented gaps:
  * ComposerDependencies (Vagga hashes composer.json/lock re-serialised as Rust JSON text,
  * which is not reproduced), `!Build` with `content-hash` and `!SubConfig` from a container

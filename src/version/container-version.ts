@@ -10,6 +10,7 @@ import { stepDef } from '../steps/registry.js';
 import type { VersionContext } from '../steps/step.js';
 import { Digest } from './digest.js';
 import { VersionUnknownError, containerNotFound } from './errors.js';
+import { readSubConfigFile } from './subconfig.js';
 
 export { VersionUnknownError } from './errors.js';
 
@@ -25,8 +26,8 @@ export interface VersionOptions {
   /** Record a human-readable trace of every field fed (`_version_hash --debug-versioning`). */
   trace?: boolean;
   /**
-   * Load another vagga.yaml (host path) for `!SubConfig`; without it a `!SubConfig` makes
-   * the version unknown.
+   * Load another vagga.yaml (host path) for `!SubConfig`; default: parse it with the
+   * config loader's dialect and schemas (readSubConfigFile).
    */
   readConfigFile?: (hostPath: string) => Config;
 }
@@ -66,7 +67,7 @@ export function containerVersion(config: Config, name: string, options: VersionO
     unknown(reason): never {
       throw new VersionUnknownError(reason);
     },
-    readConfigFile: options.readConfigFile,
+    readConfigFile: options.readConfigFile ?? readSubConfigFile,
   };
   hashSteps(container.setup, digest, ctx);
   if (container.dataDirs.length > 0) digest.list('data_dirs', container.dataDirs);

@@ -46,9 +46,50 @@ export function hasSubIdRange(text: string, user: string, uid: number, minCount 
   return false;
 }
 
-/** The exact command that gives `user` a subordinate id range (the conventional first range). */
-export function usermodCommand(user: string): string {
-  return `sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${user}`;
+/** Ranges `[start, start+count)` listed in subid file texts (any user). */
+function listedRanges(texts: readonly string[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const text of texts) {
+    for (const raw of text.split('\n')) {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) continue;
+      const [, start, count] = line.split(':').map(Number);
+      if (Number.isFinite(start) && Number.isFinite(count)) out.push([start!, start! + count!]);
+    }
+  }
+  return out;
+}
+
+/**
+ * First start (100000, 165536, 231072, ...) of a 65536-id range that overlaps no range in
+ * the given /etc/subuid and /etc/subgid texts.
+ */
+export function freeSubIdStart(texts: readonly string[]): number {
+  const used = listedRanges(texts);
+  let start = 100000;
+  while (used.some(([a, b]) => start < b && a < start + 65536)) start += 65536;
+  return start;
+}
+
+/**
+ * The exact command that gives `user` a 65536-id subordinate range; `texts` (contents of
+ * /etc/subuid and /etc/subgid) pick a range no other user has.
+ */
+export function usermodCommand(user: string, texts: readonly string[] = []): string {
+  const start = freeSubIdStart(texts);
+  const range = `${start}-${start + 65535}`;
+  return `sudo usermod --add-subuids ${range} --add-subgids ${range} ${user}`;
+}
+
+/** Contents of the host's /etc/subuid and /etc/subgid ('' when unreadable). */
+export function readSubIdFiles(files = { subuid: '/etc/subuid', subgid: '/etc/subgid' }): string[] {
+  return [files.subuid, files.subgid].map((p) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return '';
+    }
+  });
 }
 
 /**
@@ -56,20 +97,14 @@ export function usermodCommand(user: string): string {
  * where mmdebstrap uses its root mode). Throws VaggaError (121) with the usermod command.
  */
 export function requireSubIds(user: string, uid: number, files = { subuid: '/etc/subuid', subgid: '/etc/subgid' }): void {
-  const read = (p: string): string => {
-    try {
-      return readFileSync(p, 'utf8');
-    } catch {
-      return '';
-    }
-  };
+  const [subuidText, subgidText] = readSubIdFiles(files) as [string, string];
   const missing: string[] = [];
-  if (!hasSubIdRange(read(files.subuid), user, uid, 65536)) missing.push(files.subuid);
-  if (!hasSubIdRange(read(files.subgid), user, uid, 65536)) missing.push(files.subgid);
+  if (!hasSubIdRange(subuidText, user, uid, 65536)) missing.push(files.subuid);
+  if (!hasSubIdRange(subgidText, user, uid, 65536)) missing.push(files.subgid);
   if (missing.length === 0) return;
   throw new VaggaError(
     `!Debian needs a range of 65536 subordinate ids for user "${user}" in ${missing.join(' and ')}: ` +
       'Debian packages own files as several users and groups, which a single-id user namespace cannot represent',
-    { exitCode: ExitCode.launcher, hint: `Add a range (pick one not used by other users in those files) with:\n    ${usermodCommand(user)}` },
+    { exitCode: ExitCode.launcher, hint: `Add a range with:\n    ${usermodCommand(user, [subuidText, subgidText])}` },
   );
 }

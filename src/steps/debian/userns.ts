@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
-import { usermodCommand } from './host-checks.js';
+import { readSubIdFiles, usermodCommand } from './host-checks.js';
 
 /** One line of a uid_map/gid_map. */
 export interface MapLine {
@@ -45,9 +45,10 @@ export function userNameFor(uid: number, passwdText: string): string | undefined
 /**
  * The error for maps that cannot hold a Debian root, or undefined when they can. Pure:
  * takes the map texts and passwd text. A single-id map gets the usermod command; a map that
- * is too narrow (container `uids`/`gids` settings) gets a hint to widen them.
+ * is too narrow (container `uids`/`gids` settings) gets a hint to widen them. `subIdTexts`
+ * (/etc/subuid, /etc/subgid contents) choose a free range for the usermod command.
  */
-export function debianIdMapProblem(uidMapText: string, gidMapText: string, passwdText: string): VaggaError | undefined {
+export function debianIdMapProblem(uidMapText: string, gidMapText: string, passwdText: string, subIdTexts: readonly string[] = []): VaggaError | undefined {
   const uids = parseIdMapText(uidMapText);
   const gids = parseIdMapText(gidMapText);
   const missingU = unmappedIds(uids, DEBIAN_NEEDED_IDS);
@@ -60,7 +61,7 @@ export function debianIdMapProblem(uidMapText: string, gidMapText: string, passw
     return new VaggaError(
       'The build runs with a single-id user namespace (no subordinate uid/gid range for your user), ' +
         'but Debian packages own files as several users and groups, so apt and dpkg cannot work',
-      { exitCode: ExitCode.launcher, hint: `Add a subordinate id range with:\n    ${usermodCommand(user)}` },
+      { exitCode: ExitCode.launcher, hint: `Add a subordinate id range with:\n    ${usermodCommand(user, subIdTexts)}` },
     );
   }
   const describe = (ids: number[]): string => (ids.length > 3 ? `${ids.slice(0, 3).join(', ')}, ... (${ids.length} ids)` : ids.join(', '));
@@ -82,6 +83,6 @@ export function requireDebianIdMap(): void {
       return '';
     }
   };
-  const problem = debianIdMapProblem(read('/proc/self/uid_map'), read('/proc/self/gid_map'), read('/etc/passwd'));
+  const problem = debianIdMapProblem(read('/proc/self/uid_map'), read('/proc/self/gid_map'), read('/etc/passwd'), readSubIdFiles());
   if (problem) throw problem;
 }

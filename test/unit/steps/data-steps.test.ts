@@ -36,7 +36,7 @@ test('!Env adds to the build env (and replays)', async () => {
     await run(ctx, 'Env', { A: '1', B: 'two' });
     assert.deepEqual(ctx.env, { A: '1', B: 'two' });
     stepDef('Env')!.replay!({ C: '3' }, ctx);
-    assert.equal(ctx.env.C, '3');
+    assert.equal((ctx.env as Record<string, string>)['C'], '3');
   } finally { ctx.cleanup(); }
 });
 

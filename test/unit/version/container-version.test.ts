@@ -88,16 +88,18 @@ test('yarn: unknown until yarn.lock covers package.json', () => {
   }
 });
 
-test('!SubConfig: unknown when the file is missing or no reader is available', () => {
+test('!SubConfig: unknown while the file is missing, then the other file\'s steps are inlined', () => {
   assert.throws(() => containerVersion(config([container('x', [step('SubConfig', { container: 'y' })])]), 'x'), VersionUnknownError);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsub-'));
   try {
-    fs.writeFileSync(path.join(dir, 'sub.yaml'), '');
     const cfg = config([container('x', [step('SubConfig', { path: 'sub.yaml', container: 'y' })])], dir);
     assert.throws(() => containerVersion(cfg, 'x'), VersionUnknownError);
-    const sub = config([container('y', alpine())]);
-    const viaSub = containerVersion(cfg, 'x', { readConfigFile: () => sub }).hash;
-    assert.notEqual(viaSub, containerVersion(config([container('x', alpine())]), 'x').hash);
+    fs.writeFileSync(path.join(dir, 'sub.yaml'), 'containers:\n  y:\n    setup:\n    - !Alpine v3.4\n');
+    const viaFile = containerVersion(cfg, 'x').hash;
+    const viaReader = containerVersion(cfg, 'x', { readConfigFile: () => config([container('y', alpine())]) }).hash;
+    assert.equal(viaFile, viaReader);
+    assert.notEqual(viaFile, containerVersion(config([container('x', alpine())]), 'x').hash);
+    assert.throws(() => containerVersion(config([container('x', [step('SubConfig', { path: 'sub.yaml', container: 'z' })])], dir), 'x'), /Container "z" not found/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

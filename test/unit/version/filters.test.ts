@@ -63,7 +63,8 @@ test('** forms: leading, intermediate, trailing', () => {
   assert.equal(kind(mid, 'dir/test.rs', false), 'none');
   // The intermediate rule lets the walk enter "dir" without including it.
   assert.equal(kind(mid, 'dir', true), 'include');
-  assert.equal(mid.matched('dir', true).kind === 'include' && mid.matched('dir', true).rule?.isIntermediate, true);
+  const m = mid.matched('dir', true);
+  assert.equal(m.kind === 'include' && m.rule?.isIntermediate, true);
   const trail = glob('/dir/**');
   assert.equal(kind(trail, 'dir', false), 'include');
   assert.equal(kind(trail, 'dir/sub/x', false), 'include');

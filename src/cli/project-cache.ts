@@ -1,0 +1,196 @@
+/**
+ * Fast path for repeated runs: the validated config, the merged settings and the version
+ * hashes of containers are cached in `<project>/.vagga/.cache/config-cache.json`, so that
+ * an unchanged project is loaded without the YAML parser, the schemas or the setup-step
+ * registry (start-up time matters: `vagga _run C true` runs on every editor keystroke for
+ * some users, Vagga issue #22).
+ *
+ * The cache is valid while every input is unchanged: each file in Config.files, every
+ * settings file and implicit local mixin (existence, size, mtime in ns, inode), the
+ * `HOME` and `VAGGA_SETTINGS` variables and the running vagga script itself. Version hashes
+ * are cached only for containers whose hash depends on nothing but the config (no
+ * `!Depends`/`!Copy` or other step that reads project files; see CONFIG_ONLY_STEPS).
+ * Known gap: creating a `mixins:` file that was missing when the cache was written does
+ * not invalidate it (edit vagga.yaml, or set VAGGA_NO_CONFIG_CACHE=1).
+ *
+ * Writes are best-effort: any I/O problem just means no cache.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Config, Settings } from '../config/model.js';
+import type { Project } from './context.js';
+
+const FORMAT = 1;
+/** Relative to the project root. */
+export const CACHE_FILE = '.vagga/.cache/config-cache.json';
+
+/** Setup steps whose hash reads only their own parameters (plus inlined containers). */
+const CONFIG_ONLY_STEPS = new Set([
+  'Text', 'Sh', 'Cmd', 'Env', 'EnsureDir', 'EmptyDir', 'Remove', 'CacheDirs', 'Install', 'BuildDeps',
+  'Debian', 'Tar', 'Download', 'Container',
+]);
+
+/** Files whose presence or content changes settings or the config (mirrors config/settings.ts, config/load.ts). */
+const USER_SETTINGS = ['.config/vagga/settings.yaml', '.vagga/settings.yaml', '.vagga.yaml'];
+const PROJECT_INPUTS = ['.vagga.settings.yaml', '.vagga/settings.yaml', '.vagga/vagga.yaml', 'vagga.yaml',
+  'vagga.local.yaml', '.vagga.local.yaml', '.vagga/local.yaml'];
+
+interface CacheFile {
+  format: number;
+  root: string;
+  key: Record<string, string | null>;
+  config: Config;
+  settings: Settings;
+  /** Containers whose version can be cached. */
+  cacheable: string[];
+  /** Container name -> 128-hex version hash. */
+  versions: Record<string, string>;
+}
+
+/**
+ * The project root as config/load.ts findProjectRoot finds it (first directory upwards
+ * holding `.vagga/vagga.yaml`, `vagga.yaml` or an implicit local mixin), without its
+ * warnings; undefined when there is none (the slow path then reports the error).
+ */
+export function quickProjectRoot(cwd: string): string | undefined {
+  let dir = cwd;
+  for (;;) {
+    for (const name of ['.vagga/vagga.yaml', 'vagga.yaml', 'vagga.local.yaml', '.vagga.local.yaml', '.vagga/local.yaml']) {
+      if (existsSync(join(dir, name))) return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Load config and settings the ordinary way (dynamic imports keep start-up light). */
+export async function loadProjectFromDisk(cwd: string, env: NodeJS.ProcessEnv): Promise<Project> {
+  const [{ loadConfig }, { loadSettings }] = await Promise.all([
+    import('../config/load.js'),
+    import('../config/settings.js'),
+  ]);
+  const config = loadConfig(cwd);
+  const settings = loadSettings(config.projectRoot, env);
+  return { config, settings };
+}
+
+/** Files modified this recently (ns) before loading are not trusted for caching (racy edits). */
+const RACY_NS = 100_000_000n;
+
+function fileKey(path: string): string | null {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.size}:${st.mtimeNs}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The validity key: every input file's stat (null when missing) and the relevant env. */
+function inputsKey(root: string, files: readonly string[], env: NodeJS.ProcessEnv): Record<string, string | null> {
+  const key: Record<string, string | null> = {
+    'env:HOME': env.HOME ?? null,
+    'env:VAGGA_SETTINGS': env.VAGGA_SETTINGS ?? null,
+    'tool': process.argv[1] ? fileKey(process.argv[1]) : null,
+  };
+  const paths = new Set<string>(files);
+  for (const rel of PROJECT_INPUTS) paths.add(join(root, rel));
+  if (env.HOME) for (const rel of USER_SETTINGS) paths.add(join(env.HOME, rel));
+  for (const p of paths) key[p] = fileKey(p);
+  return key;
+}
+
+/** True when `v` survives a JSON round trip unchanged (plain data only; undefined fields are dropped). */
+function jsonSafe(v: unknown): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || v === undefined) return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every((x) => x !== undefined && jsonSafe(x));
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).every(jsonSafe);
+  return false;
+}
+
+/** Containers whose version depends only on the config: every step (through `!Container`) in CONFIG_ONLY_STEPS. */
+export function configOnlyContainers(config: Config): string[] {
+  const memo = new Map<string, boolean>();
+  const check = (name: string): boolean => {
+    if (memo.has(name)) return memo.get(name)!;
+    memo.set(name, false); // cycles: not cacheable
+    const c = config.containers[name];
+    const ok = c !== undefined && c.setup.every((s) => CONFIG_ONLY_STEPS.has(s.tag)
+      && (s.tag !== 'Container' || (typeof s.params === 'string' && check(s.params))));
+    memo.set(name, ok);
+    return ok;
+  };
+  return Object.keys(config.containers).filter(check);
+}
+
+function readCache(root: string, env: NodeJS.ProcessEnv): CacheFile | undefined {
+  let data: CacheFile;
+  try {
+    data = JSON.parse(readFileSync(join(root, CACHE_FILE), 'utf8')) as CacheFile;
+  } catch {
+    return undefined;
+  }
+  if (data.format !== FORMAT || data.root !== root) return undefined;
+  const fresh = inputsKey(root, data.config.files, env);
+  const keys = Object.keys(fresh);
+  if (keys.length !== Object.keys(data.key).length || keys.some((k) => data.key[k] !== fresh[k])) return undefined;
+  return data;
+}
+
+function writeCache(root: string, data: CacheFile): void {
+  try {
+    const file = join(root, CACHE_FILE);
+    if (!existsSync(join(root, '.vagga'))) return; // never create .vagga just for the cache
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(data));
+    renameSync(tmp, file);
+  } catch {
+    // Best effort: no cache.
+  }
+}
+
+/** Attach `versions` and a recorder that keeps newly computed versions in the cache. */
+function withVersions(project: Project, data: CacheFile | undefined, root: string): Project {
+  if (!data) return project;
+  const cacheable = new Set(data.cacheable);
+  return {
+    ...project,
+    versions: data.versions,
+    recordVersion(name, hash) {
+      if (!cacheable.has(name) || data.versions[name] === hash) return;
+      data.versions[name] = hash;
+      writeCache(root, data);
+    },
+  };
+}
+
+/**
+ * Load the project visible from `cwd` through the cache (see the module comment).
+ * Same result and errors as loadProjectFromDisk; VAGGA_NO_CONFIG_CACHE=1 disables it.
+ */
+export async function loadProjectCached(cwd: string, env: NodeJS.ProcessEnv): Promise<Project> {
+  const root = env.VAGGA_NO_CONFIG_CACHE ? undefined : quickProjectRoot(cwd);
+  if (root === undefined) return loadProjectFromDisk(cwd, env);
+  const cached = readCache(root, env);
+  if (cached) return withVersions({ config: cached.config, settings: cached.settings }, cached, root);
+  const startNs = BigInt(Date.now()) * 1_000_000n;
+  const project = await loadProjectFromDisk(cwd, env);
+  if (project.config.projectRoot !== root || !jsonSafe(project.config) || !jsonSafe(project.settings)) return project;
+  const key = inputsKey(root, project.config.files, env);
+  const racy = Object.entries(key).some(([k, v]) => k.startsWith('/') && v !== null && BigInt(v.split(':')[1]) > startNs - RACY_NS);
+  if (racy) return project;
+  const data: CacheFile = {
+    format: FORMAT,
+    root,
+    key,
+    config: project.config,
+    settings: project.settings,
+    cacheable: configOnlyContainers(project.config),
+    versions: {},
+  };
+  writeCache(root, data);
+  return withVersions(project, data, root);
+}
