@@ -5,6 +5,7 @@
  * load the YAML parser.
  */
 import type { Config, Settings } from '../config/model.js';
+import type { SandboxDeps } from '../commands/run-in-container.js';
 import type { GlobalOptions } from './global-options.js';
 import { loadProjectCached } from './project-cache.js';
 
@@ -31,6 +32,8 @@ export interface CliContext {
   warn(text: string): void;
   /** Load (once) the project visible from `cwd`. Throws ConfigError (126). */
   project(): Promise<Project>;
+  /** Sandbox collaborators to use instead of the real ones (tests). */
+  sandboxDeps?: SandboxDeps;
 }
 
 /** Options for createContext; every field defaults to the real process. */
@@ -42,6 +45,8 @@ export interface ContextInit {
   err?: (text: string) => void;
   /** Replace project loading (tests); default: loadProjectCached. */
   loadProject?: (cwd: string, env: NodeJS.ProcessEnv) => Promise<Project>;
+  /** Replace the sandbox (tests). */
+  sandboxDeps?: SandboxDeps;
 }
 
 /**
@@ -63,6 +68,7 @@ export function createContext(init: ContextInit): CliContext {
   let loaded: Promise<Project> | undefined;
   const ctx: CliContext = {
     globals: init.globals,
+    sandboxDeps: init.sandboxDeps,
     cwd,
     env,
     out,

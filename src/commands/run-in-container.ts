@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig, Volume } from '../config/model.js';
 import type { Project } from '../cli/context.js';
+import type { planRunMounts } from '../mounts/run-plan.js';
+import type { runSandbox } from '../sandbox/bwrap.js';
+import type { idMappingFor } from '../sandbox/idmap.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { parseEnvironFile } from './environment.js';
 import { findProgram } from './find-program.js';
@@ -33,6 +36,25 @@ export interface ContainerProcess {
   groupId?: number;
 }
 
+/** The sandbox collaborators; tests replace them, normally the real modules are loaded. */
+export interface SandboxDeps {
+  planRunMounts: typeof planRunMounts;
+  runSandbox: typeof runSandbox;
+  idMappingFor: typeof idMappingFor;
+  /** Host cache dir for `!CacheDir` volumes (default: the storage layout's cacheDirFor). */
+  cacheDir?: string;
+}
+
+async function realDeps(project: Project): Promise<Required<SandboxDeps>> {
+  const [{ planRunMounts }, { runSandbox }, { idMappingFor }, { cacheDirFor }] = await Promise.all([
+    import('../mounts/run-plan.js'),
+    import('../sandbox/bwrap.js'),
+    import('../sandbox/idmap.js'),
+    import('../storage/layout.js'),
+  ]);
+  return { planRunMounts, runSandbox, idMappingFor, cacheDir: cacheDirFor(project.settings) };
+}
+
 /**
  * Read the container's `environ-file` from the built rootfs (a path inside the container).
  * Returns undefined when the container has none. Throws VaggaError 124 when it is unreadable.
@@ -55,28 +77,23 @@ export function readEnvironFile(container: ContainerConfig, rootfs: string): Rec
  * signal N). Throws VaggaError 124 when the program is not found in the rootfs or the
  * sandbox cannot be set up; 121 for uid-map problems.
  */
-export async function runInContainer(project: Project, proc: ContainerProcess): Promise<number> {
+export async function runInContainer(project: Project, proc: ContainerProcess, deps?: SandboxDeps): Promise<number> {
   const program = findProgram(proc.rootfs, proc.argv[0], proc.searchPath);
-  const [{ planRunMounts }, { runSandbox }, { idMappingFor }, { cacheDirFor }] = await Promise.all([
-    import('../mounts/run-plan.js'),
-    import('../sandbox/bwrap.js'),
-    import('../sandbox/idmap.js'),
-    import('../storage/layout.js'),
-  ]);
-  const mounts = planRunMounts({
+  const d = deps ?? await realDeps(project);
+  const mounts = d.planRunMounts({
     container: proc.container,
     rootfs: proc.rootfs,
     projectRoot: project.config.projectRoot,
     commandVolumes: proc.commandVolumes,
     settings: project.settings,
-    cacheDir: cacheDirFor(project.settings),
+    cacheDir: d.cacheDir ?? '',
   });
-  const result = await runSandbox({
+  const result = await d.runSandbox({
     mounts,
     argv: [program, ...proc.argv.slice(1)],
     env: proc.env,
     cwd: proc.cwd,
-    idMapping: idMappingFor(proc.container.uids, proc.container.gids),
+    idMapping: d.idMappingFor(proc.container.uids, proc.container.gids),
     // Vagga runs commands as root of the container's user namespace with its capabilities.
     allCaps: true,
     shareNet: !proc.isolateNetwork,

@@ -123,7 +123,7 @@ async function runCommand(ctx: CliContext, project: Project, run: PlannedRun, re
     cwd: containerWorkDir(project.config.projectRoot, ctx.cwd, command.workDir),
     commandVolumes: command.volumes,
     isolateNetwork: command.isolateNetwork || ctx.globals.isolateNetwork,
-  });
+  }, ctx.sandboxDeps);
   if (status === 0 && command.epilog) ctx.out(command.epilog);
   return status;
 }

@@ -98,4 +98,5 @@ export const debianStep: StepDef<DebianParams> = {
   },
 };
 
+/** Step definitions of this module, for src/steps/registry.ts. */
 export const steps: StepDef<any>[] = [debianStep];

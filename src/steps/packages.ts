@@ -54,4 +54,5 @@ export const buildDepsStep: StepDef<PackagesParams> = {
   },
 };
 
+/** Step definitions of this module, for src/steps/registry.ts. */
 export const steps: StepDef<any>[] = [installStep, buildDepsStep];

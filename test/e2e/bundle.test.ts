@@ -4,8 +4,10 @@
  * chunks, and it runs as the ordinary test user from the staged copy.
  */
 import { strict as assert } from 'node:assert';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
 import { cleanupStage, makeProject, repoRoot, show, vagga } from './harness.js';
 
@@ -33,4 +35,19 @@ test('vagga --version runs as the test user from the staged bundle', async () =>
   const r = await vagga(dir, ['--version']);
   assert.equal(r.status, 0, show(r));
   assert.match(r.stdout, /\d+\.\d+/, show(r));
+});
+
+test('lazily imported CommonJS packages keep their named exports in the bundle', () => {
+  const out = mkdtempSync(join(tmpdir(), 'vagga-bundle-probe-'));
+  try {
+    const b = spawnSync(process.execPath, [
+      'scripts/bundle.mjs', '--entry', 'test/fixtures/e2e/bundle-probe/main.ts', '--outdir', relative(repoRoot, out),
+    ], { cwd: repoRoot, encoding: 'utf8' });
+    assert.equal(b.status, 0, b.stderr);
+    const r = spawnSync(join(out, 'vagga.mjs'), [], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { named: 'function', destructured: '{"a":[1,2]}', cjsDefault: 'function' });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });

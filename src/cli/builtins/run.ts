@@ -57,5 +57,5 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     cwd: containerWorkDir(project.config.projectRoot, ctx.cwd),
     commandVolumes: {},
     isolateNetwork: globals.isolateNetwork,
-  });
+  }, ctx.sandboxDeps);
 }
