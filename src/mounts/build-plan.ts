@@ -1,5 +1,5 @@
 /**
- * Mount plans for builds. CONTRACT STUB: implemented by the sandbox work.
+ * Mount plans for builds (vagga-inventory.md §2.6 "The build sandbox"). Pure.
  *
  * A build runs in two levels. The *builder* sandbox (user namespace with the container's
  * uid map, all capabilities) sees the host's /usr and /etc read-only plus, at fixed paths:
@@ -12,6 +12,9 @@
  * container use a *step* sandbox: a nested bwrap (no new user namespace) with
  * /vagga/root as /, /dev, /proc, /work, /run tmpfs, cache binds and the host resolv.conf.
  */
+import { posix } from 'node:path';
+import { hostSystemMounts } from './host-system.js';
+import { comparePaths, isWithin } from './run-plan.js';
 import type { MountPlan } from './types.js';
 
 /** Fixed paths inside the builder sandbox. */
@@ -36,9 +39,31 @@ export interface BuilderPlanInput {
   runtimePath: string;
 }
 
-/** Plan of the builder sandbox (see file comment). Pure. */
+/**
+ * Plan of the builder sandbox: host /usr read-only with the merged-usr links (/bin, /lib,
+ * /lib64, /sbin), /etc read-only, /dev, /proc, a /tmp tmpfs, then the BUILDER_PATHS binds
+ * (root, project, cache, other containers' roots read-only, bundle read-only) and the
+ * directory of `runtimePath` read-only at its own path when it is outside /usr (e.g. a node
+ * installed under /opt or $HOME). Pure.
+ */
 export function planBuilderMounts(input: BuilderPlanInput): MountPlan {
-  throw new Error('not implemented');
+  const plan: MountPlan = [
+    ...hostSystemMounts(),
+    { kind: 'bind', source: '/etc', dest: '/etc', readOnly: true },
+    { kind: 'dev', dest: '/dev' },
+    { kind: 'proc', dest: '/proc' },
+    { kind: 'tmpfs', dest: '/tmp', mode: 0o1777 },
+    { kind: 'bind', source: input.rootfs, dest: BUILDER_PATHS.root, readOnly: false },
+    { kind: 'bind', source: input.projectRoot, dest: BUILDER_PATHS.work, readOnly: false },
+    { kind: 'bind', source: input.cacheDir, dest: BUILDER_PATHS.cache, readOnly: false },
+  ];
+  for (const name of Object.keys(input.containerRoots).sort()) {
+    plan.push({ kind: 'bind', source: input.containerRoots[name], dest: posix.join(BUILDER_PATHS.containers, name), readOnly: true });
+  }
+  plan.push({ kind: 'bind', source: input.bundleDir, dest: BUILDER_PATHS.bin, readOnly: true });
+  const runtimeDir = posix.dirname(input.runtimePath);
+  if (!isWithin(runtimeDir, '/usr')) plan.push({ kind: 'bind', source: runtimeDir, dest: runtimeDir, readOnly: true });
+  return plan;
 }
 
 export interface StepPlanInput {
@@ -50,7 +75,27 @@ export interface StepPlanInput {
   cacheBinds: Record<string, string>;
 }
 
-/** Plan of the nested step sandbox (see file comment). Pure. */
+/**
+ * Plan of the nested step sandbox: the root read-write at /, /dev, /proc, /work (rw), a /run
+ * tmpfs (/tmp stays the root's own directory, §2.6), the cache binds in path order (rw; the
+ * source dirs are created when missing), and the builder's /etc/resolv.conf and /etc/hosts
+ * (the host's) read-only over the root's files; bwrap creates empty files as mount points
+ * when the writable root lacks them, and skips hosts files the host does not have. Pure.
+ */
 export function planStepMounts(input: StepPlanInput): MountPlan {
-  throw new Error('not implemented');
+  const plan: MountPlan = [
+    { kind: 'bind', source: input.root, dest: '/', readOnly: false },
+    { kind: 'dev', dest: '/dev' },
+    { kind: 'proc', dest: '/proc' },
+    { kind: 'bind', source: input.work, dest: '/work', readOnly: false },
+    { kind: 'tmpfs', dest: '/run', mode: 0o755 },
+  ];
+  for (const dest of Object.keys(input.cacheBinds).sort(comparePaths)) {
+    plan.push({ kind: 'bind', source: input.cacheBinds[dest], dest, readOnly: false, createSource: true });
+  }
+  plan.push(
+    { kind: 'bind', source: '/etc/resolv.conf', dest: '/etc/resolv.conf', readOnly: true, optional: true },
+    { kind: 'bind', source: '/etc/hosts', dest: '/etc/hosts', readOnly: true, optional: true },
+  );
+  return plan;
 }

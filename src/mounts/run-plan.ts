@@ -1,8 +1,12 @@
 /**
- * Mount plan for running a command (vagga-inventory.md §2.7). CONTRACT STUB: implemented by the sandbox work.
+ * Mount plan for running a command (vagga-inventory.md §2.7 "The run sandbox" and §1.5
+ * "Volume types"). Pure: no I/O; the result is turned into bwrap arguments by
+ * src/sandbox/bwrap-args.ts.
  */
+import { posix } from 'node:path';
 import type { ContainerConfig, Settings, Volume } from '../config/model.js';
-import type { MountPlan } from './types.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import type { MountOp, MountPlan } from './types.js';
 
 export interface RunPlanInput {
   container: ContainerConfig;
@@ -15,13 +19,132 @@ export interface RunPlanInput {
   settings: Settings;
   /** Host cache dir, for `!CacheDir` volumes. */
   cacheDir: string;
+  /** Host directory of the vagga bundle, for `!VaggaBin` (unsupported when absent). */
+  bundleDir?: string;
+  /** Host dir holding `!Persistent` volumes (`<base>/.volumes`); unsupported when absent. */
+  volumesDir?: string;
+  /** Built roots of other containers, for `!Container` volumes: name -> host rootfs. */
+  containerRoots?: Record<string, string>;
+}
+
+/** Default size of /tmp, /run and `!Tmpfs` volumes: 100 MiB (§1.5). */
+export const DEFAULT_TMPFS_SIZE = 100 * 1024 * 1024;
+
+function mountError(message: string): never {
+  throw new VaggaError(message, { exitCode: ExitCode.sandbox });
 }
 
 /**
- * Ordered mounts: rootfs read-only at /, /proc, /dev, /work, fresh /tmp (1777) and /run
- * tmpfs unless volumes replace them, volumes in sorted path order, host resolv.conf and
- * hosts bound at the container's resolv-conf-path/hosts-file-path. Pure: no I/O.
+ * Order of absolute paths by components (Vagga keeps volumes in a map keyed by path, so
+ * `/a/b` sorts before `/a-b` and a parent always precedes what is mounted inside it).
+ */
+export function comparePaths(a: string, b: string): number {
+  const pa = a.split('/').filter(Boolean);
+  const pb = b.split('/').filter(Boolean);
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    if (pa[i] !== pb[i]) return pa[i] < pb[i] ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+/** True when `path` is `dir` or inside it. */
+export function isWithin(path: string, dir: string): boolean {
+  const rel = posix.relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !posix.isAbsolute(rel));
+}
+
+/**
+ * Host path of a `!BindRW`/`!BindRO` source: `/work/...` is inside the project,
+ * `/volumes/NAME/...` inside the external volume NAME of the settings. Throws VaggaError
+ * (124) for anything else or an unknown volume name.
+ */
+export function bindSource(path: string, projectRoot: string, settings: Settings): string {
+  const norm = posix.normalize(path);
+  if (isWithin(norm, '/work')) return posix.join(projectRoot, posix.relative('/work', norm));
+  if (isWithin(norm, '/volumes')) {
+    const [name, ...rest] = posix.relative('/volumes', norm).split('/');
+    const base = name ? settings.externalVolumes[name] : undefined;
+    if (base === undefined) {
+      mountError(`mount ${JSON.stringify(path)}: there is no external volume ${JSON.stringify(name ?? '')} (settings \`external-volumes\`)`);
+    }
+    return posix.join(base, ...rest);
+  }
+  return mountError(`mount ${JSON.stringify(path)}: bind source must be in /work or /volumes/<name>`);
+}
+
+/** Mount operations of one volume at `dest`. Throws VaggaError (124) on invalid or unsupported volumes. */
+export function volumeOps(dest: string, vol: Volume, input: RunPlanInput): MountOp[] {
+  switch (vol.kind) {
+    case 'Tmpfs': {
+      const ops: MountOp[] = [{ kind: 'tmpfs', dest, size: vol.size, mode: vol.mode }];
+      for (const rel of Object.keys(vol.subdirs).sort(comparePaths)) {
+        ops.push({ kind: 'dir', dest: posix.join(dest, rel), mode: vol.subdirs[rel].mode });
+      }
+      for (const rel of Object.keys(vol.files).sort(comparePaths)) {
+        ops.push({ kind: 'file', dest: posix.join(dest, rel), content: vol.files[rel] ?? '', mode: 0o644 });
+      }
+      return ops;
+    }
+    case 'BindRW':
+    case 'BindRO':
+      return [{ kind: 'bind', source: bindSource(vol.path, input.projectRoot, input.settings), dest, readOnly: vol.kind === 'BindRO' }];
+    case 'Empty':
+      if (dest === '/work') mountError('mount !Empty: hiding /work itself is not supported');
+      return [
+        { kind: 'tmpfs', dest, size: 1, mode: 0o755 },
+        { kind: 'remount-ro', dest },
+      ];
+    case 'CacheDir': {
+      if (vol.name === '') mountError('mount !CacheDir: path must not be empty');
+      if (vol.name.startsWith('/')) mountError(`mount !CacheDir ${JSON.stringify(vol.name)}: path must not be absolute`);
+      return [{ kind: 'bind', source: posix.join(input.cacheDir, vol.name), dest, readOnly: false, createSource: true }];
+    }
+    case 'VaggaBin':
+      if (!input.bundleDir) mountError('mount !VaggaBin is not supported yet');
+      return [{ kind: 'bind', source: input.bundleDir, dest, readOnly: true }];
+    case 'Container': {
+      const root = input.containerRoots?.[vol.name];
+      if (!root) mountError(`mount !Container ${JSON.stringify(vol.name)}: the container is not built (volumes of this kind are not supported yet)`);
+      return [{ kind: 'bind', source: root, dest, readOnly: true }];
+    }
+    case 'Persistent':
+      if (!input.volumesDir) mountError('mount !Persistent is not supported yet');
+      return [{ kind: 'bind', source: posix.join(input.volumesDir, vol.name), dest, readOnly: false, createSource: true }];
+    case 'Snapshot':
+      return mountError('mount !Snapshot is not supported yet');
+  }
+}
+
+/**
+ * Ordered mounts: rootfs read-only at /, /proc, /dev, /work = project (rw), fresh /tmp
+ * (100 MiB, 1777) and /run (100 MiB, 0755, with `shm` 1777) unless volumes replace them,
+ * volumes in path order (command volumes override container ones at the same path), then
+ * the host's /etc/resolv.conf and /etc/hosts bound read-only at the container's
+ * `resolv-conf-path`/`hosts-file-path` unless null or covered by a volume.
+ * Pure. Throws VaggaError (124) for invalid volumes (e.g. `mount !CacheDir: path must not be empty`).
  */
 export function planRunMounts(input: RunPlanInput): MountPlan {
-  throw new Error('not implemented');
+  const volumes: Record<string, Volume> = { ...input.container.volumes, ...input.commandVolumes };
+  const paths = Object.keys(volumes).map((p) => posix.normalize(p));
+  const byPath = new Map(Object.entries(volumes).map(([p, v]) => [posix.normalize(p), v]));
+  const plan: MountPlan = [
+    { kind: 'bind', source: input.rootfs, dest: '/', readOnly: true },
+    { kind: 'proc', dest: '/proc' },
+    { kind: 'dev', dest: '/dev' },
+    { kind: 'bind', source: input.projectRoot, dest: '/work', readOnly: false },
+  ];
+  if (!byPath.has('/tmp')) plan.push({ kind: 'tmpfs', dest: '/tmp', size: DEFAULT_TMPFS_SIZE, mode: 0o1777 });
+  if (!byPath.has('/run')) {
+    plan.push({ kind: 'tmpfs', dest: '/run', size: DEFAULT_TMPFS_SIZE, mode: 0o755 }, { kind: 'dir', dest: '/run/shm', mode: 0o1777 });
+  }
+  for (const path of [...new Set(paths)].sort(comparePaths)) plan.push(...volumeOps(path, byPath.get(path)!, input));
+  const hostFiles: Array<[string, string | null]> = [
+    ['/etc/resolv.conf', input.container.resolvConfPath],
+    ['/etc/hosts', input.container.hostsFilePath],
+  ];
+  for (const [source, dest] of hostFiles) {
+    if (dest === null || paths.some((p) => isWithin(dest, p))) continue;
+    plan.push({ kind: 'bind', source, dest, readOnly: true, optional: true });
+  }
+  return plan;
 }

@@ -6,8 +6,12 @@
  */
 
 export type MountOp =
-  /** Bind `source` (host path) at `dest`. `optional`: skip if the source is missing (bwrap --bind-try). */
-  | { kind: 'bind'; source: string; dest: string; readOnly: boolean; optional?: boolean }
+  /**
+   * Bind `source` (host path) at `dest`. `optional`: skip if the source is missing (bwrap
+   * --bind-try). `createSource`: the runner creates the source directory first (mkdir -p),
+   * e.g. for `!CacheDir` and `!Persistent` volumes.
+   */
+  | { kind: 'bind'; source: string; dest: string; readOnly: boolean; optional?: boolean; createSource?: boolean }
   /** A fresh /dev with the standard nodes, devpts and shm (bwrap --dev). */
   | { kind: 'dev'; dest: string }
   /** A fresh procfs for the sandbox's pid namespace (bwrap --proc). */

@@ -1,15 +1,347 @@
 /**
- * Running a process in a bubblewrap sandbox. CONTRACT STUB: implemented by the sandbox work.
+ * Running a process in a bubblewrap sandbox (bwrap(1), bubblewrap 0.8) with a multi-id
+ * user namespace (newuidmap(1)/newgidmap(1)). Measured protocol: runtime-facts.md §2.
+ *
+ * Process layout (why: runtime-facts §2c "setup-phase hazard" — when the launcher dies while
+ * bwrap waits on --userns-block-fd, EOF releases bwrap and the command runs orphaned):
+ *
+ *   node ─ setpriv --pdeathsig KILL unshare --user --pid --fork --kill-child
+ *            └─ /bin/sh (pid 1 of a fresh pid namespace, in a fresh user namespace)
+ *                 waits for a "go" line on a control socket, then execs
+ *                 bwrap (no --unshare-user: it already is root in that user namespace)
+ *                    └─ sandbox (own pid namespace): catatonit as pid 1 ─ command
+ *
+ * node waits for the holder to report that the namespaces exist, writes the uid/gid maps
+ * (newuidmap and newgidmap concurrently, or directly when single-id or root), then sends
+ * "go". If node dies at any point (even SIGKILL): before "go" the holder reads EOF and exits
+ * without starting bwrap; after it, setpriv's parent-death signal kills `unshare`, whose
+ * --kill-child kills bwrap, which is pid 1 of the holder's pid namespace, so the kernel kills
+ * every process of the sandbox (its pid namespace is nested in the holder's).
  */
-import type { SandboxResult, SandboxSpec } from './types.js';
+import { spawn, execFile, type StdioOptions, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { dirname } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { bwrapArgs, mountArgs } from './bwrap-args.js';
+import { maxIdMapping } from './idmap.js';
+import { SandboxError } from './sandbox-error.js';
+import { findIdMapHelper, findTool } from './tools.js';
+import type { IdMapEntry, IdMapping, SandboxResult, SandboxSpec } from './types.js';
+import type { MountPlan } from '../mounts/types.js';
+import { hostSystemMounts } from '../mounts/host-system.js';
+
+/** Where the host's catatonit is bound inside the sandbox (on bwrap's fresh /dev tmpfs, so it works on a read-only root). */
+export const INIT_PATH = '/dev/.vagga-init';
 
 /**
- * Start `spec.argv` in new user, mount, pid and ipc namespaces through bwrap, install the
- * uid/gid maps with newuidmap/newgidmap (concurrently) while bwrap waits on
- * --userns-block-fd, forward SIGINT/SIGTERM/SIGHUP, and resolve with the exit status
- * (128+N for signal N). Throws SandboxError (124) when bwrap fails before the command
- * starts (no `exit-code` on --json-status-fd), MissingToolError when bwrap/newuidmap are absent.
+ * Test hook: when set to a number of milliseconds, the launcher waits that long after the
+ * namespaces exist and before writing the uid/gid maps (to prove a killed launcher leaves
+ * nothing running).
+ */
+export const PAUSE_ENV = 'VAGGA_DEBUG_PAUSE_BEFORE_IDMAP';
+
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+/** Shell code run by the holder: report readiness, wait for "go" (EOF: give up), exec bwrap. */
+function holderScript(ctlFd: number): string {
+  return `echo ready >&${ctlFd}; read _ <&${ctlFd} || exit 125; exec ${ctlFd}>&-; exec "$@"`;
+}
+
+/** `inside outside count` triples as newuidmap/newgidmap arguments. */
+export function mapArgs(pid: number, entries: IdMapEntry[]): string[] {
+  return [String(pid), ...entries.flatMap((e) => [String(e.inside), String(e.outside), String(e.count)])];
+}
+
+/** The contents of /proc/PID/uid_map for `entries`. */
+export function mapFileContent(entries: IdMapEntry[]): string {
+  return entries.map((e) => `${e.inside} ${e.outside} ${e.count}\n`).join('');
+}
+
+function execHelper(tool: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(tool, args, (err, _stdout, stderr) => {
+      if (!err) return resolve();
+      reject(
+        new SandboxError(`Could not set up the user namespace: \`${tool} ${args.join(' ')}\` failed`, String(stderr).trim() || err.message,
+          'Check your ranges in /etc/subuid and /etc/subgid (see `man subuid`).'),
+      );
+    });
+  });
+}
+
+/** Install the maps of `mapping` on the user namespace of `pid`. */
+async function writeMaps(pid: number, mapping: IdMapping): Promise<void> {
+  const uid = process.getuid!();
+  if (uid === 0 || mapping.singleId) {
+    // Root may write any map; an ordinary user may map just its own ids (user_namespaces(7)),
+    // after denying setgroups for the gid map.
+    writeFileSync(`/proc/${pid}/uid_map`, mapFileContent(mapping.uids));
+    if (uid !== 0) writeFileSync(`/proc/${pid}/setgroups`, 'deny');
+    writeFileSync(`/proc/${pid}/gid_map`, mapFileContent(mapping.gids));
+    return;
+  }
+  await Promise.all([
+    execHelper(findIdMapHelper('newuidmap'), mapArgs(pid, mapping.uids)),
+    execHelper(findIdMapHelper('newgidmap'), mapArgs(pid, mapping.gids)),
+  ]);
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Host pid of the process that should receive forwarded signals: the sandbox's pid 1 when
+ * it is our init (catatonit forwards to the command), else the command itself (bwrap's own
+ * pid 1 ignores signals). Walks /proc/PID/task/PID/children from the launcher.
+ */
+function signalTarget(launcherPid: number, withInit: boolean): number | undefined {
+  const [holder] = childrenOf(launcherPid); // bwrap, pid 1 of the holder namespace
+  if (holder === undefined) return undefined;
+  const [sandboxInit] = childrenOf(holder);
+  if (sandboxInit === undefined || withInit) return sandboxInit;
+  return childrenOf(sandboxInit)[0];
+}
+
+/** Signal name for a number, e.g. 15 -> SIGTERM. */
+export function signalName(n: number): string | undefined {
+  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0];
+}
+
+/** Parsed --json-status-fd stream: bwrap writes one JSON object per line. */
+export function parseJsonStatus(text: string): { childPid?: number; exitCode?: number } {
+  const out: { childPid?: number; exitCode?: number } = {};
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const obj = JSON.parse(line) as Record<string, unknown>;
+      if (typeof obj['child-pid'] === 'number') out.childPid = obj['child-pid'];
+      if (typeof obj['exit-code'] === 'number') out.exitCode = obj['exit-code'];
+    } catch {
+      // Ignore partial lines.
+    }
+  }
+  return out;
+}
+
+interface LaunchOptions {
+  spec: SandboxSpec;
+  /** Capture the sandbox's stderr (diagnostic run) instead of inheriting it. */
+  captureStderr?: boolean;
+  /** Replace the command (diagnostic run). */
+  argv?: string[];
+  init?: boolean;
+}
+
+interface LaunchResult {
+  exitCode?: number;
+  launcherCode: number | null;
+  launcherSignal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+function collect(stream: Readable | null | undefined): () => string {
+  let text = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (d: string) => {
+    text += d;
+  });
+  return () => text;
+}
+
+/** Create the source directories of binds marked `createSource` (mkdir -p). */
+export function createBindSources(plan: MountPlan): void {
+  for (const op of plan) if (op.kind === 'bind' && op.createSource) mkdirSync(op.source, { recursive: true });
+}
+
+async function launch(opts: LaunchOptions): Promise<LaunchResult> {
+  const { spec } = opts;
+  createBindSources(spec.mounts);
+  const withInit = opts.init ?? spec.init;
+  const bwrap = findTool('bwrap');
+  const initHost = withInit ? findTool('catatonit') : undefined;
+  const setpriv = findTool('setpriv');
+  const unshare = findTool('unshare');
+  const extra = spec.extraFds ?? [];
+  if (extra.length > 6) throw new VaggaError(`At most 6 extra file descriptors can be passed to a sandbox, got ${extra.length}`, { exitCode: ExitCode.sandbox });
+  const ctlFd = 3 + extra.length;
+  const jsonFd = ctlFd + 1;
+  const mounts = mountArgs(spec.mounts, jsonFd + 1);
+  const initMount = initHost ? ['--ro-bind', initHost, INIT_PATH] : [];
+  const args = bwrapArgs(
+    {
+      unshareUser: false,
+      shareNet: spec.shareNet,
+      allCaps: spec.allCaps,
+      env: spec.env,
+      cwd: spec.cwd,
+      jsonStatusFd: jsonFd,
+      initPath: initHost ? INIT_PATH : undefined,
+      argv: opts.argv ?? spec.argv,
+    },
+    [...mounts.args, ...initMount],
+  );
+  const stdio: StdioOptions = [
+    spec.stdin === 'null' ? 'ignore' : 'inherit',
+    spec.stdout === 'stderr' ? 2 : 'inherit',
+    opts.captureStderr ? 'pipe' : 'inherit',
+    ...extra,
+    'pipe',
+    'pipe',
+    ...mounts.files.map(() => 'pipe' as const),
+  ];
+  const child = spawn(
+    setpriv,
+    ['--pdeathsig', 'KILL', unshare, '--user', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c', holderScript(ctlFd), 'sh', bwrap, ...args],
+    { stdio, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
+  );
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve([code, signal]));
+  });
+  const stderr = collect(opts.captureStderr ? child.stdio[2] as Readable : undefined);
+  const ctl = child.stdio[ctlFd] as Readable & Writable;
+  const json = collect(child.stdio[jsonFd] as Readable);
+  const jsonDone = new Promise<void>((resolve) => (child.stdio[jsonFd] as Readable).on('close', () => resolve()));
+  mounts.files.forEach((content, i) => {
+    const w = child.stdio[jsonFd + 1 + i] as Writable;
+    w.on('error', () => {});
+    w.end(content);
+  });
+  ctl.on('error', () => {});
+
+  const stopForwarding = forwardSignals(child, withInit);
+  try {
+    const ready = await Promise.race([
+      new Promise<boolean>((resolve) => ctl.once('data', () => resolve(true))),
+      exited.then(() => false),
+    ]);
+    if (ready) {
+      const pause = Number(process.env[PAUSE_ENV] ?? 0);
+      if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+      try {
+        await writeMaps(child.pid!, spec.idMapping);
+      } catch (err) {
+        child.kill('SIGKILL');
+        await exited.catch(() => undefined);
+        throw err;
+      }
+      ctl.end('go\n');
+    }
+    const [launcherCode, launcherSignal] = await exited;
+    await jsonDone;
+    return { exitCode: parseJsonStatus(json()).exitCode, launcherCode, launcherSignal, stderr: stderr() };
+  } finally {
+    stopForwarding();
+    ctl.destroy();
+  }
+}
+
+/** Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT received by vagga to the sandbox while it runs. */
+function forwardSignals(child: ChildProcess, withInit: boolean): () => void {
+  const handlers = FORWARDED_SIGNALS.map((sig) => {
+    const handler = () => deliver(sig, 0);
+    process.on(sig, handler);
+    return [sig, handler] as const;
+  });
+  let done = false;
+  function deliver(sig: NodeJS.Signals, attempt: number): void {
+    if (done || child.pid === undefined) return;
+    const target = signalTarget(child.pid, withInit);
+    if (target !== undefined) {
+      try {
+        process.kill(target, sig);
+      } catch {
+        // Already gone.
+      }
+      return;
+    }
+    // Not started yet (setup in progress): retry for a while, then stop the launcher.
+    if (attempt < 50) setTimeout(() => deliver(sig, attempt + 1), 20).unref();
+    else child.kill('SIGKILL');
+  }
+  return () => {
+    done = true;
+    for (const [sig, handler] of handlers) process.off(sig, handler);
+  };
+}
+
+function statusOf(code: number): SandboxResult {
+  return code > 128 && signalName(code - 128) ? { status: code, signal: signalName(code - 128) } : { status: code };
+}
+
+/**
+ * Start `spec.argv` in new user, mount, pid and ipc namespaces (and network unless
+ * `shareNet`) through bwrap, with `spec.idMapping` installed by newuidmap/newgidmap
+ * (concurrently) before bwrap starts, catatonit as pid 1 when `spec.init`, SIGINT/SIGTERM/
+ * SIGHUP/SIGQUIT forwarded, and resolve with the exit status (the command's code, 128+N
+ * for signal N). Throws SandboxError (124) when the sandbox could not be set up (no
+ * `exit-code` on --json-status-fd; the message carries bwrap's own `bwrap: ...` lines),
+ * MissingToolError (121) when bwrap, catatonit, newuidmap... are absent.
  */
 export async function runSandbox(spec: SandboxSpec): Promise<SandboxResult> {
-  throw new Error('not implemented');
+  if (spec.init && !spec.mounts.some((op) => op.kind === 'dev' && op.dest === '/dev')) {
+    throw new VaggaError('A sandbox with an init needs a `dev` mount at /dev (the init is bound there)', { exitCode: ExitCode.sandbox });
+  }
+  const r = await launch({ spec });
+  if (r.exitCode !== undefined) return statusOf(r.exitCode);
+  if (r.launcherSignal) {
+    const n = osConstants.signals[r.launcherSignal];
+    return { status: 128 + n, signal: r.launcherSignal };
+  }
+  throw await setupError(spec, r.launcherCode);
+}
+
+/**
+ * Explain a setup failure: run the same sandbox again with stderr captured and a command
+ * that cannot exist, and keep bwrap's own `bwrap: ...` lines (the first run printed them to
+ * the user's stderr already). A probe that gets as far as exec means the mounts are fine and
+ * the command itself could not be executed.
+ */
+async function setupError(spec: SandboxSpec, code: number | null): Promise<SandboxError> {
+  const probe = '/.vagga-setup-probe';
+  let detail: string | undefined;
+  try {
+    const r = await launch({ spec: { ...spec, stdin: 'null', stdout: 'stderr' }, captureStderr: true, argv: [probe], init: false });
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('bwrap:'));
+    if (lines.some((l) => l.includes(probe))) {
+      return new SandboxError(`Could not execute ${JSON.stringify(spec.init ? INIT_PATH : spec.argv[0])} in the container`);
+    }
+    detail = lines.join('\n') || undefined;
+  } catch {
+    detail = undefined;
+  }
+  return new SandboxError(`Could not set up the container sandbox (bwrap exited with status ${code})`, detail);
+}
+
+/**
+ * Delete `path` (a tree that may hold files owned by subordinate ids, e.g. a container
+ * root) with `rm -rf` inside a sandbox using the "max" mapping (§2.5): host /usr read-only,
+ * the parent directory bound read-write. Deleting such trees from the host side fails.
+ * Resolves when the path is gone; throws VaggaError (121) when rm fails.
+ */
+export async function removeTreeInNamespace(path: string): Promise<void> {
+  const parent = dirname(path);
+  const mounts: MountPlan = [...hostSystemMounts(), { kind: 'proc', dest: '/proc' }, { kind: 'dev', dest: '/dev' }, { kind: 'bind', source: parent, dest: parent, readOnly: false }];
+  const result = await runSandbox({
+    mounts,
+    argv: ['/usr/bin/rm', '-rf', '--', path],
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    cwd: '/',
+    idMapping: maxIdMapping(),
+    allCaps: true,
+    shareNet: true,
+    init: false,
+    stdin: 'null',
+    stdout: 'stderr',
+  });
+  if (result.status !== 0) {
+    throw new VaggaError(`Could not remove ${path}: rm exited with status ${result.status}`, { exitCode: ExitCode.launcher });
+  }
 }

@@ -16,6 +16,14 @@ export interface IdMapEntry {
 export interface IdMapping {
   uids: IdMapEntry[];
   gids: IdMapEntry[];
+  /**
+   * True when the user has no /etc/subuid and /etc/subgid range, so only inside id 0 is
+   * mapped (to the user). Steps that need more ids (apt, dpkg) call `requireSubIds`
+   * (src/sandbox/idmap.ts), which fails with the exact `usermod` command to run.
+   */
+  singleId?: boolean;
+  /** With `singleId`: the command that adds a free range for this user. */
+  subIdFix?: string;
 }
 
 export interface SandboxSpec {

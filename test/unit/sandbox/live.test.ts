@@ -1,0 +1,200 @@
+/**
+ * Live checks of the sandbox as an ordinary user with a subuid range (runs the launcher in
+ * live-helper.ts; as root it switches to VAGGA_LIVE_USER, default `vtest`, via runuser).
+ * Skips with a message when bwrap, busybox or such a user is not available.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+const user = process.env.VAGGA_LIVE_USER ?? 'vtest';
+const isRoot = process.getuid!() === 0;
+const idOut = isRoot ? spawnSync('id', ['-u', user], { encoding: 'utf8' }) : undefined;
+const runUid = isRoot ? Number(idOut!.stdout.trim()) : process.getuid!();
+const runGid = isRoot ? Number(spawnSync('id', ['-g', user], { encoding: 'utf8' }).stdout.trim()) : process.getgid!();
+const userName = isRoot ? user : spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim();
+const subuid = existsSync('/etc/subuid') ? readFileSync('/etc/subuid', 'utf8') : '';
+const subStart = subuid.split('\n').map((l) => l.split(':')).find((p) => p[0] === userName || p[0] === String(runUid))?.[1];
+
+function why(): string | undefined {
+  if (!existsSync('/usr/bin/bwrap')) return 'bwrap is not installed';
+  if (!existsSync('/usr/bin/busybox')) return 'busybox (static) is not installed';
+  if (isRoot && idOut!.status !== 0) return `user ${user} does not exist (set VAGGA_LIVE_USER)`;
+  if (!subStart) return `user ${userName} has no /etc/subuid range`;
+  return undefined;
+}
+const skip = why();
+if (skip) process.stderr.write(`live sandbox tests skipped: ${skip}\n`);
+
+let base = '';
+let root = '';
+let work = '';
+
+function chownTree(path: string): void {
+  lchownSync(path, runUid, runGid);
+  if (lstatSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e));
+}
+
+before(() => {
+  if (skip) return;
+  base = mkdtempSync(join(tmpdir(), 'vagga-live-'));
+  chmodSync(base, 0o755);
+  root = join(base, 'root');
+  work = join(base, 'work');
+  for (const d of ['bin', 'proc', 'dev', 'tmp', 'work', 'run', 'etc', 'vagga/root']) mkdirSync(join(root, d), { recursive: true });
+  mkdirSync(work);
+  copyFileSync('/usr/bin/busybox', join(root, 'bin/busybox'));
+  for (const a of ['sh', 'cat', 'sleep', 'touch', 'stat', 'kill', 'echo', 'id', 'ls']) symlinkSync('busybox', join(root, 'bin', a));
+  writeFileSync(join(root, 'etc/hosts'), '');
+  if (isRoot) chownTree(base);
+});
+
+after(() => {
+  if (base) rmSync(base, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  result?: Record<string, unknown>;
+}
+
+function launch(job: Record<string, unknown>, opts: { input?: string; env?: Record<string, string>; onPid?: (pid: number) => void } = {}): Promise<Run> {
+  const node = [process.execPath, '--import', 'tsx', 'test/unit/sandbox/live-helper.ts', JSON.stringify({ root, work, ...job })];
+  const argv = isRoot ? ['runuser', '-u', user, '--', 'env', ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`), ...node] : node;
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    const m = /^PID (\d+)$/m.exec(stderr);
+    if (m && opts.onPid) {
+      const cb = opts.onPid;
+      opts.onPid = undefined;
+      cb(Number(m[1]));
+    }
+  });
+  child.stdin.end(opts.input ?? '');
+  return new Promise((resolve) =>
+    child.on('close', (code, signal) => {
+      const m = /^RESULT (.*)$/m.exec(stderr);
+      resolve({ code, signal, stdout, stderr, result: m ? JSON.parse(m[1]) : undefined });
+    }),
+  );
+}
+
+/** Live (non-zombie) processes whose command line contains `token`. */
+function processesWith(token: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(token)) found.push(`${pid} ${cmd}`);
+    } catch {
+      // Gone.
+    }
+  }
+  return found;
+}
+
+const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('exit code, uid map, read-only root, /tmp 1777, separate stdio', { skip }, async () => {
+  const r = await launch(
+    { mode: 'run', cmd: 'cat /proc/self/uid_map; cat > /work/stdin.txt; echo to-stderr >&2; touch /x 2>/dev/null || echo ro-root; stat -c %a /tmp; exit 42' },
+    { input: 'typed input\n' },
+  );
+  assert.equal(r.code, 42, r.stderr);
+  assert.deepEqual(r.result, { status: 42 });
+  const lines = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+  assert.deepEqual(lines, [`0 ${runUid} 1`, `1 ${subStart} 65535`, 'ro-root', '1777']);
+  assert.match(r.stderr, /^to-stderr$/m);
+  assert.ok(!r.stdout.includes('to-stderr'));
+  assert.equal(readFileSync(join(work, 'stdin.txt'), 'utf8'), 'typed input\n');
+});
+
+test('death by signal gives 128+N', { skip }, async () => {
+  assert.deepEqual((await launch({ mode: 'run', cmd: 'kill -KILL $$' })).result, { status: 137, signal: 'SIGKILL' });
+  assert.deepEqual((await launch({ mode: 'run', cmd: 'kill -TERM $$; sleep 5' })).result, { status: 143, signal: 'SIGTERM' });
+});
+
+for (const [sig, code] of [['SIGTERM', 5], ['SIGINT', 6]] as const) {
+  for (const init of [true, false]) {
+    test(`${sig} to vagga is forwarded to the command (init: ${init})`, { skip }, async () => {
+      const r = await launch(
+        { mode: 'run', init, cmd: `trap "echo trapped-TERM; exit 5" TERM; trap "echo trapped-INT; exit 6" INT; touch /work/ready-${sig}-${init}; sleep 30 & wait` },
+        {
+          onPid: async (pid) => {
+            for (let i = 0; i < 100 && !existsSync(join(work, `ready-${sig}-${init}`)); i++) await sleepMs(20);
+            process.kill(pid, sig);
+          },
+        },
+      );
+      assert.deepEqual(r.result, { status: code }, r.stderr);
+      assert.match(r.stdout, sig === 'SIGTERM' ? /trapped-TERM/ : /trapped-INT/);
+    });
+  }
+}
+
+test('a setup failure is a SandboxError (124) with bwrap\'s message', { skip }, async () => {
+  const r = await launch({ mode: 'run', cmd: 'echo never', extraMounts: [{ kind: 'bind', source: '/nonexistent/vagga-src', dest: '/mnt', readOnly: true }] });
+  assert.equal(r.code, 124);
+  assert.equal(r.result?.error, 'SandboxError');
+  assert.match(String(r.result?.message), /bwrap: Can't find source path \/nonexistent\/vagga-src/);
+  assert.ok(!r.stdout.includes('never'));
+});
+
+test('kill -9 of the launcher while the maps are pending leaves nothing running', { skip }, async () => {
+  const token = `vagga-live-pending-${process.pid}`;
+  const r = await launch(
+    { mode: 'run', cmd: `touch /work/${token}; sleep 30; : ${token}` },
+    { env: { VAGGA_DEBUG_PAUSE_BEFORE_IDMAP: '1500' }, onPid: async (pid) => { await sleepMs(700); process.kill(pid, 'SIGKILL'); } },
+  );
+  assert.ok(r.code === 137 || r.signal === 'SIGKILL' || r.code === null, `launcher ended: ${r.code} ${r.signal}`);
+  await sleepMs(2000);
+  assert.equal(existsSync(join(work, token)), false, 'the command must never start');
+  assert.deepEqual(processesWith(token), []);
+  assert.deepEqual(processesWith(root), []);
+});
+
+test('kill -9 of the launcher while the command runs kills the whole sandbox', { skip }, async () => {
+  const token = `vagga-live-running-${process.pid}`;
+  const r = await launch(
+    { mode: 'run', cmd: `sleep 300 & touch /work/${token}; wait; : ${token}` },
+    {
+      onPid: async (pid) => {
+        for (let i = 0; i < 200 && !existsSync(join(work, token)); i++) await sleepMs(20);
+        process.kill(pid, 'SIGKILL');
+      },
+    },
+  );
+  assert.ok(r.code !== 0);
+  await sleepMs(500);
+  assert.equal(existsSync(join(work, token)), true);
+  assert.deepEqual(processesWith(token), []);
+  assert.deepEqual(processesWith(root), []);
+});
+
+test('builder sandbox runs node, which runs a nested step sandbox in the root', { skip }, async () => {
+  const r = await launch({ mode: 'builder', cmd: 'id -u; cat; touch /built-here; echo out; echo err >&2; exit 3' });
+  assert.deepEqual(r.result, { status: 3 }, r.stderr);
+  // The nested step's stdout goes to stderr; stdin came from the `input` text.
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^0$/m);
+  assert.match(r.stderr, /^from-stdin$/m);
+  assert.match(r.stderr, /^out$/m);
+  assert.ok(existsSync(join(root, 'built-here')));
+});
+
+test('removeTreeInNamespace deletes a tree owned by subordinate ids', { skip }, async () => {
+  const r = await launch({ mode: 'rmtree', cmd: '' });
+  assert.deepEqual(r.result, { status: 0, createdBy: Number(subStart) + 999, removed: true }, r.stderr);
+});
