@@ -11,7 +11,8 @@
  *   C  bare `bwrap ... /bin/true` on the same root  (sandbox start-up; see bareBwrap())
  * Printed: the median of each, baseline = median(B) + median(C) ("node -e 0 followed by
  * bwrap"; summing medians avoids a shell between them), and ratio = median(A) / baseline.
- * Target: ratio <= 1.25.
+ * Target: ratio <= 1.25. `--breakdown` adds cheaper vagga invocations (--version,
+ * _version_hash, --no-version-check _run) to show where the time goes.
  *
  * Bare bwrap differs from what vagga runs in ways bare bwrap cannot express: it maps a single
  * uid (`--unshare-user --uid 0 --gid 0`) where vagga maps the subuid range with
@@ -28,6 +29,8 @@ const argv = process.argv.slice(2);
 const opt = (name: string, dflt: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : dflt);
 const runs = opt('--runs', 30);
 const warmup = opt('--warmup', 5);
+/** `--breakdown`: also time cheaper vagga invocations, to see where start-up time goes. */
+const breakdown = argv.includes('--breakdown');
 
 /** The bare bwrap command line equivalent to vagga's run of `true` in `root`. */
 function bareBwrap(root: string, project: string): string[] {
@@ -66,6 +69,13 @@ async function main(): Promise<number> {
     ['node -e 0', `${env.runtime} -e 0`],
     ['bare bwrap true', bareBwrap(root, dir).join(' ')],
   ];
+  if (breakdown) {
+    commands.push(
+      ['vagga --version', `${env.runtime} ${env.vaggaScript} --version`],
+      ['vagga _version_hash bb', `${env.runtime} ${env.vaggaScript} _version_hash bb`],
+      ['vagga --no-version-check _run bb true', `${env.runtime} ${env.vaggaScript} --no-version-check _run bb true`],
+    );
+  }
   const json = join(dir, 'hyperfine.json');
   const hf = ['hyperfine', '-N', '--warmup', String(warmup), '--runs', String(runs), '--export-json', json, '--style', 'basic'];
   for (const [name, cmd] of commands) hf.push('--command-name', name, cmd);
@@ -86,6 +96,7 @@ async function main(): Promise<number> {
   console.log(row('node -e 0', b.median));
   console.log(row('bare bwrap (single uid) /bin/true', c.median));
   console.log(row('baseline: node -e 0 + bare bwrap', baseline));
+  for (const x of results.slice(3)) console.log(row(x.command, x.median));
   console.log(`  ratio vagga / baseline                   ${(a.median / baseline).toFixed(2).padStart(7)}   (target <= 1.25)`);
   return 0;
 }

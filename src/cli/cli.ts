@@ -8,6 +8,8 @@ import { findBuiltin } from './builtins.js';
 import { createContext, type CliContext, type ContextInit } from './context.js';
 import { parseCommandLine, type CommandLine } from './global-options.js';
 import { renderError, useColor } from './report-error.js';
+// Running the user's commands is the hot path: loaded with the entry, not lazily (see builtins.ts).
+import { runUserCommands } from '../commands/run-user-commands.js';
 
 /** Overrides for tests and embedding; defaults are the real process. */
 export type CliInit = Omit<ContextInit, 'globals'>;
@@ -50,7 +52,6 @@ async function dispatch(ctx: CliContext, line: CommandLine): Promise<number> {
     const builtin = findBuiltin(line.command);
     if (builtin) return (await builtin.load()).run(ctx, line.args);
   }
-  const { runUserCommands } = await import('../commands/run-user-commands.js');
   if (line.globals.runMulti) return runUserCommands(ctx, [line.command, ...line.args], []);
   return runUserCommands(ctx, [line.command], line.args);
 }

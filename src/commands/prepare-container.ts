@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { BuildMode } from '../cli/global-options.js';
 import type { Project } from '../cli/context.js';
+// Static: needed by every run (start-up hot path); the version and build modules stay lazy.
+import { projectLayout, containerLinkPath, containerLinkTarget, versionDir, versionRoot, VERSION_FILES } from '../storage/layout.js';
 
 /** A container ready to run. */
 export interface ReadyContainer {
@@ -39,7 +41,6 @@ export async function prepareContainer(project: Project, name: string, opts: Pre
       hint: `Containers defined: ${Object.keys(config.containers).sort().join(', ') || '(none)'}`,
     });
   }
-  const { projectLayout, containerLinkPath, containerLinkTarget, versionDir, versionRoot, VERSION_FILES } = await import('../storage/layout.js');
   const layout = projectLayout(config.projectRoot, settings);
   if (opts.buildMode === 'no-version-check') {
     const link = containerLinkPath(layout, name);

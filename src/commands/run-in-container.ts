@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig, Volume } from '../config/model.js';
 import type { Project } from '../cli/context.js';
-import type { planRunMounts } from '../mounts/run-plan.js';
-import type { runSandbox } from '../sandbox/bwrap.js';
-import type { idMappingFor } from '../sandbox/idmap.js';
+// Static imports: this is the start-up hot path, one module graph load beats chained import()s.
+import { planRunMounts } from '../mounts/run-plan.js';
+import { runSandbox } from '../sandbox/bwrap.js';
+import { idMappingFor } from '../sandbox/idmap.js';
+import { cacheDirFor } from '../storage/layout.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { parseEnvironFile } from './environment.js';
 import { findProgram } from './find-program.js';
@@ -45,13 +47,7 @@ export interface SandboxDeps {
   cacheDir?: string;
 }
 
-async function realDeps(project: Project): Promise<Required<SandboxDeps>> {
-  const [{ planRunMounts }, { runSandbox }, { idMappingFor }, { cacheDirFor }] = await Promise.all([
-    import('../mounts/run-plan.js'),
-    import('../sandbox/bwrap.js'),
-    import('../sandbox/idmap.js'),
-    import('../storage/layout.js'),
-  ]);
+function realDeps(project: Project): Required<SandboxDeps> {
   return { planRunMounts, runSandbox, idMappingFor, cacheDir: cacheDirFor(project.settings) };
 }
 
@@ -79,7 +75,7 @@ export function readEnvironFile(container: ContainerConfig, rootfs: string): Rec
  */
 export async function runInContainer(project: Project, proc: ContainerProcess, deps?: SandboxDeps): Promise<number> {
   const program = findProgram(proc.rootfs, proc.argv[0], proc.searchPath);
-  const d = deps ?? await realDeps(project);
+  const d = deps ?? realDeps(project);
   const mounts = d.planRunMounts({
     container: proc.container,
     rootfs: proc.rootfs,

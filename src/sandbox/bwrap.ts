@@ -2,8 +2,27 @@
  * Running a process in a bubblewrap sandbox (bwrap(1), bubblewrap 0.8) with a multi-id
  * user namespace (newuidmap(1)/newgidmap(1)). Measured protocol: runtime-facts.md §2.
  *
- * Process layout (why: runtime-facts §2c "setup-phase hazard" — when the launcher dies while
- * bwrap waits on --userns-block-fd, EOF releases bwrap and the command runs orphaned):
+ * Two launchers; both guarantee that when vagga dies at any moment (even SIGKILL) nothing of
+ * the sandbox keeps running and the command never starts late.
+ *
+ * Direct (the common, fast case; see unshare-maps.ts for when it applies):
+ *
+ *   node ─ setpriv --pdeathsig KILL unshare --user --map-root-user [--map-users=...] --pid --fork --kill-child
+ *            └─ bwrap (pid 1 of a fresh pid namespace, root of a fresh user namespace whose
+ *               maps unshare installed before forking it)
+ *                 └─ sandbox (own pid namespace): catatonit as pid 1 ─ command
+ *
+ * If node dies before unshare has forked, setpriv's parent-death signal kills unshare and
+ * nothing was started. If it dies after, unshare dies likewise and --kill-child kills bwrap,
+ * the init of unshare's pid namespace, so the kernel kills every process in it. The one
+ * window --kill-child does not cover (unshare killed between its fork and the child's
+ * prctl) is closed by the --json-status-fd pipe: its only reader is node, and bwrap writes
+ * `{"child-pid": N}` to it *before* it lets the sandbox child go on; with node gone the write
+ * fails (EPIPE) and bwrap exits, so the command is never executed (measured).
+ *
+ * Gated (root, other map shapes, unknown unshare behaviour, the PAUSE_ENV test hook; why the
+ * gate: runtime-facts §2c "setup-phase hazard" — when the launcher dies while bwrap waits on
+ * --userns-block-fd, EOF releases bwrap and the command runs orphaned):
  *
  *   node ─ setpriv --pdeathsig KILL unshare --user --pid --fork --kill-child
  *            └─ /bin/sh (pid 1 of a fresh pid namespace, in a fresh user namespace)
@@ -28,6 +47,7 @@ import { bwrapArgs, mountArgs } from './bwrap-args.js';
 import { maxIdMapping } from './idmap.js';
 import { SandboxError } from './sandbox-error.js';
 import { findIdMapHelper, findTool } from './tools.js';
+import { unshareMapsFor } from './unshare-maps.js';
 import type { IdMapEntry, IdMapping, SandboxResult, SandboxSpec } from './types.js';
 import type { MountPlan } from '../mounts/types.js';
 import { hostSystemMounts } from '../mounts/host-system.js';
@@ -96,13 +116,23 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+function commOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Host pid of the process that should receive forwarded signals: the sandbox's pid 1 when
  * it is our init (catatonit forwards to the command), else the command itself (bwrap's own
  * pid 1 ignores signals). Walks /proc/PID/task/PID/children from the launcher.
  */
 function signalTarget(launcherPid: number, withInit: boolean): number | undefined {
-  const [holder] = childrenOf(launcherPid); // bwrap, pid 1 of the holder namespace
+  // bwrap, pid 1 of the holder namespace (not yet while the holder shell waits, nor unshare's
+  // short-lived map helper).
+  const holder = childrenOf(launcherPid).find((pid) => commOf(pid) === 'bwrap');
   if (holder === undefined) return undefined;
   const [sandboxInit] = childrenOf(holder);
   if (sandboxInit === undefined || withInit) return sandboxInit;
@@ -139,6 +169,16 @@ interface LaunchOptions {
   init?: boolean;
 }
 
+/**
+ * The uid/gid map helpers' directory first, so that unshare (which runs `newuidmap` and
+ * `newgidmap` through PATH) uses the same binaries vagga checked.
+ */
+function launcherPath(mapping: IdMapping): string {
+  const dirs = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+  if (!mapping.singleId) dirs.unshift(dirname(findIdMapHelper('newuidmap')), dirname(findIdMapHelper('newgidmap')));
+  return [...new Set(dirs)].join(':');
+}
+
 interface LaunchResult {
   exitCode?: number;
   launcherCode: number | null;
@@ -170,8 +210,11 @@ async function launch(opts: LaunchOptions): Promise<LaunchResult> {
   const unshare = findTool('unshare');
   const extra = spec.extraFds ?? [];
   if (extra.length > 6) throw new VaggaError(`At most 6 extra file descriptors can be passed to a sandbox, got ${extra.length}`, { exitCode: ExitCode.sandbox });
-  const ctlFd = 3 + extra.length;
-  const jsonFd = ctlFd + 1;
+  const pause = Number(process.env[PAUSE_ENV] ?? 0);
+  // Direct launch: unshare writes the maps (see the module comment); else the gated one.
+  const direct = pause > 0 ? undefined : unshareMapsFor(unshare, spec.idMapping);
+  const ctlFd = direct ? undefined : 3 + extra.length;
+  const jsonFd = ctlFd === undefined ? 3 + extra.length : ctlFd + 1;
   const mounts = mountArgs(spec.mounts, jsonFd + 1);
   const initMount = initHost ? ['--ro-bind', initHost, INIT_PATH] : [];
   const args = bwrapArgs(
@@ -192,21 +235,23 @@ async function launch(opts: LaunchOptions): Promise<LaunchResult> {
     spec.stdout === 'stderr' ? 2 : 'inherit',
     opts.captureStderr ? 'pipe' : 'inherit',
     ...extra,
-    'pipe',
+    ...(ctlFd === undefined ? [] : ['pipe' as const]),
     'pipe',
     ...mounts.files.map(() => 'pipe' as const),
   ];
-  const child = spawn(
-    setpriv,
-    ['--pdeathsig', 'KILL', unshare, '--user', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c', holderScript(ctlFd), 'sh', bwrap, ...args],
-    { stdio, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
-  );
+  const chain = direct
+    ? [unshare, '--user', ...direct, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
+    : [unshare, '--user', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c', holderScript(ctlFd!), 'sh', bwrap, ...args];
+  const child = spawn(setpriv, ['--pdeathsig', 'KILL', ...chain], {
+    stdio,
+    env: { PATH: direct ? launcherPath(spec.idMapping) : '/usr/sbin:/usr/bin:/sbin:/bin' },
+  });
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve([code, signal]));
   });
   const stderr = collect(opts.captureStderr ? child.stdio[2] as Readable : undefined);
-  const ctl = child.stdio[ctlFd] as Readable & Writable;
+  const ctl = ctlFd === undefined ? undefined : child.stdio[ctlFd] as Readable & Writable;
   const json = collect(child.stdio[jsonFd] as Readable);
   const jsonDone = new Promise<void>((resolve) => (child.stdio[jsonFd] as Readable).on('close', () => resolve()));
   mounts.files.forEach((content, i) => {
@@ -214,16 +259,15 @@ async function launch(opts: LaunchOptions): Promise<LaunchResult> {
     w.on('error', () => {});
     w.end(content);
   });
-  ctl.on('error', () => {});
+  ctl?.on('error', () => {});
 
   const stopForwarding = forwardSignals(child, withInit);
   try {
-    const ready = await Promise.race([
+    const ready = ctl !== undefined && await Promise.race([
       new Promise<boolean>((resolve) => ctl.once('data', () => resolve(true))),
       exited.then(() => false),
     ]);
     if (ready) {
-      const pause = Number(process.env[PAUSE_ENV] ?? 0);
       if (pause > 0) await new Promise((r) => setTimeout(r, pause));
       try {
         await writeMaps(child.pid!, spec.idMapping);
@@ -232,14 +276,14 @@ async function launch(opts: LaunchOptions): Promise<LaunchResult> {
         await exited.catch(() => undefined);
         throw err;
       }
-      ctl.end('go\n');
+      ctl!.end('go\n');
     }
     const [launcherCode, launcherSignal] = await exited;
     await jsonDone;
     return { exitCode: parseJsonStatus(json()).exitCode, launcherCode, launcherSignal, stderr: stderr() };
   } finally {
     stopForwarding();
-    ctl.destroy();
+    ctl?.destroy();
   }
 }
 
@@ -309,7 +353,8 @@ async function setupError(spec: SandboxSpec, code: number | null): Promise<Sandb
   let detail: string | undefined;
   try {
     const r = await launch({ spec: { ...spec, stdin: 'null', stdout: 'stderr' }, captureStderr: true, argv: [probe], init: false });
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith('bwrap:'));
+    // bwrap's own lines, and those of the direct launcher's unshare and map helpers.
+    const lines = r.stderr.split('\n').filter((l) => /^(bwrap|unshare|newuidmap|newgidmap):/.test(l));
     if (lines.some((l) => l.includes(probe))) {
       return new SandboxError(`Could not execute ${JSON.stringify(spec.init ? INIT_PATH : spec.argv[0])} in the container`);
     }

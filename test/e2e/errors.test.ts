@@ -37,34 +37,38 @@ describe('host set-up errors', { skip, timeout: 600_000 }, () => {
     dir = await makeProject({ 'vagga.yaml': project }, { name: 'errors' });
   });
 
-  test('bwrap missing: exit 121 and the message names the package bubblewrap', async () => {
-    const r = await vagga(dir, ['hi'], { hidePrograms: ['bwrap'] });
-    assert.equal(r.status, 121, show(r));
-    assert.match(r.stderr, /bwrap/, show(r));
-    assert.match(r.stderr, /apt-get install bubblewrap/, show(r));
-  });
+  for (const [programs, pkg] of [
+    [['bwrap'], 'bubblewrap'],
+    [['newuidmap', 'newgidmap'], 'uidmap'],
+    [['catatonit'], 'catatonit'],
+  ] as const) {
+    test(`${programs.join('/')} missing: exit 121 and the message names the package ${pkg}`, async () => {
+      const r = await vagga(dir, ['hi'], { hidePrograms: [...programs] });
+      assert.equal(r.status, 121, show(r));
+      assert.match(r.stderr, new RegExp(programs[0]), show(r));
+      assert.match(r.stderr, new RegExp(`apt-get install ${pkg}\\b`), show(r));
+    });
+  }
 
-  test('newuidmap missing: the message names the package uidmap', async () => {
-    const r = await vagga(dir, ['hi'], { hidePrograms: ['newuidmap', 'newgidmap'] });
-    assert.notEqual(r.status, 0, show(r));
-    assert.match(r.stderr, /newuidmap|newgidmap/, show(r));
-    assert.match(r.stderr, /uidmap/, show(r));
-  });
-
-  test('a user without subuid/subgid ranges: !Install fails naming the usermod command', async () => {
-    const name = 'vagga-e2e-nosub';
-    const who = { user: name, ...(await ensureUser(name, { subIds: false })) };
-    const r = await vagga(dir, ['_build', 'deb'], { asUser: who, timeoutMs: 300_000 });
-    assert.equal(r.status, 121, show(r));
-    assert.match(r.stderr, /usermod --add-subuids \d+-\d+ --add-subgids \d+-\d+ vagga-e2e-nosub/, show(r));
-  });
-
-  test('the same user can still build and run a single-uid busybox container', async () => {
+  /** The user without ranges, and a project owned by it. */
+  async function noSubIdUser() {
     const name = 'vagga-e2e-nosub';
     const who = { user: name, ...(await ensureUser(name, { subIds: false })) };
     const own = await makeProject({ 'vagga.yaml': project }, { name: 'errors-nosub' });
     chownSync(own, who.uid, who.gid);
     for (const e of readdirSync(own)) chownSync(join(own, e), who.uid, who.gid);
+    return { who, own };
+  }
+
+  test('a user without subuid/subgid ranges: !Install fails naming the usermod command', async () => {
+    const { who, own } = await noSubIdUser();
+    const r = await vagga(own, ['_build', 'deb'], { asUser: who, timeoutMs: 300_000 });
+    assert.equal(r.status, 121, show(r));
+    assert.match(r.stderr, /usermod --add-subuids \d+-\d+ --add-subgids \d+-\d+ vagga-e2e-nosub/, show(r));
+  });
+
+  test('the same user can still build and run a single-uid busybox container', async () => {
+    const { who, own } = await noSubIdUser();
     const r = await vagga(own, ['hi'], { asUser: who, timeoutMs: 300_000 });
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout, 'hi\n');
