@@ -12,6 +12,12 @@
  * esbuild's ESM output has no `require`, so every output file starts with a one-line
  * `createRequire(import.meta.url)` shim (node:module, also provided by Bun).
  *
+ * Fast CommonJS entry (added for start-up speed, see src/cli/fast-entry.ts): the same entry is
+ * also bundled as one CommonJS file, dist/vagga-main.cjs, and src/cli/fast-entry.ts becomes
+ * dist/vagga.cjs (`#!/usr/bin/env node`, 0755), which runs vagga-main.cjs through a V8 code
+ * cache. Node starts a CommonJS entry without its ES module loader (~8 ms less) and the code
+ * cache saves compiling the bundle (~10 ms); behaviour is the same as dist/vagga.mjs.
+ *
  * dist/ is emptied first: chunk names carry content hashes and stale ones would pile up.
  * Usage: node scripts/bundle.mjs [--no-minify] [--metafile] [--entry FILE] [--outdir DIR]
  *        (--entry/--outdir are relative to the repository; for trying the bundler itself)
@@ -104,6 +110,26 @@ async function main() {
     // esbuild already printed its diagnostics.
     return 1;
   }
+  // Fast CommonJS entry (see the header comment): one CommonJS file, no splitting. Only for
+  // the real CLI entry (a custom --entry may use top-level await, which CommonJS cannot).
+  const fastEntry = join(root, 'src/cli/fast-entry.ts');
+  let cjs = [];
+  try {
+    if (!option('--entry')) cjs = await Promise.all([
+      build({
+        absWorkingDir: root, entryPoints: [entry], outfile: join(outdir, 'vagga-main.cjs'), bundle: true, format: 'cjs',
+        platform: 'node', target: 'node20', minifyWhitespace: minify, minifySyntax: minify, minifyIdentifiers: false,
+        sourcemap: false, legalComments: 'none', write: false, logLevel: 'warning',
+      }),
+      build({
+        absWorkingDir: root, entryPoints: [fastEntry], outfile: join(outdir, 'vagga.cjs'), bundle: true, format: 'cjs',
+        platform: 'node', target: 'node20', minifyWhitespace: minify, minifySyntax: minify, minifyIdentifiers: false,
+        sourcemap: false, legalComments: 'none', write: false, logLevel: 'warning', banner: { js: '#!/usr/bin/env node' },
+      }),
+    ]);
+  } catch {
+    return 1;
+  }
   const mainPath = join(outdir, 'vagga.mjs');
   const sizes = [];
   for (const file of result.outputFiles) {
@@ -116,13 +142,21 @@ async function main() {
     }
     sizes.push([relative(root, file.path), statSync(file.path).size]);
   }
+  let cjsSize = 0;
+  for (const file of cjs.flatMap((r) => r.outputFiles)) {
+    writeFileSync(file.path, file.contents);
+    if (file.path.endsWith('vagga.cjs')) chmodSync(file.path, 0o755);
+    cjsSize += file.contents.length;
+  }
   if (args.has('--metafile')) writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const mainSize = sizes.find(([p]) => p === relative(root, mainPath))?.[1] ?? 0;
   const total = sizes.reduce((n, [, s]) => n + s, 0);
   console.error(
     `bundle: ${relative(root, mainPath)} ${(mainSize / 1024).toFixed(1)} KiB + ${sizes.length - 1} lazy chunk(s), ` +
-      `${(total / 1024).toFixed(1)} KiB total, in ${ms.toFixed(0)} ms`,
+      `${(total / 1024).toFixed(1)} KiB total` +
+      (cjsSize ? `; CommonJS fast entry dist/vagga.cjs + vagga-main.cjs ${(cjsSize / 1024).toFixed(1)} KiB` : '') +
+      `, in ${ms.toFixed(0)} ms`,
   );
   return 0;
 }

@@ -81,13 +81,14 @@ export function createBuildContext(spec: BuilderSpec, log: BuildLog, runner: Nes
         cacheBinds[containerPath] = hostDir;
       }
       ensureNetworkFiles(spec.root);
-      const mounts = planStepMounts({ root: spec.root, work: spec.work, cacheBinds });
+      const mounts = [...planStepMounts({ root: spec.root, work: spec.work, cacheBinds }), ...(options.extraMounts ?? [])];
       const result = await runner({
         mounts,
         argv,
         env: { ...ctx.env, ...options.env },
         cwd: options.cwd ?? '/work',
         input: options.input,
+        ...(options.isolateNetwork ? { shareNet: false } : {}),
       });
       if (result.status !== 0) throw new StepFailedError(argv, result.status, result.signal);
     },

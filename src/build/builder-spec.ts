@@ -32,6 +32,8 @@ export interface BuilderSpec {
   containerRoots: Record<string, string>;
   /** The scratch dir of this run (holds spec.json, result.json, timings.log). */
   scratchDir: string;
+  /** The container's `data-dirs` (applied after the finish phase, src/build/data-dirs.ts). */
+  dataDirs?: string[];
 }
 
 /** Outcome written by the builder to `<scratch>/result.json`. */

@@ -28,6 +28,7 @@ import {
 import { acquireLock } from '../storage/lock.js';
 import { idMapChanged, publishVersion, touchLastUse, updateContainerLink, writeIdMaps } from '../storage/publish.js';
 import { removeTree } from '../storage/remove.js';
+import { makeStorageDir, storageDirError } from '../storage/storage-dirs.js';
 import { shortHash } from '../version/digest.js';
 import { stderrLog } from './build-context.js';
 import type { BuilderResult } from './builder-spec.js';
@@ -141,6 +142,12 @@ async function reuse(deps: BuildDeps, layout: ProjectLayout, name: string, hash:
   return { name, hash, rootfs: versionRoot(layout, name, hash) };
 }
 
+/**
+ * The error for a failed build: message `Build of container "<name>" failed at step i/n !Tag
+ * (<file>:<line>): <what>`; hint = the builder's hint, then (unless interrupted) "Fix the
+ * step and run the command again.", then where the partial build stays — each on its own
+ * line(s), since a hint such as a `usermod` command spans lines (rendered one `hint:` per line).
+ */
 function failureError(layout: ProjectLayout, name: string, result: BuilderResult, projectRoot: string): BuildFailedError {
   const where = result.step
     ? ` at step ${result.step.index}/${result.step.total} !${result.step.tag} (${stepLocation(result.step.pos, projectRoot)})`
@@ -153,7 +160,7 @@ function failureError(layout: ProjectLayout, name: string, result: BuilderResult
     result.hint,
     result.interrupted ? undefined : 'Fix the step and run the command again.',
     `The previously built version (if any) is unchanged; the partial build stays in ${rel} until the next build or \`vagga _clean --tmp\`.`,
-  ].filter(Boolean).join(' ');
+  ].filter(Boolean).join('\n');
   return new BuildFailedError(message, hint);
 }
 
@@ -179,7 +186,7 @@ export async function ensureBuiltWith(
     if (reused) return reused;
   }
 
-  await mkdir(layout.rootsDir, { recursive: true });
+  makeStorageDir(layout.rootsDir);
   const lock = await acquireLock(buildLockPath(layout, name), {
     onWait: () => deps.write(`Other process is doing a build (.tmp.${name}). Waiting...\n`),
   });
@@ -202,7 +209,7 @@ export async function ensureBuiltWith(
       if (options.verbosity >= 2) deps.write(`Removing the leftover ${buildDir}\n`);
       await removeTree(buildDir);
     }
-    await mkdir(join(buildDir, 'root'), { recursive: true, mode: 0o755 });
+    await mkdir(join(buildDir, 'root'), { recursive: true, mode: 0o755 }).catch((err: unknown) => { throw storageDirError(err, buildDir); });
 
     const cacheDir = deps.cacheDir(settings);
     const log: BuildLog = stderrLog(options.verbosity, deps.write);
@@ -223,6 +230,7 @@ export async function ensureBuiltWith(
         cacheDir,
         buildDir,
         containerRoots,
+        dataDirs: container.dataDirs,
         idMapping: mapping,
         verbosity: options.verbosity,
         timingsHead: [`${((prepared - started) / 1000).toFixed(2).padStart(8)}s ${((prepared - started) / 1000).toFixed(2).padStart(8)}s  Prepare`],

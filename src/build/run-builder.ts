@@ -34,6 +34,8 @@ export interface BuilderRunInput {
   verbosity: number;
   /** Lines written to timings.log before the builder's own (e.g. the prepare time). */
   timingsHead: string[];
+  /** The container's `data-dirs`, if any. */
+  dataDirs?: string[];
 }
 
 /** Starts the sandbox; replaceable in tests. */
@@ -56,6 +58,7 @@ export function builderSpecFor(input: BuilderRunInput, scratchName: string, host
     cacheDir: BUILDER_PATHS.cache,
     containerRoots,
     scratchDir: `${BUILDER_PATHS.cache}/.builds/${scratchName}`,
+    ...(input.dataDirs?.length ? { dataDirs: input.dataDirs } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import type { StepConfig } from '../config/model.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import type { BuildContext, StepDef } from '../steps/step.js';
 import type { BuilderResult, BuilderSpec } from './builder-spec.js';
+import { applyDataDirs } from './data-dirs.js';
 import { finishRoot, makeSystemDirs } from './finish.js';
 import { stepLocation, stepSummary } from './step-text.js';
 
@@ -85,6 +86,7 @@ export async function runSteps(spec: BuilderSpec, ctx: BuildContext, deps: RunSt
   }
   try {
     await finishRoot(ctx);
+    if (spec.dataDirs?.length) await applyDataDirs(ctx.root, spec.dataDirs);
   } catch (err) {
     return { ok: false, phase: 'finish', ...failure(err, spec.verbosity) };
   }

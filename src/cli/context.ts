@@ -54,8 +54,16 @@ export interface ContextInit {
  * worth a stack trace: like Vagga, output errors are ignored.
  */
 function stdoutWriter(): (text: string) => void {
-  process.stdout.on('error', () => {});
-  return (t) => void process.stdout.write(t);
+  // process.stdout is created on first access (a tty or pipe stream: ~1 ms); most runs of
+  // a command never write to it, so it is touched only when something is written.
+  let ready = false;
+  return (t) => {
+    if (!ready) {
+      process.stdout.on('error', () => {});
+      ready = true;
+    }
+    process.stdout.write(t);
+  };
 }
 
 /** Build a CliContext for the current process (or the overrides given). */

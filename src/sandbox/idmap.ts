@@ -162,6 +162,23 @@ export function usermodCommand(user: string, range: { start: number; end: number
   return `sudo usermod --add-subuids ${range.start}-${range.end} --add-subgids ${range.start}-${range.end} ${user}`;
 }
 
+/**
+ * The `usermod` command (usermodCommand) giving `user` a 65536-id range that overlaps no
+ * entry of /etc/subuid or /etc/subgid, from their contents (null or '' when missing).
+ * Malformed lines are skipped rather than reported: this only builds a suggestion.
+ */
+export function usermodSuggestion(user: string, subuid: string | null, subgid: string | null): string {
+  const entries: SubIdLine[] = [];
+  for (const [text, file] of [[subuid, '/etc/subuid'], [subgid, '/etc/subgid']] as const) {
+    for (const line of (text ?? '').split('\n')) {
+      try {
+        entries.push(...parseSubIdLines(line, file));
+      } catch { /* bad syntax: ignored for the suggestion */ }
+    }
+  }
+  return usermodCommand(user, freeRange(entries));
+}
+
 /** Everything idMappingFor reads from the host; injectable for tests. */
 export interface IdHost {
   uid: number;
@@ -224,13 +241,12 @@ function allowedRanges(host: IdHost): { uids: SubIdRange[]; gids: SubIdRange[] }
 }
 
 function singleIdMapping(host: IdHost): IdMapping {
-  const entries = [...parseSubIdLines(host.subuid ?? '', '/etc/subuid'), ...parseSubIdLines(host.subgid ?? '', '/etc/subgid')];
   host.warn(`Could not find the user "${host.userName}" in /etc/subuid or /etc/subgid (see http://bit.ly/err_subuid)`);
   return {
     uids: [{ inside: 0, outside: host.uid, count: 1 }],
     gids: [{ inside: 0, outside: host.gid, count: 1 }],
     singleId: true,
-    subIdFix: usermodCommand(host.userName, freeRange(entries)),
+    subIdFix: usermodSuggestion(host.userName, host.subuid, host.subgid),
   };
 }
 

@@ -20,6 +20,8 @@ export interface NestedSpec {
   cwd: string;
   /** stdin text, or undefined for /dev/null. Output goes to stderr. */
   input?: string;
+  /** False: a new network namespace with only `lo` up (bwrap --unshare-net). Default true. */
+  shareNet?: boolean;
 }
 
 /** Keep the last `limit` characters written to a stream while relaying them to `out`. */
@@ -46,7 +48,7 @@ export async function runNested(spec: NestedSpec): Promise<SandboxResult> {
   const jsonFd = 3;
   const mounts = mountArgs(spec.mounts, jsonFd + 1);
   const args = bwrapArgs(
-    { unshareUser: false, shareNet: true, allCaps: true, env: spec.env, cwd: spec.cwd, jsonStatusFd: jsonFd, argv: spec.argv },
+    { unshareUser: false, shareNet: spec.shareNet ?? true, allCaps: true, env: spec.env, cwd: spec.cwd, jsonStatusFd: jsonFd, argv: spec.argv },
     mounts.args,
   );
   const child = spawn(bwrap, args, {

@@ -4,7 +4,8 @@
  * built (a relative source is taken relative to /work). Without `preserve-permissions` the
  * mode becomes 0o777 (directories, files with the owner x bit) or 0o666, masked by `umask`
  * (default 0o002); owners are `owner-uid`/`owner-gid` or the source's; mtime and atime are
- * 1 unless `preserve-times`; symlinks are copied verbatim (never followed).
+ * 1 unless `preserve-times`; symlinks are copied verbatim (never followed). Missing parent
+ * directories of `path` are created with mode 0755.
  *
  * Hash, source under /work: per tree entry `filename`, `mode` (the resulting mode; not for
  * symlinks), `uid`, `gid` (override or the owner as the container's user namespace sees it),
@@ -124,6 +125,20 @@ function shallowCopy(src: string, st: fs.Stats, dest: string, o: CopyOptions, ct
   else if (o.times) fs.lutimesSync(dest, o.times[0], o.times[1]);
 }
 
+/**
+ * Create the missing directories above `dest` (inside the root being built), each mode 0755
+ * whatever the umask, owned by whoever runs the build (the container's root in the builder).
+ * Vagga's `!Copy` does the same for the destination's parent.
+ */
+export function ensureParentDirs(dest: string): void {
+  const missing: string[] = [];
+  for (let dir = path.dirname(dest); !fs.existsSync(dir); dir = path.dirname(dir)) missing.push(dir);
+  for (const dir of missing.reverse()) {
+    fs.mkdirSync(dir);
+    fs.chmodSync(dir, 0o755);
+  }
+}
+
 async function build(params: CopyParams, ctx: BuildContext): Promise<void> {
   const src = resolveBuildPath(params.source, ctx);
   const dest = inContainerRoot(ctx.root, params.path);
@@ -133,6 +148,7 @@ async function build(params: CopyParams, ctx: BuildContext): Promise<void> {
   } catch (e) {
     throw new Error(`!Copy: can't read source ${JSON.stringify(params.source)}: ${(e as Error).message}`);
   }
+  ensureParentDirs(dest);
   const times: CopyOptions['times'] = params.preserveTimes ? 'preserve' : [1, 1];
   const base = { uid: params.ownerUid, gid: params.ownerGid };
   if (!st.isDirectory()) {

@@ -7,38 +7,19 @@
  * includes followed, cycles rejected), NpmDependencies and YarnDependencies (package.json
  * maps; yarn.lock must exist and cover them, else the version is unknown), GemBundle
  * (Gemfile lines, plus Vagga's quirk of hashing the Gemfile content when a Gemfile.lock
- * exists), GitDescribe (`git describe` run on the host), SubConfig from a directory (the
- * file is read through VersionContext.readConfigFile; missing file -> unknown).
- * Version deliberately unknown (VersionUnknownError, exit 29) — documented gaps:
+ * exists).
+ * Version deliberately unknown (VersionUnknownError, exit 29) — documented gap:
  * ComposerDependencies (Vagga hashes composer.json/lock re-serialised as Rust JSON text,
- * which is not reproduced), `!Build` with `content-hash` and `!SubConfig` from a container
- * (both need the other container built), `!SubConfig` from git (unimplemented in Vagga too).
+ * which is not reproduced).
+ * (The generic steps RunAs, TarInstall, Unzip, Git*, Build and SubConfig moved to their
+ * own family files.)
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { absPath, bool, custom, def, fail, int, list, opt, str, struct, type Schema } from '../config/schema.js';
-import { isNull } from '../config/qnode.js';
+import { bool, def, list, opt, str, struct, type Schema } from '../config/schema.js';
 import type { Digest } from '../version/digest.js';
-import { containerNotFound, versionError } from '../version/errors.js';
+import { versionError } from '../version/errors.js';
 import { compareBytes, pathComponents, rustJoin, workToHost } from '../version/paths.js';
-import { lookupStep } from './lookup.js';
 import type { StepDef, VersionContext } from './step.js';
-
-const DEFAULT_SCRIPT = './configure --prefix=/usr\nmake\nmake install\n';
-
-/** Tag-only steps whose value must be null (e.g. `!UbuntuUniverse`). */
-function nothing(): Schema<null> {
-  return custom('nothing', (node, ctx) => {
-    if (!isNull(node)) fail(ctx, node, 'Expected nothing (null)');
-    return null;
-  });
-}
-
-/** `hash`=sha256 when given, else `url` (download-based steps). */
-function hashOrUrl(p: { url: string; sha256?: string }, digest: Digest): void {
-  if (p.sha256 !== undefined) digest.field('hash', p.sha256);
-  else digest.field('url', p.url);
-}
 
 /** Host path of a container path under /work, or a versioning error naming the step. */
 function hostOf(containerPath: string, ctx: VersionContext, what: string): string {
@@ -69,218 +50,6 @@ function simple<P>(tag: string, schema: Schema<P>, hash: StepDef<P>['hash'], ext
 }
 
 const packagesStep = (tag: string) => simple(tag, list(str()), (p: string[], d) => d.list('packages', p));
-
-// ---------------------------------------------------------------- distributions
-
-const alpine = simple('Alpine', str(), (v: string, d) => d.field('version', v));
-
-const alpineRepo = simple('AlpineRepo', struct({ url: opt(str()), branch: opt(str()), repo: str(), tag: opt(str()) }),
-  (p, d) => {
-    d.optField('url', p.url);
-    d.optField('branch', p.branch);
-    d.field('repo', p.repo);
-    d.optField('tag', p.tag);
-  });
-
-const ubuntu = simple('Ubuntu', str(), (v: string, d) => d.field('codename', v));
-
-const ubuntuRelease = simple('UbuntuRelease', struct({
-  codename: opt(str()),
-  version: opt(str()),
-  url: opt(str()),
-  arch: def(str(), 'amd64'),
-  'keep-chfn-command': def(bool(), false),
-  eatmydata: def(bool(), true),
-}), (p, d) => {
-  d.optField('codename', p.codename);
-  d.optField('version', p.version);
-  d.optField('url', p.url);
-  d.field('arch', p.arch);
-  d.field('keep_chfn_command', p.keepChfnCommand);
-});
-
-const ubuntuUniverse = simple('UbuntuUniverse', nothing(), () => {});
-
-const ubuntuRepo = simple('UbuntuRepo', struct({
-  url: opt(str()),
-  suite: opt(str()),
-  components: list(str()),
-  trusted: def(bool(), false),
-}), (p, d) => {
-  d.optField('url', p.url);
-  d.optField('suite', p.suite);
-  d.list('components', p.components);
-  d.field('trusted', p.trusted);
-});
-
-const ubuntuPpa = simple('UbuntuPPA', str(), (v: string, d) => d.field('ppa_name', v));
-
-const aptTrust = simple('AptTrust', struct({ server: opt(str()), keys: def(list(str()), [] as string[]) }), (p, d) => {
-  d.optField('server', p.server);
-  d.list('keys', p.keys);
-});
-
-const repo = simple('Repo', str(), (v: string, d) => d.field('name', v));
-
-// ---------------------------------------------------------------- other containers
-
-/** `!SubConfig` `source`: `!Directory` (default), `!Container name` or `!Git {...}`. */
-export type SubConfigSource =
-  | { kind: 'Directory' }
-  | { kind: 'Container'; name: string }
-  | { kind: 'Git'; url: string; revision?: string; branch?: string };
-
-const gitSourceSchema = struct({ url: str(), revision: opt(str()), branch: opt(str()) });
-
-const subConfigSource: Schema<SubConfigSource> = {
-  describe: 'a tagged source',
-  optional: true,
-  parse(node, ctx) {
-    if (node === undefined || (isNull(node) && node.kind === 'scalar' && node.tag === undefined)) return { kind: 'Directory' };
-    const untagged = { ...node, tag: undefined } as typeof node;
-    switch (node.tag) {
-      case 'Directory':
-        if (!isNull(untagged)) fail(ctx, node, 'Expected nothing (null)');
-        return { kind: 'Directory' };
-      case 'Container':
-        return { kind: 'Container', name: str().parse(untagged, ctx) };
-      case 'Git':
-        return { kind: 'Git', ...gitSourceSchema.parse(untagged, ctx) };
-      case undefined:
-        return fail(ctx, node, 'One of the tags [!Directory, !Container, !Git] expected');
-      default:
-        return fail(ctx, node, `The tag ${node.tag} is not expected`);
-    }
-  },
-};
-
-const subConfig = simple('SubConfig', struct({
-  source: subConfigSource,
-  path: def(str(), 'vagga.yaml'),
-  container: str(),
-  cache: opt(bool()),
-}), (p, d, ctx) => {
-  if (p.source.kind === 'Container') ctx.unknown('!SubConfig from a container needs that container built first');
-  if (p.source.kind === 'Git') ctx.unknown('!SubConfig from git is not implemented');
-  const containerPath = rustJoin('/work', p.path);
-  const host = hostOf(containerPath, ctx, '!SubConfig');
-  if (!fs.existsSync(host)) ctx.unknown(`!SubConfig: ${JSON.stringify(containerPath)} does not exist yet`);
-  const read = ctx.readConfigFile;
-  if (!read) return ctx.unknown('!SubConfig: reading another configuration file is not available here');
-  const sub = read.call(ctx, host);
-  const c = sub.containers[p.container];
-  if (!c) throw containerNotFound(p.container);
-  for (const step of c.setup) {
-    const defn = lookupStep(step.tag);
-    if (!defn) throw versionError('!SubConfig', `unknown step !${step.tag}`);
-    d.marker(step.tag);
-    defn.hash(step.params, d, ctx);
-  }
-}, { dependsOn: (p) => (p.source.kind === 'Container' ? [p.source.name] : []) });
-
-const build = simple('Build', struct({
-  container: str(),
-  source: def(absPath(), '/'),
-  path: opt(absPath()),
-  'temporary-mount': opt(absPath()),
-  rules: def(list(str()), [] as string[]),
-  'content-hash': def(bool(), false),
-}), (p, d, ctx) => {
-  if (p.contentHash) ctx.unknown('!Build with content-hash needs the source container built first');
-  // Vagga hashes only the source container's steps here: its own parameters are not hashed.
-  ctx.inlineSteps(p.container, d);
-}, { dependsOn: (p) => [p.container] });
-
-// ---------------------------------------------------------------- generic execution
-
-const runAs = simple('RunAs', struct({
-  'user-id': def(int({ min: 0 }), 0),
-  'group-id': def(int({ min: 0 }), 0),
-  'supplementary-gids': def(list(int({ min: 0 })), [] as number[]),
-  'external-user-id': opt(int({ min: 0 })),
-  'work-dir': def(str(), '/work'),
-  'isolate-network': def(bool(), false),
-  script: str(),
-}), (p, d) => {
-  d.field('user_id', p.userId);
-  d.field('group_id', p.groupId);
-  d.optField('external_user_id', p.externalUserId);
-  d.list('supplementary_gids', p.supplementaryGids);
-  d.field('work_dir', p.workDir);
-  d.field('isolate_network', p.isolateNetwork);
-  d.field('script', p.script);
-});
-
-const tarInstall = simple('TarInstall', struct({
-  url: str(),
-  sha256: opt(str()),
-  subdir: opt(str()),
-  script: def(str(), DEFAULT_SCRIPT),
-}), (p, d) => {
-  hashOrUrl(p, d);
-  d.optField('subdir', p.subdir);
-  d.field('script', p.script);
-});
-
-const unzip = simple('Unzip', struct({
-  url: str(),
-  sha256: opt(str()),
-  path: def(absPath(), '/'),
-  subdir: def(str(), ''),
-}), (p, d) => {
-  hashOrUrl(p, d);
-  d.field('path', p.path);
-  d.field('subdir', p.subdir);
-});
-
-const git = simple('Git', struct({ url: str(), revision: opt(str()), branch: opt(str()), path: absPath() }), (p, d) => {
-  d.field('url', p.url);
-  d.optField('revision', p.revision);
-  d.optField('branch', p.branch);
-  d.field('path', p.path);
-});
-
-const gitInstall = simple('GitInstall', struct({
-  url: str(),
-  revision: opt(str()),
-  branch: opt(str()),
-  subdir: def(str(), '.'),
-  script: def(str(), DEFAULT_SCRIPT),
-}), (p, d) => {
-  d.field('url', p.url);
-  d.optField('revision', p.revision);
-  d.optField('branch', p.branch);
-  d.field('subdir', p.subdir);
-  d.field('script', p.script);
-});
-
-/** `!GitDescribe` parameters (`repo` relative to /work unless absolute). */
-export interface GitDescribeParams { repo: string; pattern?: string; outputFile?: string }
-
-/**
- * `git describe` of the repository containing `hostDir` (annotated tags, 7-hex abbreviation,
- * optional `--match` glob), like libgit2's default describe Vagga uses. Throws a versioning
- * error with git's message on failure.
- */
-export function gitDescribe(hostDir: string, pattern: string | undefined): string {
-  const args = ['-c', 'safe.directory=*', '-C', hostDir, 'describe', '--abbrev=7'];
-  if (pattern !== undefined) args.push('--match', pattern);
-  const r = spawnSync('git', args, { encoding: 'utf8' });
-  if (r.error) throw versionError('!GitDescribe', `can't run git: ${r.error.message}`);
-  if (r.status !== 0) throw versionError('!GitDescribe', (r.stderr || `git describe exited with ${r.status}`).trim());
-  return r.stdout.trim();
-}
-
-const gitDescribeStep = simple<GitDescribeParams>('GitDescribe', struct({
-  repo: def(str(), '/work'),
-  pattern: opt(str()),
-  'output-file': opt(absPath()),
-}, { shorthand: 'output-file' }), (p, d, ctx) => {
-  const repoPath = rustJoin('/work', p.repo);
-  d.field('repo', p.repo);
-  d.optField('output_file', p.outputFile);
-  d.field('describe', gitDescribe(hostOf(repoPath, ctx, '!GitDescribe'), p.pattern));
-});
 
 // ---------------------------------------------------------------- python
 
@@ -508,8 +277,6 @@ const composerDependencies = simple('ComposerDependencies', struct({
 
 /** Steps parsed and hashed but not buildable yet. */
 export const steps: StepDef<any>[] = [
-  alpine, alpineRepo, ubuntu, ubuntuRelease, ubuntuUniverse, ubuntuRepo, ubuntuPpa, aptTrust, repo,
-  subConfig, build, runAs, tarInstall, unzip, git, gitInstall, gitDescribeStep,
   pipConfig, packagesStep('Py2Install'), packagesStep('Py3Install'), requirementsStep('Py2Requirements'), requirementsStep('Py3Requirements'),
   npmConfig, packagesStep('NpmInstall'), npmDependencies, yarnDependencies,
   gemConfig, packagesStep('GemInstall'), gemBundle,

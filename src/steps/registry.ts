@@ -15,12 +15,22 @@ import { steps as download } from './download.js';
 import { steps as commands } from './commands.js';
 import { steps as debian } from './debian.js';
 import { steps as packages } from './packages.js';
+import { steps as tarInstall } from './tar-install.js';
+import { steps as unzip } from './unzip.js';
+import { steps as git } from './git.js';
+import { steps as runAs } from './run-as.js';
+import { steps as buildCopy } from './build-copy.js';
+import { steps as subConfig } from './subconfig.js';
+import { steps as ubuntu } from './ubuntu/steps.js';
+import { steps as alpine } from './alpine/steps.js';
+import { steps as repo } from './repo.js';
 import { steps as notYet } from './not-yet.js';
 import { setStepLookup } from './lookup.js';
 
 const ALL: StepDef<any>[] = [
   ...text, ...env, ...dirs, ...depends, ...copy, ...cacheDirs, ...container,
-  ...tar, ...download, ...commands, ...debian, ...packages, ...notYet,
+  ...tar, ...download, ...commands, ...debian, ...packages,
+  ...tarInstall, ...unzip, ...git, ...runAs, ...buildCopy, ...subConfig, ...ubuntu, ...alpine, ...repo, ...notYet,
 ];
 
 /** Step definitions by tag (without `!`). */

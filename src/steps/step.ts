@@ -6,6 +6,7 @@
 import type { Schema } from '../config/schema.js';
 import type { Config, ContainerConfig, Settings, StepConfig } from '../config/model.js';
 import type { Digest } from '../version/digest.js';
+import type { MountPlan } from '../mounts/types.js';
 
 /** What a step's `hash` may consult. All paths are host paths. */
 export interface VersionContext {
@@ -75,8 +76,12 @@ export interface BuildContext {
    * Run argv inside the container root (chroot-like sandbox with /dev, /proc, /work,
    * /run, cache mounts and the host's resolv.conf), cwd `/work` unless given, as root.
    * Output goes to stderr. Rejects with StepFailed on a non-zero exit.
+   * `extraMounts` are applied after the standard ones (e.g. host tools for `!RunAs`);
+   * `isolateNetwork` gives the command a network namespace with only `lo` (bwrap --unshare-net).
    */
-  run(argv: string[], options?: { cwd?: string; env?: Record<string, string>; input?: string }): Promise<void>;
+  run(argv: string[], options?: {
+    cwd?: string; env?: Record<string, string>; input?: string; extraMounts?: MountPlan; isolateNetwork?: boolean;
+  }): Promise<void>;
 }
 
 /** A setup step type. P is the shape its schema produces. */

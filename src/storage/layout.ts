@@ -10,13 +10,16 @@
  *   <base>/.transient/                         write-mode copies
  *
  * `<base>` is `<project>/.vagga`; the `storage-dir` setting will change only storageBase().
- * All functions here are pure path arithmetic except cacheDirFor(), which creates the dir.
+ * All functions here are pure path arithmetic except cacheDirFor(), which creates the dir
+ * (creating storage dirs with clear permission errors: storage-dirs.ts).
  */
-import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Settings } from '../config/model.js';
-import { shortHash } from '../version/digest.js';
+import { makeStorageDir } from './storage-dirs.js';
+// shortHash is not imported from ../version/digest.js: that module loads node:crypto (~3 ms),
+// and this one is on the `vagga _run` start-up path. Same 8-hex prefix as digest.ts's shortHash.
+const shortHash = (full: string): string => full.slice(0, 8);
 
 /** The storage paths of one project. All absolute host paths. */
 export interface ProjectLayout {
@@ -116,8 +119,9 @@ export function parseVersionDirName(entry: string): { name: string; short: strin
 /**
  * The shared cache directory (downloads, bootstrap tarballs, apt archives, `!CacheDirs`):
  * settings `cache-dir` (a leading `~/` means the home directory), else `$XDG_CACHE_HOME/vagga`,
- * else `~/.cache/vagga`. Created (mode 0755) when missing. Throws the fs error when it cannot
- * be created. Note: Vagga's default is `<base>/.cache`; a per-user default lets projects share
+ * else `~/.cache/vagga`. Created (mode 0755) when missing. Throws VaggaError (121) when it
+ * cannot be created or written for lack of permission (storage-dirs.ts), the fs error
+ * otherwise. Note: Vagga's default is `<base>/.cache`; a per-user default lets projects share
  * downloads and Debian bootstraps.
  */
 export function cacheDirFor(settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
@@ -131,6 +135,6 @@ export function cacheDirFor(settings: Settings, env: NodeJS.ProcessEnv = process
     dir = join(home, '.cache', 'vagga');
   }
   dir = resolve(dir);
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  makeStorageDir(dir, 'cache');
   return dir;
 }

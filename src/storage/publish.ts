@@ -8,13 +8,15 @@
  * A failure before the rename leaves the previous version and its link untouched.
  */
 import { existsSync, lstatSync } from 'node:fs';
-import { mkdir, readFile, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { readFile, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { IdMapEntry, IdMapping } from '../sandbox/types.js';
 import {
   containerLinkPath, containerLinkTarget, oldVersionDir, versionDir, VERSION_FILES, type ProjectLayout,
 } from './layout.js';
 import { removeTree } from './remove.js';
+import { makeStorageDir } from './storage-dirs.js';
 
 /**
  * Render map entries like the kernel renders /proc/PID/uid_map (`%10u %10u %10u\n` per
@@ -60,8 +62,9 @@ export async function idMapChanged(dir: string, mapping: IdMapping): Promise<boo
 
 /**
  * Point `.vagga/<name>` at version `hash` of `name` atomically (symlink `<name>.tmp`, then
- * rename over the link). Does nothing when it already points there. Throws when
- * `.vagga/<name>` exists and is a real directory (never replaced silently).
+ * rename over the link). Does nothing when it already points there. Throws VaggaError (121)
+ * when `.vagga/<name>` exists and is a real directory (never replaced silently) or when
+ * `.vagga` cannot be created or written (storage-dirs.ts).
  */
 export async function updateContainerLink(layout: ProjectLayout, name: string, hash: string): Promise<void> {
   const link = containerLinkPath(layout, name);
@@ -70,9 +73,12 @@ export async function updateContainerLink(layout: ProjectLayout, name: string, h
     if ((await readlink(link)) === target) return;
   } catch { /* missing or not a link */ }
   if (existsSync(link) && lstatSync(link).isDirectory()) {
-    throw new Error(`${link} is a directory, expected a symlink to the container root; move it away`);
+    throw new VaggaError(`${link} is a directory, but vagga keeps a symlink to the container's root there`, {
+      exitCode: ExitCode.launcher,
+      hint: `Move ${link} out of the way (it is not vagga's) and run the command again.`,
+    });
   }
-  await mkdir(layout.vaggaDir, { recursive: true });
+  makeStorageDir(layout.vaggaDir);
   const tmp = `${link}.tmp`;
   await rm(tmp, { force: true });
   await symlink(target, tmp);

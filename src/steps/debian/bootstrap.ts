@@ -6,12 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import type { BuildLog } from '../step.js';
+import { idMappingFor, realIdHost, requireSubIds } from '../../sandbox/idmap.js';
+import { findTool } from '../../sandbox/tools.js';
 import { lockCacheEntry } from './cache-lock.js';
-import { requireMmdebstrap, requireSubIds } from './host-checks.js';
 import { mirrorKey } from './mirror.js';
 
 /** mmdebstrap variant: only Essential:yes packages plus apt. */
@@ -104,6 +104,21 @@ function runMmdebstrap(program: string, argv: string[], log: BuildLog, signal: A
   });
 }
 
+/** Ids a Debian base owns files as: 0-999 system users, up to 65534 (`nobody`). */
+const DEBIAN_ID_RANGE = [{ start: 0, end: 65535 }];
+
+/**
+ * mmdebstrap's unshare mode (used when not real root) maps the invoking user's /etc/subuid
+ * and /etc/subgid ranges into its namespace. Check them the way a container's uid map is
+ * checked (src/sandbox/idmap.ts), without its single-id warning: throws VaggaError (121)
+ * with the `sudo usermod --add-subuids ...` command when the user has no range, or
+ * "Number of allowed subuids is too small" when the ranges cannot hold 0-65535.
+ */
+export function requireBootstrapSubIds(): void {
+  const mapping = idMappingFor(DEBIAN_ID_RANGE, DEBIAN_ID_RANGE, { ...realIdHost(), warn: () => {} });
+  requireSubIds(mapping, '!Debian');
+}
+
 export interface EnsureBootstrapInput {
   suite: string;
   /** Normalized mirror URL. */
@@ -118,18 +133,16 @@ export interface EnsureBootstrapInput {
  * Make sure the bootstrap tarball for (suite, mirror) exists in the cache and return its host
  * path. When missing: under a lock on the tarball (so concurrent builds bootstrap once), run
  * mmdebstrap into a temp name and rename it into place. Throws MissingToolError when
- * mmdebstrap is absent, VaggaError (121) without subordinate ids (non-root) or when
+ * mmdebstrap is absent, VaggaError (121) without subordinate ids (non-root, see
+ * requireBootstrapSubIds) or when
  * mmdebstrap fails; an abort via `signal` stops mmdebstrap and leaves no partial tarball.
  */
 export async function ensureBootstrapTarball(input: EnsureBootstrapInput): Promise<string> {
   const final = bootstrapTarballPath(input.cacheDir, input.suite, input.mirror);
   if (isReady(final)) return final;
-  const program = requireMmdebstrap();
+  const program = findTool('mmdebstrap');
   const asRoot = process.geteuid?.() === 0;
-  if (!asRoot) {
-    const me = userInfo();
-    requireSubIds(me.username, me.uid);
-  }
+  if (!asRoot) requireBootstrapSubIds();
   mkdirSync(dirname(final), { recursive: true });
   const release = await lockCacheEntry(final, {
     signal: input.signal,

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
-import { findProgram } from './host-checks.js';
+import { findTool } from '../../sandbox/tools.js';
 
 /** Empty files the build machinery may create before any step (mount points of the host's files). */
 const ALLOWED_EMPTY_FILES = new Set(['etc/resolv.conf', 'etc/hosts']);
@@ -38,11 +38,12 @@ export function tarUnpackArgv(tarball: string, root: string): string[] {
 }
 
 /**
- * Unpack the bootstrap tarball into `root` with GNU tar. Throws VaggaError (121) with tar's
- * last messages when it fails (typically ids the user namespace cannot map).
+ * Unpack the bootstrap tarball into `root` with GNU tar. Throws MissingToolError when tar is
+ * absent, VaggaError (121) with tar's last messages when it fails (typically ids the user
+ * namespace cannot map).
  */
 export function unpackBootstrap(tarball: string, root: string): Promise<void> {
-  const tar = findProgram('tar') ?? 'tar';
+  const tar = findTool('tar');
   return new Promise((resolve, reject) => {
     const child = spawn(tar, tarUnpackArgv(tarball, root), { stdio: ['ignore', 'ignore', 'pipe'] });
     let errText = '';

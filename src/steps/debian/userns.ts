@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
-import { readSubIdFiles, usermodCommand } from './host-checks.js';
+import { usermodSuggestion } from '../../sandbox/idmap.js';
 
 /** One line of a uid_map/gid_map. */
 export interface MapLine {
@@ -46,7 +46,8 @@ export function userNameFor(uid: number, passwdText: string): string | undefined
  * The error for maps that cannot hold a Debian root, or undefined when they can. Pure:
  * takes the map texts and passwd text. A single-id map gets the usermod command; a map that
  * is too narrow (container `uids`/`gids` settings) gets a hint to widen them. `subIdTexts`
- * (/etc/subuid, /etc/subgid contents) choose a free range for the usermod command.
+ * (/etc/subuid, /etc/subgid contents) choose a free range for the usermod command
+ * (src/sandbox/idmap.ts usermodSuggestion).
  */
 export function debianIdMapProblem(uidMapText: string, gidMapText: string, passwdText: string, subIdTexts: readonly string[] = []): VaggaError | undefined {
   const uids = parseIdMapText(uidMapText);
@@ -61,7 +62,7 @@ export function debianIdMapProblem(uidMapText: string, gidMapText: string, passw
     return new VaggaError(
       'The build runs with a single-id user namespace (no subordinate uid/gid range for your user), ' +
         'but Debian packages own files as several users and groups, so apt and dpkg cannot work',
-      { exitCode: ExitCode.launcher, hint: `Add a subordinate id range with:\n    ${usermodCommand(user, subIdTexts)}` },
+      { exitCode: ExitCode.launcher, hint: `Add a subordinate id range with:\n    ${usermodSuggestion(user, subIdTexts[0] ?? null, subIdTexts[1] ?? null)}` },
     );
   }
   const describe = (ids: number[]): string => (ids.length > 3 ? `${ids.slice(0, 3).join(', ')}, ... (${ids.length} ids)` : ids.join(', '));
@@ -83,6 +84,7 @@ export function requireDebianIdMap(): void {
       return '';
     }
   };
-  const problem = debianIdMapProblem(read('/proc/self/uid_map'), read('/proc/self/gid_map'), read('/etc/passwd'), readSubIdFiles());
+  const subIdTexts = [read('/etc/subuid'), read('/etc/subgid')];
+  const problem = debianIdMapProblem(read('/proc/self/uid_map'), read('/proc/self/gid_map'), read('/etc/passwd'), subIdTexts);
   if (problem) throw problem;
 }

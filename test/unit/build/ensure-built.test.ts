@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, ContainerConfig, Settings, StepConfig } from '../../../src/config/model.js';
 import { ensureBuiltWith, type BuildDeps } from '../../../src/build/ensure-built.js';
@@ -10,6 +9,7 @@ import type { BuilderRunInput } from '../../../src/build/run-builder.js';
 import { BuildFailedError } from '../../../src/build/errors.js';
 import type { StepDef } from '../../../src/steps/step.js';
 import type { IdMapping } from '../../../src/sandbox/types.js';
+import { tempDir } from '../temp-dir.js';
 
 const settings: Settings = { buildLockWait: false, proxyEnvVars: true, propagateEnviron: [], environ: {}, externalVolumes: {} };
 const H1 = 'aaaaaaaa' + '1'.repeat(120);
@@ -29,7 +29,7 @@ function container(name: string, setup: StepConfig[]): ContainerConfig {
 }
 
 function config(containers: ContainerConfig[]): Config {
-  const root = mkdtempSync(join(tmpdir(), 'vagga-eb-'));
+  const root = tempDir('vagga-eb-');
   return {
     projectRoot: root, mainFile: join(root, 'vagga.yaml'), files: [], containers: Object.fromEntries(containers.map((c) => [c.name, c])),
     commands: {}, warnings: [],
@@ -103,13 +103,20 @@ test('a failed build leaves the previous version and its link intact and says wh
   deps.versions.app = H2;
   deps.outcome = async (input) => {
     writeFileSync(join(input.buildDir, 'root', 'half'), 'x');
-    return { ok: false, phase: 'step', step: { index: 2, total: 2, tag: 'Sh', pos: input.steps[1]!.pos }, message: 'Command `/bin/sh -exc false` exited with code 1' };
+    return {
+      ok: false, phase: 'step', step: { index: 2, total: 2, tag: 'Sh', pos: input.steps[1]!.pos },
+      message: 'Command `/bin/sh -exc false` exited with code 1', hint: 'Add a range with:\n    sudo usermod --add-subuids 1-2 u',
+    };
   };
   await assert.rejects(ensureBuiltWith(deps, cfg, settings, 'app', { verbosity: 1 }), (err: unknown) => {
     assert.ok(err instanceof BuildFailedError);
     assert.equal(err.exitCode, 121);
     assert.match(err.message, /^Build of container "app" failed at step 2\/2 !Sh \(\/proj\/vagga\.yaml:6\): Command `\/bin\/sh -exc false` exited with code 1$/);
-    assert.match(err.hint!, /\.vagga\/\.roots\/\.tmp\.app/);
+    // The builder's (multi-line) hint, then each sentence of ours on a line of its own.
+    const lines = err.hint!.split('\n');
+    assert.deepEqual(lines.slice(0, 3), ['Add a range with:', '    sudo usermod --add-subuids 1-2 u', 'Fix the step and run the command again.']);
+    assert.equal(lines.length, 4);
+    assert.match(lines[3]!, /^The previously built version \(if any\) is unchanged; the partial build stays in \.vagga\/\.roots\/\.tmp\.app /);
     return true;
   });
   assert.equal(readlinkSync(join(cfg.projectRoot, '.vagga/app')), '.roots/app.aaaaaaaa/root');

@@ -5,8 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, lstatSync, readlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { QNode } from '../../../src/config/qnode.js';
 import { validate } from '../../../src/config/schema.js';
@@ -15,6 +14,7 @@ import { steps as commandSteps } from '../../../src/steps/commands.js';
 import { steps as tarSteps, detectCompression, mergeMove, normalSubdir, tarExtractArgs, unpackTar } from '../../../src/steps/tar.js';
 import { steps as downloadSteps, sourceKind } from '../../../src/steps/download.js';
 import type { BuildContext, StepDef } from '../../../src/steps/step.js';
+import { tempDir } from '../temp-dir.js';
 
 const pos = { file: '/p/vagga.yaml', line: 1, col: 1 };
 const scalar = (text: string): QNode => ({ kind: 'scalar', text, plain: true, pos });
@@ -106,7 +106,7 @@ test('compression is detected from magic bytes', () => {
 });
 
 function makeArchives() {
-  const dir = mkdtempSync(join(tmpdir(), 'vagga-tar-'));
+  const dir = tempDir('vagga-tar-');
   const src = join(dir, 'src');
   mkdirSync(join(src, 'pkg/bin'), { recursive: true });
   mkdirSync(join(src, 'dev'), { recursive: true });
@@ -129,7 +129,7 @@ function makeArchives() {
 test('unpackTar handles gzip/xz/bzip2/plain (by magic), drops owners, skips dev/* at /', async () => {
   const archives = makeArchives();
   for (const [name, file] of Object.entries(archives)) {
-    const root = mkdtempSync(join(tmpdir(), 'vagga-root-'));
+    const root = tempDir('vagga-root-');
     await unpackTar(root, file, root, '', true);
     assert.equal(readFileSync(join(root, 'pkg/README'), 'utf8'), 'readme', name);
     assert.equal(statSync(join(root, 'pkg/bin/tool')).mode & 0o777, 0o755, name);
@@ -141,7 +141,7 @@ test('unpackTar handles gzip/xz/bzip2/plain (by magic), drops owners, skips dev/
 
 test('unpackTar with subdir merges that directory into path; 0755 intermediate dirs; missing subdir errors', async () => {
   const archives = makeArchives();
-  const root = mkdtempSync(join(tmpdir(), 'vagga-root-'));
+  const root = tempDir('vagga-root-');
   mkdirSync(join(root, 'usr/lib/pkg/bin'), { recursive: true });
   writeFileSync(join(root, 'usr/lib/pkg/keep'), 'kept');
   await unpackTar(root, archives['a.tar.gz']!, join(root, 'usr/lib/pkg'), 'pkg', false);
@@ -155,7 +155,7 @@ test('unpackTar with subdir merges that directory into path; 0755 intermediate d
 });
 
 test('mergeMove replaces files and symlinks but merges real directories', async () => {
-  const base = mkdtempSync(join(tmpdir(), 'vagga-mm-'));
+  const base = tempDir('vagga-mm-');
   mkdirSync(join(base, 'src/d'), { recursive: true });
   writeFileSync(join(base, 'src/d/new'), 'n');
   writeFileSync(join(base, 'src/f'), 'new');
@@ -170,10 +170,10 @@ test('mergeMove replaces files and symlinks but merges real directories', async 
 
 test('!Tar and !Download build from a project file (prepare checks the sha256 prefix)', async () => {
   const archives = makeArchives();
-  const project = mkdtempSync(join(tmpdir(), 'vagga-proj-'));
+  const project = tempDir('vagga-proj-');
   execFileSync('cp', [archives['a.tar.gz']!, join(project, 'pkg.tgz')]);
   const sha = execFileSync('sha256sum', [join(project, 'pkg.tgz')]).toString().slice(0, 64);
-  const root = mkdtempSync(join(tmpdir(), 'vagga-root-'));
+  const root = tempDir('vagga-root-');
   const log = { info() {}, warn() {}, debug() {} };
   const pctx = { projectRoot: project, cacheDir: join(project, 'cache'), settings: {} as never, log, signal: new AbortController().signal };
   const bctx = { root, projectRoot: project, cacheDir: join(project, 'cache') } as unknown as BuildContext;

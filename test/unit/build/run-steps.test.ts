@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings, StepConfig } from '../../../src/config/model.js';
 import { createBuildContext } from '../../../src/build/build-context.js';
@@ -12,11 +11,12 @@ import { StepFailedError } from '../../../src/build/errors.js';
 import { stepSummary, stepLocation } from '../../../src/build/step-text.js';
 import type { StepDef } from '../../../src/steps/step.js';
 import type { NestedSpec } from '../../../src/sandbox/nested.js';
+import { tempDir } from '../temp-dir.js';
 
 const settings: Settings = { buildLockWait: false, proxyEnvVars: true, propagateEnviron: [], environ: {}, externalVolumes: {} };
 
 function spec(steps: StepConfig[]): BuilderSpec {
-  const dir = mkdtempSync(join(tmpdir(), 'vagga-rs-'));
+  const dir = tempDir('vagga-rs-');
   mkdirSync(join(dir, 'root'));
   mkdirSync(join(dir, 'cache'));
   return {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { activateDistro, currentDistro, requireDistro } from '../../../src/steps/debian/distro.js';
-import { freeSubIdStart, hasSubIdRange, usermodCommand } from '../../../src/steps/debian/host-checks.js';
+import { usermodSuggestion } from '../../../src/sandbox/idmap.js';
 import { debianIdMapProblem, parseIdMapText, unmappedIds, userNameFor } from '../../../src/steps/debian/userns.js';
 
 test('distribution state: require, activate, second distribution', () => {
@@ -47,45 +47,18 @@ test('id maps: a narrow container map names the missing ids', () => {
   assert.match(err.hint!, /uids`\/`gids`/);
 });
 
-test('userNameFor and subid ranges', () => {
+test('userNameFor', () => {
   assert.equal(userNameFor(1001, PASSWD), 'vtest');
   assert.equal(userNameFor(4242, PASSWD), undefined);
-  const subuid = '# comment\nother:200000:65536\nvtest:100000:65536\n1002:300000:100\n';
-  assert.equal(hasSubIdRange(subuid, 'vtest', 1001, 65536), true);
-  assert.equal(hasSubIdRange(subuid, 'nobody', 1002, 1), true);
-  assert.equal(hasSubIdRange(subuid, 'nobody', 1002, 65536), false);
-  assert.equal(hasSubIdRange(subuid, 'alice', 1003), false);
-  assert.equal(usermodCommand('alice'), 'sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 alice');
 });
 
-test('requireSubIds names the missing files and gives the usermod command', async () => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const { requireSubIds } = await import('../../../src/steps/debian/host-checks.js');
-  const dir = mkdtempSync(join(tmpdir(), 'vagga-subid-'));
-  const files = { subuid: join(dir, 'subuid'), subgid: join(dir, 'subgid') };
-  writeFileSync(files.subuid, 'alice:100000:65536\n');
-  writeFileSync(files.subgid, 'bob:100000:65536\n');
-  assert.doesNotThrow(() => requireSubIds('alice', 1001, { subuid: files.subuid, subgid: files.subuid }));
-  assert.throws(
-    () => requireSubIds('alice', 1001, files),
-    (e: unknown) =>
-      e instanceof VaggaError &&
-      e.exitCode === 121 &&
-      e.message.includes(`for user "alice" in ${files.subgid}:`) &&
-      !e.message.includes(files.subuid) &&
-      e.hint!.endsWith('sudo usermod --add-subuids 165536-231071 --add-subgids 165536-231071 alice'),
-  );
-  assert.throws(() => requireSubIds('carol', 1003, { subuid: join(dir, 'missing'), subgid: files.subgid }), /in .*missing and .*subgid/);
-});
-
-test('usermod command picks a range no other user has', () => {
-  assert.equal(freeSubIdStart([]), 100000);
-  assert.equal(freeSubIdStart(['vtest:100000:65536\n', '']), 165536);
-  assert.equal(freeSubIdStart(['a:100000:65536\nb:170000:10\n', 'c:231072:65536\n']), 296608);
-  assert.equal(freeSubIdStart(['# x:100000:65536\nbig:1000000:65536\n']), 100000);
-  assert.equal(usermodCommand('bob', ['vtest:100000:65536\n']), 'sudo usermod --add-subuids 165536-231071 --add-subgids 165536-231071 bob');
+test('the usermod suggestion picks a range no entry of either file overlaps; bad lines are skipped', () => {
+  const cmd = (a: number, b: number, user: string) => `sudo usermod --add-subuids ${a}-${b} --add-subgids ${a}-${b} ${user}`;
+  assert.equal(usermodSuggestion('alice', null, null), cmd(100000, 165535, 'alice'));
+  assert.equal(usermodSuggestion('bob', 'vtest:100000:65536\n', ''), cmd(165536, 231071, 'bob'));
+  assert.equal(usermodSuggestion('bob', 'a:100000:65536\nb:170000:10\n', 'c:231072:65536\n'), cmd(296608, 362143, 'bob'));
+  assert.equal(usermodSuggestion('bob', '# x:100000:65536\nbig:1000000:65536\n', null), cmd(100000, 165535, 'bob'));
+  assert.equal(usermodSuggestion('bob', 'garbage line\nvtest:100000:65536\n', 'x:y:z\n'), cmd(165536, 231071, 'bob'));
   const err = debianIdMapProblem('0 1001 1\n', '0 1001 1\n', PASSWD, ['vtest:100000:65536\n', 'vtest:100000:65536\n'])!;
   assert.match(err.hint!, /--add-subuids 165536-231071 --add-subgids 165536-231071 vtest$/);
 });

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import {
@@ -15,6 +14,7 @@ import {
   readHostAptSources,
   resolveDebianMirror,
 } from '../../../src/steps/debian/mirror.js';
+import { tempDir } from '../temp-dir.js';
 
 const DEB822 = `Types: deb
 # http://archive.example/debian/20250520T000000Z
@@ -188,7 +188,7 @@ test('resolveDebianMirror errors name the debian-mirror setting', () => {
 });
 
 test('readHostAptSources reads in apt order and only .list/.sources files', () => {
-  const etc = mkdtempSync(join(tmpdir(), 'vagga-etc-'));
+  const etc = tempDir('vagga-etc-');
   mkdirSync(join(etc, 'apt', 'sources.list.d'), { recursive: true });
   writeFileSync(join(etc, 'apt', 'sources.list'), '# empty\n');
   writeFileSync(join(etc, 'apt', 'sources.list.d', 'b.sources'), DEB822);

@@ -1,9 +1,9 @@
 /** A BuildContext over a temp root for step build tests (no sandbox: runs as this process). */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { StepConfig } from '../../../src/config/model.js';
 import type { BuildContext } from '../../../src/steps/step.js';
+import { removeTempTree, tempDir } from '../temp-dir.js';
 
 export interface FakeContext extends BuildContext {
   warnings: string[];
@@ -12,7 +12,7 @@ export interface FakeContext extends BuildContext {
 
 /** A fresh context: `root` and `projectRoot` are new temp dirs. */
 export function fakeContext(opts: { containers?: Record<string, StepConfig[]>; roots?: Record<string, string>; volumes?: string[] } = {}): FakeContext {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'vstep-'));
+  const base = tempDir('vstep-');
   const root = path.join(base, 'root');
   const project = path.join(base, 'work');
   fs.mkdirSync(root);
@@ -42,6 +42,6 @@ export function fakeContext(opts: { containers?: Record<string, StepConfig[]>; r
     volumePaths: opts.volumes,
     run: async () => { throw new Error('run is not available in this test'); },
     warnings,
-    cleanup: () => fs.rmSync(base, { recursive: true, force: true }),
+    cleanup: () => removeTempTree(base),
   };
 }

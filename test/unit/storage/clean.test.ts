@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, Settings } from '../../../src/config/model.js';
 import { cleanStorageWith, linkedVersions, type CleanDeps } from '../../../src/storage/clean.js';
 import { projectLayout } from '../../../src/storage/layout.js';
+import { tempDir } from '../temp-dir.js';
 
 const settings: Settings = { buildLockWait: false, proxyEnvVars: true, propagateEnviron: [], environ: {}, externalVolumes: {} };
 
 /** A project with versions app.11111111 (linked), app.22222222, db.33333333 (linked), gone.44444444, tmp dirs, transients. */
 function project() {
-  const root = mkdtempSync(join(tmpdir(), 'vagga-clean-'));
+  const root = tempDir('vagga-clean-');
   const v = join(root, '.vagga');
   const roots = join(v, '.roots');
   for (const d of ['app.11111111', 'app.22222222', 'db.33333333', 'gone.44444444', '.tmp.app', '.tmp.db', '.tmp.app.old']) {

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { downloadCacheName, fetchToCache } from '../../../src/storage/downloads.js';
+import { tempDir } from '../temp-dir.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -32,7 +32,7 @@ async function server(routes: Record<string, string>): Promise<{ url: string; hi
 
 test('fetchToCache downloads once, verifies the sha256 prefix, and reports HTTP errors', async () => {
   const srv = await server({ '/a/data.bin': 'payload', '/b/other.txt': 'other' });
-  const cache = mkdtempSync(join(tmpdir(), 'vagga-dl-'));
+  const cache = tempDir('vagga-dl-');
   try {
     const url = `${srv.url}/a/data.bin`;
     const messages: string[] = [];
@@ -58,7 +58,7 @@ test('fetchToCache downloads once, verifies the sha256 prefix, and reports HTTP 
 
 test('concurrent fetches of one URL download it once', async () => {
   const srv = await server({ '/f.tgz': 'x'.repeat(100000) });
-  const cache = mkdtempSync(join(tmpdir(), 'vagga-dl-'));
+  const cache = tempDir('vagga-dl-');
   try {
     const url = `${srv.url}/f.tgz`;
     const [a, b] = await Promise.all([fetchToCache(cache, url, undefined), fetchToCache(cache, url, undefined)]);

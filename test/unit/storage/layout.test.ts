@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from '../../../src/config/model.js';
 import {
   buildLockPath, cacheDirFor, containerLinkPath, containerLinkTarget, parseVersionDirName, projectLayout,
   tmpBuildDir, versionDir, versionRoot,
 } from '../../../src/storage/layout.js';
+import { tempDir } from '../temp-dir.js';
 
 const settings: Settings = { buildLockWait: false, proxyEnvVars: true, propagateEnviron: [], environ: {}, externalVolumes: {} };
 const HASH = '0ae0aab6' + 'f'.repeat(120);
@@ -34,7 +34,7 @@ test('parseVersionDirName accepts <name>.<8hex> only', () => {
 });
 
 test('cacheDirFor: setting, then XDG_CACHE_HOME, then ~/.cache/vagga; created', () => {
-  const home = mkdtempSync(join(tmpdir(), 'vagga-home-'));
+  const home = tempDir('vagga-home-');
   const a = cacheDirFor(settings, { HOME: home });
   assert.equal(a, join(home, '.cache', 'vagga'));
   assert.ok(statSync(a).isDirectory());

@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, utimesSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { acquireLock } from '../../../src/storage/lock.js';
+import { tempDir } from '../temp-dir.js';
 
 const LOCK_TS = resolve(import.meta.dirname, '../../../src/storage/lock.ts');
 
 function dir() {
-  return mkdtempSync(join(tmpdir(), 'vagga-lock-'));
+  return tempDir('vagga-lock-');
 }
 
 /** A separate process that takes the lock, prints "locked", then holds it for holdMs (or forever). */

@@ -1,20 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from '../../../src/config/model.js';
 import { projectLayout, tmpBuildDir, versionDir } from '../../../src/storage/layout.js';
 import {
   formatIdMap, idMapChanged, publishVersion, updateContainerLink, writeIdMaps,
 } from '../../../src/storage/publish.js';
+import { tempDir } from '../temp-dir.js';
 
 const settings: Settings = { buildLockWait: false, proxyEnvVars: true, propagateEnviron: [], environ: {}, externalVolumes: {} };
 const H1 = '11111111' + '0'.repeat(120);
 const H2 = '22222222' + '0'.repeat(120);
 
 function project() {
-  const root = mkdtempSync(join(tmpdir(), 'vagga-pub-'));
+  const root = tempDir('vagga-pub-');
   const layout = projectLayout(root, settings);
   mkdirSync(layout.rootsDir, { recursive: true });
   return layout;

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
 import { containerVersion } from '../../../src/version/container-version.js';
+import { tempDir } from '../temp-dir.js';
 
 const YAML = `
 containers:
@@ -50,21 +50,19 @@ containers:
 `;
 
 test('hashes of configs read by loadConfig', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vload-'));
-  try {
-    fs.writeFileSync(path.join(dir, 'vagga.yaml'), YAML);
-    fs.cpSync('/work/shared/vagga-fixtures/copy/dir', path.join(dir, 'dir'), { recursive: true });
-    const cfg = loadConfig(dir);
-    const short = (n: string) => containerVersion(cfg, n).hash.slice(0, 8);
-    assert.equal(short('busybox'), 'd304a005');
-    assert.equal(short('text'), 'efc9a869');
-    assert.equal(short('calc'), '5af5e7a3');
-    assert.equal(short('cache_dirs'), '2090f8c2');
-    assert.equal(short('ensure'), '998c9d5b');
-    assert.equal(short('hello'), '84b3175b');
-    assert.equal(short('i386'), '30fb2ea2');
-    assert.equal(short('umask'), '98755219');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  // tempDir removes the copy at exit even though the fixture's dirs are read-only (cpSync
+  // keeps their modes, so an ordinary user cannot unlink inside them without a chmod).
+  const dir = tempDir('vload-');
+  fs.writeFileSync(path.join(dir, 'vagga.yaml'), YAML);
+  fs.cpSync('/work/shared/vagga-fixtures/copy/dir', path.join(dir, 'dir'), { recursive: true });
+  const cfg = loadConfig(dir);
+  const short = (n: string) => containerVersion(cfg, n).hash.slice(0, 8);
+  assert.equal(short('busybox'), 'd304a005');
+  assert.equal(short('text'), 'efc9a869');
+  assert.equal(short('calc'), '5af5e7a3');
+  assert.equal(short('cache_dirs'), '2090f8c2');
+  assert.equal(short('ensure'), '998c9d5b');
+  assert.equal(short('hello'), '84b3175b');
+  assert.equal(short('i386'), '30fb2ea2');
+  assert.equal(short('umask'), '98755219');
 });

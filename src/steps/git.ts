@@ -1,0 +1,144 @@
+/**
+ * Git steps (vagga-inventory.md §1.4 "Generic execution"), using the host's `git`:
+ *  - `!Git {url, revision, branch, path}`: check out a revision (default: the remote HEAD)
+ *    into `path` of the container, without a `.git` directory;
+ *  - `!GitInstall {url, revision, branch, subdir: ".", script}`: check it out into a temp
+ *    dir under /tmp of the container, run `/bin/sh -exc <script>` in `subdir` (default
+ *    script: configure/make/make install), remove the temp dir after success;
+ *  - `!GitDescribe {repo: /work, pattern, output-file}` (scalar = output-file): run
+ *    `git describe` on a repository of the project (host side for the hash, again in the
+ *    builder) and write the result, without a newline, to `output-file`.
+ * Remote repositories go through the bare mirror cache of src/steps/git/mirror.ts (cloned
+ * or refreshed in `prepare` on the host); a relative `url` names a repository inside the
+ * project, read in place.
+ * Hashes are Vagga's: Git `url`, opt `revision`, opt `branch`, `path`; GitInstall `url`,
+ * opt `revision`, opt `branch`, `subdir`, `script`; GitDescribe `repo`, opt `output_file`,
+ * `describe` (the output; so a new commit or tag changes the version).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
+import { absPath, def, opt, str, struct } from '../config/schema.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { versionError } from '../version/errors.js';
+import { rustJoin, workToHost } from '../version/paths.js';
+import { ensureMirror, exportRevision, isProjectRepo, repoArgs, wantedRevision } from './git/mirror.js';
+import { inContainerRoot, resolveBuildPath } from './root-path.js';
+import type { PrepareContext, StepDef } from './step.js';
+import { DEFAULT_INSTALL_SCRIPT } from './tar-install.js';
+
+/** Validated `!Git` parameters. */
+export interface GitParams { url: string; revision?: string; branch?: string; path: string }
+
+/** Validated `!GitInstall` parameters. */
+export interface GitInstallParams { url: string; revision?: string; branch?: string; subdir: string; script: string }
+
+/** `!GitDescribe` parameters (`repo` relative to /work unless absolute). */
+export interface GitDescribeParams { repo: string; pattern?: string; outputFile?: string }
+
+/** Host side of !Git/!GitInstall: refresh the mirror, or check a project repository exists. */
+async function prepareRepo(tag: string, url: string, ctx: PrepareContext): Promise<void> {
+  if (isProjectRepo(url)) {
+    if (!existsSync(join(ctx.projectRoot, url))) {
+      throw new VaggaError(`!${tag}: repository ${JSON.stringify(url)} does not exist in the project`, {
+        exitCode: ExitCode.launcher, hint: 'A `url` that is not a URL or an absolute path is relative to the project directory.',
+      });
+    }
+    return;
+  }
+  await ensureMirror(ctx.cacheDir, url, ctx.log, ctx.signal);
+}
+
+const git: StepDef<GitParams> = {
+  tag: 'Git',
+  schema: struct({ url: str(), revision: opt(str()), branch: opt(str()), path: absPath() }),
+  hash(p, d) {
+    d.field('url', p.url);
+    d.optField('revision', p.revision);
+    d.optField('branch', p.branch);
+    d.field('path', p.path);
+  },
+  async prepare(p, ctx) {
+    await prepareRepo('Git', p.url, ctx);
+  },
+  async build(p, ctx) {
+    await exportRevision(repoArgs(p.url, ctx), wantedRevision(p), inContainerRoot(ctx.root, p.path), p.url);
+  },
+};
+
+const gitInstall: StepDef<GitInstallParams> = {
+  tag: 'GitInstall',
+  schema: struct({
+    url: str(),
+    revision: opt(str()),
+    branch: opt(str()),
+    subdir: def(str(), '.'),
+    script: def(str(), DEFAULT_INSTALL_SCRIPT),
+  }),
+  hash(p, d) {
+    d.field('url', p.url);
+    d.optField('revision', p.revision);
+    d.optField('branch', p.branch);
+    d.field('subdir', p.subdir);
+    d.field('script', p.script);
+  },
+  async prepare(p, ctx) {
+    await prepareRepo('GitInstall', p.url, ctx);
+  },
+  async build(p, ctx) {
+    const tmpRoot = join(ctx.root, 'tmp');
+    await mkdir(tmpRoot, { recursive: true });
+    const hostDir = await mkdtemp(join(tmpRoot, 'git-install-'));
+    await exportRevision(repoArgs(p.url, ctx), wantedRevision(p), hostDir, p.url);
+    const cwd = posix.join('/tmp', posix.basename(hostDir), p.subdir);
+    if (!existsSync(join(hostDir, p.subdir))) {
+      throw new VaggaError(`!GitInstall: ${JSON.stringify(p.subdir)} is not found in ${p.url}`, {
+        exitCode: ExitCode.launcher, hint: 'Check `subdir` of the step against the repository contents.',
+      });
+    }
+    await ctx.run(['/bin/sh', '-exc', p.script], { cwd });
+    await rm(hostDir, { recursive: true, force: true });
+  },
+};
+
+/**
+ * `git describe` of the repository containing `hostDir` (annotated tags, 7-hex abbreviation,
+ * optional `--match` glob), like libgit2's default describe Vagga uses. Throws a versioning
+ * error with git's message on failure.
+ */
+export function gitDescribe(hostDir: string, pattern: string | undefined): string {
+  const args = ['-c', 'safe.directory=*', '-C', hostDir, 'describe', '--abbrev=7'];
+  if (pattern !== undefined) args.push('--match', pattern);
+  const r = spawnSync('git', args, { encoding: 'utf8' });
+  if (r.error) throw versionError('!GitDescribe', `can't run git: ${r.error.message}`);
+  if (r.status !== 0) throw versionError('!GitDescribe', (r.stderr || `git describe exited with ${r.status}`).trim());
+  return r.stdout.trim();
+}
+
+const gitDescribeStep: StepDef<GitDescribeParams> = {
+  tag: 'GitDescribe',
+  schema: struct({
+    repo: def(str(), '/work'),
+    pattern: opt(str()),
+    'output-file': opt(absPath()),
+  }, { shorthand: 'output-file' }),
+  hash(p, d, ctx) {
+    const repoPath = rustJoin('/work', p.repo);
+    d.field('repo', p.repo);
+    d.optField('output_file', p.outputFile);
+    const host = workToHost(repoPath, ctx.projectRoot);
+    if (host === undefined) throw versionError('!GitDescribe', `path ${JSON.stringify(repoPath)} is not inside /work`);
+    d.field('describe', gitDescribe(host, p.pattern));
+  },
+  async build(p, ctx) {
+    if (p.outputFile === undefined) return;
+    const describe = gitDescribe(resolveBuildPath(rustJoin('/work', p.repo), ctx), p.pattern);
+    const dest = inContainerRoot(ctx.root, p.outputFile);
+    await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
+    await writeFile(dest, describe, { mode: 0o644 });
+  },
+};
+
+/** The `!Git`, `!GitInstall` and `!GitDescribe` steps. */
+export const steps: StepDef<any>[] = [git, gitInstall, gitDescribeStep];

@@ -1,0 +1,120 @@
+/**
+ * `!Unzip {url, sha256, path: /, subdir: ""}` (vagga-inventory.md §1.4 "Generic
+ * execution"): unpack a zip archive into `path` of the container. The source is fetched in
+ * `prepare` like `!Tar`'s (download cache, or a file in the project for relative URLs).
+ * Extraction uses our own reader (src/steps/unzip/zip-reader.ts; no host `unzip` needed):
+ * Unix modes stored in the archive are honoured (setuid/setgid/sticky included), entries
+ * without one get 0644 (files) / 0755 (dirs); symlinks are recreated; missing intermediate
+ * dirs are created 0755; owners are the container's root. Directory modes are applied last
+ * so a read-only directory can still be filled. `subdir` picks one directory of the archive:
+ * its contents land in `path`; when no entry lies under it the step fails with
+ * `"<subdir>" is not found in archive` (Vagga's wording, §4).
+ * Entries with absolute names or `..` components are rejected.
+ * Hash: `hash` = sha256 else `url`; `path`; `subdir` (unchanged from Vagga).
+ */
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { absPath, def, opt, str, struct } from '../config/schema.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { hashSource, prepareSource, sourcePath } from './download.js';
+import { inContainerRoot } from './root-path.js';
+import type { StepDef } from './step.js';
+import { normalSubdir } from './tar.js';
+import { badZip, entryKind, ZipArchive } from './unzip/zip-reader.js';
+
+/** Validated `!Unzip` parameters. */
+export interface UnzipParams {
+  url: string;
+  sha256?: string;
+  path: string;
+  subdir: string;
+}
+
+/** The error for a `subdir` no archive entry lies under (Vagga's message). */
+export function subdirNotFound(subdir: string): VaggaError {
+  return new VaggaError(`${JSON.stringify(subdir)} is not found in archive`, {
+    exitCode: ExitCode.launcher, hint: 'Check `subdir` of the step against the archive contents (unzip -l FILE).',
+  });
+}
+
+/**
+ * The path of entry `name` relative to the destination (pure): `undefined` when the entry
+ * is outside `sub` (a normalised subdir, `` for the whole archive) or is `sub` itself; ``
+ * never returned for a real entry. Throws VaggaError for absolute names or `..` components.
+ */
+export function entryTarget(name: string, sub: string, file: string): string | undefined {
+  const parts = name.split('/').filter((c) => c !== '' && c !== '.');
+  if (name.startsWith('/') || parts.includes('..')) throw badZip(file, `unsafe entry name ${JSON.stringify(name)}`);
+  const subParts = sub === '' ? [] : sub.split('/');
+  if (parts.length < subParts.length || subParts.some((c, i) => parts[i] !== c)) return undefined;
+  const rest = parts.slice(subParts.length);
+  return rest.length === 0 ? undefined : rest.join('/');
+}
+
+/**
+ * Extract the zip `archive` (a host path) into `destDir`, taking only the entries under
+ * `subdir` (as written in vagga.yaml). Throws VaggaError (121): bad archive, unsafe names,
+ * subdir not found.
+ */
+export async function unzipInto(archive: string, destDir: string, subdir: string): Promise<void> {
+  const zip = await ZipArchive.open(archive);
+  try {
+    const sub = normalSubdir(subdir);
+    const dirModes: Array<[string, number]> = [];
+    let matched = sub === '';
+    await mkdir(destDir, { recursive: true, mode: 0o755 });
+    for (const e of zip.entries) {
+      const parts = e.name.split('/').filter((c) => c !== '' && c !== '.');
+      if (sub !== '' && parts.join('/') === sub) matched = true;
+      const rel = entryTarget(e.name, sub, archive);
+      if (rel === undefined) continue;
+      matched = true;
+      const dest = join(destDir, rel);
+      const kind = entryKind(e);
+      const perm = e.unixMode !== undefined ? e.unixMode & 0o7777 : undefined;
+      await mkdir(join(dest, '..'), { recursive: true, mode: 0o755 });
+      if (kind === 'dir') {
+        await mkdir(dest, { recursive: true, mode: 0o755 });
+        dirModes.push([dest, perm ?? 0o755]);
+      } else if (kind === 'symlink') {
+        const target = (await zip.read(e)).toString('utf8');
+        await rm(dest, { recursive: true, force: true });
+        await symlink(target, dest);
+      } else {
+        const data = await zip.read(e);
+        await rm(dest, { recursive: true, force: true });
+        await writeFile(dest, data, { mode: 0o600 });
+        await chmod(dest, perm ?? 0o644);
+      }
+    }
+    if (!matched) throw subdirNotFound(subdir);
+    // Deepest first, so a read-only parent does not block its children's chmod.
+    for (const [dir, mode] of dirModes.reverse()) await chmod(dir, mode);
+  } finally {
+    await zip.close();
+  }
+}
+
+const unzip: StepDef<UnzipParams> = {
+  tag: 'Unzip',
+  schema: struct({
+    url: str(),
+    sha256: opt(str()),
+    path: def(absPath(), '/'),
+    subdir: def(str(), ''),
+  }),
+  hash(p, digest) {
+    hashSource(p.url, p.sha256, digest);
+    digest.field('path', p.path);
+    digest.field('subdir', p.subdir);
+  },
+  async prepare(p, ctx) {
+    await prepareSource('Unzip', p.url, p.sha256, ctx);
+  },
+  async build(p, ctx) {
+    await unzipInto(sourcePath('Unzip', p.url, p.sha256, ctx), inContainerRoot(ctx.root, p.path), p.subdir);
+  },
+};
+
+/** The `!Unzip` step. */
+export const steps: StepDef<any>[] = [unzip];
