@@ -3,9 +3,10 @@
  * `vagga __builder__` in the builder sandbox (src/mounts/build-plan.ts planBuilderMounts:
  * user namespace with the container's uid map, all capabilities, stdout sent to stderr,
  * stdin /dev/null) and read back its result. The scratch dir is removed afterwards; its
- * timings.log is copied into the build dir first.
+ * timings.log is copied into the build dir first. Scratch dirs of builds that were killed
+ * before removing theirs are removed when the next build starts.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BUILDER_PATHS, planBuilderMounts } from '../mounts/build-plan.js';
@@ -70,6 +71,55 @@ function builderProcessEnv(settings: Settings, hostEnv: NodeJS.ProcessEnv): Reco
 }
 
 /**
+ * The pid in a scratch dir name `<container>.<pid>.<6 random chars>` (mkdtemp's suffix), or
+ * undefined for any other name. Container names may contain dots; the pid is the field
+ * before the suffix.
+ */
+export function scratchDirPid(entry: string): number | undefined {
+  const m = /^.+\.(\d+)\.[A-Za-z0-9]{6}$/.exec(entry);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Whether process `pid` exists: kill(pid, 0) (kill(2)) succeeds or fails with EPERM (it
+ * exists but belongs to another user). Pids are those of the host's pid namespace, where
+ * the host side of every build runs.
+ */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove the scratch dirs in `<cache>/.builds` that a build killed before its cleanup left
+ * behind: those whose pid is not alive (this process's own are kept, as are names that are
+ * not scratch dirs). Returns the names removed. Errors removing one are ignored (the next
+ * build tries again); a missing `buildsDir` is fine.
+ */
+export async function removeStaleScratchDirs(buildsDir: string, isAlive: (pid: number) => boolean = pidAlive): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = readdirSync(buildsDir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const pid = scratchDirPid(entry);
+    if (pid === undefined || pid === process.pid || isAlive(pid)) continue;
+    try {
+      await rm(join(buildsDir, entry), { recursive: true, force: true });
+      removed.push(entry);
+    } catch { /* e.g. permissions: left for `vagga _clean` or a later build */ }
+  }
+  return removed;
+}
+
+/**
  * Run the builder for `input` and return its result. A builder that ends without writing a
  * result (killed, crashed, sandbox setup failure) yields a failed result saying so.
  * Throws only for errors starting the sandbox (MissingToolError, SandboxError, ...).
@@ -78,6 +128,7 @@ export async function runBuilder(input: BuilderRunInput, runner: SandboxRunner =
   const bundle = bundleLocation(hostEnv);
   const buildsDir = join(input.cacheDir, '.builds');
   mkdirSync(buildsDir, { recursive: true });
+  await removeStaleScratchDirs(buildsDir);
   const scratch = await mkdtemp(join(buildsDir, `${input.name}.${process.pid}.`));
   try {
     const spec = builderSpecFor(input, basename(scratch), hostEnv);

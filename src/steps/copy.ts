@@ -16,7 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { absPath, bool, def, int, opt, str, struct } from '../config/schema.js';
-import { createPathFilter, type FilterOptions } from '../version/filters.js';
+import { createPathFilter, type FilterOptions, type PathFilter } from '../version/filters.js';
 import { insideId } from '../version/owner.js';
 import { pathStartsWith, selfAndParents, workToHost } from '../version/paths.js';
 import { hashFileContent, hashTree, walkFiltered } from '../version/tree.js';
@@ -157,6 +157,19 @@ async function build(params: CopyParams, ctx: BuildContext): Promise<void> {
   }
   shallowCopy(src, st, dest, { ...base, mode: copyMode(params, st) }, ctx);
   const filter = createPathFilter(params, { warn: (m) => ctx.log.warn(m) });
+  for (const rel of admittedWithParents(src, filter)) {
+    const from = path.join(src, rel);
+    const fst = fs.lstatSync(from);
+    shallowCopy(from, fst, path.join(dest, rel), { ...base, mode: copyMode(params, fst), times }, ctx);
+  }
+}
+
+/**
+ * Relative paths under host dir `src` of the entries `filter` admits (walkFiltered order),
+ * each preceded by those of its parent directories not yielded yet: the order in which a
+ * copy creates them (Vagga copies an admitted entry's parents with it).
+ */
+export function* admittedWithParents(src: string, filter: PathFilter): Generator<string> {
   const done = new Set<string>();
   for (const entry of walkFiltered(src, filter)) {
     const todo: string[] = [];
@@ -165,10 +178,8 @@ async function build(params: CopyParams, ctx: BuildContext): Promise<void> {
       todo.push(p);
     }
     for (const rel of todo.reverse()) {
-      const from = path.join(src, rel);
-      const fst = fs.lstatSync(from);
-      shallowCopy(from, fst, path.join(dest, rel), { ...base, mode: copyMode(params, fst), times }, ctx);
       done.add(rel);
+      yield rel;
     }
   }
 }

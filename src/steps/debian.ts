@@ -37,6 +37,13 @@ function mirrorFor(settings: { debianMirror?: string }): string {
   return resolveDebianMirror(settings.debianMirror, readHostAptSources());
 }
 
+/** Make Debian `suite` (from this build's mirror) the active distribution and return it. */
+function activateDebian(params: DebianParams, ctx: BuildContext): Required<DistroState> {
+  const distro = { name: 'debian', suite: params.suite, mirror: mirrorFor(ctx.settings) };
+  activateDistro(ctx, distro);
+  return distro;
+}
+
 /** Write vagga's apt/dpkg configuration for the mirror and suite into the root. */
 function configureRoot(root: string, distro: Required<DistroState>): void {
   for (const rel of REPLACED_SOURCE_FILES) rmSync(join(root, rel), { force: true });
@@ -68,8 +75,7 @@ export const debianStep: StepDef<DebianParams> = {
     });
   },
   async build(params, ctx: BuildContext) {
-    const distro = { name: 'debian', suite: params.suite, mirror: mirrorFor(ctx.settings) };
-    activateDistro(ctx, distro);
+    const distro = activateDebian(params, ctx);
     requireDebianIdMap();
     const tarball = bootstrapTarballPath(ctx.cacheDir, distro.suite, distro.mirror);
     if (!existsSync(tarball)) {
@@ -92,9 +98,7 @@ export const debianStep: StepDef<DebianParams> = {
     ctx.log.debug(`Debian ${distro.suite} base unpacked in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   },
   replay(params, ctx) {
-    const distro = { name: 'debian', suite: params.suite, mirror: mirrorFor(ctx.settings) };
-    activateDistro(ctx, distro);
-    enableDebianContext(ctx, distro);
+    enableDebianContext(ctx, activateDebian(params, ctx));
   },
 };
 

@@ -5,7 +5,8 @@
  * `.` (or any relative path) names a file in the project. Hash: `hash` = sha256 if given,
  * else `url`; then `path`; then `mode` in decimal.
  *
- * Also exports the source-file resolution shared with `!Tar`.
+ * Also exports the source-file resolution and the step factory (sourceFileStep) shared
+ * with `!Tar`.
  */
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
@@ -79,6 +80,46 @@ export function hashSource(url: string, sha256: string | undefined, digest: Dige
   else digest.field('url', url);
 }
 
+/** Parameters of a step that puts one source file (`url`, checked by `sha256`) at `path`. */
+export interface SourceFileParams {
+  url: string;
+  sha256?: string;
+  path: string;
+}
+
+/** What differs between source-file steps (see sourceFileStep). */
+export interface SourceFileStepSpec<P extends SourceFileParams> {
+  tag: string;
+  schema: StepDef<P>['schema'];
+  /** Hash fields after `hash`/`url` and `path` (e.g. `mode`, `subdir`). */
+  hashRest(params: P, digest: Digest): void;
+  /** Put the source (a file the builder can read at `src`) into the root. */
+  install(params: P, src: string, ctx: BuildContext): Promise<void>;
+}
+
+/**
+ * A StepDef for a step whose input is one file from `url` (`!Download`, `!Tar`): its hash
+ * is hashSource, then `path`, then `hashRest`; `prepare` fetches or checks the source on
+ * the host (prepareSource); `build` hands its builder-side path to `install`.
+ */
+export function sourceFileStep<P extends SourceFileParams>(spec: SourceFileStepSpec<P>): StepDef<P> {
+  return {
+    tag: spec.tag,
+    schema: spec.schema,
+    hash(p, digest) {
+      hashSource(p.url, p.sha256, digest);
+      digest.field('path', p.path);
+      spec.hashRest(p, digest);
+    },
+    async prepare(p, ctx) {
+      await prepareSource(spec.tag, p.url, p.sha256, ctx);
+    },
+    async build(p, ctx) {
+      await spec.install(p, sourcePath(spec.tag, p.url, p.sha256, ctx), ctx);
+    },
+  };
+}
+
 const downloadSchema = struct({
   url: str(),
   path: absPath(),
@@ -94,24 +135,18 @@ export interface DownloadParams {
   sha256?: string;
 }
 
-const download: StepDef<DownloadParams> = {
+const download = sourceFileStep<DownloadParams>({
   tag: 'Download',
   schema: downloadSchema,
-  hash(p, digest) {
-    hashSource(p.url, p.sha256, digest);
-    digest.field('path', p.path);
+  hashRest(p, digest) {
     digest.field('mode', p.mode);
   },
-  async prepare(p, ctx) {
-    await prepareSource('Download', p.url, p.sha256, ctx);
-  },
-  async build(p, ctx) {
-    const src = sourcePath('Download', p.url, p.sha256, ctx);
+  async install(p, src, ctx) {
     const dest = join(ctx.root, p.path.replace(/^\/+/, ''));
     await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
     await copyFile(src, dest);
     await chmod(dest, p.mode);
   },
-};
+});
 
 export const steps: StepDef<any>[] = [download];

@@ -27,32 +27,32 @@ function requireSupportedDistro(ctx: BuildContext): DistroState {
   return distro;
 }
 
+/**
+ * `!Install` (buildDeps false) or `!BuildDeps` (true): same schema and hash, apt install
+ * now; build dependencies are marked for removal at the end of the build. Only `!Install`
+ * replays (via `!Container`): packages a parent installed stay protected from a later
+ * `!BuildDeps` removal, while a parent's build dependencies were already removed.
+ */
+function packagesStep(tag: 'Install' | 'BuildDeps', buildDeps: boolean): StepDef<PackagesParams> {
+  const step: StepDef<PackagesParams> = {
+    tag,
+    schema: packagesSchema,
+    hash(params, digest) {
+      digest.list('packages', params.packages);
+    },
+    async build(params, ctx) {
+      await aptInstall(ctx, requireSupportedDistro(ctx), params.packages, buildDeps);
+    },
+  };
+  if (!buildDeps) step.replay = (params, ctx) => recordInstalled(ctx, params.packages);
+  return step;
+}
+
 /** `!Install [pkgs]`. */
-export const installStep: StepDef<PackagesParams> = {
-  tag: 'Install',
-  schema: packagesSchema,
-  hash(params, digest) {
-    digest.list('packages', params.packages);
-  },
-  async build(params, ctx) {
-    await aptInstall(ctx, requireSupportedDistro(ctx), params.packages, false);
-  },
-  replay(params, ctx) {
-    recordInstalled(ctx, params.packages);
-  },
-};
+export const installStep = packagesStep('Install', false);
 
 /** `!BuildDeps [pkgs]`. */
-export const buildDepsStep: StepDef<PackagesParams> = {
-  tag: 'BuildDeps',
-  schema: packagesSchema,
-  hash(params, digest) {
-    digest.list('packages', params.packages);
-  },
-  async build(params, ctx) {
-    await aptInstall(ctx, requireSupportedDistro(ctx), params.packages, true);
-  },
-};
+export const buildDepsStep = packagesStep('BuildDeps', true);
 
 /** Step definitions of this module, for src/steps/registry.ts. */
 export const steps: StepDef<any>[] = [installStep, buildDepsStep];

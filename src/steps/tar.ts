@@ -16,7 +16,7 @@ import { open, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promis
 import { join, normalize } from 'node:path';
 import { absPath, def, opt, str, struct } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
-import { hashSource, prepareSource, sourcePath } from './download.js';
+import { sourceFileStep } from './download.js';
 import type { StepDef } from './step.js';
 
 /** Validated `!Tar` parameters. */
@@ -141,7 +141,7 @@ export async function unpackTar(root: string, archive: string, destDir: string, 
   }
 }
 
-const tar: StepDef<TarParams> = {
+const tar = sourceFileStep<TarParams>({
   tag: 'Tar',
   schema: struct({
     url: str(),
@@ -149,20 +149,14 @@ const tar: StepDef<TarParams> = {
     path: def(absPath(), '/'),
     subdir: def(str(), ''),
   }),
-  hash(p, digest) {
-    hashSource(p.url, p.sha256, digest);
-    digest.field('path', p.path);
+  hashRest(p, digest) {
     digest.field('subdir', p.subdir);
   },
-  async prepare(p, ctx) {
-    await prepareSource('Tar', p.url, p.sha256, ctx);
-  },
-  async build(p, ctx) {
-    const archive = sourcePath('Tar', p.url, p.sha256, ctx);
+  async install(p, archive, ctx) {
     const rel = normalize(p.path).replace(/^\/+/, '');
     const atRoot = rel === '' || rel === '.';
     await unpackTar(ctx.root, archive, atRoot ? ctx.root : join(ctx.root, rel), p.subdir, atRoot);
   },
-};
+});
 
 export const steps: StepDef<any>[] = [tar];
