@@ -2,34 +2,57 @@
  * Start-up benchmark: how much does vagga add on top of the two things it cannot avoid,
  * starting the JavaScript runtime and starting a sandbox?
  *
- * Measured side by side in one hyperfine run (hyperfine -N: no shell; --warmup, --runs),
- * as an ordinary user (as root: the e2e harness's user, via setpriv), on a built busybox
- * container `bb` in a throw-away project:
- *   A  `node dist/vagga.mjs _run bb true`          (parse config, compute version, find the
+ * Measured side by side in one hyperfine run per environment (hyperfine -N: no shell;
+ * --warmup, --runs), as an ordinary user (as root: the e2e harness's user, via setpriv), on a
+ * built busybox container `bb` in a throw-away project:
+ *   A  `node dist/vagga.cjs _run bb true`          (the entry users run, package.json `bin`:
+ *                                                   parse config, compute version, find the
  *                                                   built container, run `true` in it)
  *   B  `node -e 0`                                 (runtime start-up)
  *   C  bare `bwrap ... /bin/true` on the same root  (sandbox start-up; see bareBwrap())
  * Printed: the median of each, baseline = median(B) + median(C) ("node -e 0 followed by
  * bwrap"; summing medians avoids a shell between them), and ratio = median(A) / baseline.
- * Target: ratio <= 1.25. `--breakdown` adds cheaper vagga invocations (--version,
- * _version_hash, --no-version-check _run) to show where the time goes.
+ * Target: ratio <= 1.25.
  *
- * Bare bwrap differs from what vagga runs in ways bare bwrap cannot express: it maps a single
- * uid (`--unshare-user --uid 0 --gid 0`) where vagga maps the subuid range with
- * newuidmap/newgidmap (two setuid helpers, ~7 ms each), and it has no catatonit as pid 1.
- * Mounts are the same as vagga's run plan: root read-only, /proc, /dev, /work, tmpfs
- * /tmp and /run, host resolv.conf and hosts.
+ * Environments (`--env clean|caller|both`, default both):
+ * - clean: only HOME, PATH, USER, LOGNAME, LANG and VAGGA_SETTINGS (the e2e harness's cleanEnv);
+ * - caller: the environment the benchmark was started with (minus test-runner variables),
+ *   with the same six variables overridden. This is "the user's normal environment": e.g. a
+ *   NODE_EXTRA_CA_CERTS there makes every node start read and parse that CA bundle, which
+ *   costs node -e 0 and vagga alike.
+ *
+ * `--breakdown` adds cheaper vagga invocations (--version, _version_hash, --no-version-check
+ * _run, the ESM entry dist/vagga.mjs) and the sandbox chain vagga runs, stage by stage,
+ * without node: the exact command line is read from /proc while vagga runs a command, then
+ * replayed with /bin/true (and without the --json-status-fd, whose reader is vagga):
+ *   setpriv --pdeathsig KILL true
+ *   + unshare --user --map-root-user --pid --fork --kill-child (single-id map, written by unshare)
+ *   + the --map-users/--map-groups ranges (unshare forks newuidmap and newgidmap)
+ *   + bwrap (mount, pid, ipc namespaces and all mounts)
+ *   + catatonit as pid 1 (= the whole chain vagga runs)
+ *
+ * Bare bwrap (C) differs from what vagga runs in ways bare bwrap cannot express: it maps a
+ * single uid (`--unshare-user --uid 0 --gid 0`) where vagga maps the subuid range with
+ * newuidmap/newgidmap (two setuid helpers), and it has no catatonit as pid 1. Mounts are those
+ * of vagga's run plan: root read-only, /proc, /dev, /work, tmpfs /tmp and /run, host
+ * resolv.conf and hosts.
+ *
+ * Usage: node bench/run-startup.mjs [--runs N] [--warmup N] [--env clean|caller|both] [--breakdown]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanEnv, cleanupStage, e2eEnv, makeProject, show, vagga, HOST_PATH } from '../test/e2e/harness.js';
+import {
+  cleanEnv, cleanupStage, e2eEnv, makeProject, processesMatching, show, spawnVagga, token, vagga, HOST_PATH,
+  type E2EEnv,
+} from '../test/e2e/harness.js';
 
 const argv = process.argv.slice(2);
-const opt = (name: string, dflt: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : dflt);
-const runs = opt('--runs', 30);
-const warmup = opt('--warmup', 5);
-/** `--breakdown`: also time cheaper vagga invocations, to see where start-up time goes. */
+const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : dflt);
+const runs = Number(opt('--runs', '30'));
+const warmup = Number(opt('--warmup', '5'));
+const envChoice = opt('--env', 'both');
+/** `--breakdown`: also time cheaper vagga invocations and the sandbox chain stage by stage. */
 const breakdown = argv.includes('--breakdown');
 
 /** The bare bwrap command line equivalent to vagga's run of `true` in `root`. */
@@ -42,6 +65,87 @@ function bareBwrap(root: string, project: string): string[] {
   for (const f of ['/etc/resolv.conf', '/etc/hosts']) if (existsSync(join(root, f))) a.push('--ro-bind', f, f);
   a.push('--chdir', '/work', '--clearenv', '--setenv', 'PATH', HOST_PATH, '--setenv', 'TERM', 'dumb', '--', '/bin/true');
   return a;
+}
+
+/**
+ * The launcher command line vagga runs for `_run bb ...`, read from /proc while vagga runs a
+ * long command (setpriv execs unshare, so the process found is unshare; setpriv's own
+ * arguments are vagga's fixed `--pdeathsig KILL`). Undefined when vagga used the gated
+ * launcher (a /bin/sh holder instead of bwrap right after unshare's `--`).
+ */
+async function capturedChain(dir: string): Promise<string[] | undefined> {
+  const tok = token('benchsleep');
+  const bg = await spawnVagga(dir, ['_run', 'bb', 'sh', '-c', 'sleep 10', tok]);
+  let found: string[] | undefined;
+  for (let i = 0; i < 100 && !found; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const p = processesMatching(tok).find((x) => /\bunshare\b/.test(x.cmdline.split(' ')[0] ?? ''));
+    if (p) {
+      try {
+        found = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0').filter((x, j, all) => j < all.length - 1 || x !== '');
+      } catch {
+        // Gone already.
+      }
+    }
+  }
+  bg.kill('SIGTERM');
+  await bg.done;
+  if (!found) return undefined;
+  const dd = found.indexOf('--');
+  if (dd < 0 || !/bwrap$/.test(found[dd + 1] ?? '')) return undefined;
+  return found;
+}
+
+/** Replays of the captured chain, stage by stage (see the module comment). */
+function chainStages(chain: string[]): [string, string[]][] {
+  const setpriv = ['setpriv', '--pdeathsig', 'KILL'];
+  const dd = chain.indexOf('--');
+  const unshare = chain.slice(0, dd);
+  const single = unshare.filter((a) => !a.startsWith('--map-users=') && !a.startsWith('--map-groups='));
+  let bwrap = chain.slice(dd + 1);
+  const js = bwrap.indexOf('--json-status-fd');
+  if (js >= 0) bwrap.splice(js, 2);
+  const pid1 = bwrap.indexOf('--as-pid-1');
+  const withInit = pid1 >= 0 ? [...bwrap.slice(0, pid1 + 4), '/bin/true'] : undefined;
+  if (pid1 >= 0) {
+    const init = bwrap[pid1 + 2]!;
+    bwrap = bwrap.slice(0, pid1);
+    const bind = bwrap.findIndex((a, i) => a === '--ro-bind' && bwrap[i + 2] === init);
+    if (bind >= 0) bwrap.splice(bind, 3);
+  } else {
+    bwrap = bwrap.slice(0, bwrap.lastIndexOf('--'));
+  }
+  const stages: [string, string[]][] = [
+    ['chain: setpriv true', [...setpriv, '/bin/true']],
+    ['chain: + unshare, single-id map', [...setpriv, ...single, '--', '/bin/true']],
+    ['chain: + subuid ranges (newuidmap/newgidmap)', [...setpriv, ...unshare, '--', '/bin/true']],
+    ['chain: + bwrap (mounts, pid/ipc ns)', [...setpriv, ...unshare, '--', ...bwrap, '--', '/bin/true']],
+  ];
+  if (withInit) stages.push(['chain: + catatonit (= vagga\'s chain)', [...setpriv, ...unshare, '--', ...withInit]]);
+  return stages;
+}
+
+/** Variables of the caller's environment that belong to the benchmark's own runner. */
+const RUNNER_VARS = /^(NODE_OPTIONS|NODE_TEST_CONTEXT|NODE_CHANNEL_FD|TSX_.*|npm_.*|INIT_CWD)$/;
+
+function callerEnv(env: E2EEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !RUNNER_VARS.test(k)) out[k] = v;
+  return { ...out, ...cleanEnv(env) };
+}
+
+interface HfResult { command: string; median: number; min: number; mean: number }
+
+function hyperfine(env: E2EEnv, dir: string, commands: [string, string][], runEnv: Record<string, string>, tag: string): HfResult[] | undefined {
+  const json = join(dir, `hyperfine-${tag}.json`);
+  const hf = ['hyperfine', '-N', '--warmup', String(warmup), '--runs', String(runs), '--export-json', json, '--style', 'basic'];
+  for (const [name, cmd] of commands) hf.push('--command-name', name, cmd);
+  const argvRun = env.asRoot
+    ? ['setpriv', '--reuid', String(env.uid), '--regid', String(env.gid), '--init-groups', '--', ...hf]
+    : hf;
+  const r = spawnSync(argvRun[0]!, argvRun.slice(1), { cwd: dir, env: runEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) return undefined;
+  return JSON.parse(readFileSync(json, 'utf8')).results as HfResult[];
 }
 
 async function main(): Promise<number> {
@@ -64,40 +168,46 @@ async function main(): Promise<number> {
     return 1;
   }
   const root = realpathSync(join(dir, '.vagga/bb'));
+  const v = `${env.runtime} ${env.vaggaScript}`;
   const commands: [string, string][] = [
-    ['vagga _run bb true', `${env.runtime} ${env.vaggaScript} _run bb true`],
+    ['vagga _run bb true', `${v} _run bb true`],
     ['node -e 0', `${env.runtime} -e 0`],
     ['bare bwrap true', bareBwrap(root, dir).join(' ')],
   ];
   if (breakdown) {
     commands.push(
-      ['vagga --version', `${env.runtime} ${env.vaggaScript} --version`],
-      ['vagga _version_hash bb', `${env.runtime} ${env.vaggaScript} _version_hash bb`],
-      ['vagga --no-version-check _run bb true', `${env.runtime} ${env.vaggaScript} --no-version-check _run bb true`],
+      ['vagga --version', `${v} --version`],
+      ['vagga _version_hash bb', `${v} _version_hash bb`],
+      ['vagga --no-version-check _run bb true', `${v} --no-version-check _run bb true`],
+      ['vagga.mjs (ESM entry) _run bb true', `${env.runtime} ${join(env.distDir, 'vagga.mjs')} _run bb true`],
     );
+    const chain = await capturedChain(dir);
+    if (!chain) console.error('(vagga used the gated launcher or the chain could not be read: no chain breakdown)');
+    else for (const [name, a] of chainStages(chain)) commands.push([name, a.join(' ')]);
+    if (chain) console.error(`vagga's launcher: setpriv --pdeathsig KILL ${chain.join(' ')}`);
   }
-  const json = join(dir, 'hyperfine.json');
-  const hf = ['hyperfine', '-N', '--warmup', String(warmup), '--runs', String(runs), '--export-json', json, '--style', 'basic'];
-  for (const [name, cmd] of commands) hf.push('--command-name', name, cmd);
-  const argvRun = env.asRoot
-    ? ['setpriv', '--reuid', String(env.uid), '--regid', String(env.gid), '--init-groups', '--', ...hf]
-    : hf;
-  const r = spawnSync(argvRun[0]!, argvRun.slice(1), { cwd: dir, env: cleanEnv(env), stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) return 1;
-  const results = JSON.parse(readFileSync(json, 'utf8')).results as { command: string; median: number; min: number; mean: number }[];
-  const ms = (name: string) => results.find((x) => x.command === name)!;
-  const a = ms('vagga _run bb true');
-  const b = ms('node -e 0');
-  const c = ms('bare bwrap true');
-  const baseline = b.median + c.median;
-  const row = (label: string, v: number) => `  ${label.padEnd(40)} ${(v * 1000).toFixed(1).padStart(7)} ms`;
-  console.log('\nMedians (hyperfine -N, %d runs, %d warm-up):', runs, warmup);
-  console.log(row('vagga _run bb true', a.median));
-  console.log(row('node -e 0', b.median));
-  console.log(row('bare bwrap (single uid) /bin/true', c.median));
-  console.log(row('baseline: node -e 0 + bare bwrap', baseline));
-  for (const x of results.slice(3)) console.log(row(x.command, x.median));
-  console.log(`  ratio vagga / baseline                   ${(a.median / baseline).toFixed(2).padStart(7)}   (target <= 1.25)`);
+  const envs: [string, Record<string, string>][] = [];
+  if (envChoice === 'clean' || envChoice === 'both') envs.push(['clean', cleanEnv(env)]);
+  if (envChoice === 'caller' || envChoice === 'both') envs.push(['caller', callerEnv(env)]);
+  const nodeVars = Object.keys(process.env).filter((k) => /^NODE_/.test(k) && !RUNNER_VARS.test(k));
+  const row = (label: string, s: number) => `  ${label.padEnd(48)} ${(s * 1000).toFixed(1).padStart(7)} ms`;
+  for (const [tag, runEnv] of envs) {
+    const results = hyperfine(env, dir, commands, runEnv, tag);
+    if (!results) return 1;
+    const ms = (name: string) => results.find((x) => x.command === name)!;
+    const a = ms('vagga _run bb true');
+    const b = ms('node -e 0');
+    const c = ms('bare bwrap true');
+    const baseline = b.median + c.median;
+    const extra = tag === 'caller' ? ` (caller's NODE_* variables: ${nodeVars.join(', ') || 'none'})` : '';
+    console.log(`\n[${tag} environment${extra}] medians (hyperfine -N, ${runs} runs, ${warmup} warm-up):`);
+    console.log(row(`vagga _run bb true (${env.vaggaScript.split('/').pop()})`, a.median));
+    console.log(row('node -e 0', b.median));
+    console.log(row('bare bwrap (single uid) /bin/true', c.median));
+    console.log(row('baseline: node -e 0 + bare bwrap', baseline));
+    for (const x of results.slice(3)) console.log(row(x.command, x.median));
+    console.log(`  ratio vagga / baseline                           ${(a.median / baseline).toFixed(2).padStart(7)}   (target <= 1.25)`);
+  }
   return 0;
 }
 

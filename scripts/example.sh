@@ -11,7 +11,9 @@
 # Extra arguments are passed to vagga instead of `hello` (e.g. `bash scripts/example.sh _list`).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-[ -x "$repo/dist/vagga.mjs" ] || { echo "dist/vagga.mjs is missing: run npm run build" >&2; exit 1; }
+# dist/vagga.cjs is the entry users run (package.json "bin"); it loads dist/vagga-main.cjs.
+[ -x "$repo/dist/vagga.cjs" ] && [ -f "$repo/dist/vagga-main.cjs" ] ||
+  { echo "dist/vagga.cjs is missing: run npm run build" >&2; exit 1; }
 [ "$#" -gt 0 ] || set -- hello
 
 has_range() { # FILE USER UID
@@ -33,7 +35,7 @@ ensure_ranges() { # USER UID [sudo]
 if [ "$(id -u)" -ne 0 ]; then
   ensure_ranges "$(id -un)" "$(id -u)" sudo
   cd "$repo/examples"
-  exec "$repo/dist/vagga.mjs" "$@"
+  exec "$repo/dist/vagga.cjs" "$@"
 fi
 
 user=vagga-example
@@ -53,4 +55,4 @@ exec setpriv --reuid "$user" --regid "$user" --init-groups -- \
   env -i HOME="$home" USER="$user" LOGNAME="$user" LANG=C.UTF-8 \
   PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$(dirname "$(command -v node)")" \
   VAGGA_SETTINGS="cache-dir: $work/cache" \
-  "$(command -v node)" "$work/dist/vagga.mjs" "$@"
+  "$(command -v node)" "$work/dist/vagga.cjs" "$@"

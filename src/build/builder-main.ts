@@ -12,6 +12,7 @@ import { constants } from 'node:os';
 import { createBuildContext, stderrLog } from './build-context.js';
 import { decodeSpecJson, encodeSpecJson, SCRATCH_FILES, type BuilderResult, type BuilderSpec } from './builder-spec.js';
 import { runSteps } from './run-steps.js';
+import { ignoreUserSignals } from '../sandbox/signals.js';
 
 /** Entry of the builder; `args` are the arguments after `__builder__`. Resolves with the exit status. */
 export async function builderMain(args: string[]): Promise<number> {
@@ -35,6 +36,8 @@ export async function builderMain(args: string[]): Promise<number> {
     process.exit(128 + (constants.signals[sig] ?? 1));
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  // SIGUSR1/SIGUSR2 (forwarded by the outer vagga) are ignored: never Node's inspector.
+  ignoreUserSignals();
 
   const log = stderrLog(spec.verbosity);
   const ctx = createBuildContext(spec, log);

@@ -36,6 +36,7 @@ import { BuildFailedError } from './errors.js';
 import { prepareSteps } from './prepare.js';
 import type { BuilderRunInput } from './run-builder.js';
 import { stepLocation } from './step-text.js';
+import { ignoreUserSignals } from '../sandbox/signals.js';
 
 export interface BuildOptions {
   /** Rebuild even if the version exists (`_build --force`). */
@@ -198,6 +199,8 @@ export async function ensureBuiltWith(
   };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const sig of signals) process.on(sig, onSignal);
+  // SIGUSR1/SIGUSR2 do not stop a build (and never open Node's inspector); see sandbox/signals.ts.
+  ignoreUserSignals();
   try {
     if (hash !== undefined && !options.force) {
       const reused = await reuse(deps, layout, name, hash, mapping);

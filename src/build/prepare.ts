@@ -19,7 +19,7 @@ export async function prepareSteps(
     const def = stepDef(step.tag);
     if (!def?.prepare) continue;
     try {
-      await def.prepare(step.params, ctx);
+      await def.prepare(step.params, { ...ctx, precedingSteps: steps.slice(0, i) });
     } catch (err) {
       const where = { index: i + 1, total: steps.length, tag: step.tag, pos: step.pos };
       if (ctx.signal.aborted) {

@@ -10,16 +10,20 @@ import { parseCommandLine, type CommandLine } from './global-options.js';
 import { renderError, useColor } from './report-error.js';
 // Running the user's commands is the hot path: loaded with the entry, not lazily (see builtins.ts).
 import { runUserCommands } from '../commands/run-user-commands.js';
+import { ignoreUserSignals } from '../sandbox/signals.js';
 
 /** Overrides for tests and embedding; defaults are the real process. */
 export type CliInit = Omit<ContextInit, 'globals'>;
 
 /**
  * Run vagga with `argv` (process.argv without node and the script). Resolves with the
- * exit status; never rejects (errors are printed on stderr).
+ * exit status; never rejects (errors are printed on stderr). Installs listeners that ignore
+ * SIGUSR1/SIGUSR2 for the life of the process (forwarded to a running command instead).
  */
 export async function runCli(argv: string[], init: CliInit = {}): Promise<number> {
   const err = init.err ?? ((t: string) => void process.stderr.write(t));
+  // Before anything else: SIGUSR1 must never open Node's inspector (sandbox/signals.ts).
+  ignoreUserSignals();
   try {
     if (argv[0] === '__builder__') {
       const { builderMain } = await import('../build/builder-main.js');

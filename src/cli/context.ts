@@ -8,6 +8,7 @@ import type { Config, Settings } from '../config/model.js';
 import type { SandboxDeps } from '../commands/run-in-container.js';
 import type { GlobalOptions } from './global-options.js';
 import { loadProjectCached } from './project-cache.js';
+import { checkProjectOwner } from './owner-check.js';
 
 /** A loaded project: validated config and merged settings. */
 export interface Project {
@@ -30,7 +31,11 @@ export interface CliContext {
   err(text: string): void;
   /** Warnings and progress for the user, on stderr, unless `-q`. */
   warn(text: string): void;
-  /** Load (once) the project visible from `cwd`. Throws ConfigError (126). */
+  /**
+   * Load (once) the project visible from `cwd`, then check its owner (owner-check.ts) unless
+   * `--ignore-owner-check`. Throws ConfigError (126); VaggaError (122) when root runs in
+   * someone else's project.
+   */
   project(): Promise<Project>;
   /** Sandbox collaborators to use instead of the real ones (tests). */
   sandboxDeps?: SandboxDeps;
@@ -47,6 +52,11 @@ export interface ContextInit {
   loadProject?: (cwd: string, env: NodeJS.ProcessEnv) => Promise<Project>;
   /** Replace the sandbox (tests). */
   sandboxDeps?: SandboxDeps;
+  /**
+   * Replace the project owner check (tests); default: checkProjectOwner (owner-check.ts),
+   * skipped with `--ignore-owner-check`. Returns a warning or throws.
+   */
+  ownerCheck?: (projectRoot: string) => string | undefined;
 }
 
 /**
@@ -86,6 +96,10 @@ export function createContext(init: ContextInit): CliContext {
     },
     project: () => {
       loaded ??= load(cwd, env).then((p) => {
+        if (!init.globals.ignoreOwnerCheck) {
+          const warning = (init.ownerCheck ?? checkProjectOwner)(p.config.projectRoot);
+          if (warning) ctx.warn(warning);
+        }
         for (const w of p.config.warnings) ctx.warn(`Warning: ${w}`);
         return p;
       });

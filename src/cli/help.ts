@@ -8,8 +8,9 @@ container first when its configuration changed. Without a command, lists the com
 
 Options:
   -V, --version               Print the version and exit
-  -q, --quiet                 Less output (no build progress)
-  -v, --verbose               More output
+  -q, --quiet                 Less output (no build progress); also accepted after a
+                              built-in's own options (\`_build C --force -q\`)
+  -v, --verbose               More output (likewise)
   -E, --env, --environ NAME=VALUE
                               Set an environment variable for the command (repeatable);
                               a bare NAME drops a VAGGAENV_NAME forwarded from the host
@@ -21,7 +22,8 @@ Options:
   --isolate-network, --no-network, --no-net
                               Run the commands with a loopback-only network
   --no-image-download         Never download prebuilt images (accepted; no effect yet)
-  --ignore-owner-check        Accepted for compatibility (no effect)
+  --ignore-owner-check        Run even if the project directory belongs to another user
+                              (root is refused otherwise; others get a warning)
   -m, --run-multi             Every argument is a command: run them in order
   -h, --help                  This help
 
@@ -36,6 +38,7 @@ Built-in commands (each takes --help):
   _relative_work_dir                  Print the current directory relative to the project
 
 Exit codes: the command's own status (128+N when killed by signal N); 121 launcher or
-build error; 122 bad arguments; 124 sandbox error; 126 configuration error; 127 no
-command given; 29 version not known before building (_version_hash).
+build error; 122 bad arguments, or root in another user's project; 124 sandbox error;
+126 configuration error; 127 no command given; 29 version not known before building
+(_version_hash).
 `;

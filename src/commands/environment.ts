@@ -69,7 +69,8 @@ export interface VaggaenvInput {
  * Variables forwarded by name, without the `VAGGAENV_` prefix (Vagga's launcher/environ.rs).
  * Lowest to highest: `VAGGAENV_X` already in the host env; `-e X` (host value, empty if
  * unset); `-E X=V` (a bare `-E X` drops X); then propagate-environ matches fill only gaps.
- * Throws VaggaError 126 when a `-e` name contains `=` (exact text from §1.7).
+ * Throws VaggaError 126 when a `-e` name contains `=` (exact text from §1.7), or when a
+ * `-e`/`-E` name is empty (`-E =x`: the sandbox could not set such a variable).
  */
 export function vaggaenvVariables(input: VaggaenvInput): Record<string, string> {
   const out: Record<string, string> = {};
@@ -81,10 +82,12 @@ export function vaggaenvVariables(input: VaggaenvInput): Record<string, string> 
       throw new VaggaError('Error propagating environment: Environment variable name (for option `-e`/`--use-env`) '
         + "can't contain equals `=` character. To set key-value pair use `-E`/`--environ` option", { exitCode: ExitCode.config });
     }
+    if (name === '') throw emptyName('-e`/`--use-env', name);
     out[name] = input.host[name] ?? '';
   }
   for (const pair of input.setEnv) {
     const eq = pair.indexOf('=');
+    if (eq === 0 || pair === '') throw emptyName('-E`/`--environ', pair);
     if (eq < 0) delete out[pair];
     else out[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
@@ -95,6 +98,13 @@ export function vaggaenvVariables(input: VaggaenvInput): Record<string, string> 
     }
   }
   return out;
+}
+
+/** The 126 error for an empty variable name given to `option` (written as in `-e`/`--use-env`). */
+function emptyName(option: string, given: string): VaggaError {
+  return new VaggaError(`Error propagating environment: Environment variable name (for option \`${option}\`) can't be empty, `
+    + `got ${JSON.stringify(given)}. Use \`-E NAME=VALUE\` to set a variable, \`-e NAME\` to forward one from your environment`,
+  { exitCode: ExitCode.config });
 }
 
 function escapeRegExp(s: string): string {

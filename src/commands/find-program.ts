@@ -1,18 +1,20 @@
 /**
- * Looking up a program name in a container's PATH from the host side, before the
- * sandbox starts (Vagga's find_cmd: `_run` uses the default PATH, a `!Command` list `run`
- * the command's environment PATH; names containing `/` are used as given).
- * The lookup reads the built root filesystem, following symlinks *relative to the rootfs*
- * (an absolute link target means rootfs + target, never the host's file).
+ * Finding the program to run from the host side, before the sandbox starts (Vagga's
+ * find_cmd: `_run` uses the default PATH, a `!Command` list `run` the command's environment
+ * PATH). A name without `/` is searched in the PATH; a name with `/` (absolute, or relative
+ * to the working directory) is checked where it is. Both are looked up in the container's
+ * file system as the sandbox will show it (src/mounts/host-view.ts: the rootfs, /work = the
+ * project, volumes...), following symlinks inside it, never the host's own files.
+ * A missing program, a directory or a file without any execute bit is a vagga error (124)
+ * instead of catatonit's `failed to exec pid1`.
  */
-import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { probePath, rootOnlyPlan } from '../mounts/host-view.js';
+import type { MountPlan } from '../mounts/types.js';
 
 /** Outcome of looking at one path inside the rootfs. */
-type Probe = 'file' | 'dir' | 'missing' | 'unknown';
-
-const MAX_SYMLINKS = 40;
+type ProbeKind = 'file' | 'dir' | 'missing' | 'unknown';
 
 /**
  * Resolve `path` (absolute, as seen inside the container) against `rootfs` (host path)
@@ -20,54 +22,64 @@ const MAX_SYMLINKS = 40;
  * `..` never leaves it. 'unknown' when a directory on the way cannot be read (e.g. a
  * subuid-owned 0700 dir): the caller should let the sandbox decide.
  */
-export function probeInRootfs(rootfs: string, path: string): Probe {
-  const pending = path.split('/').filter((c) => c !== '' && c !== '.');
-  const done: string[] = [];
-  let hops = 0;
-  try {
-    while (pending.length > 0) {
-      const part = pending.shift()!;
-      if (part === '..') {
-        done.pop();
-        continue;
-      }
-      const host = rootfs + '/' + [...done, part].join('/');
-      const st = lstatSync(host, { throwIfNoEntry: false });
-      if (!st) return 'missing';
-      if (st.isSymbolicLink()) {
-        if (++hops > MAX_SYMLINKS) return 'missing';
-        const target = readlinkSync(host);
-        if (target.startsWith('/')) done.length = 0;
-        pending.unshift(...target.split('/').filter((c) => c !== '' && c !== '.'));
-        continue;
-      }
-      if (pending.length > 0 && !st.isDirectory()) return 'missing';
-      done.push(part);
-    }
-    const st = statSync(rootfs + '/' + done.join('/'), { throwIfNoEntry: false });
-    if (!st) return 'missing';
-    return st.isDirectory() ? 'dir' : 'file';
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') return 'unknown';
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return 'missing';
-    throw err;
-  }
+export function probeInRootfs(rootfs: string, path: string): ProbeKind {
+  return probePath(rootOnlyPlan(rootfs), path).kind;
 }
 
+/** Where and how to look for the program. */
+export interface ProgramLookup {
+  /** The sandbox's mounts (default: just `rootfs` at `/`). */
+  mounts?: MountPlan;
+  /** Working directory inside the container, for names like `./x` (default `/`). */
+  cwd?: string;
+  /** Container name, for messages. */
+  container?: string;
+}
+
+const anyExecBit = (mode: number) => (mode & 0o111) !== 0;
+
 /**
- * Find `name` in `searchPath` (colon-separated, absolute dirs only; relative entries are
- * skipped) inside `rootfs`. Returns the in-container path to execute. Names containing
- * `/` are returned unchanged. Throws VaggaError 124
- * `Command "<name>" not found in "<searchPath>"` (Vagga's exact text).
+ * Find `name` for execution in the container whose root is `rootfs` (host path).
+ *
+ * - Without `/`: searched in `searchPath` (colon-separated; relative entries skipped); the
+ *   first entry that is a file with an execute bit wins (like execvp(3)), or whose dir
+ *   cannot be read from the host (the sandbox decides then); sandbox-only mounts (tmpfs)
+ *   start empty and are skipped. Returns the in-container path. Not found: VaggaError 124
+ *   `Command "<name>" not found in "<searchPath>"` (Vagga's exact text).
+ * - With `/`: returned unchanged after checking it in the container's view (relative names
+ *   against `lookup.cwd`). VaggaError 124 when it does not exist (`Command "/x" not found
+ *   in container "c"`), is a directory or has no execute bit. Paths on sandbox-only mounts
+ *   (tmpfs volumes, /proc...) or unreadable dirs are not checked.
+ *
+ * Execute bits: the command runs as root of the container's user namespace with all
+ * capabilities, so any of the three x bits is enough.
  */
-export function findProgram(rootfs: string, name: string, searchPath: string): string {
-  if (name.includes('/')) return name;
+export function findProgram(rootfs: string, name: string, searchPath: string, lookup: ProgramLookup = {}): string {
+  const plan = lookup.mounts ?? rootOnlyPlan(rootfs);
+  const where = lookup.container ? `in container ${JSON.stringify(lookup.container)}` : 'in the container';
+  if (name.includes('/')) {
+    const path = posix.resolve(lookup.cwd ?? '/', name);
+    const found = probePath(plan, path);
+    const fail = (what: string, hint: string): never => {
+      throw new VaggaError(`Command ${JSON.stringify(name)} ${what}`, { exitCode: ExitCode.sandbox, hint });
+    };
+    if (found.kind === 'missing') {
+      fail(`not found ${where}${path !== name ? ` (looked for ${path})` : ''}`,
+        'Check the path, or add the program to the container\'s `setup` (it is rebuilt when the setup changes).');
+    }
+    if (found.kind === 'dir') fail(`is a directory ${where}, not a program`, 'Give the path of a program inside it.');
+    if (found.kind === 'file' && !anyExecBit(found.mode)) {
+      fail(`is not executable ${where} (mode ${found.mode.toString(8).padStart(4, '0')})`,
+        'Make it executable (`chmod +x`; for a file from the setup, e.g. `!Sh chmod +x ...`), or run it through its interpreter, e.g. `sh ' + name + '`.');
+    }
+    return name;
+  }
   for (const dir of searchPath.split(':')) {
     if (!dir.startsWith('/')) continue;
     const candidate = posix.join(dir, name);
-    const found = probeInRootfs(rootfs, candidate);
-    if (found === 'file' || found === 'unknown') return candidate;
+    const found = probePath(plan, candidate);
+    if (found.kind === 'file' && anyExecBit(found.mode)) return candidate;
+    if (found.kind === 'unknown' && found.reason === 'unreadable') return candidate;
   }
   throw new VaggaError(`Command ${JSON.stringify(name)} not found in ${JSON.stringify(searchPath)}`, {
     exitCode: ExitCode.sandbox,

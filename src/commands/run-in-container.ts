@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig, Volume } from '../config/model.js';
+import type { Pos } from '../config/qnode.js';
 import type { Project } from '../cli/context.js';
 // Static imports: this is the start-up hot path, one module graph load beats chained import()s.
 import { planRunMounts } from '../mounts/run-plan.js';
@@ -14,6 +15,7 @@ import { idMappingFor } from '../sandbox/idmap.js';
 import { cacheDirFor } from '../storage/layout.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { parseEnvironFile } from './environment.js';
+import { checkMountPoints } from './check-mounts.js';
 import { findProgram } from './find-program.js';
 
 /** Everything needed to start the process. */
@@ -31,6 +33,9 @@ export interface ContainerProcess {
   cwd: string;
   /** Command volumes (override the container's at the same path). */
   commandVolumes: Record<string, Volume>;
+  /** Where the command volumes are declared, and the command's name (for messages). */
+  commandVolumePositions?: Record<string, Pos>;
+  commandName?: string;
   /** Loopback-only network (`isolate-network`, `--isolate-network`). */
   isolateNetwork: boolean;
   /** uid/gid inside the container (`user-id`/`group-id`); 0 = the invoking user. */
@@ -70,11 +75,12 @@ export function readEnvironFile(container: ContainerConfig, rootfs: string): Rec
 
 /**
  * Run the process and resolve with its exit status (the code, or 128+N when killed by
- * signal N). Throws VaggaError 124 when the program is not found in the rootfs or the
+ * signal N). Before starting anything: plans the mounts, checks that every mount point
+ * exists (check-mounts.ts) and that the program exists and is executable in the
+ * container's view (find-program.ts). Throws VaggaError 124 for those problems or when the
  * sandbox cannot be set up; 121 for uid-map problems.
  */
 export async function runInContainer(project: Project, proc: ContainerProcess, deps?: SandboxDeps): Promise<number> {
-  const program = findProgram(proc.rootfs, proc.argv[0], proc.searchPath);
   const d = deps ?? realDeps(project);
   const mounts = d.planRunMounts({
     container: proc.container,
@@ -84,6 +90,13 @@ export async function runInContainer(project: Project, proc: ContainerProcess, d
     settings: project.settings,
     cacheDir: d.cacheDir ?? '',
   });
+  checkMountPoints(mounts, {
+    container: proc.container,
+    commandName: proc.commandName,
+    commandVolumes: proc.commandVolumes,
+    commandVolumePositions: proc.commandVolumePositions,
+  });
+  const program = findProgram(proc.rootfs, proc.argv[0], proc.searchPath, { mounts, cwd: proc.cwd, container: proc.container.name });
   const result = await d.runSandbox({
     mounts,
     argv: [program, ...proc.argv.slice(1)],

@@ -122,6 +122,8 @@ async function runCommand(ctx: CliContext, project: Project, run: PlannedRun, re
     env,
     cwd: containerWorkDir(project.config.projectRoot, ctx.cwd, command.workDir),
     commandVolumes: command.volumes,
+    commandVolumePositions: command.volumePositions,
+    commandName: command.name,
     isolateNetwork: command.isolateNetwork || ctx.globals.isolateNetwork,
   }, ctx.sandboxDeps);
   if (status === 0 && command.epilog) ctx.out(command.epilog);

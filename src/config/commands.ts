@@ -11,7 +11,7 @@ import {
   type ParseCtx, type Schema,
 } from './schema.js';
 import { idRanges } from './containers.js';
-import { volumes } from './volumes.js';
+import { volumePositions, volumes } from './volumes.js';
 
 const MAX_ID = 1 << 30;
 
@@ -114,6 +114,7 @@ function toCommand(name: string, v: RunOut, node: QNode, bridge: boolean): Comma
     supplementaryGids: v.supplementaryGids,
   };
   if (v.workDir !== undefined) out.workDir = v.workDir;
+  if (Object.keys(v.volumes).length > 0) out.volumePositions = volumePositions(node);
   if (v.externalUserId !== undefined) out.externalUserId = v.externalUserId;
   if (v.network !== undefined) {
     const net: NonNullable<CommandConfig['network']> = { ports: v.network.ports };

@@ -8,7 +8,7 @@ import { isNull, type QNode } from './qnode.js';
 import {
   absPath, bool, custom, def, fail, list, map, opt, parseQuireInt, str, struct, type ParseCtx, type Schema,
 } from './schema.js';
-import { volumes } from './volumes.js';
+import { volumePositions, volumes } from './volumes.js';
 
 const MAX_ID = 2 ** 32 - 2;
 
@@ -99,6 +99,7 @@ export function containerSchema(name: string): Schema<ContainerConfig> {
       defaultShell: c.defaultShell,
       pos: node.pos,
     };
+    if (Object.keys(c.volumes).length > 0) out.volumePositions = volumePositions(node);
     if (c.environFile !== undefined) out.environFile = c.environFile;
     if (c.imageCacheUrl !== undefined) out.imageCacheUrl = c.imageCacheUrl;
     return out;

@@ -37,6 +37,8 @@ export interface ContainerConfig {
   environ: Record<string, string>;
   environFile?: string;
   volumes: Record<string, Volume>;
+  /** Where each volume's mount point key was written (for messages); absent when unknown. */
+  volumePositions?: Record<string, Pos>;
   uids: IdRange[];
   gids: IdRange[];
   autoClean: boolean;
@@ -83,6 +85,8 @@ export interface CommandConfig extends CommonCommandFields {
   environ: Record<string, string>;
   workDir?: string;
   volumes: Record<string, Volume>;
+  /** Where each volume's mount point key was written (for messages); absent when unknown. */
+  volumePositions?: Record<string, Pos>;
   pid1mode: Pid1Mode;
   writeMode: WriteMode;
   userId: number;

@@ -3,7 +3,7 @@
  * Keys are absolute mount points inside the container; values are one of nine tags.
  */
 import type { Volume } from './model.js';
-import { isNull, type QNode } from './qnode.js';
+import { isNull, type Pos, type QNode } from './qnode.js';
 import {
   absPath, custom, def, fail, int, map, opt, str, struct, tagged, type ParseCtx, type Schema,
 } from './schema.js';
@@ -81,3 +81,16 @@ export const volumes: Schema<Record<string, Volume>> = def(
   map(volume, (key) => (key.startsWith('/') ? undefined : `Volume path must be absolute: ${JSON.stringify(key)}`)),
   {},
 );
+
+/**
+ * Where each volume of a container or command node was declared: mount point (as written)
+ * -> position of its key. Empty when the node has no `volumes:` mapping. Used in messages
+ * about a volume (e.g. a missing mount point, src/commands/check-mounts.ts).
+ */
+export function volumePositions(node: QNode): Record<string, Pos> {
+  const out: Record<string, Pos> = {};
+  if (node.kind !== 'map') return out;
+  const vols = node.entries.find((e) => e.key === 'volumes')?.value;
+  if (vols?.kind === 'map') for (const e of vols.entries) out[e.key] = e.keyPos;
+  return out;
+}

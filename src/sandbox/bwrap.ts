@@ -45,7 +45,9 @@ import type { Readable, Writable } from 'node:stream';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { bwrapArgs, mountArgs } from './bwrap-args.js';
 import { maxIdMapping } from './idmap.js';
+import { explainIdMapFailure } from './idmap-diagnose.js';
 import { SandboxError } from './sandbox-error.js';
+import { FORWARDED_SIGNALS } from './signals.js';
 import { findIdMapHelper, findTool } from './tools.js';
 import { unshareMapsFor } from './unshare-maps.js';
 import type { IdMapEntry, IdMapping, SandboxResult, SandboxSpec } from './types.js';
@@ -62,7 +64,6 @@ export const INIT_PATH = '/dev/.vagga-init';
  */
 export const PAUSE_ENV = 'VAGGA_DEBUG_PAUSE_BEFORE_IDMAP';
 
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 /** Shell code run by the holder: report readiness, wait for "go" (EOF: give up), exec bwrap. */
 function holderScript(ctlFd: number): string {
@@ -79,14 +80,29 @@ export function mapFileContent(entries: IdMapEntry[]): string {
   return entries.map((e) => `${e.inside} ${e.outside} ${e.count}\n`).join('');
 }
 
-function execHelper(tool: string, args: string[]): Promise<void> {
+/**
+ * The error for a failed `newuidmap`/`newgidmap` (its message line, e.g. `newuidmap: write
+ * to uid_map failed: Operation not permitted`): explained by idmap-diagnose.ts (kernel
+ * settings, setuid bit, /etc/subuid ranges), exit 121.
+ */
+function idMapError(line: string, mapping: IdMapping): VaggaError {
+  const helper = line.startsWith('newgidmap') ? 'newgidmap' : 'newuidmap';
+  let path: string = helper;
+  try {
+    path = findIdMapHelper(helper);
+  } catch {
+    // Not found any more: explain with the bare name.
+  }
+  return explainIdMapFailure(helper, path, line, mapping);
+}
+
+function execHelper(tool: string, args: string[], mapping: IdMapping): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(tool, args, (err, _stdout, stderr) => {
       if (!err) return resolve();
-      reject(
-        new SandboxError(`Could not set up the user namespace: \`${tool} ${args.join(' ')}\` failed`, String(stderr).trim() || err.message,
-          'Check your ranges in /etc/subuid and /etc/subgid (see `man subuid`).'),
-      );
+      const said = String(stderr).trim() || err.message;
+      const helper = tool.endsWith('newgidmap') ? 'newgidmap' : 'newuidmap';
+      reject(explainIdMapFailure(helper, tool, said.startsWith(helper) ? said : `${helper}: ${said}`, mapping));
     });
   });
 }
@@ -103,8 +119,8 @@ async function writeMaps(pid: number, mapping: IdMapping): Promise<void> {
     return;
   }
   await Promise.all([
-    execHelper(findIdMapHelper('newuidmap'), mapArgs(pid, mapping.uids)),
-    execHelper(findIdMapHelper('newgidmap'), mapArgs(pid, mapping.gids)),
+    execHelper(findIdMapHelper('newuidmap'), mapArgs(pid, mapping.uids), mapping),
+    execHelper(findIdMapHelper('newgidmap'), mapArgs(pid, mapping.gids), mapping),
   ]);
 }
 
@@ -287,7 +303,7 @@ async function launch(opts: LaunchOptions): Promise<LaunchResult> {
   }
 }
 
-/** Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT received by vagga to the sandbox while it runs. */
+/** Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 received by vagga to the sandbox while it runs (signals.ts). */
 function forwardSignals(child: ChildProcess, withInit: boolean): () => void {
   const handlers = FORWARDED_SIGNALS.map((sig) => {
     const handler = () => deliver(sig, 0);
@@ -324,7 +340,7 @@ function statusOf(code: number): SandboxResult {
  * Start `spec.argv` in new user, mount, pid and ipc namespaces (and network unless
  * `shareNet`) through bwrap, with `spec.idMapping` installed by newuidmap/newgidmap
  * (concurrently) before bwrap starts, catatonit as pid 1 when `spec.init`, SIGINT/SIGTERM/
- * SIGHUP/SIGQUIT forwarded, and resolve with the exit status (the command's code, 128+N
+ * SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 forwarded, and resolve with the exit status (the command's code, 128+N
  * for signal N). Throws SandboxError (124) when the sandbox could not be set up (no
  * `exit-code` on --json-status-fd; the message carries bwrap's own `bwrap: ...` lines),
  * MissingToolError (121) when bwrap, catatonit, newuidmap... are absent.
@@ -346,9 +362,10 @@ export async function runSandbox(spec: SandboxSpec): Promise<SandboxResult> {
  * Explain a setup failure: run the same sandbox again with stderr captured and a command
  * that cannot exist, and keep bwrap's own `bwrap: ...` lines (the first run printed them to
  * the user's stderr already). A probe that gets as far as exec means the mounts are fine and
- * the command itself could not be executed.
+ * the command itself could not be executed. A `newuidmap:`/`newgidmap:` line (the direct
+ * launcher's unshare runs them) is explained by explainIdMapFailure (exit 121).
  */
-async function setupError(spec: SandboxSpec, code: number | null): Promise<SandboxError> {
+async function setupError(spec: SandboxSpec, code: number | null): Promise<VaggaError> {
   const probe = '/.vagga-setup-probe';
   let detail: string | undefined;
   try {
@@ -358,6 +375,8 @@ async function setupError(spec: SandboxSpec, code: number | null): Promise<Sandb
     if (lines.some((l) => l.includes(probe))) {
       return new SandboxError(`Could not execute ${JSON.stringify(spec.init ? INIT_PATH : spec.argv[0])} in the container`);
     }
+    const mapLine = lines.find((l) => /^new[ug]idmap:/.test(l));
+    if (mapLine) return idMapError(mapLine, spec.idMapping);
     detail = lines.join('\n') || undefined;
   } catch {
     detail = undefined;

@@ -30,6 +30,8 @@ export interface PrepareContext {
   log: BuildLog;
   /** Abort signal: set when the user interrupts the build. */
   signal: AbortSignal;
+  /** The container's setup steps before this one (set by the build's prepare phase). */
+  precedingSteps?: readonly StepConfig[];
 }
 
 /** Progress output of a build; everything goes to stderr. */

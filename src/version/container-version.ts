@@ -9,7 +9,7 @@ import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { stepDef } from '../steps/registry.js';
 import type { VersionContext } from '../steps/step.js';
 import { Digest } from './digest.js';
-import { VersionUnknownError, containerNotFound } from './errors.js';
+import { VersionInputError, VersionUnknownError, containerNotFound } from './errors.js';
 import { readSubConfigFile } from './subconfig.js';
 
 export { VersionUnknownError } from './errors.js';
@@ -59,7 +59,7 @@ export function containerVersion(config: Config, name: string, options: VersionO
       d.note(`  (steps of container ${other})`);
       stack.push(other);
       try {
-        hashSteps(c.setup, d, ctx);
+        hashSteps(c.setup, d, ctx, other);
       } finally {
         stack.pop();
       }
@@ -69,7 +69,7 @@ export function containerVersion(config: Config, name: string, options: VersionO
     },
     readConfigFile: options.readConfigFile ?? readSubConfigFile,
   };
-  hashSteps(container.setup, digest, ctx);
+  hashSteps(container.setup, digest, ctx, name);
   if (container.dataDirs.length > 0) digest.list('data_dirs', container.dataDirs);
   const trace = digest.trace;
   const hash = digest.hex();
@@ -78,13 +78,20 @@ export function containerVersion(config: Config, name: string, options: VersionO
 
 /**
  * Feed each step's marker and fields. Throws VaggaError (121) for a tag the registry does
- * not know (the loader should have rejected it earlier).
+ * not know (the loader should have rejected it earlier). A step's VersionInputError is
+ * rethrown naming the step's real tag, its vagga.yaml position and `container` (whose
+ * steps these are).
  */
-export function hashSteps(steps: readonly StepConfig[], digest: Digest, ctx: VersionContext): void {
+export function hashSteps(steps: readonly StepConfig[], digest: Digest, ctx: VersionContext, container = '?'): void {
   for (const step of steps) {
     const def = stepDef(step.tag);
     if (!def) throw new VaggaError(`Step !${step.tag} has no definition`, { exitCode: ExitCode.launcher });
     digest.marker(step.tag);
-    def.hash(step.params, digest, ctx);
+    try {
+      def.hash(step.params, digest, ctx);
+    } catch (e) {
+      if (e instanceof VersionInputError) throw e.locate({ tag: step.tag, ...step.pos, container });
+      throw e;
+    }
   }
 }

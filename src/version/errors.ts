@@ -24,10 +24,92 @@ export function containerNotFound(name: string): VaggaError {
   return new VaggaError(`Container ${JSON.stringify(name)} not found`, { exitCode: ExitCode.launcher });
 }
 
+/** Node's fs error text: `ENOENT: no such file or directory, lstat '/host/path'`. */
+const FS_ERROR = /(E[A-Z]+): [^,]*, \w+(?: '[^']*')?(?: -> '[^']*')?/;
+
+/** How an errno reads in a sentence about a path the user wrote. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'does not exist',
+  EACCES: 'cannot be read (permission denied)',
+  EPERM: 'cannot be read (operation not permitted)',
+  ENOTDIR: 'does not exist (a part of the path is not a directory)',
+  EISDIR: 'is a directory, a file was expected',
+  ELOOP: 'is a symlink loop',
+};
+
+/** What to do about an errno, for the hint of a versioning error. */
+const ERRNO_HINTS: Record<string, string> = {
+  ENOENT: 'Create it, or fix the path in the step (paths are relative to the project directory, which is /work in the container).',
+  ENOTDIR: 'Fix the path in the step (paths are relative to the project directory, which is /work in the container).',
+  EACCES: 'Make it readable by you (vagga reads it on the host to compute the container version).',
+  EPERM: 'Make it readable by you (vagga reads it on the host to compute the container version).',
+  EISDIR: 'Point the step at a file.',
+  ELOOP: 'Fix the symlinks.',
+};
+
 /**
- * A step's hash inputs are invalid (bad filter options, unreadable file, bad JSON):
- * exit 121 like other launcher-level failures. `what` names the step, e.g. `!Copy`.
+ * Rewrite Node's fs error text inside `detail` (`<shown path>: ENOENT: no such file or
+ * directory, lstat '<host path>'`) into words (`<shown path> does not exist`), dropping the
+ * host path the user never wrote. Returns the new text and the errno code, if one was found.
+ */
+export function humanizeFsDetail(detail: string): { text: string; code?: string } {
+  const m = FS_ERROR.exec(detail);
+  if (!m) return { text: detail };
+  const code = m[1]!;
+  const words = ERRNO_WORDS[code] ?? `cannot be read (${code})`;
+  const before = detail.slice(0, m.index).replace(/:\s*$/, '');
+  const text = before ? `${before} ${words}${detail.slice(m.index + m[0].length)}` : `${words}${detail.slice(m.index + m[0].length)}`;
+  return { text, code };
+}
+
+/**
+ * A step's hash inputs are invalid (bad filter options, unreadable file, bad JSON): exit 121
+ * like other launcher-level failures. `what` is the step as the thrower knows it (e.g.
+ * `!Copy`, or a family placeholder like `!Py*Requirements`); `detail` has Node's fs error
+ * text already turned into words (humanizeFsDetail). Until hashSteps (container-version.ts)
+ * adds the step's real tag and vagga.yaml position, `step` is undefined.
+ */
+export class VersionInputError extends VaggaError {
+  readonly what: string;
+  readonly detail: string;
+  readonly code?: string;
+  /** Set once located: the real tag, its position and container. */
+  readonly step?: { tag: string; file: string; line: number; col: number; container: string };
+  constructor(what: string, detail: string, code: string | undefined, step?: VersionInputError['step']) {
+    const tag = step ? stepName(what, step.tag) : what;
+    const where = step ? ` at ${step.file}:${step.line}:${step.col} (container ${JSON.stringify(step.container)})` : '';
+    super(`Error versioning ${tag}${where}: ${detail}`, {
+      exitCode: ExitCode.launcher,
+      hint: step ? (code && ERRNO_HINTS[code]) || undefined : undefined,
+    });
+    this.name = 'VersionInputError';
+    this.what = what;
+    this.detail = detail;
+    this.code = code;
+    this.step = step;
+  }
+
+  /** The same error naming the step that failed (tag as written, file:line:col, container). */
+  locate(step: NonNullable<VersionInputError['step']>): VersionInputError {
+    return this.step ? this : new VersionInputError(this.what, this.detail, this.code, step);
+  }
+}
+
+/**
+ * The tag to show: the real one when `what` names it (a placeholder such as
+ * `!Py*Requirements` matches `Py3Requirements`), else both (`!Copy in !SubConfig`).
+ */
+function stepName(what: string, tag: string): string {
+  const escape = (part: string) => part.replace(/[.+?^$()|[\]\\{}]/g, '\\$&');
+  const body = what.replace(/^!/, '').split('*').map(escape).join('.*');
+  return new RegExp(`^${body}$`).test(tag) ? `!${tag}` : `${what} (in !${tag})`;
+}
+
+/**
+ * A step's hash inputs are invalid: a VersionInputError (exit 121) for step `what` (e.g.
+ * `!Copy`). Node's fs error text in `detail` is turned into words (humanizeFsDetail).
  */
 export function versionError(what: string, detail: string): VaggaError {
-  return new VaggaError(`Error versioning ${what}: ${detail}`, { exitCode: ExitCode.launcher });
+  const { text, code } = humanizeFsDetail(detail);
+  return new VersionInputError(what, text, code);
 }

@@ -108,7 +108,7 @@ export function hashTree(
     try {
       est = fs.lstatSync(hostPath);
     } catch (e) {
-      throw versionError(what, `${hostPath}: ${(e as Error).message}`);
+      throw versionError(what, `${rustJoin(root.containerPath, rel)}: ${(e as Error).message}`);
     }
     onEntry({ containerPath: rustJoin(root.containerPath, rel), hostPath, stat: est }, digest);
   }

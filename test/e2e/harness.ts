@@ -1,6 +1,9 @@
 /**
- * End-to-end test harness: runs the bundled CLI (dist/vagga.mjs) the way a user does, as an
- * ordinary (non-root) user with a subordinate uid/gid range, in throw-away project dirs.
+ * End-to-end test harness: runs the bundled CLI the way a user does, as an ordinary (non-root)
+ * user with a subordinate uid/gid range, in throw-away project dirs. The entry run is the one
+ * users run, package.json's `bin`: dist/vagga.cjs (the CommonJS fast entry, which loads
+ * dist/vagga-main.cjs through the V8 code cache; scripts/bundle.mjs). `VaggaOptions.entry`
+ * selects another entry of dist/, e.g. the ESM `vagga.mjs` (+ dist/chunks/).
  *
  * - Run as root (CI): an ordinary user `vagga-e2e` is created once (useradd), given
  *   /etc/subuid and /etc/subgid ranges if it has none, and every vagga call runs as that user
@@ -18,15 +21,22 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync,
-  readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
+  readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import lockfile from 'proper-lockfile';
+import { codeCachePath } from '../../src/cli/code-cache.js';
 
 /** Repository root (two levels above this file). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** File name (in dist/) of the entry users run: package.json `bin.vagga`. */
+export const USER_ENTRY = 'vagga.cjs';
+
+/** Files of dist/ that must exist before the suite can run (the two entries and the CommonJS bundle). */
+export const REQUIRED_DIST_FILES = [USER_ENTRY, 'vagga-main.cjs', 'vagga.mjs'];
 
 /** Name of the ordinary user the suite creates and uses when it runs as root. */
 export const E2E_USER = process.env.VAGGA_E2E_USER ?? 'vagga-e2e';
@@ -54,7 +64,9 @@ export interface E2EEnv {
   cacheDir: string;
   /** World-readable dir holding dist/, busybox.tar and the per-test projects. */
   stageDir: string;
-  /** The vagga entry script that is run (`<stage>/dist/vagga.mjs` or the repo's). */
+  /** The dist/ directory that is run (`<stage>/dist` as root, else the repo's). */
+  distDir: string;
+  /** The vagga entry script that is run by default: `<distDir>/vagga.cjs` (package.json `bin`). */
   vaggaScript: string;
   /** The JavaScript runtime used to run vagga (this process's node). */
   runtime: string;
@@ -74,9 +86,11 @@ export function e2eEnv(): Promise<E2EEnv> {
 }
 
 async function setup(): Promise<E2EEnv> {
-  const distMain = join(repoRoot, 'dist/vagga.mjs');
-  if (!existsSync(distMain)) {
-    throw new Error(`${distMain} is missing: run \`node scripts/bundle.mjs\` (scripts/test.sh does) first`);
+  for (const f of REQUIRED_DIST_FILES) {
+    const path = join(repoRoot, 'dist', f);
+    if (!existsSync(path)) {
+      throw new Error(`${path} is missing: run \`node scripts/bundle.mjs\` (scripts/test.sh does) first`);
+    }
   }
   const asRoot = process.getuid?.() === 0;
   let user: string, uid: number, gid: number, home: string;
@@ -101,12 +115,13 @@ async function setup(): Promise<E2EEnv> {
   }
   const stageDir = mkdtempSync('/tmp/vagga-e2e-');
   chmodSync(stageDir, 0o755);
-  let vaggaScript = distMain;
+  let distDir = join(repoRoot, 'dist');
   if (asRoot) {
-    cpSync(join(repoRoot, 'dist'), join(stageDir, 'dist'), { recursive: true });
-    makeWorldReadable(join(stageDir, 'dist'));
-    vaggaScript = join(stageDir, 'dist/vagga.mjs');
+    cpSync(distDir, join(stageDir, 'dist'), { recursive: true });
+    distDir = join(stageDir, 'dist');
+    makeWorldReadable(distDir);
   }
+  const vaggaScript = join(distDir, USER_ENTRY);
   if (!home) {
     // A fresh HOME keeps a contributor's own ~/.vagga.yaml settings out of the tests.
     home = join(stageDir, 'home');
@@ -117,7 +132,7 @@ async function setup(): Promise<E2EEnv> {
   if (asRoot) chownSync(cacheDir, uid, gid);
   const busyboxTar = makeBusyboxTar(stageDir);
   const env: E2EEnv = {
-    asRoot, user, uid, gid, home, cacheDir, stageDir, vaggaScript, runtime: process.execPath, busyboxTar,
+    asRoot, user, uid, gid, home, cacheDir, stageDir, distDir, vaggaScript, runtime: process.execPath, busyboxTar,
   };
   const probe = spawnSync(...userCommand(env, [env.runtime, '-e', '0']), { stdio: 'pipe' });
   if (probe.status !== 0) {
@@ -297,6 +312,11 @@ export interface VaggaOptions {
   settings?: string;
   /** Run as this user instead of the suite's user (root only; must exist). */
   asUser?: { user: string; uid: number; gid: number; home: string };
+  /**
+   * Entry file of dist/ to run instead of the user entry `vagga.cjs`, e.g. `vagga.mjs` to prove
+   * the ESM entry (and the builder it starts, which re-runs the same entry) still works.
+   */
+  entry?: string;
 }
 
 export interface RunResult {
@@ -345,7 +365,8 @@ export function cleanEnv(env: E2EEnv, extra: Record<string, string> = {}, settin
 export async function spawnVagga(projectDir: string, args: string[], opts: VaggaOptions = {}): Promise<BackgroundVagga> {
   const env = await e2eEnv();
   const who = opts.asUser;
-  const argv = [env.runtime, env.vaggaScript, ...args];
+  const script = opts.entry ? join(env.distDir, opts.entry) : env.vaggaScript;
+  const argv = [env.runtime, script, ...args];
   let cmd: [string, string[]];
   if (who && env.asRoot) {
     const cacheDir = `/var/tmp/vagga-e2e-cache-${who.user}`;
@@ -476,12 +497,22 @@ export function token(prefix = 'tok'): string {
   return `${prefix}${process.pid}x${Math.floor(Math.random() * 1e9)}`;
 }
 
-/** Remove the staged dir (projects included) unless VAGGA_E2E_KEEP=1. Best effort. */
+/**
+ * Remove the staged dir (projects included) and, as root, the code cache vagga.cjs made for the
+ * staged bundle in the test user's HOME, unless VAGGA_E2E_KEEP=1. Best effort.
+ */
 export async function cleanupStage(): Promise<void> {
   if (!envPromise || process.env.VAGGA_E2E_KEEP === '1') return;
   const env = await envPromise.catch(() => undefined);
   if (!env) return;
   if (env.asRoot) {
+    // vagga.cjs keeps a V8 code cache per bundle path in the user's HOME (src/cli/code-cache.ts);
+    // this staged copy's path is never used again, so its cache would only pile up.
+    try {
+      rmSync(codeCachePath(realpathSync(join(env.distDir, 'vagga-main.cjs')), { HOME: env.home }), { force: true });
+    } catch {
+      // Already gone.
+    }
     rmSync(env.stageDir, { recursive: true, force: true });
   } else {
     // Trees with subuid-owned files can only be removed inside a user namespace with the

@@ -7,6 +7,7 @@
  */
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import { StepFailedError } from '../../build/errors.js';
+import type { MountPlan } from '../../mounts/types.js';
 import type { BuildContext } from '../step.js';
 
 /** One package-manager invocation: argv plus what to say when it fails. */
@@ -16,6 +17,8 @@ export interface ToolRun {
   env?: Record<string, string>;
   /** Working directory inside the container (default /work). */
   cwd?: string;
+  /** Mounts added for this command (BuildContext.run `extraMounts`). */
+  extraMounts?: MountPlan;
   /** The step, e.g. `!Py3Install`, for the error message. */
   what: string;
   /** What to check or configure when the command fails (VaggaError hint). */
@@ -28,7 +31,11 @@ export interface ToolRun {
  */
 export async function runTool(ctx: Pick<BuildContext, 'run'>, run: ToolRun): Promise<void> {
   try {
-    await ctx.run(run.argv, { ...(run.env ? { env: run.env } : {}), ...(run.cwd ? { cwd: run.cwd } : {}) });
+    await ctx.run(run.argv, {
+      ...(run.env ? { env: run.env } : {}),
+      ...(run.cwd ? { cwd: run.cwd } : {}),
+      ...(run.extraMounts ? { extraMounts: run.extraMounts } : {}),
+    });
   } catch (err) {
     if (err instanceof StepFailedError) {
       throw new VaggaError(`${run.what}: ${err.message}`, { exitCode: ExitCode.launcher, hint: run.advice, cause: err });

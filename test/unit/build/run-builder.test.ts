@@ -40,7 +40,7 @@ test('removeStaleScratchDirs removes the dirs of dead pids only', async () => {
   const asked: number[] = [];
   const removed = await removeStaleScratchDirs(builds, (pid) => { asked.push(pid); return pid === 200; });
   assert.deepEqual(removed.sort(), ['app.100.aaaaaa', 'db.100.cccccc']);
-  assert.deepEqual(readdirSync(builds).sort(), ['app.200.bbbbbb', `app.${process.pid}.dddddd`, 'notes.txt', 'odd-name']);
+  assert.deepEqual(readdirSync(builds).sort(), ['app.200.bbbbbb', `app.${process.pid}.dddddd`, 'notes.txt', 'odd-name'].sort());
   assert.ok(!asked.includes(process.pid), 'own pid is never asked about');
   assert.deepEqual(await removeStaleScratchDirs(join(builds, 'missing')), []);
 });

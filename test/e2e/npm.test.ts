@@ -1,0 +1,65 @@
+/**
+ * End-to-end (slow; needs the host's Debian mirror and the npm registry the host's npm is
+ * configured for): npm packages installed into a Debian container through the real CLI as an
+ * ordinary user. The registry, proxy and CA settings come from the host user's npm
+ * configuration (src/steps/npm/host-config.ts). Set VAGGA_E2E_SKIP_DEBIAN=1 to skip.
+ */
+import { strict as assert } from 'node:assert';
+import { after, before, describe, test } from 'node:test';
+import { cleanupStage, e2eEnv, linkHash, makeProject, show, vagga } from './harness.js';
+
+after(cleanupStage);
+
+const skip = process.env.VAGGA_E2E_SKIP_DEBIAN === '1' ? 'VAGGA_E2E_SKIP_DEBIAN=1' : false;
+
+const project = `
+containers:
+  tools:
+    setup:
+    - !Debian bookworm
+    - !NpmInstall [semver@7.6.0]
+    - !NpmDependencies { dev: false }
+commands:
+  semver: !Command
+    container: tools
+    run: [semver]
+  has-dev: !Command
+    container: tools
+    run: [sh, -c, 'test -e /usr/local/lib/node_modules/resolve-cli && echo dev || echo no-dev']
+  has-npm: !Command
+    container: tools
+    run: [sh, -c, 'command -v npm || echo no-npm']
+`;
+
+const packageJson = JSON.stringify({
+  name: 'e2e', version: '1.0.0',
+  dependencies: { 'is-number': '7.0.0' },
+  devDependencies: { 'resolve-cli': '*' },
+});
+
+describe('npm steps', { skip, timeout: 1_800_000 }, () => {
+  let dir: string;
+
+  before(async () => {
+    await e2eEnv();
+    dir = await makeProject({ 'vagga.yaml': project, 'package.json': packageJson }, { busybox: false, name: 'npm' });
+  });
+
+  test('!NpmInstall puts a working tool on PATH', async () => {
+    const r = await vagga(dir, ['semver', '1.2.3', '-r', '>=1.0.0'], { timeoutMs: 1_500_000 });
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout, '1.2.3\n', show(r));
+    assert.ok(linkHash(dir, 'tools'), 'container published');
+  });
+
+  test('!NpmDependencies { dev: false } installs dependencies only, and npm itself is a build dependency', async () => {
+    const dev = await vagga(dir, ['has-dev']);
+    assert.equal(dev.status, 0, show(dev));
+    assert.equal(dev.stdout, 'no-dev\n', show(dev));
+    const npm = await vagga(dir, ['has-npm']);
+    assert.equal(npm.stdout, 'no-npm\n', show(npm));
+    const node = await vagga(dir, ['_run', 'tools', 'node', '-e', 'console.log(require("/usr/local/lib/node_modules/is-number")(5))']);
+    assert.equal(node.status, 0, show(node));
+    assert.equal(node.stdout, 'true\n', show(node));
+  });
+});
