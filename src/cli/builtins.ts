@@ -18,7 +18,11 @@ export interface BuiltinEntry {
   name: string;
   /** One line for `_list --all` (Vagga's wording where Vagga lists it). */
   summary: string;
-  /** Shown by `_list --all`/`--hidden` (Vagga lists only some of its built-ins). */
+  /**
+   * Shown by `_list --all`/`--hidden`. Every built-in this version implements is listed
+   * (Vagga's own `_list` shows a fixed subset, its completion list all of them, §1.8);
+   * Vagga built-ins not implemented here are not listed.
+   */
   listed: boolean;
   load(): Promise<BuiltinModule>;
 }
@@ -36,7 +40,7 @@ export const BUILTINS: readonly BuiltinEntry[] = [
     listed: true,
     load: () => import('./builtins/relative-work-dir.js'),
   },
-  { name: '_version_hash', summary: 'Print the version hash of a container', listed: false, load: () => import('./builtins/version-hash.js') },
+  { name: '_version_hash', summary: 'Print the version hash of a container', listed: true, load: () => import('./builtins/version-hash.js') },
 ];
 
 /** The built-in called `name`, if any. */

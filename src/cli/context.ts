@@ -7,7 +7,7 @@
 import type { Config, Settings } from '../config/model.js';
 import type { SandboxDeps } from '../commands/run-in-container.js';
 import type { GlobalOptions } from './global-options.js';
-import { loadProjectCached } from './project-cache.js';
+import { loadProjectCached, quickProjectRoot } from './project-cache.js';
 import { checkProjectOwner } from './owner-check.js';
 
 /** A loaded project: validated config and merged settings. */
@@ -39,6 +39,20 @@ export interface CliContext {
   project(): Promise<Project>;
   /** Sandbox collaborators to use instead of the real ones (tests). */
   sandboxDeps?: SandboxDeps;
+}
+
+/**
+ * Load the project for a built-in that names container `name` (`_build`, `_run`,
+ * `_version_hash`): a dependency-cycle error is narrowed to the loop of that container
+ * (config/references.ts focusOnContainer), so `_build crash` reports crash's own cycle.
+ */
+export async function projectFor(ctx: CliContext, name: string): Promise<Project> {
+  try {
+    return await ctx.project();
+  } catch (error) {
+    const { focusOnContainer } = await import('../config/references.js');
+    throw focusOnContainer(error, name);
+  }
 }
 
 /** Options for createContext; every field defaults to the real process. */
@@ -84,6 +98,9 @@ export function createContext(init: ContextInit): CliContext {
   const err = init.err ?? ((t: string) => void process.stderr.write(t));
   const load = init.loadProject ?? loadProjectCached;
   let loaded: Promise<Project> | undefined;
+  const warnOwner = (warning: string | undefined) => {
+    if (warning) ctx.warn(warning);
+  };
   const ctx: CliContext = {
     globals: init.globals,
     sandboxDeps: init.sandboxDeps,
@@ -95,14 +112,17 @@ export function createContext(init: ContextInit): CliContext {
       if (init.globals.verbosity > 0) err(text.endsWith('\n') ? text : `${text}\n`);
     },
     project: () => {
-      loaded ??= load(cwd, env).then((p) => {
-        if (!init.globals.ignoreOwnerCheck) {
-          const warning = (init.ownerCheck ?? checkProjectOwner)(p.config.projectRoot);
-          if (warning) ctx.warn(warning);
-        }
+      loaded ??= (async () => {
+        // The owner check comes first, so that nothing (not even the config cache) is
+        // written into someone else's project; the loader's root is checked if it differs.
+        const check = init.globals.ignoreOwnerCheck ? undefined : init.ownerCheck ?? checkProjectOwner;
+        const early = check ? quickProjectRoot(cwd) : undefined;
+        if (check && early !== undefined) warnOwner(check(early));
+        const p = await load(cwd, env);
+        if (check && p.config.projectRoot !== early) warnOwner(check(p.config.projectRoot));
         for (const w of p.config.warnings) ctx.warn(`Warning: ${w}`);
         return p;
-      });
+      })();
       return loaded;
     },
   };

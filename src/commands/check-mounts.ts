@@ -6,6 +6,7 @@
  * A data container (`data-dirs`, §1.3) lost /proc, /dev, /work... at build time: Vagga only
  * warns before failing obscurely; here it is one clear error.
  */
+import { statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig, Volume } from '../config/model.js';
 import type { Pos } from '../config/qnode.js';
@@ -46,11 +47,13 @@ function describe(m: MissingMountPoint, plan: MountPlan, o: MountOrigins): { wha
   const dest = m.op.dest;
   const cname = JSON.stringify(o.container.name);
   const gone = m.missing === dest ? `${dest} does not exist in the container` : `${m.missing} does not exist in the container (on the way to ${dest})`;
-  const parent = locate(plan, m.missing);
+  const parent = locate(plan.slice(0, plan.indexOf(m.op)), m.missing);
   const underVolume = parent?.kind === 'host' && parent.op.dest !== '/' ? parent.op : undefined;
+  const isFile = m.op.kind === 'file' || (m.op.kind === 'bind' && statSync(m.op.source, { throwIfNoEntry: false })?.isFile());
+  const step = isFile ? `- !Text { ${dest}: "" }` : `- !EnsureDir ${dest}`;
   const fix = underVolume
     ? `create ${posix.relative(underVolume.dest, dest)} in ${underVolume.source} (mounted read-only at ${underVolume.dest})`
-    : `add \`- !EnsureDir ${dest}\` to the setup of container ${cname} (it is rebuilt automatically)`;
+    : `add \`${step}\` to the setup of container ${cname} (it is rebuilt automatically)`;
   const cmdVol = findVolume(dest, o.commandVolumes, o.commandVolumePositions);
   const contVol = cmdVol ? undefined : findVolume(dest, o.container.volumes, o.container.volumePositions);
   const vol = cmdVol ?? contVol;

@@ -17,35 +17,107 @@ export function containerDependencies(container: ContainerConfig): Array<{ name:
   return out;
 }
 
+/** One `!Container`-like reference: container `from` needs `to`, written at `step`. */
+interface Edge {
+  from: string;
+  to: string;
+  step: ContainerConfig['setup'][number];
+}
+
+/**
+ * Containers whose setup steps depend on each other in a loop (exit 126). `cycles` holds
+ * each loop once, as the chain of references; the message reports every one, each as
+ * `<file>:<line>:<col>: !Container a in container "b" closes a cycle (a -> b -> a)` followed
+ * by Vagga's line `Container "a" has cyclic dependency`. focus() narrows it to one container.
+ */
+export class CyclicDependencyError extends VaggaError {
+  readonly cycles: readonly (readonly Edge[])[];
+  /** Every container's direct dependencies (container name -> names). */
+  readonly graph: Readonly<Record<string, readonly string[]>>;
+  constructor(cycles: readonly (readonly Edge[])[], graph: Readonly<Record<string, readonly string[]>>) {
+    super(cycles.map(cycleText).join('\n'), { exitCode: ExitCode.config });
+    this.name = 'CyclicDependencyError';
+    this.cycles = cycles;
+    this.graph = graph;
+  }
+
+  /**
+   * The error as seen from container `name` (what `_build NAME` asked about): the loop that
+   * contains it, rotated to start and end at `name` (so the last line is `Container "NAME"
+   * has cyclic dependency`), else the first loop `name` depends on; `this` when none.
+   */
+  focus(name: string): CyclicDependencyError {
+    const own = this.cycles.find((c) => c.some((e) => e.to === name));
+    if (own) {
+      const i = own.findIndex((e) => e.to === name);
+      return new CyclicDependencyError([[...own.slice(i + 1), ...own.slice(0, i + 1)]], this.graph);
+    }
+    const seen = new Set<string>();
+    const queue = [name];
+    while (queue.length > 0) {
+      const cur = queue.shift()!;
+      if (seen.has(cur)) continue;
+      seen.add(cur);
+      const hit = this.cycles.find((c) => c.some((e) => e.from === cur));
+      if (hit) return new CyclicDependencyError([hit], this.graph);
+      queue.push(...(this.graph[cur] ?? []));
+    }
+    return this;
+  }
+}
+
+/** `pos: !Tag x in container "y" closes a cycle (x -> ... -> x)` + `Container "x" has cyclic dependency`. */
+function cycleText(cycle: readonly Edge[]): string {
+  const last = cycle[cycle.length - 1]!;
+  const p = last.step.pos;
+  const loop = [cycle[0]!.from, ...cycle.map((e) => e.to)].join(' -> ');
+  return `${p.file}:${p.line}:${p.col}: !${last.step.tag} ${last.to} in container ${JSON.stringify(last.from)} closes a cycle (${loop})\n` +
+    `Container ${JSON.stringify(last.to)} has cyclic dependency`;
+}
+
 /**
  * Check container references. Throws ConfigError `Container "x" referenced from "y" is not
- * found` (at the step) or VaggaError(126) whose last line is `Container "x" has cyclic
- * dependency` (Vagga's exact wording; the line before names the step and the chain).
+ * found` (at the step), or CyclicDependencyError (126) listing every loop, each ending with
+ * Vagga's exact line `Container "x" has cyclic dependency`.
  */
 export function checkContainerReferences(containers: Record<string, ContainerConfig>): void {
   const state = new Map<string, 'visiting' | 'done'>();
-  const chain: string[] = [];
+  const path: Edge[] = [];
+  const cycles: Edge[][] = [];
   const visit = (name: string): void => {
     state.set(name, 'visiting');
-    chain.push(name);
     for (const dep of containerDependencies(containers[name]!)) {
       if (!(dep.name in containers)) {
         throw new ConfigError(`Container ${JSON.stringify(dep.name)} referenced from ${JSON.stringify(name)} is not found`,
           dep.step.pos, `.containers.${name}.setup`);
       }
+      const edge: Edge = { from: name, to: dep.name, step: dep.step };
       const s = state.get(dep.name);
       if (s === 'visiting') {
-        const loop = [...chain.slice(chain.indexOf(dep.name)), dep.name].join(' -> ');
-        const p = dep.step.pos;
-        throw new VaggaError(`${p.file}:${p.line}:${p.col}: !${dep.step.tag} ${dep.name} in container "${name}" closes a cycle (${loop})\n` +
-          `Container ${JSON.stringify(dep.name)} has cyclic dependency`, { exitCode: ExitCode.config });
+        const start = path.findIndex((e) => e.from === dep.name);
+        cycles.push([...(start < 0 ? [] : path.slice(start)), edge]);
+      } else if (s === undefined) {
+        path.push(edge);
+        visit(dep.name);
+        path.pop();
       }
-      if (s === undefined) visit(dep.name);
     }
-    chain.pop();
     state.set(name, 'done');
   };
   for (const name of Object.keys(containers)) if (!state.has(name)) visit(name);
+  if (cycles.length > 0) {
+    const graph = Object.fromEntries(Object.entries(containers).map(([n, c]) => [n, containerDependencies(c).map((d) => d.name)]));
+    throw new CyclicDependencyError(cycles, graph);
+  }
+}
+
+/**
+ * `error` as it concerns container `name`: a CyclicDependencyError is narrowed to the loop
+ * of (or reached from) `name` (CyclicDependencyError.focus); anything else is returned as is.
+ * For the built-ins that name a container (`_build`, `_run`, `_version_hash`).
+ */
+export function focusOnContainer(error: unknown, name: string): unknown {
+  return error instanceof CyclicDependencyError ? error.focus(name) : error;
 }
 
 /** Every `container:` a command runs in (a `!Supervise` lists its children's). */

@@ -7,9 +7,12 @@
  *    which may only set a restricted subset (a project must not redirect storage, caches
  *    or host volumes of whoever runs it).
  * Keys Vagga knows but this version does not use are accepted (type-checked) and ignored.
+ * Host directories (`cache-dir`, `storage-dir`, `external-volumes`) must be absolute or
+ * start with `~/`; a relative one is an error (Vagga would use it relative to wherever it
+ * runs, which differs between subdirectories and projects).
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors/vagga-error.js';
 import type { Settings } from './model.js';
 import type { QNode } from './qnode.js';
@@ -78,6 +81,21 @@ function expandHome(path: string, env: NodeJS.ProcessEnv, where: QNode): string 
   return join(env.HOME, path.slice(1));
 }
 
+/**
+ * A host directory setting (`cache-dir`, `storage-dir`, `external-volumes` entries) after
+ * `~` expansion. Relative paths are refused rather than resolved: vagga runs from any
+ * directory of any project, and `VAGGA_SETTINGS` has no directory of its own to resolve
+ * against. Throws ConfigError (126) at the setting's position.
+ */
+function hostDir(key: string, path: string, env: NodeJS.ProcessEnv, where: QNode): string {
+  const expanded = expandHome(path, env, where);
+  if (!isAbsolute(expanded)) {
+    throw new ConfigError(`Setting ${key} must be an absolute path (or start with ~/), got ${JSON.stringify(path)}`, where.pos, undefined,
+      'Relative paths are not resolved (vagga runs from any directory of any project); write the full path, e.g. ~/.cache/vagga.');
+  }
+  return expanded;
+}
+
 function entryNode(root: QNode, key: string): QNode {
   if (root.kind === 'map') {
     const e = root.entries.find((x) => x.key.replace(/_/g, '-') === key);
@@ -93,12 +111,12 @@ function apply(s: Settings, v: Partial<SecureOut>, node: QNode, env: NodeJS.Proc
   if (v.alpineMirror !== undefined) s.alpineMirror = v.alpineMirror;
   if (v.buildLockWait !== undefined) s.buildLockWait = v.buildLockWait;
   if (v.proxyEnvVars !== undefined) s.proxyEnvVars = v.proxyEnvVars;
-  if (v.storageDir !== undefined) s.storageDir = expandHome(v.storageDir, env, entryNode(node, 'storage-dir'));
-  if (v.cacheDir !== undefined) s.cacheDir = expandHome(v.cacheDir, env, entryNode(node, 'cache-dir'));
+  if (v.storageDir !== undefined) s.storageDir = hostDir('storage-dir', v.storageDir, env, entryNode(node, 'storage-dir'));
+  if (v.cacheDir !== undefined) s.cacheDir = hostDir('cache-dir', v.cacheDir, env, entryNode(node, 'cache-dir'));
   if (v.environ) Object.assign(s.environ, v.environ);
   if (v.externalVolumes) {
     for (const [name, path] of Object.entries(v.externalVolumes)) {
-      s.externalVolumes[name] = expandHome(path, env, entryNode(node, 'external-volumes'));
+      s.externalVolumes[name] = hostDir(`external-volumes.${name}`, path, env, entryNode(node, 'external-volumes'));
     }
   }
   for (const pattern of v.propagateEnviron ?? []) if (!s.propagateEnviron.includes(pattern)) s.propagateEnviron.push(pattern);

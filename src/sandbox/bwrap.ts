@@ -366,22 +366,37 @@ export async function runSandbox(spec: SandboxSpec): Promise<SandboxResult> {
  * launcher's unshare runs them) is explained by explainIdMapFailure (exit 121).
  */
 async function setupError(spec: SandboxSpec, code: number | null): Promise<VaggaError> {
-  const probe = '/.vagga-setup-probe';
-  let detail: string | undefined;
+  let stderr = '';
   try {
-    const r = await launch({ spec: { ...spec, stdin: 'null', stdout: 'stderr' }, captureStderr: true, argv: [probe], init: false });
-    // bwrap's own lines, and those of the direct launcher's unshare and map helpers.
-    const lines = r.stderr.split('\n').filter((l) => /^(bwrap|unshare|newuidmap|newgidmap):/.test(l));
-    if (lines.some((l) => l.includes(probe))) {
-      return new SandboxError(`Could not execute ${JSON.stringify(spec.init ? INIT_PATH : spec.argv[0])} in the container`);
-    }
-    const mapLine = lines.find((l) => /^new[ug]idmap:/.test(l));
-    if (mapLine) return idMapError(mapLine, spec.idMapping);
-    detail = lines.join('\n') || undefined;
-  } catch {
-    detail = undefined;
+    const r = await launch({ spec: { ...spec, stdin: 'null', stdout: 'stderr' }, captureStderr: true, argv: [SETUP_PROBE], init: false });
+    stderr = r.stderr;
+  } catch (err) {
+    // The gated launcher's own map helpers failed again: that error explains it already.
+    if (err instanceof VaggaError) return err;
   }
-  return new SandboxError(`Could not set up the container sandbox (bwrap exited with status ${code})`, detail);
+  return explainSetupOutput(stderr, spec, code);
+}
+
+/** The command the diagnostic run of setupError asks bwrap to execute (it cannot exist). */
+export const SETUP_PROBE = '/.vagga-setup-probe';
+
+/**
+ * The error for a sandbox that failed before its command started, from the stderr of the
+ * diagnostic run (`bwrap:`, `unshare:`, `newuidmap:`, `newgidmap:` lines are kept):
+ * - bwrap got as far as executing SETUP_PROBE: the mounts are fine, the command (or init)
+ *   could not be executed — SandboxError (124);
+ * - a `newuidmap:`/`newgidmap:` line: the uid/gid map could not be installed — explained by
+ *   explainIdMapFailure (kernel settings, setuid bit, /etc/subuid ranges), exit 121;
+ * - otherwise SandboxError (124) carrying the kept lines. `code` is bwrap's exit status.
+ */
+export function explainSetupOutput(stderr: string, spec: Pick<SandboxSpec, 'init' | 'argv' | 'idMapping'>, code: number | null): VaggaError {
+  const lines = stderr.split('\n').filter((l) => /^(bwrap|unshare|newuidmap|newgidmap):/.test(l));
+  if (lines.some((l) => l.includes(SETUP_PROBE))) {
+    return new SandboxError(`Could not execute ${JSON.stringify(spec.init ? INIT_PATH : spec.argv[0])} in the container`);
+  }
+  const mapLine = lines.find((l) => /^new[ug]idmap:/.test(l));
+  if (mapLine) return idMapError(mapLine, spec.idMapping);
+  return new SandboxError(`Could not set up the container sandbox (bwrap exited with status ${code})`, lines.join('\n') || undefined);
 }
 
 /**

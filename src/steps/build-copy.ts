@@ -20,8 +20,7 @@ import * as path from 'node:path';
 import { absPath, bool, def, list, opt, str, struct } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { createPathFilter } from '../version/filters.js';
-import { selfAndParents } from '../version/paths.js';
-import { walkFiltered } from '../version/tree.js';
+import { admittedWithParents } from './copy.js';
 import { inContainerRoot } from './root-path.js';
 import type { BuildContext, StepDef } from './step.js';
 
@@ -79,18 +78,7 @@ function copyEntry(src: string, dest: string): void {
 export function copyWithRules(src: string, dest: string, rules: string[], warn: (m: string) => void): void {
   const filter = createPathFilter({ rules }, { warn, defaultRules: false });
   fs.mkdirSync(dest, { recursive: true, mode: 0o755 });
-  const done = new Set<string>();
-  for (const entry of walkFiltered(src, filter)) {
-    const todo: string[] = [];
-    for (const p of selfAndParents(entry.rel)) {
-      if (done.has(p)) break;
-      todo.push(p);
-    }
-    for (const rel of todo.reverse()) {
-      copyEntry(path.join(src, rel), path.join(dest, rel));
-      done.add(rel);
-    }
-  }
+  for (const rel of admittedWithParents(src, filter)) copyEntry(path.join(src, rel), path.join(dest, rel));
 }
 
 async function copyPath(p: BuildParams, src: string, dest: string, ctx: BuildContext): Promise<void> {

@@ -8,17 +8,14 @@
  * `ubuntu-mirror`/`alpine-mirror` settings (§2.1 "Not hashed"): the same suite from another
  * mirror is the same container.
  */
-import { mkdirSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { custom, fail, str } from '../config/schema.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { BuildContext, StepDef } from './step.js';
 import { REPLACED_SOURCE_FILES, debianConfigFiles } from './debian/apt.js';
 import { enableDebianContext } from './debian/apt-run.js';
 import { bootstrapTarballPath, ensureBootstrapTarball } from './debian/bootstrap.js';
 import { activateDistro, type DistroState } from './debian/distro.js';
 import { readHostAptSources, resolveDebianMirror } from './debian/mirror.js';
-import { unexpectedRootEntry, unpackBootstrap } from './debian/unpack.js';
+import { unpackBase, writeRootConfig } from './debian/unpack.js';
 import { requireDebianIdMap } from './debian/userns.js';
 
 /** Parameters of `!Debian`: the suite (codename or alias such as `stable`). */
@@ -44,20 +41,6 @@ function activateDebian(params: DebianParams, ctx: BuildContext): Required<Distr
   return distro;
 }
 
-/** Write vagga's apt/dpkg configuration for the mirror and suite into the root. */
-function configureRoot(root: string, distro: Required<DistroState>): void {
-  for (const rel of REPLACED_SOURCE_FILES) rmSync(join(root, rel), { force: true });
-  for (const f of debianConfigFiles(distro.mirror, distro.suite)) {
-    const path = join(root, f.path);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, f.content);
-    chmodSync(path, f.mode);
-  }
-  for (const d of ['dev', 'proc', 'run', 'sys', 'tmp', 'work']) {
-    if (!existsSync(join(root, d))) mkdirSync(join(root, d), { mode: 0o755 });
-  }
-}
-
 /** `!Debian SUITE` (see file comment). */
 export const debianStep: StepDef<DebianParams> = {
   tag: 'Debian',
@@ -78,22 +61,9 @@ export const debianStep: StepDef<DebianParams> = {
     const distro = activateDebian(params, ctx);
     requireDebianIdMap();
     const tarball = bootstrapTarballPath(ctx.cacheDir, distro.suite, distro.mirror);
-    if (!existsSync(tarball)) {
-      throw new VaggaError(`The Debian base ${tarball} is missing from the cache`, {
-        exitCode: ExitCode.launcher,
-        hint: 'It is made before the build starts; was the cache directory cleaned during the build? Run the build again.',
-      });
-    }
-    const extra = unexpectedRootEntry(ctx.root);
-    if (extra !== undefined) {
-      throw new VaggaError(`!Debian must be the first step that puts files into the container, but "/${extra}" already exists`, {
-        exitCode: ExitCode.launcher,
-        hint: 'Move `!Debian` to the top of the `setup` list.',
-      });
-    }
     const started = Date.now();
-    await unpackBootstrap(tarball, ctx.root);
-    configureRoot(ctx.root, distro);
+    await unpackBase(tarball, ctx.root, 'Debian', '!Debian');
+    writeRootConfig(ctx.root, debianConfigFiles(distro.mirror, distro.suite), REPLACED_SOURCE_FILES);
     enableDebianContext(ctx, distro);
     ctx.log.debug(`Debian ${distro.suite} base unpacked in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   },

@@ -6,7 +6,7 @@
  * else `url`; then `path`; then `mode` in decimal.
  *
  * Also exports the source-file resolution and the step factory (sourceFileStep) shared
- * with `!Tar`.
+ * with `!Tar`, `!Unzip` and `!TarInstall`.
  */
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
@@ -80,27 +80,26 @@ export function hashSource(url: string, sha256: string | undefined, digest: Dige
   else digest.field('url', url);
 }
 
-/** Parameters of a step that puts one source file (`url`, checked by `sha256`) at `path`. */
+/** Parameters of a step whose input is one source file (`url`, checked by `sha256`). */
 export interface SourceFileParams {
   url: string;
   sha256?: string;
-  path: string;
 }
 
 /** What differs between source-file steps (see sourceFileStep). */
 export interface SourceFileStepSpec<P extends SourceFileParams> {
   tag: string;
   schema: StepDef<P>['schema'];
-  /** Hash fields after `hash`/`url` and `path` (e.g. `mode`, `subdir`). */
-  hashRest(params: P, digest: Digest): void;
+  /** Hash fields after `hash`/`url` (e.g. `path` and `mode`), in Vagga's order. */
+  hashFields(params: P, digest: Digest): void;
   /** Put the source (a file the builder can read at `src`) into the root. */
   install(params: P, src: string, ctx: BuildContext): Promise<void>;
 }
 
 /**
- * A StepDef for a step whose input is one file from `url` (`!Download`, `!Tar`): its hash
- * is hashSource, then `path`, then `hashRest`; `prepare` fetches or checks the source on
- * the host (prepareSource); `build` hands its builder-side path to `install`.
+ * A StepDef for a step whose input is one file from `url` (`!Download`, `!Tar`, `!Unzip`,
+ * `!TarInstall`): its hash is hashSource, then `hashFields`; `prepare` fetches or checks the
+ * source on the host (prepareSource); `build` hands its builder-side path to `install`.
  */
 export function sourceFileStep<P extends SourceFileParams>(spec: SourceFileStepSpec<P>): StepDef<P> {
   return {
@@ -108,8 +107,7 @@ export function sourceFileStep<P extends SourceFileParams>(spec: SourceFileStepS
     schema: spec.schema,
     hash(p, digest) {
       hashSource(p.url, p.sha256, digest);
-      digest.field('path', p.path);
-      spec.hashRest(p, digest);
+      spec.hashFields(p, digest);
     },
     async prepare(p, ctx) {
       await prepareSource(spec.tag, p.url, p.sha256, ctx);
@@ -138,7 +136,8 @@ export interface DownloadParams {
 const download = sourceFileStep<DownloadParams>({
   tag: 'Download',
   schema: downloadSchema,
-  hashRest(p, digest) {
+  hashFields(p, digest) {
+    digest.field('path', p.path);
     digest.field('mode', p.mode);
   },
   async install(p, src, ctx) {

@@ -13,7 +13,7 @@ import { lstat, readdir, rm } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { def, opt, str, struct } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
-import { hashSource, prepareSource, sourcePath } from './download.js';
+import { sourceFileStep } from './download.js';
 import type { StepDef } from './step.js';
 import { normalSubdir, unpackTar } from './tar.js';
 
@@ -56,7 +56,7 @@ export async function installDir(dir: string, subdir: string | undefined, what: 
   return entries[0]!;
 }
 
-const tarInstall: StepDef<TarInstallParams> = {
+const tarInstall = sourceFileStep<TarInstallParams>({
   tag: 'TarInstall',
   schema: struct({
     url: str(),
@@ -64,16 +64,11 @@ const tarInstall: StepDef<TarInstallParams> = {
     subdir: opt(str()),
     script: def(str(), DEFAULT_INSTALL_SCRIPT),
   }),
-  hash(p, digest) {
-    hashSource(p.url, p.sha256, digest);
+  hashFields(p, digest) {
     digest.optField('subdir', p.subdir);
     digest.field('script', p.script);
   },
-  async prepare(p, ctx) {
-    await prepareSource('TarInstall', p.url, p.sha256, ctx);
-  },
-  async build(p, ctx) {
-    const archive = sourcePath('TarInstall', p.url, p.sha256, ctx);
+  async install(p, archive, ctx) {
     const name = basename(archive);
     const containerTmp = posix.join('/tmp', name);
     const hostTmp = join(ctx.root, 'tmp', name);
@@ -84,7 +79,7 @@ const tarInstall: StepDef<TarInstallParams> = {
     // Kept on failure: the partial build in .vagga/.roots/.tmp.<name> shows what was built.
     await rm(hostTmp, { recursive: true, force: true });
   },
-};
+});
 
 /** The `!TarInstall` step. */
 export const steps: StepDef<any>[] = [tarInstall];

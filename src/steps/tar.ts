@@ -17,15 +17,18 @@ import { join, normalize } from 'node:path';
 import { absPath, def, opt, str, struct } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { sourceFileStep } from './download.js';
-import type { StepDef } from './step.js';
+import type { BuildContext, StepDef } from './step.js';
 
-/** Validated `!Tar` parameters. */
-export interface TarParams {
+/** Validated parameters of the archive steps `!Tar` and `!Unzip`. */
+export interface ArchiveParams {
   url: string;
   sha256?: string;
   path: string;
   subdir: string;
 }
+
+/** Validated `!Tar` parameters. */
+export type TarParams = ArchiveParams;
 
 export type Compression = 'gzip' | 'xz' | 'bzip2' | 'none';
 
@@ -141,22 +144,32 @@ export async function unpackTar(root: string, archive: string, destDir: string, 
   }
 }
 
-const tar = sourceFileStep<TarParams>({
-  tag: 'Tar',
-  schema: struct({
-    url: str(),
-    sha256: opt(str()),
-    path: def(absPath(), '/'),
-    subdir: def(str(), ''),
-  }),
-  hashRest(p, digest) {
-    digest.field('subdir', p.subdir);
-  },
-  async install(p, archive, ctx) {
-    const rel = normalize(p.path).replace(/^\/+/, '');
-    const atRoot = rel === '' || rel === '.';
-    await unpackTar(ctx.root, archive, atRoot ? ctx.root : join(ctx.root, rel), p.subdir, atRoot);
-  },
+/**
+ * A step that unpacks an archive from `url` into `path` (`!Tar`, `!Unzip`; Vagga's shared
+ * shape): schema `{url, sha256, path: /, subdir: ""}`, hash `hash`/`url`, `path`, `subdir`;
+ * `unpack` gets the builder-side path of the prepared archive.
+ */
+export function archiveStep(tag: string, unpack: (p: ArchiveParams, archive: string, ctx: BuildContext) => Promise<void>): StepDef<ArchiveParams> {
+  return sourceFileStep<ArchiveParams>({
+    tag,
+    schema: struct({
+      url: str(),
+      sha256: opt(str()),
+      path: def(absPath(), '/'),
+      subdir: def(str(), ''),
+    }),
+    hashFields(p, digest) {
+      digest.field('path', p.path);
+      digest.field('subdir', p.subdir);
+    },
+    install: unpack,
+  });
+}
+
+const tar = archiveStep('Tar', async (p, archive, ctx) => {
+  const rel = normalize(p.path).replace(/^\/+/, '');
+  const atRoot = rel === '' || rel === '.';
+  await unpackTar(ctx.root, archive, atRoot ? ctx.root : join(ctx.root, rel), p.subdir, atRoot);
 });
 
 export const steps: StepDef<any>[] = [tar];

@@ -2,6 +2,7 @@
  * `!Unzip {url, sha256, path: /, subdir: ""}` (vagga-inventory.md §1.4 "Generic
  * execution"): unpack a zip archive into `path` of the container. The source is fetched in
  * `prepare` like `!Tar`'s (download cache, or a file in the project for relative URLs).
+ * Schema, hash and fetching are !Tar's (archiveStep in src/steps/tar.ts).
  * Extraction uses our own reader (src/steps/unzip/zip-reader.ts; no host `unzip` needed):
  * Unix modes stored in the archive are honoured (setuid/setgid/sticky included), entries
  * without one get 0644 (files) / 0755 (dirs); symlinks are recreated; missing intermediate
@@ -14,21 +15,14 @@
  */
 import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { absPath, def, opt, str, struct } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
-import { hashSource, prepareSource, sourcePath } from './download.js';
 import { inContainerRoot } from './root-path.js';
 import type { StepDef } from './step.js';
-import { normalSubdir } from './tar.js';
+import { archiveStep, normalSubdir, type ArchiveParams } from './tar.js';
 import { badZip, entryKind, ZipArchive } from './unzip/zip-reader.js';
 
-/** Validated `!Unzip` parameters. */
-export interface UnzipParams {
-  url: string;
-  sha256?: string;
-  path: string;
-  subdir: string;
-}
+/** Validated `!Unzip` parameters (the shape of every archive step). */
+export type UnzipParams = ArchiveParams;
 
 /** The error for a `subdir` no archive entry lies under (Vagga's message). */
 export function subdirNotFound(subdir: string): VaggaError {
@@ -95,26 +89,9 @@ export async function unzipInto(archive: string, destDir: string, subdir: string
   }
 }
 
-const unzip: StepDef<UnzipParams> = {
-  tag: 'Unzip',
-  schema: struct({
-    url: str(),
-    sha256: opt(str()),
-    path: def(absPath(), '/'),
-    subdir: def(str(), ''),
-  }),
-  hash(p, digest) {
-    hashSource(p.url, p.sha256, digest);
-    digest.field('path', p.path);
-    digest.field('subdir', p.subdir);
-  },
-  async prepare(p, ctx) {
-    await prepareSource('Unzip', p.url, p.sha256, ctx);
-  },
-  async build(p, ctx) {
-    await unzipInto(sourcePath('Unzip', p.url, p.sha256, ctx), inContainerRoot(ctx.root, p.path), p.subdir);
-  },
-};
+const unzip = archiveStep('Unzip', async (p, archive, ctx) => {
+  await unzipInto(archive, inContainerRoot(ctx.root, p.path), p.subdir);
+});
 
 /** The `!Unzip` step. */
 export const steps: StepDef<any>[] = [unzip];

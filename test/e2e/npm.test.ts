@@ -26,9 +26,6 @@ commands:
   has-dev: !Command
     container: tools
     run: [sh, -c, 'test -e /usr/local/lib/node_modules/resolve-cli && echo dev || echo no-dev']
-  has-npm: !Command
-    container: tools
-    run: [sh, -c, 'command -v npm || echo no-npm']
 `;
 
 const packageJson = JSON.stringify({
@@ -52,14 +49,30 @@ describe('npm steps', { skip, timeout: 1_800_000 }, () => {
     assert.ok(linkHash(dir, 'tools'), 'container published');
   });
 
-  test('!NpmDependencies { dev: false } installs dependencies only, and npm itself is a build dependency', async () => {
+  test('!NpmDependencies { dev: false } installs dependencies only, usable from node', async () => {
     const dev = await vagga(dir, ['has-dev']);
     assert.equal(dev.status, 0, show(dev));
     assert.equal(dev.stdout, 'no-dev\n', show(dev));
-    const npm = await vagga(dir, ['has-npm']);
-    assert.equal(npm.stdout, 'no-npm\n', show(npm));
     const node = await vagga(dir, ['_run', 'tools', 'node', '-e', 'console.log(require("/usr/local/lib/node_modules/is-number")(5))']);
     assert.equal(node.status, 0, show(node));
     assert.equal(node.stdout, 'true\n', show(node));
+  });
+
+  test('without a distribution step, !NpmInstall starts Debian (Vagga: Alpine) and keeps Vagga\'s version', async () => {
+    const implicit = await makeProject({ 'vagga.yaml': `
+containers:
+  pkg:
+    setup:
+    - !NpmInstall [resolve-cli]
+commands:
+  resolve: !Command
+    container: pkg
+    run: [resolve]
+` }, { busybox: false, name: 'npm-implicit' });
+    const r = await vagga(implicit, ['resolve', '.'], { timeoutMs: 1_500_000 });
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout, '/work\n', show(r));
+    assert.match(r.stderr, /no distribution is active; starting Debian/);
+    assert.equal(linkHash(implicit, 'pkg'), 'e76ae0ec', 'the hash of Vagga\'s npm.bats "default pkg"');
   });
 });

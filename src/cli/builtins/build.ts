@@ -5,7 +5,7 @@
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import { prepareContainer } from '../../commands/prepare-container.js';
 import { parseBuiltinArgs } from '../builtin-args.js';
-import type { CliContext } from '../context.js';
+import { projectFor, type CliContext } from '../context.js';
 
 const USAGE = `Usage: vagga _build [options] CONTAINER
 
@@ -25,7 +25,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
       hint: USAGE.split('\n')[0],
     });
   }
-  const project = await ctx.project();
+  const project = await projectFor(ctx, parsed.positionals[0]);
   await prepareContainer(project, parsed.positionals[0], {
     buildMode: 'normal',
     verbosity: ctx.globals.verbosity,

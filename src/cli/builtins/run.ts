@@ -9,7 +9,7 @@ import { prepareContainer } from '../../commands/prepare-container.js';
 import { readEnvironFile, runInContainer } from '../../commands/run-in-container.js';
 import { containerWorkDir } from '../../commands/work-dir.js';
 import { parseBuiltinArgs } from '../builtin-args.js';
-import type { CliContext } from '../context.js';
+import { projectFor, type CliContext } from '../context.js';
 
 const USAGE = `Usage: vagga _run [options] CONTAINER COMMAND [ARGS...]
 
@@ -35,7 +35,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
       exitCode: ExitCode.launcher,
     });
   }
-  const project = await ctx.project();
+  const project = await projectFor(ctx, containerName);
   const { globals } = ctx;
   const vaggaenv = vaggaenvVariables({ host: ctx.env, useEnv: globals.useEnv, setEnv: globals.setEnv, propagate: project.settings.propagateEnviron });
   const ready = await prepareContainer(project, containerName, { buildMode: globals.buildMode, verbosity: globals.verbosity });

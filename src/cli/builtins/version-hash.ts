@@ -5,7 +5,7 @@
  */
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import { parseBuiltinArgs } from '../builtin-args.js';
-import type { CliContext } from '../context.js';
+import { projectFor, type CliContext } from '../context.js';
 
 const USAGE = `Usage: vagga _version_hash [options] CONTAINER
 
@@ -32,7 +32,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     });
   }
   const name = parsed.positionals[0];
-  const { config } = await ctx.project();
+  const { config } = await projectFor(ctx, name);
   if (!Object.hasOwn(config.containers, name)) {
     throw new VaggaError(`Container ${JSON.stringify(name)} not found`, { exitCode: ExitCode.launcher });
   }

@@ -11,7 +11,7 @@ import { opt, str, struct } from '../../config/schema.js';
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import type { BuildContext, PrepareContext, StepDef } from '../step.js';
 import { activateDistro, type DistroState } from '../debian/distro.js';
-import { unexpectedRootEntry } from '../debian/unpack.js';
+import { ensureMountPointDirs, unexpectedRootEntry } from '../debian/unpack.js';
 import { requireDistroOf } from '../distro-specific.js';
 import { cachedApkStatic, ensureApkStatic } from './apk-static.js';
 import { apkBootstrap, enableAlpineContext, requestApkUpdate } from './apk-run.js';
@@ -63,9 +63,7 @@ const alpine: StepDef<string> = {
     if (!existsSync(repositoriesFile(ctx.root))) writeFileSync(repositoriesFile(ctx.root), alpineRepositoriesText(mirror, version));
     enableAlpineContext(ctx);
     await apkBootstrap(ctx, apkStatic, arch);
-    for (const d of ['dev', 'proc', 'run', 'sys', 'tmp', 'work']) {
-      if (!existsSync(join(ctx.root, d))) mkdirSync(join(ctx.root, d), { mode: 0o755 });
-    }
+    ensureMountPointDirs(ctx.root);
   },
   replay(version, ctx) {
     activateDistro(ctx, { name: 'alpine', suite: version, mirror: resolveAlpineMirror(ctx.settings.alpineMirror) });

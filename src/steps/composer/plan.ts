@@ -35,12 +35,19 @@ export interface ComposerDependenciesParams {
   classmapAuthoritative: boolean;
 }
 
+/** PHP program used to run composer unless `runtime-exe` is given. */
 export const DEFAULT_RUNTIME = '/usr/bin/php';
+/** PHP include_path written to vagga.ini unless `include-path` is given. */
 export const DEFAULT_INCLUDE_PATH = '.:/usr/local/lib/composer';
+/** COMPOSER_HOME (global packages of `!ComposerInstall`). */
 export const COMPOSER_HOME = '/usr/local/lib/composer';
+/** Container path of composer's cache (COMPOSER_CACHE_DIR). */
 export const COMPOSER_CACHE = '/tmp/composer-cache';
+/** Cache dir name mounted at COMPOSER_CACHE. */
 export const COMPOSER_CACHE_NAME = 'composer-cache';
+/** COMPOSER_VENDOR_DIR unless `vendor-dir` is given. */
 export const COMPOSER_VENDOR_DIR = '/usr/local/lib/composer/vendor';
+/** COMPOSER_BIN_DIR: where package executables are linked. */
 export const COMPOSER_BIN_DIR = '/usr/local/bin';
 /** Debian's composer script. */
 export const COMPOSER_SCRIPT = '/usr/bin/composer';

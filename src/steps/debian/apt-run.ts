@@ -10,6 +10,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
+import { StepFailedError } from '../../build/errors.js';
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import type { BuildContext } from '../step.js';
 import {
@@ -30,6 +31,7 @@ import {
 } from './apt.js';
 import { lockCacheEntry } from './cache-lock.js';
 import type { DistroState } from './distro.js';
+import { EATMYDATA_ACTIVATED, EATMYDATA_PACKAGE, wantsEatmydata, withEatmydata } from './eatmydata.js';
 import { requireDebianIdMap } from './userns.js';
 
 /** Per-build apt bookkeeping, in BuildContext.state under `debian.apt`. */
@@ -42,6 +44,8 @@ interface AptState {
   installed: Set<string>;
   /** `!BuildDeps` specs, in order. */
   buildDeps: string[];
+  /** eatmydata in this build: not set up yet, installed (it wraps apt runs), or not installable. */
+  eatmydata: 'pending' | 'active' | 'unavailable';
   /** The finish hook is registered. */
   finishRegistered: boolean;
 }
@@ -51,7 +55,7 @@ const APT_STATE_KEY = 'debian.apt';
 function aptState(ctx: BuildContext): AptState {
   let st = ctx.state.get(APT_STATE_KEY) as AptState | undefined;
   if (st === undefined) {
-    st = { updated: false, mapsChecked: false, installed: new Set(), buildDeps: [], finishRegistered: false };
+    st = { updated: false, mapsChecked: false, installed: new Set(), buildDeps: [], eatmydata: 'pending', finishRegistered: false };
     ctx.state.set(APT_STATE_KEY, st);
   }
   return st;
@@ -74,6 +78,16 @@ export function enableDebianContext(ctx: BuildContext, distro: DistroState): voi
     st.finishRegistered = true;
     ctx.finish.hooks.push(() => finishDebian(ctx));
   }
+}
+
+/**
+ * Make the next `!Install`/`!BuildDeps` run `apt-get update` first (used when a step added an
+ * apt source, src/steps/debian/repos.ts). Does nothing before the first apt run of the build,
+ * which updates anyway.
+ */
+export function requestAptUpdate(ctx: Pick<BuildContext, 'state'>): void {
+  const st = ctx.state.get(APT_STATE_KEY) as AptState | undefined;
+  if (st !== undefined) st.updated = false;
 }
 
 /** Run an apt command in the root under the shared apt cache lock. */
@@ -101,9 +115,35 @@ function checkSpecs(packages: readonly string[]): void {
 }
 
 /**
- * Install `packages` with apt-get (after one `apt-get update` per build). `buildDep` marks
- * them for removal at the end of the build unless `!Install`ed (before or after); plain
- * installs un-mark them. An empty list does nothing.
+ * When the distribution step asked for eatmydata (wantsEatmydata) and this build has not set
+ * it up yet: install the `eatmydata` package as a build dependency (removed at the end of the
+ * build unless `!Install`ed) and log `Eatmydata activated` (debug level: shown with
+ * --verbose). Returns whether apt runs go through the wrapper. When the package cannot be
+ * installed (e.g. not in the enabled components) apt runs without it, with a warning.
+ */
+async function ensureEatmydata(ctx: BuildContext, st: AptState): Promise<boolean> {
+  if (st.eatmydata !== 'pending' || !wantsEatmydata(ctx)) return st.eatmydata === 'active';
+  try {
+    await runApt(ctx, aptInstallArgv([EATMYDATA_PACKAGE]));
+  } catch (err) {
+    // apt's own failure (exit 100: unknown package, unreachable mirror...), not a kill.
+    if (!(err instanceof StepFailedError) || err.status >= 128) throw err;
+    ctx.log.warn(`Could not install ${EATMYDATA_PACKAGE} (${err.message}); apt runs without it`);
+    st.eatmydata = 'unavailable';
+    return false;
+  }
+  st.buildDeps.push(EATMYDATA_PACKAGE);
+  st.eatmydata = 'active';
+  ctx.log.debug(EATMYDATA_ACTIVATED);
+  return true;
+}
+
+/**
+ * Install `packages` with apt-get (after one `apt-get update` per build; through eatmydata
+ * when the distribution asked for it, see ensureEatmydata). `buildDep` marks them for
+ * removal at the end of the build unless `!Install`ed (before or after); plain installs
+ * un-mark them. An empty list does nothing. Throws VaggaError (121) for option-like specs,
+ * StepFailedError when apt fails.
  */
 export async function aptInstall(ctx: BuildContext, distro: DistroState, packages: readonly string[], buildDep: boolean): Promise<void> {
   const st = aptState(ctx);
@@ -120,7 +160,8 @@ export async function aptInstall(ctx: BuildContext, distro: DistroState, package
     await runApt(ctx, aptUpdateArgv());
     st.updated = true;
   }
-  await runApt(ctx, aptInstallArgv(packages));
+  const install = aptInstallArgv(packages);
+  await runApt(ctx, (await ensureEatmydata(ctx, st)) ? withEatmydata(install) : install);
 }
 
 /** Record `!Install`ed packages of an inherited container (replay): they are never build deps. */

@@ -5,6 +5,7 @@
  * apt-run.ts) applies it when the active distribution asked for it (see wantsEatmydata).
  */
 import type { BuildContext } from '../step.js';
+import { currentDistro } from './distro.js';
 
 /** The package providing the `eatmydata` wrapper (Debian and Ubuntu). */
 export const EATMYDATA_PACKAGE = 'eatmydata';
@@ -20,9 +21,17 @@ export function setEatmydata(ctx: Pick<BuildContext, 'state'>, wanted: boolean):
   ctx.state.set(EATMYDATA_STATE_KEY, wanted);
 }
 
-/** True when the distribution step asked for eatmydata. */
+/** Whether `!Debian` builds go through eatmydata (nothing in vagga.yaml chooses it; see the file comment). */
+export const DEBIAN_EATMYDATA_DEFAULT = false;
+
+/**
+ * True when apt runs of this build should go through eatmydata: what the distribution step
+ * asked for (setEatmydata), else DEBIAN_EATMYDATA_DEFAULT on Debian, else false.
+ */
 export function wantsEatmydata(ctx: Pick<BuildContext, 'state'>): boolean {
-  return ctx.state.get(EATMYDATA_STATE_KEY) === true;
+  const asked = ctx.state.get(EATMYDATA_STATE_KEY);
+  if (typeof asked === 'boolean') return asked;
+  return DEBIAN_EATMYDATA_DEFAULT && currentDistro(ctx)?.name === 'debian';
 }
 
 /** `argv` run through the wrapper: `eatmydata apt-get ...` (eatmydata(1) runs its arguments as a command). */

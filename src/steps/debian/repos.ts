@@ -15,7 +15,10 @@ import { join } from 'node:path';
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import { Digest } from '../../version/digest.js';
 import type { BuildContext } from '../step.js';
+import { requestAptUpdate } from './apt-run.js';
 import type { DistroState } from './distro.js';
+
+export { requestAptUpdate };
 
 /** One extra apt repository: archive URL, suite (codename or `codename-updates`...), components. */
 export interface AptRepo {
@@ -88,18 +91,6 @@ export function aptDistro(distro: DistroState, tag: string): { codename: string;
     throw new VaggaError(`!${tag} needs the distribution's suite and mirror, which are not known`, { exitCode: ExitCode.launcher });
   }
   return { codename: distro.suite, mirror: distro.mirror };
-}
-
-/** BuildContext.state key of src/steps/debian/apt-run.ts's bookkeeping (its `updated` flag). */
-const APT_RUN_STATE_KEY = 'debian.apt';
-
-/**
- * Make the next `!Install`/`!BuildDeps` run `apt-get update` first (a new source was added).
- * Clears the `updated` flag of apt-run.ts's per-build state when it exists.
- */
-export function requestAptUpdate(ctx: Pick<BuildContext, 'state'>): void {
-  const st = ctx.state.get(APT_RUN_STATE_KEY) as { updated?: boolean } | undefined;
-  if (st !== undefined) st.updated = false;
 }
 
 /**

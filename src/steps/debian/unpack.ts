@@ -1,13 +1,16 @@
 /**
- * Unpacking the bootstrap tarball into the root being built, inside the builder (namespace
- * root with all capabilities, so owners are kept). Device nodes are skipped: mknod is not
- * allowed in a user namespace and the sandboxes mount /dev anyway (runtime-facts.md §4).
+ * Starting a root from a cached base (the first step of `!Debian` and `!Ubuntu*` containers):
+ * unpacking the bootstrap tarball into the root being built, inside the builder (namespace
+ * root with all capabilities, so owners are kept), then writing vagga's configuration files
+ * and the mount-point directories. Device nodes are skipped: mknod is not allowed in a user
+ * namespace and the sandboxes mount /dev anyway (runtime-facts.md §4).
  */
 import { spawn } from 'node:child_process';
-import { lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import { findTool } from '../../sandbox/tools.js';
+import type { RootFile } from './apt.js';
 
 /** Empty files the build machinery may create before any step (mount points of the host's files). */
 const ALLOWED_EMPTY_FILES = new Set(['etc/resolv.conf', 'etc/hosts']);
@@ -38,11 +41,11 @@ export function tarUnpackArgv(tarball: string, root: string): string[] {
 }
 
 /**
- * Unpack the bootstrap tarball into `root` with GNU tar. Throws MissingToolError when tar is
- * absent, VaggaError (121) with tar's last messages when it fails (typically ids the user
- * namespace cannot map).
+ * Unpack the bootstrap tarball into `root` with GNU tar; `name` (`Debian`, `Ubuntu`) is for
+ * the message. Throws MissingToolError when tar is absent, VaggaError (121) with tar's last
+ * messages when it fails (typically ids the user namespace cannot map).
  */
-export function unpackBootstrap(tarball: string, root: string): Promise<void> {
+export function unpackBootstrap(tarball: string, root: string, name = 'Debian'): Promise<void> {
   const tar = findTool('tar');
   return new Promise((resolve, reject) => {
     const child = spawn(tar, tarUnpackArgv(tarball, root), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -55,11 +58,59 @@ export function unpackBootstrap(tarball: string, root: string): Promise<void> {
       if (code === 0) return resolve();
       const lines = errText.trim().split('\n').slice(-10);
       reject(
-        new VaggaError(`Unpacking the Debian base ${tarball} failed (${sig ? `killed by ${sig}` : `tar exit status ${code}`})`, {
+        new VaggaError(`Unpacking the ${name} base ${tarball} failed (${sig ? `killed by ${sig}` : `tar exit status ${code}`})`, {
           exitCode: ExitCode.launcher,
           hint: lines.map((l) => `    ${l}`).join('\n') || undefined,
         }),
       );
     });
   });
+}
+
+/**
+ * Start the root being built from the cached base `tarball` (made in the step's `prepare`):
+ * checks that the tarball is there and that nothing was put into `root` yet
+ * (unexpectedRootEntry), then unpacks it (unpackBootstrap). `name` is the distribution
+ * (`Debian`), `tag` the step (`!Debian`), both for messages. Throws VaggaError (121).
+ */
+export async function unpackBase(tarball: string, root: string, name: string, tag: string): Promise<void> {
+  if (!existsSync(tarball)) {
+    throw new VaggaError(`The ${name} base ${tarball} is missing from the cache`, {
+      exitCode: ExitCode.launcher,
+      hint: 'It is made before the build starts; was the cache directory cleaned during the build? Run the build again.',
+    });
+  }
+  const extra = unexpectedRootEntry(root);
+  if (extra !== undefined) {
+    throw new VaggaError(`${tag} must be the first step that puts files into the container, but "/${extra}" already exists`, {
+      exitCode: ExitCode.launcher,
+      hint: `Move \`${tag}\` to the top of the \`setup\` list.`,
+    });
+  }
+  await unpackBootstrap(tarball, root, name);
+}
+
+/** Directories a root needs before commands run in it: the sandboxes mount over them. */
+export const MOUNT_POINT_DIRS: readonly string[] = ['dev', 'proc', 'run', 'sys', 'tmp', 'work'];
+
+/** Create the missing MOUNT_POINT_DIRS in `root` (mode 0755). */
+export function ensureMountPointDirs(root: string): void {
+  for (const d of MOUNT_POINT_DIRS) {
+    if (!existsSync(join(root, d))) mkdirSync(join(root, d), { mode: 0o755 });
+  }
+}
+
+/**
+ * Configure a freshly unpacked root: remove the base's `replaced` files (relative paths, e.g.
+ * deb822 sources), write `files` with their modes (parents created), ensureMountPointDirs.
+ */
+export function writeRootConfig(root: string, files: readonly RootFile[], replaced: readonly string[]): void {
+  for (const rel of replaced) rmSync(join(root, rel), { force: true });
+  for (const f of files) {
+    const path = join(root, f.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, f.content);
+    chmodSync(path, f.mode);
+  }
+  ensureMountPointDirs(root);
 }

@@ -1,8 +1,8 @@
 /**
  * Pure planning for the Ruby steps (vagga-inventory.md §1.4): `!GemConfig` settings, the
  * distribution features, and the argv of gem and bundler, after Vagga's gem steps:
- * `gem update --system --no-document` (with REALLY_GEM_UPDATE_SYSTEM=1, which Debian's gem
- * requires) unless `update-gem: false` or a `gem-exe` is given; `gem install --bindir
+ * `gem update --system --no-document` (with REALLY_GEM_UPDATE_SYSTEM=1) unless `update-gem:
+ * false`, a `gem-exe` is given, or the distribution's RubyGems refuses (Debian, Ubuntu); `gem install --bindir
  * /usr/local/bin --no-document GEMS`; `bundle install --system --binstubs /usr/local/bin
  * --gemfile FILE [--without G...] [--trust-policy P]`. Ruby, its headers and bundler come
  * from the distribution (Debian `ruby`, `ruby-dev`, `bundler`), not from `gem install bundler`.
@@ -59,9 +59,15 @@ export function gemfileNeedsGit(text: string): boolean {
   return /(git .*? do)|(:(git|github|gist|bitbucket) =>)|(git_source\(.*?\))/.test(text);
 }
 
-/** argv of the RubyGems self-update, or undefined when it is not done (`gem-exe` given or `update-gem: false`). */
-export function gemUpdateArgv(s: GemSettings): string[] | undefined {
+/**
+ * argv of the RubyGems self-update, or undefined when it is not done: `gem-exe` given,
+ * `update-gem: false`, or on Debian/Ubuntu (`distro`), whose packaged RubyGems refuses to
+ * update itself ("Your RubyGems was installed trough APT, and upgrading it through RubyGems
+ * itself is unsupported"; deviation from Vagga, which tried with REALLY_GEM_UPDATE_SYSTEM).
+ */
+export function gemUpdateArgv(s: GemSettings, distro?: string): string[] | undefined {
   if (s.gemExe !== undefined || !s.updateGem) return undefined;
+  if (distro === 'debian' || distro === 'ubuntu') return undefined;
   return [DEFAULT_GEM_EXE, 'update', '--system', '--no-document'];
 }
 
@@ -103,4 +109,5 @@ export const GEM_FAILURE_ADVICE =
   'gem and bundler download from rubygems.org unless told otherwise. If it is not reachable from this\n' +
   'machine, use a reachable mirror: `source "http://gems-mirror.example/"` in the Gemfile, or for gem\n' +
   'a system gemrc, e.g. `- !Text { /etc/gemrc: ":sources: [http://gems-mirror.example/]\\n" }` before the\n' +
-  'step. The RubyGems self-update (`gem update --system`) is skipped with `!GemConfig { update-gem: false }`.';
+  'step. The RubyGems self-update (`gem update --system`, not done on Debian/Ubuntu) is skipped with\n' +
+  '`!GemConfig { update-gem: false }`.';

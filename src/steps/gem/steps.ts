@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { bool, def, list, opt, str, struct } from '../../config/schema.js';
 import { pathComponents, rustJoin } from '../../version/paths.js';
+import { currentDistro } from '../debian/distro.js';
 import { ensureFeatures } from '../lang/features.js';
 import { hostOf, readText } from '../lang/project-files.js';
 import { runTool } from '../lang/run-tool.js';
@@ -35,7 +36,7 @@ function setSettings(p: GemSettings, ctx: BuildContext): void {
 async function configureGem(ctx: BuildContext, what: string): Promise<void> {
   if (ctx.state.get(CONFIGURED_KEY) === true) return;
   const s = gemSettings(ctx);
-  const update = gemUpdateArgv(s);
+  const update = gemUpdateArgv(s, currentDistro(ctx)?.name);
   if (update) await runTool(ctx, { argv: update, env: { ...GEM_UPDATE_ENV }, what, advice: GEM_FAILURE_ADVICE });
   const out = '/tmp/.vagga-gemdir';
   await runTool(ctx, { argv: gemDirScript(s, out), what, advice: 'Is the `gem-exe` of !GemConfig a working gem program?' });

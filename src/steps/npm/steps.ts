@@ -44,10 +44,15 @@ function setSettings(p: NpmSettings, ctx: BuildContext): void {
   ctx.state.set(SETTINGS_KEY, { ...p });
 }
 
+/** Cache dirs whose host npm configuration this process already captured (one `npm config get` per run). */
+const captured = new Set<string>();
+
 /** Host side of every npm step: the implicit distribution (when needed) and the host's npm configuration. */
 async function prepareNpm(ctx: PrepareContext): Promise<void> {
   await prepareImplicitDistro(ctx);
+  if (captured.has(ctx.cacheDir)) return;
   captureHostNpmConfig(ctx.cacheDir);
+  captured.add(ctx.cacheDir);
 }
 
 /** Distribution, cache mount and packages for an npm run; returns the env for npm. */

@@ -9,7 +9,7 @@
  * Version hashes are Vagga's (unchanged from the parse-only definitions; `eatmydata` and the
  * mirror are not hashed, §2.1).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isNull } from '../../config/qnode.js';
 import { bool, custom, def, fail, list, opt, str, struct, type Schema } from '../../config/schema.js';
@@ -20,7 +20,7 @@ import { APT_TRUST_PACKAGES, DEFAULT_KEYSERVER, aptTrustKeyringPath, aptTrustScr
 import { activateDistro, currentDistro, type DistroState } from '../debian/distro.js';
 import { setEatmydata } from '../debian/eatmydata.js';
 import { aptDistro, repoLine, repoListFileName, universeListText, writeAptSource } from '../debian/repos.js';
-import { unexpectedRootEntry, unpackBootstrap } from '../debian/unpack.js';
+import { unpackBase, writeRootConfig } from '../debian/unpack.js';
 import { requireDebianIdMap } from '../debian/userns.js';
 import { prepareSource, sourcePath } from '../download.js';
 import { APT_DISTROS, requireDistroOf } from '../distro-specific.js';
@@ -55,22 +55,13 @@ function rootCodename(root: string): string | undefined {
 
 /** Write the apt/dpkg configuration and mount-point dirs into a freshly unpacked Ubuntu root. */
 function configureUbuntuRoot(root: string, mirror: string, codename: string, keepChfn: boolean): void {
-  for (const rel of UBUNTU_REPLACED_SOURCE_FILES) rmSync(join(root, rel), { force: true });
-  for (const f of ubuntuConfigFiles(mirror, codename)) {
-    const path = join(root, f.path);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, f.content);
-    chmodSync(path, f.mode);
-  }
+  writeRootConfig(root, ubuntuConfigFiles(mirror, codename), UBUNTU_REPLACED_SOURCE_FILES);
   if (!keepChfn) {
     // Vagga: chfn cannot work in a build (no PAM session); adduser calls it.
     const chfn = join(root, 'usr/bin/chfn');
     rmSync(chfn, { force: true });
     mkdirSync(dirname(chfn), { recursive: true });
     symlinkSync('/bin/true', chfn);
-  }
-  for (const d of ['dev', 'proc', 'run', 'sys', 'tmp', 'work']) {
-    if (!existsSync(join(root, d))) mkdirSync(join(root, d), { mode: 0o755 });
   }
 }
 
@@ -84,20 +75,7 @@ async function buildUbuntu(p: UbuntuReleaseParams, ctx: BuildContext): Promise<v
   const tarball = source.kind === 'bootstrap'
     ? ubuntuTarballPath(ctx.cacheDir, source.codename, p.arch, mirror)
     : sourcePath('UbuntuRelease', source.url, undefined, ctx);
-  if (!existsSync(tarball)) {
-    throw new VaggaError(`The Ubuntu base ${tarball} is missing from the cache`, {
-      exitCode: ExitCode.launcher,
-      hint: 'It is made before the build starts; was the cache directory cleaned during the build? Run the build again.',
-    });
-  }
-  const extra = unexpectedRootEntry(ctx.root);
-  if (extra !== undefined) {
-    throw new VaggaError(`!Ubuntu must be the first step that puts files into the container, but "/${extra}" already exists`, {
-      exitCode: ExitCode.launcher,
-      hint: 'Move the Ubuntu step to the top of the `setup` list.',
-    });
-  }
-  await unpackBootstrap(tarball, ctx.root);
+  await unpackBase(tarball, ctx.root, 'Ubuntu', '!Ubuntu');
   distro.suite ??= rootCodename(ctx.root);
   if (distro.suite === undefined) {
     throw new VaggaError(`Could not read the Ubuntu codename from /etc/os-release of ${source.kind === 'tarball' ? source.url : 'the base'}`, {

@@ -47,7 +47,6 @@ test('bare listing pads descriptions to column 24, wraps long names and multi-li
     '                        Long',
     '    multi               one',
     '                        two',
-    '                        ',
     '    run                 Run it',
     '    shadow',
     '                        (aliases: sh)',
@@ -73,4 +72,24 @@ test('_list prints aliases as their own lines and hides _-names unless asked', (
 test('_list puts a long name on its own line and indents by 20', () => {
   assert.equal(formatCommandList({ 'twenty-chars-long-nm': cmd({ description: 'D' }) }, [], { hidden: false, aliases: true, zsh: false }),
     'twenty-chars-long-nm\n                    D\n');
+});
+
+test('multi-line descriptions: no whitespace-only line before the aliases or the next entry', () => {
+  const commands = { calc: cmd({ description: 'Calc\nmultiline\n', aliases: ['c'] }), next: cmd({ description: 'N' }) };
+  assert.equal(formatCommandGroups(commands), [
+    'Available commands:',
+    '    calc                Calc',
+    '                        multiline',
+    '                        (aliases: c)',
+    '    next                N',
+    '',
+  ].join('\n'));
+  assert.equal(formatCommandList(commands, [], { hidden: false, aliases: true, zsh: false }), [
+    'calc                Calc',
+    '                    multiline',
+    'c                   Calc',
+    '                    multiline',
+    'next                N',
+    '',
+  ].join('\n'));
 });

@@ -17,8 +17,8 @@ function builtProject(): { dir: string; project: Project } {
   const root = join(dir, '.vagga/.roots/c.0123abcd/root');
   mkdirSync(join(root, 'usr/bin'), { recursive: true });
   symlinkSync('usr/bin', join(root, 'bin'));
-  writeFileSync(join(root, 'usr/bin/echo'), '');
-  writeFileSync(join(root, 'usr/bin/sh'), '');
+  writeFileSync(join(root, 'usr/bin/echo'), '', { mode: 0o755 });
+  writeFileSync(join(root, 'usr/bin/sh'), '', { mode: 0o755 });
   mkdirSync(join(dir, 'sub'));
   symlinkSync('.roots/c.0123abcd/root', join(dir, '.vagga/c'));
   const project = fakeProject({
@@ -125,6 +125,34 @@ test('_run: default PATH lookup, 124 when missing, container env only', async ()
     const unknown = await vagga(['_run', 'nope', 'echo'], project, dir);
     assert.equal(unknown.status, 121);
     assert.match(unknown.stderr, /^Container "nope" not found/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('_run and list commands: absolute programs are checked in the container before the sandbox starts (124)', async () => {
+  const { dir, project } = builtProject();
+  try {
+    const root = join(dir, '.vagga/.roots/c.0123abcd/root');
+    writeFileSync(join(root, 'usr/bin/readme'), '', { mode: 0o644 });
+    const cases: Array<[string[], RegExp]> = [
+      [['_run', 'c', '/bin/nonexist'], /^Command "\/bin\/nonexist" not found in container "c"\n/],
+      [['_run', 'c', '/usr'], /^Command "\/usr" is a directory in container "c", not a program\n/],
+      [['_run', 'c', '/bin/readme'], /^Command "\/bin\/readme" is not executable in container "c" \(mode 0644\)\n/],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await vagga(argv, project, dir);
+      assert.equal(r.status, 124, argv.join(' '));
+      assert.match(r.stderr, re);
+      assert.equal(r.specs.length, 0, 'the sandbox is not started');
+    }
+    project.config.commands.abs = command({ name: 'abs', run: ['/bin/nonexist'] });
+    const listCmd = await vagga(['abs'], project, dir);
+    assert.equal(listCmd.status, 124);
+    assert.match(listCmd.stderr, /^Command "\/bin\/nonexist" not found in container "c"/);
+    const ok = await vagga(['_run', 'c', '/bin/echo', 'x'], project, dir);
+    assert.equal(ok.status, 0);
+    assert.deepEqual(ok.specs[0].argv, ['/bin/echo', 'x']);
   } finally {
     rmSync(dir, { recursive: true });
   }

@@ -59,3 +59,18 @@ test('invalid settings: unknown keys and wrong types are errors with positions',
   assert.match(thrown(() => loadSettings(project({}), { HOME: home2 })).message, /Keys \{"no-such-setting"\} are not expected/);
   assert.match(thrown(() => loadSettings(project({}), { VAGGA_SETTINGS: 'x: [' })).message, /^<env:VAGGA_SETTINGS>:/);
 });
+
+test('relative host directories are an error at the setting (not resolved against some cwd)', () => {
+  const root = project({});
+  const home = project({ '.vagga.yaml': 'cache-dir: my-cache\n' });
+  const err = thrown(() => loadSettings(root, { HOME: home }));
+  assert.equal(err.exitCode, 126);
+  assert.match(err.message, /\.vagga\.yaml:1:\d+: Validation Error: Setting cache-dir must be an absolute path \(or start with ~\/\), got "my-cache"/);
+  assert.match((err as Error & { hint?: string }).hint!, /full path/);
+  assert.match(thrown(() => loadSettings(root, { HOME: project({}), VAGGA_SETTINGS: 'storage-dir: ./st\n' })).message,
+    /<env:VAGGA_SETTINGS>:1:\d+: Validation Error: Setting storage-dir must be an absolute path/);
+  assert.match(thrown(() => loadSettings(root, { HOME: project({}), VAGGA_SETTINGS: 'external-volumes: {x: rel}\n' })).message,
+    /Setting external-volumes\.x must be an absolute path/);
+  assert.equal(loadSettings(root, { HOME: '/home/u', VAGGA_SETTINGS: 'cache-dir: ~/c\n' }).cacheDir, '/home/u/c');
+  assert.equal(loadSettings(root, { HOME: '/home/u', VAGGA_SETTINGS: 'cache-dir: /abs/c\n' }).cacheDir, '/abs/c');
+});

@@ -23,6 +23,8 @@ test('gem and bundler argv', () => {
   assert.deepEqual(gemUpdateArgv(DEFAULT_GEM_SETTINGS), ['/usr/bin/gem', 'update', '--system', '--no-document']);
   assert.equal(gemUpdateArgv({ ...DEFAULT_GEM_SETTINGS, updateGem: false }), undefined);
   assert.equal(gemUpdateArgv({ ...DEFAULT_GEM_SETTINGS, gemExe: '/opt/gem' }), undefined);
+  assert.equal(gemUpdateArgv(DEFAULT_GEM_SETTINGS, 'debian'), undefined, 'Debian\'s RubyGems refuses to update itself');
+  assert.deepEqual(gemUpdateArgv(DEFAULT_GEM_SETTINGS, 'alpine'), ['/usr/bin/gem', 'update', '--system', '--no-document']);
   assert.deepEqual(bundleInstallArgv({ gemfile: 'Gemfile', without: ['dev', 'test'], trustPolicy: 'HighSecurity' }),
     ['bundle', 'install', '--system', '--binstubs', '/usr/local/bin', '--gemfile', 'Gemfile', '--without', 'dev', 'test', '--trust-policy', 'HighSecurity']);
   assert.throws(() => bundleInstallArgv({ gemfile: 'Gemfile', without: [], trustPolicy: 'invalid' }), (e: unknown) =>
@@ -32,11 +34,12 @@ test('gem and bundler argv', () => {
   assert.equal(gemfileNeedsGit("source 'https://rubygems.example'\ngem 'rake'"), false);
 });
 
-test('!GemInstall build: ruby packages, self-update, gem cache at <gemdir>/cache, then gem install', async () => {
-  const ctx = fakeBuild({ onRun: fakeGemdir });
+test('!GemInstall build on Alpine: ruby packages, self-update, gem cache at <gemdir>/cache, then gem install', async () => {
+  const ctx = fakeBuild({ onRun: fakeGemdir, distro: { name: 'alpine', suite: 'v3.18' } });
   try {
     await stepDef('GemInstall')!.build!(['rake'], ctx);
-    assert.deepEqual(aptInstalls(ctx), [['ruby'], ['build-essential', 'ruby-dev', 'ca-certificates']]);
+    const apk = ctx.runs.filter((r) => r.argv[0] === 'apk').map((r) => r.argv.filter((a) => !a.startsWith('-') && a !== 'apk' && a !== 'add'));
+    assert.deepEqual(apk, [['ruby'], ['build-base', 'ruby-dev', 'ca-certificates']]);
     const runs = toolRuns(ctx);
     assert.deepEqual(runs[0]!.argv, ['/usr/bin/gem', 'update', '--system', '--no-document']);
     assert.equal(runs[0]!.env.REALLY_GEM_UPDATE_SYSTEM, '1');
@@ -58,9 +61,9 @@ test('!GemBundle with update-gem: false: bundler and git from the distribution, 
 });
 
 test('a failing gem: the error says how to reach a gem mirror', async () => {
-  const ctx = fakeBuild({ onRun: (r) => { if (r.argv[0] === '/usr/bin/gem') throw new StepFailedError(r.argv, 2); } });
+  const ctx = fakeBuild({ onRun: (r, c) => { fakeGemdir(r, c); if (r.argv[0] === '/usr/bin/gem') throw new StepFailedError(r.argv, 2); } });
   try {
     await assert.rejects(stepDef('GemInstall')!.build!(['rake'], ctx), (e: unknown) =>
-      e instanceof VaggaError && /^!GemInstall: /.test(e.message) && /update-gem: false/.test(e.hint ?? ''));
+      e instanceof VaggaError && /^!GemInstall: Command `\/usr\/bin\/gem install/.test(e.message) && /update-gem: false/.test(e.hint ?? ''));
   } finally { ctx.cleanup(); }
 });

@@ -126,11 +126,12 @@ test('death by signal gives 128+N', { skip }, async () => {
   assert.deepEqual((await launch({ mode: 'run', cmd: 'kill -TERM $$; sleep 5' })).result, { status: 143, signal: 'SIGTERM' });
 });
 
-for (const [sig, code] of [['SIGTERM', 5], ['SIGINT', 6]] as const) {
+const TRAPS = 'trap "echo trapped-TERM; exit 5" TERM; trap "echo trapped-INT; exit 6" INT; trap "echo trapped-USR1; exit 7" USR1; trap "echo trapped-USR2; exit 8" USR2';
+for (const [sig, code] of [['SIGTERM', 5], ['SIGINT', 6], ['SIGUSR1', 7], ['SIGUSR2', 8]] as const) {
   for (const init of [true, false]) {
     test(`${sig} to vagga is forwarded to the command (init: ${init})`, { skip }, async () => {
       const r = await launch(
-        { mode: 'run', init, cmd: `trap "echo trapped-TERM; exit 5" TERM; trap "echo trapped-INT; exit 6" INT; touch /work/ready-${sig}-${init}; sleep 30 & wait` },
+        { mode: 'run', init, cmd: `${TRAPS}; touch /work/ready-${sig}-${init}; sleep 30 & wait` },
         {
           onPid: async (pid) => {
             for (let i = 0; i < 100 && !existsSync(join(work, `ready-${sig}-${init}`)); i++) await sleepMs(20);
@@ -139,7 +140,8 @@ for (const [sig, code] of [['SIGTERM', 5], ['SIGINT', 6]] as const) {
         },
       );
       assert.deepEqual(r.result, { status: code }, r.stderr);
-      assert.match(r.stdout, sig === 'SIGTERM' ? /trapped-TERM/ : /trapped-INT/);
+      assert.match(r.stdout, new RegExp(`trapped-${sig.slice(3)}`));
+      assert.doesNotMatch(r.stderr, /Debugger listening/, 'SIGUSR1 never opens the Node inspector');
     });
   }
 }
