@@ -29,6 +29,7 @@ import { acquireLock } from '../storage/lock.js';
 import { idMapChanged, publishVersion, touchLastUse, updateContainerLink, writeIdMaps } from '../storage/publish.js';
 import { removeTree } from '../storage/remove.js';
 import { makeStorageDir, storageDirError } from '../storage/storage-dirs.js';
+import { ensureStorageBase } from '../storage/storage-link.js';
 import { shortHash } from '../version/digest.js';
 import { stderrLog } from './build-context.js';
 import type { BuilderResult } from './builder-spec.js';
@@ -187,6 +188,7 @@ export async function ensureBuiltWith(
     if (reused) return reused;
   }
 
+  ensureStorageBase(layout, settings); // storage-dir: `.vagga/.lnk` (storage/storage-link.ts)
   makeStorageDir(layout.rootsDir);
   const lock = await acquireLock(buildLockPath(layout, name), {
     onWait: () => deps.write(`Other process is doing a build (.tmp.${name}). Waiting...\n`),
@@ -251,7 +253,10 @@ export async function ensureBuiltWith(
           'Run `vagga _version_hash --debug-versioning ' + name + '` to see which input is missing.');
       }
     }
-    const dir = await publishVersion(layout, name, hash, buildDir);
+    const dir = await publishVersion(layout, name, hash, buildDir, {
+      autoClean: container.autoClean && !settings.disableAutoClean,
+      write: deps.write,
+    });
     if (options.verbosity >= 1) {
       const secs = Math.round((deps.now() - started) / 100) / 10;
       deps.write(`Container ${name} (${shortHash(hash)}) built in ${secs} seconds.\n`);

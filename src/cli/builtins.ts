@@ -41,6 +41,9 @@ export const BUILTINS: readonly BuiltinEntry[] = [
     load: () => import('./builtins/relative-work-dir.js'),
   },
   { name: '_version_hash', summary: 'Print the version hash of a container', listed: true, load: () => import('./builtins/version-hash.js') },
+  { name: '_init_storage_dir', summary: 'Initialize the storage dir of this project (storage-dir setting)', listed: true, load: () => import('./builtins/init-storage-dir.js') },
+  { name: '_compgen', summary: 'Shell completion backend', listed: false, load: () => import('./builtins/compgen.js') },
+  { name: '_completion', summary: 'Print a bash or zsh completion script', listed: true, load: () => import('./builtins/completion.js') },
 ];
 
 /** The built-in called `name`, if any. */

@@ -12,11 +12,18 @@ import type { Project } from '../cli/context.js';
 import { planRunMounts } from '../mounts/run-plan.js';
 import { runSandbox } from '../sandbox/bwrap.js';
 import { idMappingFor } from '../sandbox/idmap.js';
-import { cacheDirFor } from '../storage/layout.js';
+import { cacheDirFor, projectLayout } from '../storage/layout.js';
+import { withInUseMark } from '../storage/in-use.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { parseEnvironFile } from './environment.js';
 import { checkMountPoints } from './check-mounts.js';
 import { findProgram } from './find-program.js';
+import { createTransientRoot, writableRoot } from './transient-root.js';
+import { idSwitch } from './user-ids.js';
+import type { PrepareOptions } from './prepare-container.js';
+import { prepareRunVolumes, type RunVolumes, type VolumeDeps } from './volumes-run.js';
+import type { RunPlanInput } from '../mounts/run-plan.js';
+import type { IdMapping } from '../sandbox/types.js';
 
 /** Everything needed to start the process. */
 export interface ContainerProcess {
@@ -41,6 +48,17 @@ export interface ContainerProcess {
   /** uid/gid inside the container (`user-id`/`group-id`); 0 = the invoking user. */
   userId?: number;
   groupId?: number;
+  /** `supplementary-gids` and `external-user-id` (user-ids.ts). */
+  supplementaryGids?: number[];
+  externalUserId?: number;
+  /** Run on a throwaway hard-linked writable copy of the root (`write-mode`, `_run -W`; transient-root.ts). */
+  writable?: boolean;
+  /** Internal: `rootfs` is such a copy already, mount it read-write. */
+  writableRoot?: boolean;
+  /** Roots of containers used by `!Container`/`!Snapshot` volumes, if already built (others are built here). */
+  containerRoots?: Record<string, string>;
+  /** How to build containers needed by volumes (default: build when needed, normal verbosity). */
+  prepare?: PrepareOptions;
 }
 
 /** The sandbox collaborators; tests replace them, normally the real modules are loaded. */
@@ -50,9 +68,11 @@ export interface SandboxDeps {
   idMappingFor: typeof idMappingFor;
   /** Host cache dir for `!CacheDir` volumes (default: the storage layout's cacheDirFor). */
   cacheDir?: string;
+  /** Volume collaborators (volumes-run.ts); tests replace them. */
+  volumes?: VolumeDeps;
 }
 
-function realDeps(project: Project): Required<SandboxDeps> {
+function realDeps(project: Project): SandboxDeps & { cacheDir: string } {
   return { planRunMounts, runSandbox, idMappingFor, cacheDir: cacheDirFor(project.settings) };
 }
 
@@ -81,15 +101,41 @@ export function readEnvironFile(container: ContainerConfig, rootfs: string): Rec
  * sandbox cannot be set up; 121 for uid-map problems.
  */
 export async function runInContainer(project: Project, proc: ContainerProcess, deps?: SandboxDeps): Promise<number> {
+  if (proc.writable) {
+    const copy = await createTransientRoot(projectLayout(project.config.projectRoot, project.settings).transientDir, proc.rootfs);
+    try {
+      return await runInContainer(project, { ...proc, rootfs: copy.path, writable: false, writableRoot: true }, deps);
+    } finally {
+      await copy.remove();
+    }
+  }
   const d = deps ?? realDeps(project);
-  const mounts = d.planRunMounts({
+  const idMapping = d.idMappingFor(proc.container.uids, proc.container.gids);
+  // Volumes needing work before the mounts (volumes-run.ts): other containers, persistent dirs, snapshots.
+  const vols = await prepareRunVolumes(project, proc, idMapping, d.volumes);
+  let status = 1;
+  try {
+    status = await runPrepared(project, proc, d, idMapping, vols);
+  } finally {
+    await vols.finish(status);
+  }
+  return status;
+}
+
+async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxDeps, idMapping: IdMapping, vols: RunVolumes): Promise<number> {
+  const planInput: RunPlanInput = {
     container: proc.container,
     rootfs: proc.rootfs,
     projectRoot: project.config.projectRoot,
     commandVolumes: proc.commandVolumes,
     settings: project.settings,
     cacheDir: d.cacheDir ?? '',
-  });
+    ...vols.planInput,
+    idMapping,
+  };
+  const ids = idSwitch({ userId: proc.userId ?? 0, groupId: proc.groupId ?? 0, supplementaryGids: proc.supplementaryGids ?? [], externalUserId: proc.externalUserId });
+  let mounts = d.planRunMounts(planInput);
+  if (proc.writableRoot) mounts = writableRoot(mounts, proc.rootfs);
   checkMountPoints(mounts, {
     container: proc.container,
     commandName: proc.commandName,
@@ -97,16 +143,17 @@ export async function runInContainer(project: Project, proc: ContainerProcess, d
     commandVolumePositions: proc.commandVolumePositions,
   });
   const program = findProgram(proc.rootfs, proc.argv[0], proc.searchPath, { mounts, cwd: proc.cwd, container: proc.container.name });
-  const result = await d.runSandbox({
-    mounts,
-    argv: [program, ...proc.argv.slice(1)],
+  // Marks the version in use while it runs, so `_clean` leaves it alone (storage/in-use.ts).
+  const result = await withInUseMark(proc.rootfs, () => d.runSandbox({
+    mounts: ids ? [...mounts, ...ids.mounts] : mounts,
+    argv: vols.wrapArgv([...(ids?.prefix ?? []), program, ...proc.argv.slice(1)], planInput, proc.env),
     env: proc.env,
     cwd: proc.cwd,
-    idMapping: d.idMappingFor(proc.container.uids, proc.container.gids),
+    idMapping,
     // Vagga runs commands as root of the container's user namespace with its capabilities.
     allCaps: true,
     shareNet: !proc.isolateNetwork,
     init: true,
-  });
+  }));
   return result.status;
 }

@@ -8,17 +8,23 @@ import type { CliContext, Project } from '../cli/context.js';
 import type { CommandConfig } from '../config/model.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { checkArguments, commandArgv } from './command-argv.js';
+import { parseCommandOptions } from './docopt.js';
 import { commandEnvironment, DEFAULT_PATH, vaggaenvVariables } from './environment.js';
 import { prepareContainer, type ReadyContainer } from './prepare-container.js';
 import { orderWithPrerequisites } from './prerequisites.js';
 import { prerequisitesOf, resolveCommand } from './resolve.js';
 import { readEnvironFile, runInContainer } from './run-in-container.js';
 import { containerWorkDir } from './work-dir.js';
+import { isSuperviseRun, planSupervise, plannedCommands, runSupervise, type SuperviseRun } from './supervise.js';
+import { volumeContainerNames } from './volumes-containers.js';
+import { missingVolumeInits, volumesDirFor } from './volumes-persistent.js';
 
 /** One planned run: a `!Command` and its extra arguments. */
 export interface PlannedRun {
   command: CommandConfig;
   args: string[];
+  /** `VAGGAOPT_*`/`VAGGACLI_*` from the command's `options` (docopt.ts); absent without `options`. */
+  optionEnv?: Record<string, string>;
 }
 
 /**
@@ -28,21 +34,40 @@ export interface PlannedRun {
  * user asked a command for `--help`. Throws VaggaError: 121 unknown command, 122 unexpected
  * argument, 121 for command kinds or fields not supported yet.
  */
-export function planRuns(project: Project, names: readonly string[], args: readonly string[], noPrerequisites: boolean): PlannedRun[] | { help: string } {
+export function planRuns(project: Project, names: readonly string[], args: readonly string[], noPrerequisites: boolean): (PlannedRun | SuperviseRun)[] | { help: string } {
   const { config } = project;
   const top = names.map((n) => resolveCommand(config, n).name);
-  const order = noPrerequisites ? top : orderWithPrerequisites(top, (n) => prerequisitesOf(config, n));
-  const runs: PlannedRun[] = [];
+  // A missing !Persistent volume with an init-command gets that command as a prerequisite (§2.7).
+  const volumesDir = volumesDirFor(config.projectRoot, project.settings);
+  const order = noPrerequisites ? top : orderWithPrerequisites(top, (n) => [...prerequisitesOf(config, n), ...missingVolumeInits(config, n, volumesDir)]);
+  const runs: (PlannedRun | SuperviseRun)[] = [];
   for (const [i, name] of order.entries()) {
     const cmd = resolveCommand(config, name);
+    if (cmd.kind === 'Supervise') {
+      // supervise.ts: --only/--exclude select the children; each child is checked like a command.
+      const sv = planSupervise(cmd, i === order.length - 1 ? args : []);
+      if (!('children' in sv)) return sv;
+      for (const child of sv.children) unsupportedFields(cmd.children[child]);
+      runs.push(sv);
+      continue;
+    }
     if (cmd.kind !== 'Command') {
       throw new VaggaError(`Command ${JSON.stringify(cmd.name)} is a !${cmd.kind}, which this version cannot run yet`, {
         exitCode: ExitCode.launcher,
-        hint: 'Only !Command commands are supported for now; run the children as separate !Command entries meanwhile.',
+        hint: 'Only !Command and !Supervise commands are supported for now.',
       });
     }
     // Only the last command is one the user typed arguments for (none with -m).
-    const verdict = checkArguments(cmd, i === order.length - 1 ? args : []);
+    const given = i === order.length - 1 ? args : [];
+    if (cmd.options !== undefined) {
+      // With `options` the arguments are parsed by docopt and never passed positionally.
+      const parsed = parseCommandOptions(cmd.name, cmd.description, cmd.options, given);
+      if (parsed.kind === 'help') return { help: parsed.text };
+      unsupportedFields(cmd);
+      runs.push({ command: cmd, args: [], optionEnv: parsed.env });
+      continue;
+    }
+    const verdict = checkArguments(cmd, given);
     if (verdict.kind === 'help') return { help: verdict.text };
     unsupportedFields(cmd);
     runs.push({ command: cmd, args: verdict.args });
@@ -53,10 +78,6 @@ export function planRuns(project: Project, names: readonly string[], args: reado
 /** Fields parsed from vagga.yaml that this version cannot honour yet: fail clearly. */
 function unsupportedFields(cmd: CommandConfig): void {
   const problems: string[] = [];
-  if (cmd.options !== undefined) problems.push('`options` (docopt argument parsing)');
-  if (cmd.writeMode !== 'read-only') problems.push(`\`write-mode: ${cmd.writeMode}\``);
-  if (cmd.externalUserId !== undefined) problems.push('`external-user-id`');
-  if (cmd.userId !== 0 || cmd.groupId !== 0 || cmd.supplementaryGids.length > 0) problems.push('`user-id`/`group-id`/`supplementary-gids`');
   if (cmd.passTcpSocket !== undefined) problems.push('`pass-tcp-socket`');
   if (problems.length > 0) {
     throw new VaggaError(`Command ${JSON.stringify(cmd.name)} uses ${problems.join(', ')}, not supported by this version yet`, {
@@ -85,24 +106,32 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
   }
 
   const ready = new Map<string, ReadyContainer>();
-  for (const { command } of plan) {
-    if (ready.has(command.container)) continue;
-    ready.set(command.container, await prepareContainer(project, command.container, {
-      buildMode: globals.buildMode,
-      verbosity: globals.verbosity,
-    }));
+  const prepare = { buildMode: globals.buildMode, verbosity: globals.verbosity };
+  for (const command of plan.flatMap(plannedCommands)) {
+    // The command's container, then the containers its volumes mount (!Container, !Snapshot).
+    const container = project.config.containers[command.container];
+    const needed = [command.container, ...(container ? volumeContainerNames(container, command.volumes) : [])];
+    for (const name of needed) {
+      if (!ready.has(name)) ready.set(name, await prepareContainer(project, name, prepare));
+    }
   }
+  const containerRoots = Object.fromEntries([...ready].map(([name, r]) => [name, r.rootfs]));
   if (globals.containersOnly) return 0;
 
   for (const run of plan) {
-    const status = await runCommand(ctx, project, run, ready.get(run.command.container)!, vaggaenv);
+    const status = isSuperviseRun(run)
+      ? await runSupervise(ctx, project, run, (child, sandboxDeps) => runCommand(
+        { ...ctx, sandboxDeps }, project, { command: child, args: [] }, ready.get(child.container)!, vaggaenv, containerRoots))
+      : await runCommand(ctx, project, run, ready.get(run.command.container)!, vaggaenv, containerRoots);
     if (status !== 0) return status;
   }
   return 0;
 }
 
 /** Phase 3 for one command: environment, argv, cwd, sandbox; prints `epilog` on success. */
-async function runCommand(ctx: CliContext, project: Project, run: PlannedRun, ready: ReadyContainer, vaggaenv: Record<string, string>): Promise<number> {
+async function runCommand(
+  ctx: CliContext, project: Project, run: PlannedRun, ready: ReadyContainer, vaggaenv: Record<string, string>, containerRoots?: Record<string, string>,
+): Promise<number> {
   const { command } = run;
   const container = project.config.containers[command.container];
   const env = commandEnvironment({
@@ -114,6 +143,7 @@ async function runCommand(ctx: CliContext, project: Project, run: PlannedRun, re
     settingsEnviron: project.settings.environ,
     vaggaenv,
   });
+  Object.assign(env, run.optionEnv);
   const status = await runInContainer(project, {
     container,
     rootfs: ready.rootfs,
@@ -125,6 +155,13 @@ async function runCommand(ctx: CliContext, project: Project, run: PlannedRun, re
     commandVolumePositions: command.volumePositions,
     commandName: command.name,
     isolateNetwork: command.isolateNetwork || ctx.globals.isolateNetwork,
+    userId: command.userId,
+    groupId: command.groupId,
+    supplementaryGids: command.supplementaryGids,
+    externalUserId: command.externalUserId,
+    writable: command.writeMode === 'transient-hard-link-copy',
+    containerRoots,
+    prepare: { buildMode: ctx.globals.buildMode, verbosity: ctx.globals.verbosity },
   }, ctx.sandboxDeps);
   if (status === 0 && command.epilog) ctx.out(command.epilog);
   return status;

@@ -142,7 +142,12 @@ export interface Settings {
   alpineMirror?: string;
   /** Shared cache directory; default `$XDG_CACHE_HOME/vagga` (or `~/.cache/vagga`). */
   cacheDir?: string;
+  /** `storage-dir`: keep containers in `<storageDir>/<project subdir>` (`.vagga/.lnk` points there). */
   storageDir?: string;
+  /** `storage-subdir-from-env-var`: name of the variable giving the subdir name under storageDir. */
+  storageSubdirFromEnvVar?: string;
+  /** `disable-auto-clean` (user settings only): ignore the containers' `auto-clean`. */
+  disableAutoClean?: boolean;
   buildLockWait: boolean;
   proxyEnvVars: boolean;
   propagateEnviron: string[];

@@ -24,13 +24,14 @@ const common = {
   'ubuntu-mirror': opt(str()),
   'alpine-mirror': opt(str()),
   'build-lock-wait': opt(bool()),
+  // Used from the user's settings only (see apply()):
+  'disable-auto-clean': opt(bool()),
   environ: def(map(str()), {}),
   // Accepted, not used by this version:
   'version-check': opt(bool()),
   'shared-cache': opt(bool()),
   'ubuntu-skip-locking': opt(bool()),
   'run-symlinks-as-commands': opt(bool()),
-  'disable-auto-clean': opt(bool()),
   'versioned-build-dir': opt(bool()),
 };
 
@@ -104,13 +105,19 @@ function entryNode(root: QNode, key: string): QNode {
   return root;
 }
 
-/** Apply one validated settings mapping onto `s` (present keys override; maps merge per key). */
-function apply(s: Settings, v: Partial<SecureOut>, node: QNode, env: NodeJS.ProcessEnv): void {
+/**
+ * Apply one validated settings mapping onto `s` (present keys override; maps merge per key).
+ * `secure`: the mapping comes from the user (files, VAGGA_SETTINGS); `disable-auto-clean`
+ * is applied only then (Vagga parses it in project files but ignores it there, §1.9).
+ */
+function apply(s: Settings, v: Partial<SecureOut>, node: QNode, env: NodeJS.ProcessEnv, secure = false): void {
   if (v.debianMirror !== undefined) s.debianMirror = v.debianMirror;
   if (v.ubuntuMirror !== undefined) s.ubuntuMirror = v.ubuntuMirror;
   if (v.alpineMirror !== undefined) s.alpineMirror = v.alpineMirror;
   if (v.buildLockWait !== undefined) s.buildLockWait = v.buildLockWait;
   if (v.proxyEnvVars !== undefined) s.proxyEnvVars = v.proxyEnvVars;
+  if (secure && v.disableAutoClean !== undefined) s.disableAutoClean = v.disableAutoClean;
+  if (v.storageSubdirFromEnvVar !== undefined) s.storageSubdirFromEnvVar = v.storageSubdirFromEnvVar;
   if (v.storageDir !== undefined) s.storageDir = hostDir('storage-dir', v.storageDir, env, entryNode(node, 'storage-dir'));
   if (v.cacheDir !== undefined) s.cacheDir = hostDir('cache-dir', v.cacheDir, env, entryNode(node, 'cache-dir'));
   if (v.environ) Object.assign(s.environ, v.environ);
@@ -124,12 +131,12 @@ function apply(s: Settings, v: Partial<SecureOut>, node: QNode, env: NodeJS.Proc
 
 function applySecure(s: Settings, root: QNode, projectRoot: string, env: NodeJS.ProcessEnv): void {
   const v = validate(secureSchema, root);
-  apply(s, v, root, env);
+  apply(s, v, root, env, true);
   const sites = entryNode(root, 'site-settings');
   for (const [path, site] of Object.entries(v.siteSettings)) {
     if (resolve(path) !== projectRoot) continue;
     const node = sites.kind === 'map' ? sites.entries.find((e) => e.key === path)?.value ?? sites : sites;
-    apply(s, site, node, env);
+    apply(s, site, node, env, true);
   }
 }
 

@@ -7,6 +7,8 @@ import { posix } from 'node:path';
 import type { ContainerConfig, Settings, Volume } from '../config/model.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { MountOp, MountPlan } from './types.js';
+import type { IdMapping } from '../sandbox/types.js';
+import { SNAPSHOT_SHELL, snapshotPlan, type HostStat, type SnapshotCopy } from './volumes-snapshot.js';
 
 export interface RunPlanInput {
   container: ContainerConfig;
@@ -25,6 +27,17 @@ export interface RunPlanInput {
   volumesDir?: string;
   /** Built roots of other containers, for `!Container` volumes: name -> host rootfs. */
   containerRoots?: Record<string, string>;
+  /**
+   * `!Persistent` volumes mounted from another dir than `<volumesDir>/<name>`: name -> host
+   * dir (`.volumes/.tmp.<name>` while the volume's `init-command` runs).
+   */
+  persistentSources?: Record<string, string>;
+  /** Host path of a statically linked busybox, for `!Snapshot` (unsupported when absent). */
+  snapshotShell?: string;
+  /** The sandbox's uid/gid maps, to give a `!Snapshot` tmpfs the mount point's owner (default: identity of 0). */
+  idMapping?: IdMapping;
+  /** Injectable host stat for `!Snapshot` sources and mount points (default: statSync). */
+  stat?: (path: string) => HostStat | undefined;
 }
 
 /** Default size of /tmp, /run and `!Tmpfs` volumes: 100 MiB (§1.5). */
@@ -73,7 +86,7 @@ export function bindSource(path: string, projectRoot: string, settings: Settings
 }
 
 /** Mount operations of one volume at `dest`. Throws VaggaError (124) on invalid or unsupported volumes. */
-export function volumeOps(dest: string, vol: Volume, input: RunPlanInput): MountOp[] {
+export function volumeOps(dest: string, vol: Volume, input: RunPlanInput, snapshotIndex = 0): MountOp[] {
   switch (vol.kind) {
     case 'Tmpfs': {
       const ops: MountOp[] = [{ kind: 'tmpfs', dest, size: vol.size, mode: vol.mode }];
@@ -104,15 +117,54 @@ export function volumeOps(dest: string, vol: Volume, input: RunPlanInput): Mount
       return [{ kind: 'bind', source: input.bundleDir, dest, readOnly: true }];
     case 'Container': {
       const root = input.containerRoots?.[vol.name];
-      if (!root) mountError(`mount !Container ${JSON.stringify(vol.name)}: the container is not built (volumes of this kind are not supported yet)`);
+      if (!root) mountError(`mount !Container ${JSON.stringify(vol.name)}: the container is not built`);
       return [{ kind: 'bind', source: root, dest, readOnly: true }];
     }
-    case 'Persistent':
-      if (!input.volumesDir) mountError('mount !Persistent is not supported yet');
-      return [{ kind: 'bind', source: posix.join(input.volumesDir, vol.name), dest, readOnly: false, createSource: true }];
+    case 'Persistent': {
+      const source = input.persistentSources?.[vol.name] ?? (input.volumesDir ? posix.join(input.volumesDir, vol.name) : undefined);
+      if (!source) mountError('mount !Persistent is not supported yet');
+      return [{ kind: 'bind', source, dest, readOnly: false, createSource: true }];
+    }
     case 'Snapshot':
-      return mountError('mount !Snapshot is not supported yet');
+      return snapshotFor(dest, vol, input, snapshotIndex).ops;
   }
+}
+
+/** snapshotPlan for one `!Snapshot` volume, with the run plan's inputs; throws VaggaError (124). */
+function snapshotFor(dest: string, vol: Extract<Volume, { kind: 'Snapshot' }>, input: RunPlanInput, index: number): { ops: MountOp[]; copy: SnapshotCopy } {
+  if (!input.snapshotShell) mountError(`mount !Snapshot ${dest}: needs a statically linked busybox on the host (Debian package busybox-static)`);
+  const sourceRoot = vol.container === undefined ? input.rootfs : input.containerRoots?.[vol.container];
+  if (!sourceRoot) mountError(`mount !Snapshot ${dest}: container ${JSON.stringify(vol.container)} is not built`);
+  const zero = [{ inside: 0, outside: 0, count: 1 }];
+  const r = snapshotPlan({
+    dest, volume: vol, index, rootfs: input.rootfs, sourceRoot,
+    uids: input.idMapping?.uids ?? zero, gids: input.idMapping?.gids ?? zero, stat: input.stat,
+  });
+  if ('error' in r) mountError(`mount !Snapshot ${dest}: ${r.error}`);
+  return r;
+}
+
+/** All volumes of a run, command volumes overriding container ones: normalized path -> volume, in mount (path) order. */
+export function runVolumes(container: ContainerConfig, commandVolumes: Record<string, Volume>): Array<[string, Volume]> {
+  const byPath = new Map<string, Volume>();
+  // `/a/` and `/a` are the same mount point.
+  const norm = (p: string) => posix.normalize(p).replace(/(.)\/+$/, '$1');
+  for (const [p, v] of Object.entries(container.volumes)) byPath.set(norm(p), v);
+  for (const [p, v] of Object.entries(commandVolumes)) byPath.set(norm(p), v);
+  return [...byPath.entries()].sort(([a], [b]) => comparePaths(a, b));
+}
+
+/**
+ * The copies the command's start must make for its `!Snapshot` volumes (volumes-snapshot.ts),
+ * in mount order, matching the staging binds of planRunMounts. [] without snapshots.
+ * Throws VaggaError (124) like planRunMounts.
+ */
+export function planSnapshotCopies(input: RunPlanInput): SnapshotCopy[] {
+  const out: SnapshotCopy[] = [];
+  for (const [path, vol] of runVolumes(input.container, input.commandVolumes)) {
+    if (vol.kind === 'Snapshot') out.push(snapshotFor(path, vol, input, out.length).copy);
+  }
+  return out;
 }
 
 /**
@@ -137,7 +189,12 @@ export function planRunMounts(input: RunPlanInput): MountPlan {
   if (!byPath.has('/run')) {
     plan.push({ kind: 'tmpfs', dest: '/run', size: DEFAULT_TMPFS_SIZE, mode: 0o755 }, { kind: 'dir', dest: '/run/shm', mode: 0o1777 });
   }
-  for (const path of [...new Set(paths)].sort(comparePaths)) plan.push(...volumeOps(path, byPath.get(path)!, input));
+  let snapshots = 0;
+  for (const [path, vol] of runVolumes(input.container, input.commandVolumes)) {
+    plan.push(...volumeOps(path, vol, input, snapshots));
+    if (vol.kind === 'Snapshot') snapshots++;
+  }
+  if (snapshots > 0) plan.push({ kind: 'bind', source: input.snapshotShell!, dest: SNAPSHOT_SHELL, readOnly: true });
   const hostFiles: Array<[string, string | null]> = [
     ['/etc/resolv.conf', input.container.resolvConfPath],
     ['/etc/hosts', input.container.hostsFilePath],

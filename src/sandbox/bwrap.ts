@@ -183,6 +183,8 @@ interface LaunchOptions {
   /** Replace the command (diagnostic run). */
   argv?: string[];
   init?: boolean;
+  /** Forward the signals vagga receives to this sandbox (default true). */
+  forwardSignals?: boolean;
 }
 
 /**
@@ -202,6 +204,13 @@ interface LaunchResult {
   stderr: string;
 }
 
+/** A launch in progress: the launcher's pid, a way to signal the sandbox, the outcome. */
+interface Launched {
+  pid: number;
+  signal(sig: NodeJS.Signals): void;
+  result: Promise<LaunchResult>;
+}
+
 function collect(stream: Readable | null | undefined): () => string {
   let text = '';
   stream?.setEncoding('utf8');
@@ -216,7 +225,8 @@ export function createBindSources(plan: MountPlan): void {
   for (const op of plan) if (op.kind === 'bind' && op.createSource) mkdirSync(op.source, { recursive: true });
 }
 
-async function launch(opts: LaunchOptions): Promise<LaunchResult> {
+/** Spawn the launcher (synchronously; throws for missing tools) and drive its setup in the background. */
+function launch(opts: LaunchOptions): Launched {
   const { spec } = opts;
   createBindSources(spec.mounts);
   const withInit = opts.init ?? spec.init;
@@ -277,42 +287,55 @@ async function launch(opts: LaunchOptions): Promise<LaunchResult> {
   });
   ctl?.on('error', () => {});
 
-  const stopForwarding = forwardSignals(child, withInit);
-  try {
-    const ready = ctl !== undefined && await Promise.race([
-      new Promise<boolean>((resolve) => ctl.once('data', () => resolve(true))),
-      exited.then(() => false),
-    ]);
-    if (ready) {
-      if (pause > 0) await new Promise((r) => setTimeout(r, pause));
-      try {
-        await writeMaps(child.pid!, spec.idMapping);
-      } catch (err) {
-        child.kill('SIGKILL');
-        await exited.catch(() => undefined);
-        throw err;
+  const signaller = sandboxSignaller(child, withInit);
+  const stopForwarding = opts.forwardSignals === false ? () => {} : forwardSignals(signaller.signal);
+  const result = (async (): Promise<LaunchResult> => {
+    try {
+      const ready = ctl !== undefined && await Promise.race([
+        new Promise<boolean>((resolve) => ctl.once('data', () => resolve(true))),
+        exited.then(() => false),
+      ]);
+      if (ready) {
+        if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+        try {
+          await writeMaps(child.pid!, spec.idMapping);
+        } catch (err) {
+          child.kill('SIGKILL');
+          await exited.catch(() => undefined);
+          throw err;
+        }
+        ctl!.end('go\n');
       }
-      ctl!.end('go\n');
+      const [launcherCode, launcherSignal] = await exited;
+      await jsonDone;
+      return { exitCode: parseJsonStatus(json()).exitCode, launcherCode, launcherSignal, stderr: stderr() };
+    } finally {
+      stopForwarding();
+      signaller.stop();
+      ctl?.destroy();
     }
-    const [launcherCode, launcherSignal] = await exited;
-    await jsonDone;
-    return { exitCode: parseJsonStatus(json()).exitCode, launcherCode, launcherSignal, stderr: stderr() };
-  } finally {
-    stopForwarding();
-    ctl?.destroy();
-  }
+  })();
+  return { pid: child.pid ?? 0, signal: signaller.signal, result };
 }
 
-/** Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 received by vagga to the sandbox while it runs (signals.ts). */
-function forwardSignals(child: ChildProcess, withInit: boolean): () => void {
-  const handlers = FORWARDED_SIGNALS.map((sig) => {
-    const handler = () => deliver(sig, 0);
-    process.on(sig, handler);
-    return [sig, handler] as const;
-  });
+/**
+ * Delivery of signals to one sandbox: to its init (or command, see signalTarget). While the
+ * sandbox is still being set up, retries every 20 ms for 1 s, then kills the launcher.
+ * SIGKILL always goes to the launcher: unshare's --kill-child then kills bwrap, the init of
+ * the outer pid namespace, so the kernel kills every process of the sandbox. Nothing is sent
+ * once the launcher has exited (its pid may be reused).
+ */
+function sandboxSignaller(child: ChildProcess, withInit: boolean): { signal(sig: NodeJS.Signals): void; stop(): void } {
   let done = false;
+  child.once('exit', () => {
+    done = true;
+  });
   function deliver(sig: NodeJS.Signals, attempt: number): void {
     if (done || child.pid === undefined) return;
+    if (sig === 'SIGKILL') {
+      child.kill('SIGKILL');
+      return;
+    }
     const target = signalTarget(child.pid, withInit);
     if (target !== undefined) {
       try {
@@ -326,14 +349,77 @@ function forwardSignals(child: ChildProcess, withInit: boolean): () => void {
     if (attempt < 50) setTimeout(() => deliver(sig, attempt + 1), 20).unref();
     else child.kill('SIGKILL');
   }
+  return {
+    signal: (sig) => deliver(sig, 0),
+    stop: () => {
+      done = true;
+    },
+  };
+}
+
+/** Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 received by vagga to the sandbox while it runs (signals.ts). */
+function forwardSignals(signal: (sig: NodeJS.Signals) => void): () => void {
+  const handlers = FORWARDED_SIGNALS.map((sig) => {
+    const handler = () => signal(sig);
+    process.on(sig, handler);
+    return [sig, handler] as const;
+  });
   return () => {
-    done = true;
     for (const [sig, handler] of handlers) process.off(sig, handler);
   };
 }
 
 function statusOf(code: number): SandboxResult {
   return code > 128 && signalName(code - 128) ? { status: code, signal: signalName(code - 128) } : { status: code };
+}
+
+/** A sandbox started by startSandbox. */
+export interface SandboxHandle {
+  /**
+   * Host pid of the launcher (`setpriv` exec'ing `unshare`), known at once and stable for
+   * the sandbox's whole life; 0 if the launcher could not even be spawned (`done` rejects).
+   */
+  pid: number;
+  /**
+   * Send `sig` to the sandbox: to its init (catatonit forwards it to the command), or to the
+   * command without an init; while the sandbox is still being set up, retried for 1 s, then
+   * the launcher is killed. SIGKILL kills the launcher and so every process of the sandbox.
+   * Does nothing once the sandbox has ended.
+   */
+  signal(sig: NodeJS.Signals): void;
+  /** Settles exactly like runSandbox's promise. */
+  done: Promise<SandboxResult>;
+}
+
+/** Options of startSandbox. */
+export interface StartOptions {
+  /**
+   * Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 received by vagga to this sandbox
+   * (default true). A supervisor of several sandboxes turns it off and signals each itself.
+   */
+  forwardSignals?: boolean;
+}
+
+/**
+ * Start `spec` like runSandbox without waiting for it: returns a handle to signal the
+ * sandbox and await its result. Throws synchronously (VaggaError 124) for an init without a
+ * `/dev` mount or too many extra fds, MissingToolError (121) for missing programs; setup
+ * failures reject `done` as in runSandbox.
+ */
+export function startSandbox(spec: SandboxSpec, opts: StartOptions = {}): SandboxHandle {
+  if (spec.init && !spec.mounts.some((op) => op.kind === 'dev' && op.dest === '/dev')) {
+    throw new VaggaError('A sandbox with an init needs a `dev` mount at /dev (the init is bound there)', { exitCode: ExitCode.sandbox });
+  }
+  const launched = launch({ spec, forwardSignals: opts.forwardSignals });
+  const done = launched.result.then(async (r): Promise<SandboxResult> => {
+    if (r.exitCode !== undefined) return statusOf(r.exitCode);
+    if (r.launcherSignal) {
+      const n = osConstants.signals[r.launcherSignal];
+      return { status: 128 + n, signal: r.launcherSignal };
+    }
+    throw await setupError(spec, r.launcherCode);
+  });
+  return { pid: launched.pid, signal: launched.signal, done };
 }
 
 /**
@@ -346,16 +432,7 @@ function statusOf(code: number): SandboxResult {
  * MissingToolError (121) when bwrap, catatonit, newuidmap... are absent.
  */
 export async function runSandbox(spec: SandboxSpec): Promise<SandboxResult> {
-  if (spec.init && !spec.mounts.some((op) => op.kind === 'dev' && op.dest === '/dev')) {
-    throw new VaggaError('A sandbox with an init needs a `dev` mount at /dev (the init is bound there)', { exitCode: ExitCode.sandbox });
-  }
-  const r = await launch({ spec });
-  if (r.exitCode !== undefined) return statusOf(r.exitCode);
-  if (r.launcherSignal) {
-    const n = osConstants.signals[r.launcherSignal];
-    return { status: 128 + n, signal: r.launcherSignal };
-  }
-  throw await setupError(spec, r.launcherCode);
+  return startSandbox(spec).done;
 }
 
 /**
@@ -368,7 +445,7 @@ export async function runSandbox(spec: SandboxSpec): Promise<SandboxResult> {
 async function setupError(spec: SandboxSpec, code: number | null): Promise<VaggaError> {
   let stderr = '';
   try {
-    const r = await launch({ spec: { ...spec, stdin: 'null', stdout: 'stderr' }, captureStderr: true, argv: [SETUP_PROBE], init: false });
+    const r = await launch({ spec: { ...spec, stdin: 'null', stdout: 'stderr' }, captureStderr: true, argv: [SETUP_PROBE], init: false }).result;
     stderr = r.stderr;
   } catch (err) {
     // The gated launcher's own map helpers failed again: that error explains it already.

@@ -3,18 +3,25 @@
  *  --tmp        `.roots/.tmp*` (failed or interrupted builds; a build holding its lock is skipped);
  *  --old        versions not referenced by a `.vagga/<name>` symlink (cheap; may be stale);
  *  --unused     versions the *current* config does not hash to (containers whose version
- *               cannot be known yet keep all their versions);
+ *               cannot be known yet keep all their versions); with `atLeast` (ms, from
+ *               `--at-least 10days`) instead: versions whose `last_use` (else the dir's
+ *               mtime) is older than now - atLeast;
  *  --transient  `.transient/*` copies whose trailing `.<pid>` is not a live process;
  *  --everything the storage (`.roots`, `.transient`, `.volumes`, caches inside `.vagga`) and
  *               the container links; the user's own files in `.vagga` (`settings.yaml`,
  *               `vagga.yaml`, `local.yaml`) are kept.
+ * --old/--unused (and auto-clean, publish.ts) never delete a version a running command holds
+ * (an `in_use.<pid>.<n>` mark of a live process, src/storage/in-use.ts; Vagga issue #128).
+ * With `global` (cleanGlobal) the selection applies to every project under `storage-dir`:
+ * `--tmp`, `--unused --at-least` and `--transient` are supported there, other actions are
+ * refused (exit 1) rather than half-done.
  * Stray non-directory files in `.roots` are deleted with --old/--unused; links left dangling
  * by a deletion are removed. Trees holding subuid-owned files are deleted inside a user
  * namespace (src/storage/remove.ts). With `dryRun` nothing is deleted: the result lists what
  * would be.
  */
 import { check as plCheck } from 'proper-lockfile';
-import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Config, Settings } from '../config/model.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
@@ -22,6 +29,7 @@ import {
   buildLockPath, parseVersionDirName, projectLayout, versionDirName, type ProjectLayout,
 } from './layout.js';
 import { removeTree } from './remove.js';
+import { pidAlive, versionInUse } from './in-use.js';
 
 export interface CleanOptions {
   tmp?: boolean;
@@ -29,8 +37,12 @@ export interface CleanOptions {
   unused?: boolean;
   transient?: boolean;
   everything?: boolean;
+  /** With `unused`: keep versions used within this many milliseconds (`--at-least`). */
+  atLeast?: number;
   /** Only report what would be removed. */
   dryRun?: boolean;
+  /** Print absolute paths (default: relative to the project root when inside it). */
+  absolutePaths?: boolean;
   /** 0 quiet, 1 normal (one line per removed path), 2 verbose. Default 1. */
   verbosity?: number;
 }
@@ -50,6 +62,10 @@ export interface CleanDeps {
   /** True when the build lock of `name` is held. */
   isLocked(layout: ProjectLayout, name: string): Promise<boolean>;
   write(text: string): void;
+  /** True when version dir `dir` is used by a running command (default: in-use.ts marks). */
+  inUse?(dir: string): boolean;
+  /** Current time in ms since the epoch (default Date.now). */
+  now?(): number;
 }
 
 /** Files in `.vagga` that belong to the user, never deleted. */
@@ -87,20 +103,14 @@ export function linkedVersions(layout: ProjectLayout): Set<string> {
   return out;
 }
 
-function defaultDeps(write: (s: string) => void): CleanDeps {
+/** The real collaborators of cleaning (fs removal, process and lock checks), writing to `write`. */
+export function defaultCleanDeps(write: (s: string) => void): CleanDeps {
   return {
     version(config, name) {
       throw new Error(`version() requested for ${name} without a loaded versioner`);
     },
     remove: removeTree,
-    isAlive(pid) {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch (err) {
-        return (err as NodeJS.ErrnoException).code === 'EPERM';
-      }
-    },
+    isAlive: pidAlive,
     async isLocked(layout, name) {
       try {
         return await plCheck(buildLockPath(layout, name), { lockfilePath: buildLockPath(layout, name), realpath: false, stale: 10000 });
@@ -118,8 +128,8 @@ function defaultDeps(write: (s: string) => void): CleanDeps {
  * removed before the failure stay removed.
  */
 export async function cleanStorage(config: Config, settings: Settings, options: CleanOptions): Promise<CleanResult> {
-  const deps = defaultDeps((s) => process.stderr.write(s));
-  if (options.unused) {
+  const deps = defaultCleanDeps((s) => process.stderr.write(s));
+  if (options.unused && options.atLeast === undefined) {
     const { containerVersion } = await import('../version/container-version.js');
     deps.version = (cfg, name) => {
       try {
@@ -135,10 +145,19 @@ export async function cleanStorage(config: Config, settings: Settings, options: 
 
 /** cleanStorage with explicit collaborators. */
 export async function cleanStorageWith(deps: CleanDeps, config: Config, settings: Settings, options: CleanOptions): Promise<CleanResult> {
-  const layout = projectLayout(config.projectRoot, settings);
+  return cleanLayoutWith(deps, projectLayout(config.projectRoot, settings), config, options);
+}
+
+/**
+ * Clean one storage base described by `layout` (a project's, or one project subdir of
+ * `storage-dir` for `--global`). `config` is only read by `--unused` without `atLeast`.
+ */
+export async function cleanLayoutWith(deps: CleanDeps, layout: ProjectLayout, config: Config, options: CleanOptions): Promise<CleanResult> {
   const verbosity = options.verbosity ?? 1;
   const removed: string[] = [];
-  const show = (p: string) => relative(layout.projectRoot, p) || p;
+  const now = deps.now ? deps.now() : Date.now();
+  const inUse = (dir: string) => (deps.inUse ? deps.inUse(dir) : versionInUse(dir, deps.isAlive));
+  const show = (p: string) => (!options.absolutePaths && p.startsWith(`${layout.projectRoot}/`) ? relative(layout.projectRoot, p) : p);
   const drop = async (path: string) => {
     if (removed.includes(path)) return;
     if (verbosity >= 1) deps.write(`${options.dryRun ? 'Would remove' : 'Removing'} ${show(path)}\n`);
@@ -154,10 +173,15 @@ export async function cleanStorageWith(deps: CleanDeps, config: Config, settings
   };
 
   if (options.everything) {
+    // With storage-dir the base is `.vagga/.lnk`: delete what it points to, then the link.
+    if (layout.base !== layout.vaggaDir) {
+      let real: string | undefined;
+      try { real = realpathSync(layout.base); } catch { /* dangling or missing */ }
+      if (real) await drop(real);
+    }
     for (const entry of entries(layout.vaggaDir)) {
       if (!USER_FILES.has(entry)) await drop(join(layout.vaggaDir, entry));
     }
-    if (layout.base !== layout.vaggaDir) await drop(layout.base);
     return { removed };
   }
 
@@ -179,7 +203,7 @@ export async function cleanStorageWith(deps: CleanDeps, config: Config, settings
     if (options.old) keep = linkedVersions(layout);
     let keepUnused: Set<string> | undefined;
     const unknownNames = new Set<string>();
-    if (options.unused) {
+    if (options.unused && options.atLeast === undefined) {
       keepUnused = new Set();
       for (const name of Object.keys(config.containers)) {
         const hash = deps.version(config, name);
@@ -197,7 +221,13 @@ export async function cleanStorageWith(deps: CleanDeps, config: Config, settings
       }
       const keptByOld = keep ? keep.has(entry) : true;
       const keptByUnused = keepUnused ? keepUnused.has(entry) || unknownNames.has(parsed.name) : true;
-      if (!(keptByOld && keptByUnused)) await drop(path);
+      const keptByAge = options.unused && options.atLeast !== undefined ? usedSince(path, now - options.atLeast) : true;
+      if (keptByOld && keptByUnused && keptByAge) continue;
+      if (inUse(path)) {
+        if (verbosity >= 1) deps.write(`Keeping ${show(path)}: a running command uses it\n`);
+        continue;
+      }
+      await drop(path);
     }
     // Links whose version is gone.
     for (const entry of entries(layout.vaggaDir)) {
@@ -225,3 +255,16 @@ export async function cleanStorageWith(deps: CleanDeps, config: Config, settings
   return { removed };
 }
 
+
+/**
+ * True when version dir `dir` was used at or after `cutoff` (ms since the epoch): the mtime
+ * of its `last_use` file, else of the dir itself (versions made before last_use existed).
+ */
+export function usedSince(dir: string, cutoff: number): boolean {
+  for (const p of [join(dir, 'last_use'), dir]) {
+    try {
+      return statSync(p).mtimeMs >= cutoff;
+    } catch { /* try the next */ }
+  }
+  return false;
+}

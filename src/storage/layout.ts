@@ -9,7 +9,9 @@
  *   <base>/.roots/.tmp.<name>.old              the previous dir while a --force rebuild replaces it
  *   <base>/.transient/                         write-mode copies
  *
- * `<base>` is `<project>/.vagga`; the `storage-dir` setting will change only storageBase().
+ * `<base>` is `<project>/.vagga`; with the `storage-dir` setting it is `<project>/.vagga/.lnk`,
+ * a symlink to `<storage-dir>/<project subdir>` (created by storage-link.ts ensureStorageBase),
+ * and the container links become `.lnk/.roots/<name>.<8hex>/root` (§2.2, §4).
  * All functions here are pure path arithmetic except cacheDirFor(), which creates the dir
  * (creating storage dirs with clear permission errors: storage-dirs.ts).
  */
@@ -26,22 +28,23 @@ export interface ProjectLayout {
   projectRoot: string;
   /** `<project>/.vagga`: holds the `<name>` symlinks. */
   vaggaDir: string;
-  /** The storage base holding `.roots` and `.transient` (same as vaggaDir until storage-dir exists). */
+  /** The storage base holding `.roots` and `.transient`: vaggaDir, or `<vaggaDir>/.lnk` with storage-dir. */
   base: string;
   /** `<base>/.roots`. */
   rootsDir: string;
   /** `<base>/.transient`. */
   transientDir: string;
-  /** Prefix of link targets relative to vaggaDir: `` now, `.lnk/` once storage-dir is supported. */
+  /** Prefix of link targets relative to vaggaDir: `` (no storage-dir) or `.lnk/`. */
   linkPrefix: string;
 }
 
 /**
- * The storage base for a project: `<project>/.vagga`. The one place to change when the
- * `storage-dir` setting (§1.9) gets implemented.
+ * The storage base for a project: `<project>/.vagga`, or `<project>/.vagga/.lnk` when the
+ * `storage-dir` setting (§1.9) is set (pure: the link itself is made by ensureStorageBase).
  */
-export function storageBase(projectRoot: string, _settings: Settings): string {
-  return join(resolve(projectRoot), '.vagga');
+export function storageBase(projectRoot: string, settings: Settings): string {
+  const vagga = join(resolve(projectRoot), '.vagga');
+  return settings.storageDir ? join(vagga, '.lnk') : vagga;
 }
 
 /** All storage paths of a project (pure). */
@@ -54,7 +57,7 @@ export function projectLayout(projectRoot: string, settings: Settings): ProjectL
     base,
     rootsDir: join(base, '.roots'),
     transientDir: join(base, '.transient'),
-    linkPrefix: '',
+    linkPrefix: settings.storageDir ? '.lnk/' : '',
   };
 }
 

@@ -9,13 +9,14 @@
  */
 import { existsSync, lstatSync } from 'node:fs';
 import { readFile, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { IdMapEntry, IdMapping } from '../sandbox/types.js';
 import {
   containerLinkPath, containerLinkTarget, oldVersionDir, versionDir, VERSION_FILES, type ProjectLayout,
 } from './layout.js';
 import { removeTree } from './remove.js';
+import { versionInUse } from './in-use.js';
 import { makeStorageDir } from './storage-dirs.js';
 
 /**
@@ -85,14 +86,42 @@ export async function updateContainerLink(layout: ProjectLayout, name: string, h
   await rename(tmp, link);
 }
 
+/** Options of publishVersion. */
+export interface PublishOptions {
+  /**
+   * The container's `auto-clean` (and not the `disable-auto-clean` setting): delete the
+   * version `.vagga/<name>` pointed to before, unless a running command uses it.
+   */
+  autoClean?: boolean;
+  /** Messages (auto-clean skips); default: stderr. */
+  write?: (text: string) => void;
+}
+
+/** The `<name>.<8hex>` dir `.vagga/<name>` currently points to, if it is a version of `name`. */
+export async function linkedVersionDir(layout: ProjectLayout, name: string): Promise<string | undefined> {
+  let target: string;
+  try {
+    target = await readlink(containerLinkPath(layout, name));
+  } catch {
+    return undefined;
+  }
+  const m = /(?:^|\/)\.roots\/([^/]+)\/root$/.exec(target);
+  if (!m || !m[1]!.startsWith(`${name}.`)) return undefined;
+  return join(layout.rootsDir, m[1]!);
+}
+
 /**
  * Move a finished build dir (`.tmp.<name>`, holding `root/`) to `<name>.<8hex>` and return
  * that path. If the version dir already exists (forced rebuild), it is moved to
  * `.tmp.<name>.old` first and deleted after the new one is in place. Then touches
- * `last_use` and updates `.vagga/<name>`.
+ * `last_use` and updates `.vagga/<name>`. With `options.autoClean` (§2.3 step 8), the
+ * version the link pointed to before is deleted after the link moved (renamed to
+ * `.tmp.<dirname>` first, so an interrupted delete is left for `_clean --tmp`), unless a
+ * running command holds it (in-use.ts): then it stays, with a message.
  */
-export async function publishVersion(layout: ProjectLayout, name: string, hash: string, buildDir: string): Promise<string> {
+export async function publishVersion(layout: ProjectLayout, name: string, hash: string, buildDir: string, options: PublishOptions = {}): Promise<string> {
   const dest = versionDir(layout, name, hash);
+  const previous = options.autoClean ? await linkedVersionDir(layout, name) : undefined;
   let old: string | undefined;
   if (existsSync(dest)) {
     old = oldVersionDir(layout, name);
@@ -103,5 +132,16 @@ export async function publishVersion(layout: ProjectLayout, name: string, hash: 
   await touchLastUse(dest);
   await updateContainerLink(layout, name, hash);
   if (old) await removeTree(old);
+  if (previous && previous !== dest && existsSync(previous)) {
+    if (versionInUse(previous)) {
+      (options.write ?? ((t: string) => void process.stderr.write(t)))(
+        `Keeping the previous version ${basename(previous)} (auto-clean): a running command uses it; \`vagga _clean --old\` removes it later\n`);
+    } else {
+      const doomed = join(layout.rootsDir, `.tmp${basename(previous)}`);
+      await removeTree(doomed);
+      await rename(previous, doomed);
+      await removeTree(doomed);
+    }
+  }
   return dest;
 }

@@ -14,9 +14,15 @@ Options:
   --tmp, --tmp-folders        Remove temporary build folders (.roots/.tmp*)
   --old, --old-containers     Remove versions not linked from .vagga/<name>
   --unused                    Remove versions the current vagga.yaml does not hash to
+  --at-least DURATION         With --unused: instead remove versions not used for DURATION
+                              (e.g. 10days, 2h, 1h30min)
   --transient                 Remove leftovers of writable (transient) runs
   --everything                Remove all containers and the storage dir
+  --global                    Clean every project under the storage-dir setting
+                              (with --tmp, --unused --at-least, --transient)
   -n, --dry-run               Only print what would be removed
+
+Versions used by a running command are never removed.
   -h, --help                  This help`;
 
 /** The flags `_clean` understands; at least one action is required. */
@@ -27,6 +33,9 @@ export interface CleanFlags {
   transient: boolean;
   everything: boolean;
   dryRun: boolean;
+  /** `--at-least` in milliseconds. */
+  atLeast?: number;
+  global: boolean;
 }
 
 /** Exit 0 on success, 1 for bad arguments, 3 when the cleanup fails. */
@@ -38,6 +47,8 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     { names: ['--transient'], key: 'transient', kind: 'flag' },
     { names: ['--everything'], key: 'everything', kind: 'flag' },
     { names: ['-n', '--dry-run'], key: 'dryRun', kind: 'flag' },
+    { names: ['--at-least'], key: 'atLeast', kind: 'value' },
+    { names: ['--global'], key: 'global', kind: 'flag' },
   ], { stopAtPositional: false, errorExitCode: 1 });
   if (!parsed) return 0;
   const v = parsed.values;
@@ -48,17 +59,51 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     transient: Boolean(v.transient),
     everything: Boolean(v.everything),
     dryRun: Boolean(v.dryRun),
+    global: Boolean(v.global),
   };
+  if (typeof v.atLeast === 'string') {
+    if (!flags.unused) throw new VaggaError('--at-least is only meaningful with --unused', { exitCode: 1 });
+    const { parseDuration } = await import('../../storage/duration.js');
+    try {
+      flags.atLeast = parseDuration(v.atLeast);
+    } catch (err) {
+      throw new VaggaError(`Invalid --at-least ${JSON.stringify(v.atLeast)}: ${(err as Error).message}`, { exitCode: 1 });
+    }
+  }
   if (parsed.positionals.length > 0) {
     throw new VaggaError(`Unexpected argument ${JSON.stringify(parsed.positionals[0])}`, { exitCode: 1, hint: USAGE.split('\n')[0] });
   }
   if (!flags.tmp && !flags.old && !flags.unused && !flags.transient && !flags.everything) {
     throw new VaggaError('Nothing to clean: give at least one of --tmp, --old, --unused, --transient, --everything', { exitCode: 1 });
   }
+  if (flags.global) return cleanGlobally(ctx, flags);
   const project = await ctx.project();
   const { cleanStorage } = await import('../../storage/clean.js');
   try {
     await cleanStorage(project.config, project.settings, { ...flags, verbosity: ctx.globals.verbosity });
+  } catch (err) {
+    if (err instanceof VaggaError) throw err;
+    throw new VaggaError(`Cleanup failed: ${(err as Error).message}`, { exitCode: 3, cause: err });
+  }
+  return 0;
+}
+
+/**
+ * `--global`: settings come from the project when there is one (site-settings apply),
+ * else from the user's files for the current directory.
+ */
+async function cleanGlobally(ctx: CliContext, flags: CleanFlags): Promise<number> {
+  let settings;
+  try {
+    settings = (await ctx.project()).settings;
+  } catch (err) {
+    if (!(err instanceof VaggaError) || err.exitCode !== 126 || !err.message.startsWith('Config not found')) throw err;
+    const { loadSettings } = await import('../../config/settings.js');
+    settings = loadSettings(ctx.cwd, ctx.env);
+  }
+  const { cleanGlobal } = await import('../../storage/clean-global.js');
+  try {
+    await cleanGlobal(settings, { ...flags, verbosity: ctx.globals.verbosity });
   } catch (err) {
     if (err instanceof VaggaError) throw err;
     throw new VaggaError(`Cleanup failed: ${(err as Error).message}`, { exitCode: 3, cause: err });

@@ -16,7 +16,7 @@ const USAGE = `Usage: vagga _run [options] CONTAINER COMMAND [ARGS...]
 Run an arbitrary command in a container, building the container first if needed.
 
 Options:
-  -W, --writeable   Run on a throwaway writable copy of the container (not supported yet)
+  -W, --writeable   Run on a throwaway writable (hard-linked) copy of the container
   -h, --help        This help`;
 
 /** Resolves with the command's exit status; 124 when CMD is not found; 122 bad args. */
@@ -28,11 +28,6 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     throw new VaggaError(containerName === undefined ? 'Container name expected' : 'Command to run expected', {
       exitCode: ExitCode.args,
       hint: USAGE.split('\n')[0],
-    });
-  }
-  if (parsed.values.writeable) {
-    throw new VaggaError('`_run -W`/`--writeable` (a transient writable copy of the container) is not supported by this version yet', {
-      exitCode: ExitCode.launcher,
     });
   }
   const project = await projectFor(ctx, containerName);
@@ -57,5 +52,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     cwd: containerWorkDir(project.config.projectRoot, ctx.cwd),
     commandVolumes: {},
     isolateNetwork: globals.isolateNetwork,
+    writable: Boolean(parsed.values.writeable),
+    prepare: { buildMode: globals.buildMode, verbosity: globals.verbosity },
   }, ctx.sandboxDeps);
 }

@@ -60,31 +60,32 @@ export interface HostExec {
   argv(hostPath: string): string[];
 }
 
-function underUsr(hostPath: string, what: string): string {
+function underUsr(hostPath: string, what: string, mountPoint: string = HOST_USR_MOUNT): string {
   if (hostPath !== '/usr' && !hostPath.startsWith('/usr/')) {
     throw new VaggaError(`Can't run the host's ${what}: ${hostPath} is outside /usr`, {
       exitCode: ExitCode.launcher, hint: 'This needs a merged-/usr host system (Debian 12 or later).',
     });
   }
-  return posix.join(HOST_USR_MOUNT, hostPath.slice('/usr'.length));
+  return posix.join(mountPoint, hostPath.slice('/usr'.length));
 }
 
 /**
  * Plan running host programs (absolute host paths under /usr, symlinks allowed) inside the
  * step sandbox. `realpath` is injectable for tests. Throws VaggaError (121) when a program,
- * its loader or the loader's directory is outside /usr.
+ * its loader or the loader's directory is outside /usr. `mountPoint`: where host /usr is
+ * bound (default HOST_USR_MOUNT; the run sandbox uses one on its fresh /dev tmpfs).
  */
-export function hostExec(realpath: (p: string) => string = realpathSync, interp: (p: string) => string | undefined = elfInterpreter): HostExec {
+export function hostExec(realpath: (p: string) => string = realpathSync, interp: (p: string) => string | undefined = elfInterpreter, mountPoint: string = HOST_USR_MOUNT): HostExec {
   return {
-    mounts: [{ kind: 'bind', source: '/usr', dest: HOST_USR_MOUNT, readOnly: true }],
+    mounts: [{ kind: 'bind', source: '/usr', dest: mountPoint, readOnly: true }],
     argv(hostPath) {
       const prog = realpath(hostPath);
-      const inSandbox = underUsr(prog, hostPath);
+      const inSandbox = underUsr(prog, hostPath, mountPoint);
       const loader = interp(prog);
       if (loader === undefined) return [inSandbox];
       const realLoader = realpath(loader);
-      const libDirs = [...new Set([posix.dirname(realLoader), '/usr/lib'])].map((d) => underUsr(d, loader));
-      return [underUsr(realLoader, loader), '--library-path', libDirs.join(':'), inSandbox];
+      const libDirs = [...new Set([posix.dirname(realLoader), '/usr/lib'])].map((d) => underUsr(d, loader, mountPoint));
+      return [underUsr(realLoader, loader, mountPoint), '--library-path', libDirs.join(':'), inSandbox];
     },
   };
 }

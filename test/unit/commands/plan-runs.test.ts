@@ -26,7 +26,14 @@ test('unknown command: 121 with Vagga\'s text; bad argument: 122; --help returns
   assert.deepEqual(planRuns(project, ['shell'], ['-h'], false), { help: 'Usage:\n    vagga shell\n' });
 });
 
-test('fields not supported yet fail clearly before anything is built', () => {
-  const p = fakeProject({ d: command({ name: 'd', run: ['x'], options: 'Usage: vagga d [--x]' }) });
-  assert.throws(() => planRuns(p, ['d'], [], false), (e) => e instanceof VaggaError && e.exitCode === 121 && /`options`/.test(e.message));
+test('options: docopt values become VAGGAOPT_/VAGGACLI_ variables, arguments are not passed; errors are 121', () => {
+  const p = fakeProject({ d: command({ name: 'd', run: ['x'], options: 'Usage: vagga d [--x] [<f>]' }) });
+  const plan = planRuns(p, ['d'], ['--x', 'file'], false);
+  assert.ok(Array.isArray(plan));
+  assert.deepEqual(plan[0].args, []);
+  assert.equal(plan[0].optionEnv?.VAGGAOPT_X, 'true');
+  assert.equal(plan[0].optionEnv?.VAGGAOPT_F, 'file');
+  assert.throws(() => planRuns(p, ['d'], ['--bad-arg'], false), (e) => e instanceof VaggaError && e.exitCode === 121 && e.message.endsWith("Unknown flag: '--bad-arg'\n\nUsage: vagga d [--x] [<f>]"));
+  const help = planRuns(p, ['d'], ['--help'], false);
+  assert.ok(!Array.isArray(help) && help.help.includes('-h, --help'));
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { bootstrapTarballName, bootstrapTarballPath, ensureBootstrapTarball, planMmdebstrap, requireBootstrapSubIds } from '../../../src/steps/debian/bootstrap.js';
 import { mirrorKey } from '../../../src/steps/debian/mirror.js';
+import { ensureUbuntuTarball, ubuntuTarballPath } from '../../../src/steps/ubuntu/bootstrap.js';
 import { tempDir } from '../temp-dir.js';
 
 const MIRROR = 'http://mirror.example/debian';
@@ -126,4 +127,21 @@ test('leftovers of a killed run are removed; an abort stops mmdebstrap without a
   delete process.env.FAKE_SLEEP;
   assert.equal(existsSync(leftover), false);
   assert.deepEqual(readdirSync(join(cacheDir, 'debian')), []);
+});
+
+test('the Ubuntu base uses the same cached bootstrap: keyring checked first, then one mmdebstrap run', { skip: noSubIds }, async () => {
+  const { cacheDir, logFile } = setup();
+  const mirror = 'http://mirror.example/ubuntu';
+  const input = { codename: 'jammy', arch: 'amd64', mirror, cacheDir, log, signal: new AbortController().signal };
+  await assert.rejects(ensureUbuntuTarball({ ...input, exists: () => false }), /Ubuntu's archive signing keys were not found/);
+  assert.equal(calls(logFile).length, 0, 'no mmdebstrap run without the keyring');
+  const keyring = '/usr/share/keyrings/ubuntu-archive-keyring.gpg';
+  const final = await ensureUbuntuTarball({ ...input, exists: (p) => p === keyring });
+  assert.equal(final, ubuntuTarballPath(cacheDir, 'jammy', 'amd64', mirror));
+  assert.equal(calls(logFile).length, 1);
+  assert.match(calls(logFile)[0]!, new RegExp(`--keyring=${keyring} jammy \\S+\\.tmp\\.tar ${mirror}$`));
+  assert.deepEqual(readdirSync(join(cacheDir, 'ubuntu')), [`jammy-amd64-${mirrorKey(mirror)}-minbase.tar`]);
+  assert.ok(log.messages.some((m) => /^Bootstrapping Ubuntu jammy \(amd64\) with mmdebstrap/.test(m)));
+  await ensureUbuntuTarball({ ...input, exists: () => false });
+  assert.equal(calls(logFile).length, 1, 'a cached base needs neither the keyring nor mmdebstrap');
 });

@@ -85,7 +85,7 @@ test('CacheDir: bind of cacheDir/name with the source created; errors exit 124 w
 test('bind sources outside /work and /volumes, unknown external volumes and Snapshot are refused', () => {
   assert.throws(() => planRunMounts(input(container({ '/x': { kind: 'BindRO', path: '/etc' } }))), /must be in \/work or \/volumes/);
   assert.throws(() => planRunMounts(input(container({ '/x': { kind: 'BindRO', path: '/volumes/nope/a' } }))), /no external volume "nope"/);
-  assert.throws(() => planRunMounts(input(container({ '/x': { kind: 'Snapshot', size: 1 } }))), /!Snapshot is not supported yet/);
+  assert.throws(() => planRunMounts(input(container({ '/x': { kind: 'Snapshot', size: 1 } }))), /!Snapshot \/x: needs a statically linked busybox/);
   assert.throws(() => planRunMounts(input(container({ '/work': { kind: 'Empty' } }))), /hiding \/work/);
 });
 

@@ -1,0 +1,526 @@
+/**
+ * A small docopt (http://docopt.org) subset for a command's `options` text (inventory §1.6,
+ * §1.10): parse the usage patterns and the option descriptions, match the user's arguments
+ * and turn the result into `VAGGAOPT_<NAME>` / `VAGGACLI_<NAME>` variables.
+ *
+ * The supported subset:
+ * - `Usage:` section (case-insensitive, up to the first empty line); its first word is the
+ *   program name, each line starting with it begins a new pattern; patterns are
+ *   alternatives. Vagga matches `vagga <command> ARGS...`, so the command name is a
+ *   literal command word of the pattern.
+ * - Pattern elements: `<arg>` and `ARG` positionals, command words, `-s`/`--long`
+ *   (`--long=<v>`/`--long <v>` in a pattern is taken from the option description),
+ *   `[...]` optional (each element optional on its own, as in docopt), `(...)` required
+ *   groups, `a | b` alternatives, `...` repetition of the preceding element, `[options]`
+ *   (every described option not written elsewhere in the patterns).
+ * - Option descriptions: lines starting with `-` in any section whose title contains
+ *   `options:`; `-s, --long <value>  text [default: x]` (value by `<v>`, `V` or `=<v>`;
+ *   the description starts after two spaces).
+ * - Arguments: `--long`, `--long=value`, `--long value`, unique prefixes of long options,
+ *   stacked shorts `-vvv`, `-Fvalue`, `-F value`, `--` ends options; options may appear
+ *   anywhere between positionals.
+ * - Values like docopt: an element that can occur more than once in one alternative is
+ *   counted (flags, commands) or a list (values, positionals); otherwise a switch or a
+ *   single value (default from `[default: ...]`, else none).
+ * Not supported: `[--]` as a pattern element, `options_first`, `--version` handling.
+ */
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+
+/** One described option. `key` is the long name when there is one, else the short one. */
+export interface OptionSpec {
+  short?: string;
+  long?: string;
+  key: string;
+  takesValue: boolean;
+  default?: string;
+}
+
+type Node =
+  | { t: 'opt'; spec: OptionSpec }
+  | { t: 'arg'; name: string }
+  | { t: 'cmd'; name: string }
+  | { t: 'seq'; items: Node[] }
+  | { t: 'optional'; items: Node[] }
+  | { t: 'either'; alts: Node[] }
+  | { t: 'more'; item: Node };
+
+/** A parsed docopt text: the patterns (one `either`), the options and the usage section. */
+export interface Docopt {
+  doc: string;
+  /** The `Usage:` section, trimmed (printed after argument errors). */
+  usage: string;
+  options: OptionSpec[];
+  pattern: Node;
+}
+
+/** Parsed argument values, keyed like docopt (`--long`, `-s`, `<arg>`, `ARG`, `command`). */
+export type DocoptValue = boolean | number | string | null | string[];
+
+function specError(message: string): never {
+  throw new Error(message);
+}
+
+/** The option descriptions of every `...options:` section of `doc`. */
+export function parseOptionDescriptions(doc: string): OptionSpec[] {
+  const specs: OptionSpec[] = [];
+  const lines = doc.split('\n');
+  let inSection = false;
+  let current = '';
+  const flush = (): void => {
+    if (current) specs.push(parseOptionLine(current));
+    current = '';
+  };
+  for (const line of lines) {
+    if (/options:/i.test(line) && !/^\s/.test(line)) {
+      flush();
+      inSection = true;
+      const rest = line.slice(line.toLowerCase().indexOf('options:') + 'options:'.length);
+      if (/^\s*-/.test(rest)) current = rest.trim();
+      continue;
+    }
+    if (!inSection) continue;
+    if (line.trim() === '') continue;
+    if (!/^\s/.test(line)) {
+      flush();
+      inSection = false;
+      continue;
+    }
+    if (/^\s*-/.test(line)) {
+      flush();
+      current = line.trim();
+    } else if (current) {
+      current += ' ' + line.trim();
+    }
+  }
+  flush();
+  return specs;
+}
+
+function parseOptionLine(line: string): OptionSpec {
+  const [head, ...descParts] = line.split(/ {2,}|\t/);
+  const desc = descParts.join(' ');
+  let short: string | undefined;
+  let long: string | undefined;
+  let takesValue = false;
+  for (const tok of head.replace(/[,=]/g, ' ').split(/\s+/).filter(Boolean)) {
+    if (tok.startsWith('--')) long = tok;
+    else if (tok.startsWith('-')) short = tok;
+    else takesValue = true;
+  }
+  const key = long ?? short;
+  if (key === undefined) specError(`bad option description ${JSON.stringify(line)}`);
+  const spec: OptionSpec = { short, long, key, takesValue };
+  const def = /\[default: ([^\]]*)\]/i.exec(desc);
+  if (def && takesValue) spec.default = def[1];
+  return spec;
+}
+
+/** The `Usage:` section of `doc` (up to the first empty line), trimmed. */
+function usageSection(doc: string): string {
+  const m = /usage:/i.exec(doc);
+  if (!m) specError('"usage:" (case-insensitive) not found');
+  const rest = doc.slice(m.index);
+  const end = rest.search(/\n[ \t]*\n/);
+  return (end < 0 ? rest : rest.slice(0, end)).trim();
+}
+
+function tokenizePattern(text: string): string[] {
+  return text.replace(/([[\]()|]|\.\.\.)/g, ' $1 ').split(/\s+/).filter(Boolean);
+}
+
+/** Parse the usage section into one `either` of the patterns. */
+function parsePatterns(usage: string, options: OptionSpec[]): Node {
+  const body = usage.slice(usage.indexOf(':') + 1).trim();
+  const words = body.split(/\s+/);
+  const prog = words[0];
+  if (!prog) specError('no usage pattern');
+  const patterns: string[] = [];
+  for (const line of body.split('\n')) {
+    const trimmed = line.trim();
+    if (!trimmed) continue;
+    if (trimmed.split(/\s+/)[0] === prog) patterns.push(trimmed.slice(prog.length));
+    else if (patterns.length > 0) patterns[patterns.length - 1] += ' ' + trimmed;
+    else specError(`usage line ${JSON.stringify(trimmed)} does not start with ${JSON.stringify(prog)}`);
+  }
+  const nodes = patterns.map((p) => parseSeq(tokenizePattern(p), options, { pos: 0 }, undefined));
+  // `[options]`: every described option not written explicitly in any pattern.
+  const explicit = new Set<string>();
+  const visit = (n: Node): void => {
+    if (n.t === 'opt') explicit.add(n.spec.key);
+    else if (n.t === 'seq' || n.t === 'optional') n.items.forEach(visit);
+    else if (n.t === 'either') n.alts.forEach(visit);
+    else if (n.t === 'more') visit(n.item);
+  };
+  nodes.forEach(visit);
+  const shortcut = options.filter((o) => !explicit.has(o.key)).map((spec): Node => ({ t: 'opt', spec }));
+  const expand = (n: Node): Node => {
+    if (n.t === 'arg' && n.name === '\0options') return { t: 'optional', items: shortcut };
+    if (n.t === 'seq' || n.t === 'optional') return { ...n, items: n.items.map(expand) };
+    if (n.t === 'either') return { t: 'either', alts: n.alts.map(expand) };
+    if (n.t === 'more') return { t: 'more', item: expand(n.item) };
+    return n;
+  };
+  return { t: 'either', alts: nodes.map(expand) };
+}
+
+function findOption(options: OptionSpec[], name: string): OptionSpec | undefined {
+  return options.find((o) => o.long === name || o.short === name);
+}
+
+/** Parse tokens up to `close` (or the end): alternatives of sequences. */
+function parseSeq(tokens: string[], options: OptionSpec[], at: { pos: number }, close: string | undefined): Node {
+  const alts: Node[][] = [[]];
+  while (at.pos < tokens.length) {
+    const tok = tokens[at.pos++];
+    const seq = alts[alts.length - 1];
+    if (tok === close) return alternatives(alts);
+    if (tok === ']' || tok === ')') specError(`unmatched ${JSON.stringify(tok)}`);
+    if (tok === '|') {
+      alts.push([]);
+      continue;
+    }
+    if (tok === '...') {
+      const last = seq.pop();
+      if (!last) specError('"..." without an element before it');
+      seq.push({ t: 'more', item: last });
+      continue;
+    }
+    if (tok === '[' && tokens[at.pos] === 'options' && tokens[at.pos + 1] === ']') {
+      at.pos += 2;
+      seq.push({ t: 'arg', name: '\0options' });
+      continue;
+    }
+    if (tok === '[' || tok === '(') {
+      const inner = parseSeq(tokens, options, at, tok === '[' ? ']' : ')');
+      seq.push(tok === '[' ? { t: 'optional', items: inner.t === 'seq' ? inner.items : [inner] } : inner);
+      continue;
+    }
+    seq.push(...parseAtom(tok, tokens, options, at));
+  }
+  if (close !== undefined) specError(`missing ${JSON.stringify(close)}`);
+  return alternatives(alts);
+}
+
+function alternatives(alts: Node[][]): Node {
+  const seqs: Node[] = alts.map((items) => ({ t: 'seq', items }));
+  return seqs.length === 1 ? seqs[0] : { t: 'either', alts: seqs };
+}
+
+function parseAtom(tok: string, tokens: string[], options: OptionSpec[], at: { pos: number }): Node[] {
+  if (tok === '--' || tok === '-') specError(`${JSON.stringify(tok)} in usage patterns is not supported`);
+  if (tok.startsWith('--')) {
+    const [name, inlineValue] = tok.split('=', 2);
+    let spec = findOption(options, name);
+    const hasValue = inlineValue !== undefined || isValueName(tokens[at.pos]);
+    if (inlineValue === undefined && hasValue && (!spec || spec.takesValue)) at.pos++;
+    if (!spec) {
+      spec = { long: name, key: name, takesValue: hasValue };
+      options.push(spec);
+    }
+    return [{ t: 'opt', spec }];
+  }
+  if (tok.startsWith('-')) {
+    const nodes: Node[] = [];
+    for (let i = 1; i < tok.length; i++) {
+      const name = `-${tok[i]}`;
+      let spec = findOption(options, name);
+      if (!spec) {
+        spec = { short: name, key: name, takesValue: false };
+        options.push(spec);
+      }
+      nodes.push({ t: 'opt', spec });
+      if (spec.takesValue) {
+        if (i === tok.length - 1 && isValueName(tokens[at.pos])) at.pos++;
+        break;
+      }
+    }
+    return nodes;
+  }
+  if (isValueName(tok)) return [{ t: 'arg', name: tok }];
+  return [{ t: 'cmd', name: tok }];
+}
+
+function isValueName(tok: string | undefined): boolean {
+  return tok !== undefined && ((tok.startsWith('<') && tok.endsWith('>')) || (/[A-Z]/.test(tok) && tok === tok.toUpperCase() && /^[A-Z0-9_-]+$/.test(tok)));
+}
+
+/**
+ * Parse a docopt text. Throws Error (with a short reason) for texts outside the subset or
+ * without a `Usage:` section.
+ */
+export function parseDocopt(doc: string): Docopt {
+  const options = parseOptionDescriptions(doc);
+  const usage = usageSection(doc);
+  const pattern = parsePatterns(usage, options);
+  return { doc, usage, options, pattern };
+}
+
+/** An argument error: message, then the usage section, as docopt prints it. */
+export class DocoptUsageError extends Error {}
+
+type Item = { kind: 'opt'; key: string; value?: string } | { kind: 'pos'; value: string };
+
+function usageError(d: Docopt, message: string): never {
+  throw new DocoptUsageError(`${message}\n\n${d.usage}`);
+}
+
+function tokenizeArgv(d: Docopt, argv: readonly string[]): Item[] {
+  const items: Item[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      items.push(...argv.slice(i + 1).map((value): Item => ({ kind: 'pos', value })));
+      break;
+    }
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq < 0 ? arg : arg.slice(0, eq);
+      let spec = d.options.find((o) => o.long === name);
+      if (!spec) {
+        const prefixed = d.options.filter((o) => o.long?.startsWith(name));
+        if (prefixed.length === 1) spec = prefixed[0];
+        else if (prefixed.length > 1) usageError(d, `'${name}' is not a unique prefix: ${prefixed.map((o) => o.long).join(', ')}?`);
+      }
+      if (!spec) usageError(d, `Unknown flag: '${name}'`);
+      if (!spec.takesValue) {
+        if (eq >= 0) usageError(d, `Flag '${spec.key}' does not take any arguments.`);
+        items.push({ kind: 'opt', key: spec.key });
+      } else if (eq >= 0) {
+        items.push({ kind: 'opt', key: spec.key, value: arg.slice(eq + 1) });
+      } else {
+        if (i + 1 >= argv.length) usageError(d, `Flag '${spec.key}' requires an argument, but found none.`);
+        items.push({ kind: 'opt', key: spec.key, value: argv[++i] });
+      }
+      continue;
+    }
+    if (arg.startsWith('-') && arg !== '-') {
+      for (let j = 1; j < arg.length; j++) {
+        const name = `-${arg[j]}`;
+        const spec = d.options.find((o) => o.short === name);
+        if (!spec) usageError(d, `Unknown flag: '${name}'`);
+        if (!spec.takesValue) {
+          items.push({ kind: 'opt', key: spec.key });
+          continue;
+        }
+        if (j + 1 < arg.length) items.push({ kind: 'opt', key: spec.key, value: arg.slice(j + 1) });
+        else if (i + 1 < argv.length) items.push({ kind: 'opt', key: spec.key, value: argv[++i] });
+        else usageError(d, `Flag '${name}' requires an argument, but found none.`);
+        break;
+      }
+      continue;
+    }
+    items.push({ kind: 'pos', value: arg });
+  }
+  return items;
+}
+
+interface State {
+  left: Item[];
+  got: Array<[string, string | true]>;
+}
+
+function* match(node: Node, s: State): Generator<State> {
+  switch (node.t) {
+    case 'opt': {
+      const i = s.left.findIndex((it) => it.kind === 'opt' && it.key === node.spec.key);
+      if (i < 0) return;
+      const it = s.left[i] as Extract<Item, { kind: 'opt' }>;
+      yield { left: [...s.left.slice(0, i), ...s.left.slice(i + 1)], got: [...s.got, [node.spec.key, it.value ?? true]] };
+      return;
+    }
+    case 'arg':
+    case 'cmd': {
+      const i = s.left.findIndex((it) => it.kind === 'pos');
+      if (i < 0) return;
+      const value = s.left[i].value!;
+      if (node.t === 'cmd' && value !== node.name) return;
+      yield { left: [...s.left.slice(0, i), ...s.left.slice(i + 1)], got: [...s.got, [node.name, node.t === 'cmd' ? true : value]] };
+      return;
+    }
+    case 'seq':
+      yield* matchAll(node.items, 0, s, false);
+      return;
+    case 'optional':
+      yield* matchAll(node.items, 0, s, true);
+      return;
+    case 'either':
+      for (const alt of node.alts) yield* match(alt, s);
+      return;
+    case 'more':
+      for (const next of match(node.item, s)) {
+        if (next.left.length < s.left.length) yield* matchMore(node.item, next);
+        else yield next;
+      }
+  }
+}
+
+function* matchMore(item: Node, s: State): Generator<State> {
+  for (const next of match(item, s)) {
+    if (next.left.length < s.left.length) yield* matchMore(item, next);
+  }
+  yield s;
+}
+
+function* matchAll(items: Node[], i: number, s: State, eachOptional: boolean): Generator<State> {
+  if (i === items.length) {
+    yield s;
+    return;
+  }
+  for (const next of match(items[i], s)) yield* matchAll(items, i + 1, next, eachOptional);
+  if (eachOptional) yield* matchAll(items, i + 1, s, eachOptional);
+}
+
+/** Leaf keys that can occur more than once in one alternative (docopt's repeating elements). */
+function repeatedKeys(node: Node): Set<string> {
+  const branches = (n: Node): string[][] => {
+    switch (n.t) {
+      case 'opt':
+        return [[n.spec.key]];
+      case 'arg':
+      case 'cmd':
+        return [[n.name]];
+      case 'seq':
+      case 'optional':
+        return n.items.reduce<string[][]>((acc, it) => acc.flatMap((a) => branches(it).map((b) => [...a, ...b])), [[]]);
+      case 'either':
+        return n.alts.flatMap(branches);
+      case 'more':
+        return branches(n.item).map((b) => [...b, ...b]);
+    }
+  };
+  const out = new Set<string>();
+  for (const b of branches(node)) {
+    const seen = new Set<string>();
+    for (const k of b) (seen.has(k) ? out : seen).add(k);
+  }
+  return out;
+}
+
+/** Every leaf of the pattern with its kind. */
+function leaves(node: Node, out = new Map<string, Node>()): Map<string, Node> {
+  if (node.t === 'opt') out.set(node.spec.key, node);
+  else if (node.t === 'arg' || node.t === 'cmd') out.set(node.name, node);
+  else if (node.t === 'seq' || node.t === 'optional') node.items.forEach((n) => leaves(n, out));
+  else if (node.t === 'either') node.alts.forEach((n) => leaves(n, out));
+  else leaves(node.item, out);
+  return out;
+}
+
+/** The result of matching arguments: values, or a request for help. */
+export type DocoptResult = { kind: 'values'; values: Map<string, DocoptValue> } | { kind: 'help' };
+
+/**
+ * Match `argv` (the arguments after the command name) against `d`, prefixed by the
+ * program's command word `command`. `-h`/`--help` anywhere (when described) asks for help.
+ * Throws DocoptUsageError (message + blank line + usage section) on unknown flags, missing
+ * option values, or arguments that fit no pattern (`Invalid arguments.`).
+ */
+export function matchDocopt(d: Docopt, command: string, argv: readonly string[]): DocoptResult {
+  const items = [{ kind: 'pos' as const, value: command }, ...tokenizeArgv(d, argv)];
+  const help = d.options.find((o) => o.long === '--help' || o.short === '-h');
+  if (help && items.some((it) => it.kind === 'opt' && it.key === help.key)) return { kind: 'help' };
+  let found: State | undefined;
+  for (const s of match(d.pattern, { left: items, got: [] })) {
+    if (s.left.length === 0) {
+      found = s;
+      break;
+    }
+  }
+  if (!found) usageError(d, 'Invalid arguments.');
+  const repeated = repeatedKeys(d.pattern);
+  const values = new Map<string, DocoptValue>();
+  for (const [key, node] of leaves(d.pattern)) {
+    const got = found.got.filter(([k]) => k === key).map(([, v]) => v);
+    const takesValue = node.t === 'arg' || (node.t === 'opt' && node.spec.takesValue);
+    const def = node.t === 'opt' ? node.spec.default : undefined;
+    if (repeated.has(key)) {
+      if (takesValue) values.set(key, got.length > 0 ? (got as string[]) : def !== undefined ? def.split(/\s+/).filter(Boolean) : []);
+      else values.set(key, got.length);
+    } else if (takesValue) {
+      values.set(key, got.length > 0 ? (got[got.length - 1] as string) : def ?? null);
+    } else {
+      values.set(key, got.length > 0);
+    }
+  }
+  // The program's own command word is not an option of the command.
+  values.delete(command);
+  return { kind: 'values', values };
+}
+
+/**
+ * Shell-escape like Vagga's launcher: letters, digits and `@%+=:,./-` stay bare, anything
+ * else is single-quoted with `'` written as `'"'"'`; the empty string is `''`.
+ */
+export function shellEscape(value: string): string {
+  if (value === '') return "''";
+  if (/^[\p{L}\p{N}@%+=:,./-]+$/u.test(value)) return value;
+  return `'${value.replace(/'/g, `'"'"'`)}'`;
+}
+
+/**
+ * `VAGGAOPT_<NAME>` and `VAGGACLI_<NAME>` for each value (inventory §1.10): NAME is the key
+ * without leading dashes/`<`, trailing `>`, `-` -> `_`, upper-cased. Switch: `true`/`` and
+ * the flag/``; counted: the count/`` and the flag repeated (`-vvv` for shorts, `--v --v`
+ * for longs); value: raw and `--opt <escaped>` (just escaped for positionals); list:
+ * space-joined and escaped items (after `--opt` for options); none: `` for both.
+ * Difference from Vagga: a positional list's CLI form has no leading space.
+ */
+export function docoptEnvironment(values: Map<string, DocoptValue>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of values) {
+    const name = key.replace(/^-+/, '').replace(/^</, '').replace(/>$/, '').replace(/-/g, '_').toUpperCase();
+    const isOption = key.startsWith('-');
+    let opt = '';
+    let cli = '';
+    if (value === true) {
+      opt = 'true';
+      cli = key;
+    } else if (typeof value === 'number' && value > 0) {
+      opt = String(value);
+      cli = key.startsWith('--') || !isOption ? Array(value).fill(key).join(' ') : `-${key[1].repeat(value)}`;
+    } else if (typeof value === 'string') {
+      opt = value;
+      cli = isOption ? `${key} ${shellEscape(value)}` : shellEscape(value);
+    } else if (Array.isArray(value) && value.length > 0) {
+      opt = value.join(' ');
+      cli = [...(isOption ? [key] : []), ...value.map(shellEscape)].join(' ');
+    }
+    env[`VAGGAOPT_${name}`] = opt;
+    env[`VAGGACLI_${name}`] = cli;
+  }
+  return env;
+}
+
+/** Built-in option block appended to every `!Command`'s options text (Vagga's launcher). */
+export const COMMON_OPTIONS = 'Common options:\n  -h, --help           This help\n';
+
+/** The outcome of parsing a command's arguments with its `options`. */
+export type CommandOptionsResult = { kind: 'run'; env: Record<string, string> } | { kind: 'help'; text: string };
+
+/**
+ * Parse the extra `args` of command `name` with its `options` text. The docopt text is
+ * `description` (or `vagga <name>`), a blank line, `options`, a blank line, COMMON_OPTIONS.
+ * Returns the variables to add to the command's environment (arguments are not passed
+ * positionally), or the full text for `-h`/`--help`. Throws VaggaError 121: for a
+ * malformed `options` text (`Error parsing \`options\` in command "x": ...`) and for
+ * arguments that do not fit (message, blank line, usage section).
+ */
+export function parseCommandOptions(name: string, description: string | undefined, options: string, args: readonly string[]): CommandOptionsResult {
+  // `options: |` blocks end with a newline; one is added when missing so that the usage
+  // section always ends before the common options.
+  const doc = `${description ?? `vagga ${name}`}\n\n${options.replace(/\n?$/, '\n')}\n${COMMON_OPTIONS}\n`;
+  let d: Docopt;
+  try {
+    d = parseDocopt(doc);
+  } catch (err) {
+    throw new VaggaError(`Error parsing \`options\` in command ${JSON.stringify(name)}: ${(err as Error).message}`, { exitCode: ExitCode.launcher });
+  }
+  try {
+    const r = matchDocopt(d, name, args);
+    if (r.kind === 'help') return { kind: 'help', text: doc.replace(/\n+$/, '') };
+    return { kind: 'run', env: docoptEnvironment(r.values) };
+  } catch (err) {
+    if (err instanceof DocoptUsageError) throw new VaggaError(err.message, { exitCode: ExitCode.launcher });
+    throw err;
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The decisions of a `!Supervise` run as a pure state machine (inventory §2.9): which child
+ * ended the run, what to print, whom to signal, when to kill the unresponsive, and the exit
+ * status. No I/O and no timers here: supervise.ts feeds events in and carries the actions out.
+ *
+ * Rules (Vagga's `stop-on-failure` / `wait-all-successful` modes):
+ * - stop-on-failure: the first child to end, for any reason, starts the shutdown; the exit
+ *   status is that child's (128+N for signal N).
+ * - wait-all-successful: a child ending with 0 is simply removed and the run ends with 0 when
+ *   the last one has; any other end starts the shutdown like stop-on-failure.
+ * - A child that cannot be started starts the shutdown with status 127.
+ * - SIGINT/SIGQUIT/SIGTERM to vagga: a `Received ...` line on stderr, the signal passed to
+ *   every running child, status 128+N once they have ended. Repeated signals are passed on
+ *   again; a later signal does not change the status already decided.
+ * - Other forwarded signals (SIGHUP, SIGUSR1, SIGUSR2) are passed on and change nothing else.
+ * - Shutdown: SIGTERM to every running child, then after `kill-unresponsive-after` seconds
+ *   the still running ones are named on stdout and SIGKILLed.
+ * - The run finishes when shutting down (or all children succeeded) and no child is running
+ *   or waiting to be started.
+ */
+import { constants as osConstants } from 'node:os';
+
+/** How a child ended: the SandboxResult shape (status in shell convention, signal name if killed). */
+export interface ChildEnd {
+  status: number;
+  signal?: string;
+}
+
+/** Something that happened to the supervisor. */
+export type SuperviseEvent =
+  | { kind: 'started'; name: string; pid: number }
+  | { kind: 'exited'; name: string; end: ChildEnd }
+  | { kind: 'start-failed'; name: string; message: string }
+  /** A child that was never started because the run was already shutting down. */
+  | { kind: 'skipped'; name: string }
+  | { kind: 'signal'; signal: NodeJS.Signals }
+  /** The kill-unresponsive-after timer fired. */
+  | { kind: 'grace-expired' };
+
+/** What the supervisor must do, in order. */
+export type SuperviseAction =
+  | { kind: 'stdout'; text: string }
+  | { kind: 'stderr'; text: string }
+  | { kind: 'signal'; names: string[]; signal: NodeJS.Signals }
+  /** Start the one-shot kill-unresponsive-after timer (seconds). */
+  | { kind: 'start-grace-timer'; seconds: number }
+  /** Everything has ended: exit with this status (print the epilog when 0). */
+  | { kind: 'finish'; status: number };
+
+export interface SupervisorOptions {
+  mode: 'stop-on-failure' | 'wait-all-successful';
+  /** Seconds between the SIGTERM of a shutdown and the SIGKILL of what still runs. */
+  killUnresponsiveAfter: number;
+  /** Selected children, in start order (sorted by name). */
+  children: readonly string[];
+}
+
+/** The separator line Vagga prints around supervisor messages: `---------- <text> -----------`. */
+export function separator(text: string): string {
+  return `---------- ${text} -----------\n`;
+}
+
+/** Status text of a child's end: `exited with code N` or `killed by signal SIGxxx[N]`. */
+export function endText(end: ChildEnd): string {
+  if (end.signal !== undefined) {
+    const n = (osConstants.signals as Record<string, number>)[end.signal] ?? end.status - 128;
+    return `killed by signal ${end.signal}[${n}]`;
+  }
+  return `exited with code ${end.status}`;
+}
+
+/** The line naming the children still alive after the grace period (Rust's `{:?}` of a name list). */
+export function stillAliveText(names: readonly string[]): string {
+  return separator(`Processes [${names.map((n) => JSON.stringify(n)).join(', ')}] are still alive. Killing ...`);
+}
+
+/** The hint printed after stillAliveText. */
+export function stillAliveHint(seconds: number): string {
+  return `Hint: they did not stop within ${seconds} s after being asked to; `
+    + 'raise `kill-unresponsive-after` in the command if they need longer to shut down\n';
+}
+
+/** Signals that start a shutdown when vagga receives them, with the stderr line for each. */
+const STOPPING_SIGNALS: Partial<Record<NodeJS.Signals, string>> = {
+  SIGINT: 'Received SIGINT signal. Waiting the processes to stop...\n',
+  SIGQUIT: 'Received SIGQUIT signal. Waiting the processes to stop...\n',
+  // Two spaces, as Vagga prints it.
+  SIGTERM: 'Received SIGTERM signal.  Waiting the processes to stop...\n',
+};
+
+/** The state of one `!Supervise` run; feed events with `handle`, carry out the returned actions. */
+export class SupervisorState {
+  readonly opts: SupervisorOptions;
+  /** Children not started yet (neither `started` nor `start-failed`/`skipped`). */
+  private readonly pending: Set<string>;
+  /** Running children: name -> launcher pid. */
+  private readonly running = new Map<string, number>();
+  private stopping = false;
+  private timerStarted = false;
+  private finished = false;
+  private status = 0;
+
+  constructor(opts: SupervisorOptions) {
+    this.opts = opts;
+    this.pending = new Set(opts.children);
+  }
+
+  /** True once the run is shutting down: children not started yet must be `skipped`. */
+  get shuttingDown(): boolean {
+    return this.stopping;
+  }
+
+  /** Names of the running children, in start order. */
+  runningChildren(): string[] {
+    return this.opts.children.filter((n) => this.running.has(n));
+  }
+
+  /** Apply `event`; returns the actions to carry out, in order. */
+  handle(event: SuperviseEvent): SuperviseAction[] {
+    if (this.finished) return [];
+    const out: SuperviseAction[] = [];
+    switch (event.kind) {
+      case 'started':
+        this.pending.delete(event.name);
+        this.running.set(event.name, event.pid);
+        // Started while a shutdown began (e.g. a signal during its setup): stop it too.
+        if (this.stopping) {
+          out.push({ kind: 'signal', names: [event.name], signal: 'SIGTERM' });
+          this.startTimer(out);
+        }
+        break;
+      case 'exited': {
+        const pid = this.running.get(event.name) ?? 0;
+        this.running.delete(event.name);
+        this.pending.delete(event.name);
+        const success = this.opts.mode === 'wait-all-successful' && event.end.status === 0;
+        if (!this.stopping && !success) {
+          out.push({ kind: 'stdout', text: separator(`Process ${event.name}:${pid} ${endText(event.end)}. Shutting down`) });
+          this.beginShutdown(event.end.status, out);
+        }
+        break;
+      }
+      case 'start-failed':
+        this.pending.delete(event.name);
+        if (!this.stopping) {
+          out.push({ kind: 'stdout', text: separator(`Process ${event.name} could not be run: ${event.message}. Shutting down`) });
+          this.beginShutdown(127, out);
+        }
+        break;
+      case 'skipped':
+        this.pending.delete(event.name);
+        break;
+      case 'signal': {
+        const line = STOPPING_SIGNALS[event.signal];
+        if (line !== undefined) out.push({ kind: 'stderr', text: line });
+        const names = this.runningChildren();
+        if (names.length > 0) out.push({ kind: 'signal', names, signal: event.signal });
+        if (line !== undefined && !this.stopping) {
+          this.stopping = true;
+          this.status = 128 + ((osConstants.signals as Record<string, number>)[event.signal] ?? 0);
+          this.startTimer(out);
+        }
+        break;
+      }
+      case 'grace-expired': {
+        const names = this.runningChildren();
+        if (names.length > 0) {
+          out.push({ kind: 'stdout', text: stillAliveText(names) });
+          out.push({ kind: 'stdout', text: stillAliveHint(this.opts.killUnresponsiveAfter) });
+          out.push({ kind: 'signal', names, signal: 'SIGKILL' });
+        } else {
+          // Nobody to kill yet (a child still being set up): its start arms a fresh timer.
+          this.timerStarted = false;
+        }
+        break;
+      }
+    }
+    this.maybeFinish(out);
+    return out;
+  }
+
+  private beginShutdown(status: number, out: SuperviseAction[]): void {
+    this.stopping = true;
+    this.status = status;
+    const names = this.runningChildren();
+    if (names.length > 0) out.push({ kind: 'signal', names, signal: 'SIGTERM' });
+    this.startTimer(out);
+  }
+
+  private startTimer(out: SuperviseAction[]): void {
+    if (this.timerStarted || this.running.size === 0) return;
+    this.timerStarted = true;
+    out.push({ kind: 'start-grace-timer', seconds: this.opts.killUnresponsiveAfter });
+  }
+
+  private maybeFinish(out: SuperviseAction[]): void {
+    if (this.running.size > 0 || this.pending.size > 0) return;
+    // Nothing left: either a shutdown completed or (wait-all-successful) everyone succeeded.
+    this.finished = true;
+    out.push({ kind: 'finish', status: this.stopping ? this.status : 0 });
+  }
+}
