@@ -13,7 +13,7 @@
  *   failed init leaves no volume.
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Config, ContainerConfig, Volume } from '../config/model.js';
 import type { Settings } from '../config/model.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
@@ -161,7 +161,6 @@ export async function preparePersistentVolumes(
  */
 export async function chownInNamespace(path: string, uid: number, gid: number, mapping: IdMapping): Promise<void> {
   const { runSandbox } = await import('../sandbox/bwrap.js');
-  const { dirname } = await import('node:path');
   const parent = dirname(path);
   const result = await runSandbox({
     mounts: [...hostSystemMounts(), { kind: 'proc', dest: '/proc' }, { kind: 'dev', dest: '/dev' }, { kind: 'bind', source: parent, dest: parent, readOnly: false }],

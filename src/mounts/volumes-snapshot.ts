@@ -14,8 +14,8 @@
  * and the command is started as `SNAPSHOT_SHELL sh -c PRELUDE -- argv...`: the prelude
  * (`cp -a`, `chown`, `chmod`, unmount of the staging binds) runs as root of the container's
  * user namespace with all capabilities, then `exec`s the command (catatonit stays pid 1 and
- * the command keeps its pid). The shell's own additions to the environment (SHLVL, PWD,
- * PATH) are undone before the exec, so the command sees exactly its environment.
+ * the command keeps its pid). The shell's own additions to the environment (SHLVL, PATH)
+ * are undone before the exec, so the command sees the environment it gets without snapshots.
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
@@ -27,7 +27,7 @@ import type { MountOp } from './types.js';
 export const SNAPSHOT_STAGE = '/dev/.vagga-snapshot';
 
 /** Where the host's static busybox is bound inside the sandbox (runs the prelude). */
-export const SNAPSHOT_SHELL = '/dev/.vagga-busybox';
+export const SNAPSHOT_SHELL = '/dev/.vagga-tools/busybox';
 
 /** Owner and permission bits of a directory as the host sees them. */
 export interface HostStat {
@@ -128,29 +128,35 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Variables busybox sh adds or rewrites on start-up (measured: SHLVL, PWD, PATH when unset; OLDPWD by cd). */
-const SHELL_VARIABLES = ['SHLVL', 'PWD', 'PATH', 'OLDPWD'];
+/**
+ * Variables busybox sh adds on start-up (measured: SHLVL, PATH when unset; OLDPWD by cd).
+ * PWD is left alone: bwrap itself sets PWD to the --chdir directory, as does the shell.
+ */
+const SHELL_VARIABLES = ['SHLVL', 'PATH', 'OLDPWD'];
 
 /**
- * The prelude script: for each snapshot, `cp -a STAGE/. DEST`, owner overrides
+ * The prelude script (busybox applets called as `$B applet`, B = SNAPSHOT_SHELL, since
+ * busybox picks the applet from argv[0]'s name or argv[1]): for each snapshot, `cp -a STAGE/. DEST`, owner overrides
  * (`chown -R -h`), then owner and mode of the tmpfs root; unmount and remove the staging
  * binds; restore the variables the shell changed to their values in `env` (or unset them);
  * `exec "$@"`. Any copy failure exits 124 with a message on stderr, before the command runs.
  */
-export function snapshotPrelude(copies: readonly SnapshotCopy[], env: Readonly<Record<string, string>>): string {
-  const lines = ['set -e'];
+export function snapshotPrelude(copies: readonly SnapshotCopy[], env: Readonly<Record<string, string>>, shell = SNAPSHOT_SHELL): string {
+  // Applets run through the bound busybox itself: the container may have no cp at all.
+  const lines = [`B=${shellQuote(shell)}`];
   for (const c of copies) {
     const d = shellQuote(c.dest);
     const fail = `{ echo ${shellQuote(`vagga: could not fill the !Snapshot volume at ${c.dest}`)} >&2; exit 124; }`;
-    lines.push(`cp -a ${shellQuote(`${c.stage}/.`)} ${d} || ${fail}`);
+    lines.push(`$B cp -a ${shellQuote(`${c.stage}/.`)} ${d} || ${fail}`);
     if (c.ownerUid !== undefined || c.ownerGid !== undefined) {
       const owner = `${c.ownerUid ?? ''}${c.ownerGid !== undefined ? `:${c.ownerGid}` : ''}`;
-      lines.push(`chown -R -h ${owner} ${d} || ${fail}`);
+      lines.push(`$B chown -R -h ${owner} ${d} || ${fail}`);
     }
-    lines.push(`chown ${c.uid}:${c.gid} ${d} && chmod ${c.mode.toString(8)} ${d} || ${fail}`);
+    lines.push(`$B chown ${c.uid}:${c.gid} ${d} && $B chmod ${c.mode.toString(8)} ${d} || ${fail}`);
   }
-  for (const c of copies) lines.push(`umount ${shellQuote(c.stage)} 2>/dev/null && rmdir ${shellQuote(c.stage)} 2>/dev/null || true`);
-  lines.push(`rmdir ${SNAPSHOT_STAGE} 2>/dev/null || true`);
+  for (const c of copies) lines.push(`$B umount ${shellQuote(c.stage)} 2>/dev/null && $B rmdir ${shellQuote(c.stage)} 2>/dev/null || true`);
+  lines.push(`$B rmdir ${SNAPSHOT_STAGE} 2>/dev/null || true`);
+  lines.push('unset B');
   for (const name of SHELL_VARIABLES) {
     lines.push(Object.hasOwn(env, name) ? `export ${name}=${shellQuote(env[name])}` : `unset ${name}`);
   }
@@ -158,9 +164,12 @@ export function snapshotPrelude(copies: readonly SnapshotCopy[], env: Readonly<R
   return lines.join('\n');
 }
 
-/** `argv` started through the prelude: `SNAPSHOT_SHELL sh -c PRELUDE vagga-snapshot argv...`. */
-export function snapshotArgv(argv: readonly string[], copies: readonly SnapshotCopy[], env: Readonly<Record<string, string>>): string[] {
-  return [SNAPSHOT_SHELL, 'sh', '-c', snapshotPrelude(copies, env), 'vagga-snapshot', ...argv];
+/**
+ * `argv` started through the prelude: `SHELL sh -c PRELUDE vagga-snapshot argv...`; `shell`
+ * is the busybox path as the sandbox sees it (default SNAPSHOT_SHELL; tests use the host's).
+ */
+export function snapshotArgv(argv: readonly string[], copies: readonly SnapshotCopy[], env: Readonly<Record<string, string>>, shell = SNAPSHOT_SHELL): string[] {
+  return [shell, 'sh', '-c', snapshotPrelude(copies, env, shell), 'vagga-snapshot', ...argv];
 }
 
 /**

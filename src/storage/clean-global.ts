@@ -87,10 +87,10 @@ export async function cleanGlobalWith(deps: CleanDeps, settings: Settings, optio
   return { removed };
 }
 
-/** cleanGlobalWith with the real collaborators (cleanStorage's defaults). */
-export async function cleanGlobal(settings: Settings, options: CleanOptions): Promise<CleanResult> {
+/** cleanGlobalWith with the real collaborators (cleanStorage's defaults); progress to `write` (default stderr). */
+export async function cleanGlobal(settings: Settings, options: CleanOptions, write: (text: string) => void = (t) => void process.stderr.write(t)): Promise<CleanResult> {
   checkGlobalOptions(settings, options);
   const { defaultCleanDeps } = await import('./clean.js');
-  return cleanGlobalWith(defaultCleanDeps((t) => process.stderr.write(t)), settings, options);
+  return cleanGlobalWith(defaultCleanDeps(write), settings, options);
 }
 

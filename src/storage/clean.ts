@@ -123,12 +123,13 @@ export function defaultCleanDeps(write: (s: string) => void): CleanDeps {
 }
 
 /**
- * Clean the storage of `config`'s project as selected by `options` (see the file comment).
+ * Clean the storage of `config`'s project as selected by `options` (see the file comment);
+ * progress lines go to `write` (default stderr).
  * Throws VaggaError (exit 3, Vagga's `_clean` failure code) when a deletion fails; paths
  * removed before the failure stay removed.
  */
-export async function cleanStorage(config: Config, settings: Settings, options: CleanOptions): Promise<CleanResult> {
-  const deps = defaultCleanDeps((s) => process.stderr.write(s));
+export async function cleanStorage(config: Config, settings: Settings, options: CleanOptions, write: (text: string) => void = (t) => void process.stderr.write(t)): Promise<CleanResult> {
+  const deps = defaultCleanDeps(write);
   if (options.unused && options.atLeast === undefined) {
     const { containerVersion } = await import('../version/container-version.js');
     deps.version = (cfg, name) => {

@@ -80,7 +80,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
   const project = await ctx.project();
   const { cleanStorage } = await import('../../storage/clean.js');
   try {
-    await cleanStorage(project.config, project.settings, { ...flags, verbosity: ctx.globals.verbosity });
+    await cleanStorage(project.config, project.settings, { ...flags, verbosity: ctx.globals.verbosity }, ctx.err);
   } catch (err) {
     if (err instanceof VaggaError) throw err;
     throw new VaggaError(`Cleanup failed: ${(err as Error).message}`, { exitCode: 3, cause: err });
@@ -103,7 +103,7 @@ async function cleanGlobally(ctx: CliContext, flags: CleanFlags): Promise<number
   }
   const { cleanGlobal } = await import('../../storage/clean-global.js');
   try {
-    await cleanGlobal(settings, { ...flags, verbosity: ctx.globals.verbosity });
+    await cleanGlobal(settings, { ...flags, verbosity: ctx.globals.verbosity }, ctx.err);
   } catch (err) {
     if (err instanceof VaggaError) throw err;
     throw new VaggaError(`Cleanup failed: ${(err as Error).message}`, { exitCode: 3, cause: err });

@@ -35,7 +35,7 @@ test('transient paths, the single common bind and the writable root', () => {
 });
 
 test('createTransientRoot: failed copy is removed and reported as 124; success removes on demand', async () => {
-  const dir = tempDir();
+  const dir = tempDir('transient');
   const removed: string[] = [];
   const deps = { runSandbox: async () => ({ status: 1 }), removeTree: async (p: string) => { removed.push(p); }, idMapping: { uids: [], gids: [] } };
   await assert.rejects(createTransientRoot(dir, '/r/.roots/a.1/root', deps, 9), (e) => e instanceof VaggaError && e.exitCode === 124);
