@@ -10,6 +10,12 @@
  * Host directories (`cache-dir`, `storage-dir`, `external-volumes`) must be absolute or
  * start with `~/`; a relative one is an error (Vagga would use it relative to wherever it
  * runs, which differs between subdirectories and projects).
+ * `build-lock-wait` is accepted but waiting is always on: a second vagga building the same
+ * container waits for the first (with `Other process is doing a build (.tmp.<name>).
+ * Waiting...`) instead of Vagga's `Can't lock container build ... Aborting...` (storage/lock.ts):
+ * aborting loses the user's command, and waiting is what Vagga's own test harness configures.
+ * `disable-auto-clean` is applied from the user's settings only (Vagga parses it in project
+ * files but ignores it there). `storage-dir` / `storage-subdir-from-env-var`: storage/storage-link.ts.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';

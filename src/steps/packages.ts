@@ -55,9 +55,10 @@ export async function installPackages(ctx: BuildContext, packages: readonly stri
 
 /**
  * `!Install` (buildDeps false) or `!BuildDeps` (true): same schema and hash, install with
- * the distribution's package manager now; build dependencies are marked for removal at the end of the build. Only `!Install`
- * replays (via `!Container`): packages a parent installed stay protected from a later
- * `!BuildDeps` removal, while a parent's build dependencies were already removed.
+ * the distribution's package manager now; build dependencies are marked for removal at the
+ * end of the build. Only `!Install` replays (via `!Container`): packages a parent installed
+ * stay protected from a later `!BuildDeps` removal, while a parent's build dependencies were
+ * already removed.
  */
 function packagesStep(tag: 'Install' | 'BuildDeps', buildDeps: boolean): StepDef<PackagesParams> {
   const step: StepDef<PackagesParams> = {

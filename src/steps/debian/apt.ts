@@ -75,9 +75,14 @@ export function aptMarkAutoArgv(packages: readonly string[]): string[] {
   return ['apt-mark', 'auto', ...packages];
 }
 
-/** `apt-get autoremove -y`: removes build dependencies nothing else needs. */
+/**
+ * `apt-get autoremove -y`: removes build dependencies nothing else needs. apt keeps by default
+ * anything an installed package merely *suggests* (APT::AutoRemove::SuggestsImportant, see
+ * apt.conf(5)); Debian's nodejs suggests npm, which would keep npm and ~400 build packages,
+ * so suggestions do not count here.
+ */
 export function aptAutoremoveArgv(): string[] {
-  return ['apt-get', 'autoremove', '-y', '-q'];
+  return ['apt-get', 'autoremove', '-y', '-q', '-o', 'APT::AutoRemove::SuggestsImportant=false'];
 }
 
 /**

@@ -19,7 +19,7 @@ test('apt argv', () => {
     'apt-get', 'install', '-y', '-q', '--no-install-recommends', '-o', 'APT::Keep-Downloaded-Packages=true', 'hello', 'bc=1.07.1-3+b1',
   ]);
   assert.deepEqual(aptMarkAutoArgv(['gcc', 'make']), ['apt-mark', 'auto', 'gcc', 'make']);
-  assert.deepEqual(aptAutoremoveArgv(), ['apt-get', 'autoremove', '-y', '-q']);
+  assert.deepEqual(aptAutoremoveArgv(), ['apt-get', 'autoremove', '-y', '-q', '-o', 'APT::AutoRemove::SuggestsImportant=false']);
 });
 
 test('packageName strips version and release suffixes', () => {
