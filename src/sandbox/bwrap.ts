@@ -429,7 +429,8 @@ export function startSandbox(spec: SandboxSpec, opts: StartOptions = {}): Sandbo
  * SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 forwarded, and resolve with the exit status (the command's code, 128+N
  * for signal N). Throws SandboxError (124) when the sandbox could not be set up (no
  * `exit-code` on --json-status-fd; the message carries bwrap's own `bwrap: ...` lines),
- * MissingToolError (121) when bwrap, catatonit, newuidmap... are absent.
+ * MissingToolError (121) when bwrap, catatonit, newuidmap... are absent. Built on startSandbox
+ * (use that to signal the sandbox yourself, e.g. several sandboxes under one supervisor).
  */
 export async function runSandbox(spec: SandboxSpec): Promise<SandboxResult> {
   return startSandbox(spec).done;
