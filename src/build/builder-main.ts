@@ -14,6 +14,24 @@ import { decodeSpecJson, encodeSpecJson, SCRATCH_FILES, type BuilderResult, type
 import { runSteps } from './run-steps.js';
 import { ignoreUserSignals } from '../sandbox/signals.js';
 
+/**
+ * Write the index of the finished root (src/storage/index-format.ts) to the scratch dir;
+ * the host side moves it next to the root (`.roots/<name>.<8hex>/index.txt`) for
+ * `_verify` and `_hardlink`. Written here because only the namespace's root can read every
+ * file. A failure only costs the index (warning), not the build.
+ */
+async function writeRootIndex(spec: BuilderSpec, log: ReturnType<typeof stderrLog>): Promise<void> {
+  try {
+    const [{ indexTree }, { formatIndex }] = await Promise.all([
+      import('../storage/index-walk.js'),
+      import('../storage/index-format.js'),
+    ]);
+    writeFileSync(join(spec.scratchDir, SCRATCH_FILES.index), formatIndex(await indexTree(spec.root)));
+  } catch (err) {
+    log.warn(`Could not index the container's files (vagga _verify will not work for it): ${(err as Error).message}`);
+  }
+}
+
 /** Entry of the builder; `args` are the arguments after `__builder__`. Resolves with the exit status. */
 export async function builderMain(args: string[]): Promise<number> {
   const specPath = args[0];
@@ -50,6 +68,7 @@ export async function builderMain(args: string[]): Promise<number> {
     now: () => Date.now(),
     onStep: (step) => { current = step; },
   });
+  if (result.ok) await writeRootIndex(spec, log);
   writeResult(result);
   return result.ok ? 0 : 1;
 }

@@ -52,7 +52,7 @@ export interface BuilderResult {
 }
 
 /** File names inside the scratch dir. */
-export const SCRATCH_FILES = { spec: 'spec.json', result: 'result.json', timings: 'timings.log' } as const;
+export const SCRATCH_FILES = { spec: 'spec.json', result: 'result.json', timings: 'timings.log', index: 'index.txt' } as const;
 
 /**
  * Serialise a spec (or result) to JSON, keeping RegExp, Map and Set values that validated

@@ -157,6 +157,8 @@ export async function runBuilder(input: BuilderRunInput, runner: SandboxRunner =
     const resultPath = join(scratch, SCRATCH_FILES.result);
     const timings = join(scratch, SCRATCH_FILES.timings);
     if (existsSync(timings)) copyFileSync(timings, join(input.buildDir, VERSION_FILES.timings));
+    const index = join(scratch, SCRATCH_FILES.index);
+    if (existsSync(index)) copyFileSync(index, join(input.buildDir, SCRATCH_FILES.index));
     if (existsSync(resultPath)) {
       const result = decodeSpecJson<BuilderResult>(readFileSync(resultPath, 'utf8'));
       if (result.ok && outcome.status !== 0) {

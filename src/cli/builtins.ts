@@ -42,6 +42,8 @@ export const BUILTINS: readonly BuiltinEntry[] = [
   },
   { name: '_version_hash', summary: 'Print the version hash of a container', listed: true, load: () => import('./builtins/version-hash.js') },
   { name: '_init_storage_dir', summary: 'Initialize the storage dir of this project (storage-dir setting)', listed: true, load: () => import('./builtins/init-storage-dir.js') },
+  { name: '_verify', summary: 'Check that a built container is unchanged since its build', listed: true, load: () => import('./builtins/verify.js') },
+  { name: '_hardlink', summary: 'Hard-link identical files across built containers', listed: true, load: () => import('./builtins/hardlink.js') },
   { name: '_compgen', summary: 'Shell completion backend', listed: false, load: () => import('./builtins/compgen.js') },
   { name: '_completion', summary: 'Print a bash or zsh completion script', listed: true, load: () => import('./builtins/completion.js') },
 ];

@@ -29,6 +29,10 @@ export async function runCli(argv: string[], init: CliInit = {}): Promise<number
       const { builderMain } = await import('../build/builder-main.js');
       return await builderMain(argv.slice(1));
     }
+    if (argv[0] === '__index__') {
+      const { indexMain } = await import('../storage/index-main.js');
+      return await indexMain(argv.slice(1));
+    }
     const line = parseCommandLine(argv);
     const ctx = createContext({ ...init, globals: line.globals });
     return await dispatch(ctx, line);

@@ -24,6 +24,7 @@ import type { PrepareOptions } from './prepare-container.js';
 import { prepareRunVolumes, type RunVolumes, type VolumeDeps } from './volumes-run.js';
 import type { RunPlanInput } from '../mounts/run-plan.js';
 import type { IdMapping } from '../sandbox/types.js';
+import { bindPassedSocket, type TcpAddress } from '../sandbox/tcp-socket.js';
 
 /** Everything needed to start the process. */
 export interface ContainerProcess {
@@ -57,6 +58,8 @@ export interface ContainerProcess {
   writableRoot?: boolean;
   /** Roots of containers used by `!Container`/`!Snapshot` volumes, if already built (others are built here). */
   containerRoots?: Record<string, string>;
+  /** `pass-tcp-socket`: bind this address and hand the listening socket to the command as fd 3 (sandbox/tcp-socket.ts). */
+  passTcpSocket?: TcpAddress;
   /** How to build containers needed by volumes (default: build when needed, normal verbosity). */
   prepare?: PrepareOptions;
 }
@@ -143,6 +146,8 @@ async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxD
     commandVolumePositions: proc.commandVolumePositions,
   });
   const program = findProgram(proc.rootfs, proc.argv[0], proc.searchPath, { mounts, cwd: proc.cwd, container: proc.container.name });
+  // pass-tcp-socket: bound now, listening only while the launcher is spawned (tcp-socket.ts).
+  const socket = proc.passTcpSocket ? bindPassedSocket(proc.passTcpSocket) : undefined;
   // Marks the version in use while it runs, so `_clean` leaves it alone (storage/in-use.ts).
   const result = await withInUseMark(proc.rootfs, () => d.runSandbox({
     mounts: ids ? [...mounts, ...ids.mounts] : mounts,
@@ -154,6 +159,7 @@ async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxD
     allCaps: true,
     shareNet: !proc.isolateNetwork,
     init: true,
-  }));
+    ...(socket ? { extraFds: [socket.fd], aroundSpawn: { before: socket.listen, after: socket.close } } : {}),
+  })).finally(() => socket?.close());
   return result.status;
 }

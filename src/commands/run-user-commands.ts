@@ -17,6 +17,8 @@ import { readEnvironFile, runInContainer } from './run-in-container.js';
 import { containerWorkDir } from './work-dir.js';
 import { isSuperviseRun, planSupervise, plannedCommands, runSupervise, type SuperviseRun } from './supervise.js';
 import { volumeContainerNames } from './volumes-containers.js';
+import { checkPassedSockets } from './tcp-sockets.js';
+import type { TcpAddress } from '../sandbox/tcp-socket.js';
 import { missingVolumeInits, volumesDirFor } from './volumes-persistent.js';
 
 /** One planned run: a `!Command` and its extra arguments. */
@@ -78,7 +80,6 @@ export function planRuns(project: Project, names: readonly string[], args: reado
 /** Fields parsed from vagga.yaml that this version cannot honour yet: fail clearly. */
 function unsupportedFields(cmd: CommandConfig): void {
   const problems: string[] = [];
-  if (cmd.passTcpSocket !== undefined) problems.push('`pass-tcp-socket`');
   if (problems.length > 0) {
     throw new VaggaError(`Command ${JSON.stringify(cmd.name)} uses ${problems.join(', ')}, not supported by this version yet`, {
       exitCode: ExitCode.launcher,
@@ -105,6 +106,8 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
     return 0;
   }
 
+  // pass-tcp-socket: fail early when an address cannot be listened on (tcp-sockets.ts).
+  const sockets = await checkPassedSockets(plan.flatMap(plannedCommands));
   const ready = new Map<string, ReadyContainer>();
   const prepare = { buildMode: globals.buildMode, verbosity: globals.verbosity };
   for (const command of plan.flatMap(plannedCommands)) {
@@ -121,8 +124,8 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
   for (const run of plan) {
     const status = isSuperviseRun(run)
       ? await runSupervise(ctx, project, run, (child, sandboxDeps) => runCommand(
-        { ...ctx, sandboxDeps }, project, { command: child, args: [] }, ready.get(child.container)!, vaggaenv, containerRoots))
-      : await runCommand(ctx, project, run, ready.get(run.command.container)!, vaggaenv, containerRoots);
+        { ...ctx, sandboxDeps }, project, { command: child, args: [] }, ready.get(child.container)!, vaggaenv, containerRoots, sockets))
+      : await runCommand(ctx, project, run, ready.get(run.command.container)!, vaggaenv, containerRoots, sockets);
     if (status !== 0) return status;
   }
   return 0;
@@ -131,6 +134,7 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
 /** Phase 3 for one command: environment, argv, cwd, sandbox; prints `epilog` on success. */
 async function runCommand(
   ctx: CliContext, project: Project, run: PlannedRun, ready: ReadyContainer, vaggaenv: Record<string, string>, containerRoots?: Record<string, string>,
+  sockets?: Map<string, TcpAddress>,
 ): Promise<number> {
   const { command } = run;
   const container = project.config.containers[command.container];
@@ -161,6 +165,7 @@ async function runCommand(
     externalUserId: command.externalUserId,
     writable: command.writeMode === 'transient-hard-link-copy',
     containerRoots,
+    passTcpSocket: command.passTcpSocket === undefined ? undefined : sockets?.get(command.passTcpSocket),
     prepare: { buildMode: ctx.globals.buildMode, verbosity: ctx.globals.verbosity },
   }, ctx.sandboxDeps);
   if (status === 0 && command.epilog) ctx.out(command.epilog);

@@ -17,8 +17,14 @@
  *   the still running ones are named on stdout and SIGKILLed.
  * - The run finishes when shutting down (or all children succeeded) and no child is running
  *   or waiting to be started.
+ * - Beyond Vagga, a child's `restart` policy (model.ts RestartPolicy): when a child ends
+ *   before any shutdown and its policy wants it (`always`, or `on-failure` with a non-zero
+ *   status) and fewer than `limit` restarts were made, a `Restarting` separator is printed
+ *   and a restart scheduled after `delay` seconds, doubled for each further restart (60 s at
+ *   most) instead of the rules above; a shutdown cancels scheduled restarts.
  */
 import { constants as osConstants } from 'node:os';
+import type { RestartPolicy } from '../config/model.js';
 
 /** How a child ended: the SandboxResult shape (status in shell convention, signal name if killed). */
 export interface ChildEnd {
@@ -35,7 +41,9 @@ export type SuperviseEvent =
   | { kind: 'skipped'; name: string }
   | { kind: 'signal'; signal: NodeJS.Signals }
   /** The kill-unresponsive-after timer fired. */
-  | { kind: 'grace-expired' };
+  | { kind: 'grace-expired' }
+  /** The delay of a `schedule-restart` has passed. */
+  | { kind: 'restart-due'; name: string };
 
 /** What the supervisor must do, in order. */
 export type SuperviseAction =
@@ -45,7 +53,11 @@ export type SuperviseAction =
   /** Start the one-shot kill-unresponsive-after timer (seconds). */
   | { kind: 'start-grace-timer'; seconds: number }
   /** Everything has ended: exit with this status (print the epilog when 0). */
-  | { kind: 'finish'; status: number };
+  | { kind: 'finish'; status: number }
+  /** Feed `restart-due` for this child after `seconds`. */
+  | { kind: 'schedule-restart'; name: string; seconds: number }
+  /** Start this child again (it reports `started` or `start-failed` like at first). */
+  | { kind: 'start'; name: string };
 
 export interface SupervisorOptions {
   mode: 'stop-on-failure' | 'wait-all-successful';
@@ -53,6 +65,16 @@ export interface SupervisorOptions {
   killUnresponsiveAfter: number;
   /** Selected children, in start order (sorted by name). */
   children: readonly string[];
+  /** Restart policies by child name (children without one are never restarted). */
+  restart?: Readonly<Record<string, RestartPolicy | undefined>>;
+}
+
+/** Longest wait before a restart, seconds (the doubling delay stops there). */
+export const MAX_RESTART_DELAY = 60;
+
+/** Seconds to wait before restart number `n` (1-based): `delay`, doubled each time, at most MAX_RESTART_DELAY. */
+export function restartDelay(policy: RestartPolicy, n: number): number {
+  return Math.min(policy.delay * 2 ** (n - 1), MAX_RESTART_DELAY);
 }
 
 /** The separator line Vagga prints around supervisor messages: `---------- <text> -----------`. */
@@ -95,6 +117,10 @@ export class SupervisorState {
   private readonly pending: Set<string>;
   /** Running children: name -> launcher pid. */
   private readonly running = new Map<string, number>();
+  /** Children waiting for a scheduled restart. */
+  private readonly waitingRestart = new Set<string>();
+  /** Restarts made so far, by child name. */
+  private readonly restarts = new Map<string, number>();
   private stopping = false;
   private timerStarted = false;
   private finished = false;
@@ -133,6 +159,7 @@ export class SupervisorState {
         const pid = this.running.get(event.name) ?? 0;
         this.running.delete(event.name);
         this.pending.delete(event.name);
+        if (!this.stopping && this.scheduleRestart(event.name, pid, event.end, out)) break;
         const success = this.opts.mode === 'wait-all-successful' && event.end.status === 0;
         if (!this.stopping && !success) {
           out.push({ kind: 'stdout', text: separator(`Process ${event.name}:${pid} ${endText(event.end)}. Shutting down`) });
@@ -157,11 +184,19 @@ export class SupervisorState {
         if (names.length > 0) out.push({ kind: 'signal', names, signal: event.signal });
         if (line !== undefined && !this.stopping) {
           this.stopping = true;
+          this.waitingRestart.clear();
           this.status = 128 + ((osConstants.signals as Record<string, number>)[event.signal] ?? 0);
           this.startTimer(out);
         }
         break;
       }
+      case 'restart-due':
+        // Dropped when a shutdown began meanwhile (scheduled restarts were cancelled).
+        if (this.waitingRestart.delete(event.name) && !this.stopping) {
+          this.pending.add(event.name);
+          out.push({ kind: 'start', name: event.name });
+        }
+        break;
       case 'grace-expired': {
         const names = this.runningChildren();
         if (names.length > 0) {
@@ -179,8 +214,23 @@ export class SupervisorState {
     return out;
   }
 
+  /** Schedule a restart of `name` if its policy wants one and allows another; true when scheduled. */
+  private scheduleRestart(name: string, pid: number, end: ChildEnd, out: SuperviseAction[]): boolean {
+    const policy = this.opts.restart?.[name];
+    if (policy === undefined || (policy.when === 'on-failure' && end.status === 0)) return false;
+    const n = (this.restarts.get(name) ?? 0) + 1;
+    if (n > policy.limit) return false;
+    this.restarts.set(name, n);
+    this.waitingRestart.add(name);
+    const seconds = restartDelay(policy, n);
+    out.push({ kind: 'stdout', text: separator(`Process ${name}:${pid} ${endText(end)}. Restarting (${n} of ${policy.limit}) in ${seconds} s`) });
+    out.push({ kind: 'schedule-restart', name, seconds });
+    return true;
+  }
+
   private beginShutdown(status: number, out: SuperviseAction[]): void {
     this.stopping = true;
+    this.waitingRestart.clear();
     this.status = status;
     const names = this.runningChildren();
     if (names.length > 0) out.push({ kind: 'signal', names, signal: 'SIGTERM' });
@@ -194,7 +244,7 @@ export class SupervisorState {
   }
 
   private maybeFinish(out: SuperviseAction[]): void {
-    if (this.running.size > 0 || this.pending.size > 0) return;
+    if (this.running.size > 0 || this.pending.size > 0 || this.waitingRestart.size > 0) return;
     // Nothing left: either a shutdown completed or (wait-all-successful) everyone succeeded.
     this.finished = true;
     out.push({ kind: 'finish', status: this.stopping ? this.status : 0 });

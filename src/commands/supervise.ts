@@ -105,7 +105,9 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
   const start = effects.startSandbox ?? (fake ? (spec: SandboxSpec): SandboxHandle => ({ pid: 0, signal: () => {}, done: fake(spec) }) : startSandbox);
   const signals = effects.signals ?? process;
   const msPerSecond = effects.msPerSecond ?? 1000;
-  const state = new SupervisorState({ mode: run.command.mode, killUnresponsiveAfter: run.command.killUnresponsiveAfter, children: run.children });
+  const restart = Object.fromEntries(run.children.map((n) => [n, run.command.children[n].restart]));
+  const state = new SupervisorState({ mode: run.command.mode, killUnresponsiveAfter: run.command.killUnresponsiveAfter, children: run.children, restart });
+  const restartTimers = new Set<NodeJS.Timeout>();
   const handles = new Map<string, SandboxHandle>();
   const baseDeps: SandboxDeps = { planRunMounts, idMappingFor, cacheDir: cacheDirFor(project.settings), ...ctx.sandboxDeps, runSandbox: () => Promise.reject(new Error('replaced per child')) };
 
@@ -130,7 +132,19 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
           break;
         case 'finish':
           if (timer) clearTimeout(timer);
+          for (const t of restartTimers) clearTimeout(t);
           finish(a.status);
+          break;
+        case 'schedule-restart': {
+          const t = setTimeout(() => {
+            restartTimers.delete(t);
+            dispatch({ kind: 'restart-due', name: a.name });
+          }, a.seconds * msPerSecond);
+          restartTimers.add(t);
+          break;
+        }
+        case 'start':
+          void startOne(a.name);
           break;
       }
     }
@@ -156,10 +170,13 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
   } finally {
     for (const [sig, listener] of listeners) signals.off(sig, listener);
     if (timer) clearTimeout(timer);
+    for (const t of restartTimers) clearTimeout(t);
   }
 
   /** Start child `name`; resolves once its sandbox is launched or its start has failed. */
   function startOne(name: string): Promise<void> {
+    // A restart: forget the previous run's handle.
+    handles.delete(name);
     return new Promise<void>((launched) => {
       let end: SandboxResult | undefined;
       const runSandbox = (spec: SandboxSpec): Promise<SandboxResult> => {

@@ -127,14 +127,31 @@ function toCommand(name: string, v: RunOut, node: QNode, bridge: boolean): Comma
 }
 
 const topCommand = struct({ ...commonFields(true), ...runFields() });
-const childCommand = struct({ ...commonFields(false), ...runFields(), network: opt(network) });
-const bridgeCommand = struct({ ...commonFields(false), ...runFields() });
+/** Supervise children only (beyond Vagga): `restart`, `restart-limit`, `restart-delay` (model.ts RestartPolicy). */
+function restartFields() {
+  return {
+    restart: def(enumOf(['never', 'on-failure', 'always'] as const), 'never'),
+    'restart-limit': def(int({ min: 1, max: 1000 }), 5),
+    'restart-delay': def(int({ min: 0, max: 3600 }), 1),
+  };
+}
+const childCommand = struct({ ...commonFields(false), ...runFields(), ...restartFields(), network: opt(network) });
+const bridgeCommand = struct({ ...commonFields(false), ...runFields(), ...restartFields() });
+
+type RestartOut = { restart: 'never' | 'on-failure' | 'always'; restartLimit: number; restartDelay: number };
+
+/** A child command with its restart policy (set unless `restart: never`). */
+function toChild(name: string, v: RunOut & RestartOut, node: QNode, bridge: boolean): CommandConfig {
+  const out = toCommand(name, v, node, bridge);
+  if (v.restart !== 'never') out.restart = { when: v.restart, limit: v.restartLimit, delay: v.restartDelay };
+  return out;
+}
 
 /** A `!Supervise` child: `!Command` (may have `network`) or `!BridgeCommand`. */
 function childSchema(name: string): Schema<CommandConfig> {
   const alternatives: Record<string, Schema<CommandConfig>> = {
-    Command: custom('a command', (node, ctx) => toCommand(name, childCommand.parse(node, ctx) as RunOut, node, false)),
-    BridgeCommand: custom('a command', (node, ctx) => toCommand(name, bridgeCommand.parse(node, ctx) as RunOut, node, true)),
+    Command: custom('a command', (node, ctx) => toChild(name, childCommand.parse(node, ctx) as RunOut & RestartOut, node, false)),
+    BridgeCommand: custom('a command', (node, ctx) => toChild(name, bridgeCommand.parse(node, ctx) as RunOut & RestartOut, node, true)),
   };
   const t = tagged(alternatives, 'child command');
   return custom('a child command', (node, ctx) => t.parse(node, ctx).value);

@@ -96,6 +96,21 @@ export interface CommandConfig extends CommonCommandFields {
   network?: { ip?: string; hostname?: string; ports: Record<string, number> };
   /** True for a `!BridgeCommand` child of `!Supervise` (network testing); never set on top-level commands. */
   bridge?: boolean;
+  /** Supervise children only, beyond Vagga: restart policy (absent for `restart: never`, the default). */
+  restart?: RestartPolicy;
+}
+
+/**
+ * A `!Supervise` child's `restart` (not in Vagga): restart it when it ends (`always`) or ends
+ * with a non-zero status (`on-failure`), at most `limit` times per run, waiting `delay`
+ * seconds before the first restart and twice as long before each next one (at most 60 s).
+ */
+export interface RestartPolicy {
+  when: 'on-failure' | 'always';
+  /** `restart-limit` (default 5). */
+  limit: number;
+  /** `restart-delay`, seconds (default 1). */
+  delay: number;
 }
 
 /** `!Supervise`: several children run together (§1.6, §2.9). */

@@ -268,10 +268,16 @@ function launch(opts: LaunchOptions): Launched {
   const chain = direct
     ? [unshare, '--user', ...direct, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
     : [unshare, '--user', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c', holderScript(ctlFd!), 'sh', bwrap, ...args];
-  const child = spawn(setpriv, ['--pdeathsig', 'KILL', ...chain], {
-    stdio,
-    env: { PATH: direct ? launcherPath(spec.idMapping) : '/usr/sbin:/usr/bin:/sbin:/bin' },
-  });
+  spec.aroundSpawn?.before();
+  let child: ChildProcess;
+  try {
+    child = spawn(setpriv, ['--pdeathsig', 'KILL', ...chain], {
+      stdio,
+      env: { PATH: direct ? launcherPath(spec.idMapping) : '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+  } finally {
+    spec.aroundSpawn?.after();
+  }
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code, signal) => resolve([code, signal]));
@@ -446,7 +452,7 @@ export async function runSandbox(spec: SandboxSpec): Promise<SandboxResult> {
 async function setupError(spec: SandboxSpec, code: number | null): Promise<VaggaError> {
   let stderr = '';
   try {
-    const r = await launch({ spec: { ...spec, stdin: 'null', stdout: 'stderr' }, captureStderr: true, argv: [SETUP_PROBE], init: false }).result;
+    const r = await launch({ spec: { ...spec, stdin: 'null', stdout: 'stderr', extraFds: undefined, aroundSpawn: undefined }, captureStderr: true, argv: [SETUP_PROBE], init: false }).result;
     stderr = r.stderr;
   } catch (err) {
     // The gated launcher's own map helpers failed again: that error explains it already.

@@ -43,6 +43,12 @@ export interface SandboxSpec {
   init: boolean;
   /** Extra file descriptors to pass (index 3 upwards in the child), e.g. a listening socket. */
   extraFds?: number[];
+  /**
+   * Called synchronously right before and right after the launcher is spawned (after also
+   * when the spawn throws); `before` may throw to abort the start. Used by pass-tcp-socket
+   * (tcp-socket.ts) to listen only in that tick, so vagga's event loop never accepts.
+   */
+  aroundSpawn?: { before(): void; after(): void };
   /** Where the child's stdout goes: 'inherit' (default) or 'stderr' (builds keep stdout clean). */
   stdout?: 'inherit' | 'stderr';
   /** stdin: 'inherit' (default) or 'null' (builds). */

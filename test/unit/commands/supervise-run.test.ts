@@ -168,7 +168,9 @@ test('planRuns: supervise runs carry their children; unsupported pieces fail wit
   const is121 = (re: RegExp) => (e: unknown) => e instanceof VaggaError && e.exitCode === 121 && re.test(e.message);
   assert.throws(() => planRuns(project, ['iso'], [], false), is121(/isolate-network/));
   assert.throws(() => planRuns(project, ['net'], [], false), is121(/`network` on child "n"/));
-  assert.throws(() => planRuns(project, ['uid'], [], false), is121(/pass-tcp-socket/));
+  // pass-tcp-socket is supported on children (fd 3, tcp-socket.ts): planned like any child.
+  const tcp = planRuns(project, ['uid'], [], false);
+  assert.ok(Array.isArray(tcp) && (tcp[0] as SuperviseRun).children[0] === 'u');
   assert.throws(() => planRuns(project, ['sv'], ['web'], false), (e) => e instanceof VaggaError && e.exitCode === 122);
 });
 

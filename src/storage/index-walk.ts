@@ -1,0 +1,84 @@
+/**
+ * Walking a root filesystem into index entries (format: ./index-format.ts). Must run where
+ * every file of the root is readable: inside the container's user namespace as its root
+ * (the builder at the end of a build, or `vagga __index__` for `_verify`), since built files
+ * belong to subordinate uids the host user cannot read. Owners are recorded as the running
+ * process sees them (lstat(2)), i.e. in that namespace's view.
+ */
+import { createHash } from 'node:crypto';
+import { open, readdir, readlink, lstat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { escapeBytes, type IndexEntry, type IndexType } from './index-format.js';
+
+/** SHA-256 (hex) of the file at `path` (raw bytes), read in 1 MiB chunks. Throws fs errors. */
+export async function sha256File(path: string | Buffer): Promise<string> {
+  const hash = createHash('sha256');
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
+  return hash.digest('hex');
+}
+
+function typeOf(st: Stats): IndexType {
+  if (st.isSymbolicLink()) return 'l';
+  if (st.isDirectory()) return 'd';
+  if (st.isFile()) return 'f';
+  if (st.isCharacterDevice()) return 'c';
+  if (st.isBlockDevice()) return 'b';
+  if (st.isFIFO()) return 'p';
+  return 's';
+}
+
+/** Major and minor of a Linux dev_t (glibc's gnu_dev_major/minor encoding). */
+export function deviceNumbers(rdev: number): string {
+  const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+  const minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xff);
+  return `${major},${minor}`;
+}
+
+/** The entry for one path; `rel` is the raw path inside the root (`/` for the root). */
+async function entryFor(full: Buffer, rel: Buffer, st: Stats): Promise<IndexEntry> {
+  const e: IndexEntry = { type: typeOf(st), path: escapeBytes(rel), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  if (e.type === 'f') {
+    e.size = st.size;
+    e.sha256 = await sha256File(full);
+  } else if (e.type === 'l') {
+    e.target = escapeBytes(await readlink(full, { encoding: 'buffer' }));
+  } else if (e.type === 'c' || e.type === 'b') {
+    e.device = deviceNumbers(st.rdev);
+  }
+  return e;
+}
+
+/**
+ * Every path under `root` (the root itself as `/`), not following symlinks and not
+ * crossing into other file systems' special handling (mount points are indexed as the
+ * directories they are). Entries come in the walk's order; formatIndex sorts them.
+ * Throws the fs error of the first path that cannot be read.
+ */
+export async function indexTree(root: string): Promise<IndexEntry[]> {
+  const out: IndexEntry[] = [];
+  const base = Buffer.from(root.endsWith('/') && root !== '/' ? root.slice(0, -1) : root);
+  const slash = Buffer.from('/');
+  const walk = async (rel: Buffer) => {
+    const full = rel.length === 1 ? base : Buffer.concat([base, rel]);
+    const st = await lstat(full);
+    out.push(await entryFor(full, rel, st));
+    if (!st.isDirectory()) return;
+    const names = await readdir(full, { encoding: 'buffer' });
+    names.sort(Buffer.compare);
+    for (const name of names) {
+      await walk(rel.length === 1 ? Buffer.concat([slash, name]) : Buffer.concat([rel, slash, name]));
+    }
+  };
+  await walk(slash);
+  return out;
+}

@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatIndex, INDEX_FILE } from '../../../src/storage/index-format.js';
+import { indexTree, deviceNumbers } from '../../../src/storage/index-walk.js';
+import { hardlinkVersions, sameContent } from '../../../src/storage/index-hardlink.js';
+import { indexMain } from '../../../src/storage/index-main.js';
+import { tempDir } from '../temp-dir.js';
+
+function makeRoot(dir: string, hello: string): string {
+  const root = join(dir, 'root');
+  mkdirSync(join(root, 'etc'), { recursive: true });
+  chmodSync(root, 0o755);
+  writeFileSync(join(root, 'etc', 'hello'), hello);
+  writeFileSync(join(root, 'etc', 'same'), 'same text\n');
+  writeFileSync(join(root, 'etc', 'empty'), '');
+  writeFileSync(Buffer.from(`${root}/odd name\xff`, 'latin1'), 'x');
+  symlinkSync('hello', join(root, 'etc', 'link'));
+  return root;
+}
+
+test('indexTree: every path with type, mode, owner, size, sha256 and symlink target', async () => {
+  const root = makeRoot(tempDir('vagga-idx-'), 'hi\n');
+  const byPath = new Map((await indexTree(root)).map((e) => [e.path, e]));
+  assert.deepEqual([...byPath.keys()].sort(), ['/', '/etc', '/etc/empty', '/etc/hello', '/etc/link', '/etc/same', '/odd\\x20name\\xff'].sort());
+  const hello = byPath.get('/etc/hello')!;
+  assert.equal(hello.type, 'f');
+  assert.equal(hello.size, 3);
+  assert.equal(hello.sha256, createHash('sha256').update('hi\n').digest('hex'));
+  assert.equal(hello.uid, statSync(join(root, 'etc/hello')).uid);
+  assert.equal(hello.mode, statSync(join(root, 'etc/hello')).mode & 0o7777);
+  assert.equal(byPath.get('/etc/link')!.target, 'hello');
+  assert.equal(byPath.get('/')!.type, 'd');
+  assert.equal(byPath.get('/')!.mode, 0o755);
+});
+
+test('deviceNumbers decodes Linux dev_t (1,3 is /dev/null)', () => {
+  assert.equal(deviceNumbers(statSync('/dev/null').rdev), '1,3');
+  assert.equal(deviceNumbers((136 << 8) | 2), '136,2');
+});
+
+test('__index__ walk writes the index file; bad usage exits 122', async () => {
+  const dir = tempDir('vagga-idx-');
+  const root = makeRoot(dir, 'hi\n');
+  const out = join(dir, 'out.txt');
+  assert.equal(await indexMain(['walk', root, out]), 0);
+  assert.equal(readFileSync(out, 'utf8'), formatIndex(await indexTree(root)));
+  assert.equal(await indexMain(['walk', root]), 122);
+  assert.equal(await indexMain(['walk', join(dir, 'missing'), out]), 1);
+});
+
+async function version(base: string, name: string, hello: string): Promise<string> {
+  const dir = join(base, name);
+  const root = makeRoot(dir, hello);
+  writeFileSync(join(dir, INDEX_FILE), formatIndex(await indexTree(root)));
+  return dir;
+}
+
+test('hardlinkVersions links identical files across versions, counts them and their bytes', async () => {
+  const base = tempDir('vagga-hl-');
+  const a = await version(base, 'a.00000001', 'hello a\n');
+  const b = await version(base, 'b.00000002', 'hello b\n');
+  const c = await version(base, 'c.00000003', 'hello a\n');
+  const noIndex = join(base, 'd.00000004');
+  makeRoot(noIndex, 'hello a\n');
+  const r = await hardlinkVersions([a, b, c, noIndex]);
+  // b: same, empty, odd name (3 files, 10+0+1 bytes); c: hello, same, empty, odd (4 files, 8+10+0+1).
+  assert.deepEqual(r, { count: 7, bytes: 30, failures: [] });
+  const ino = (p: string) => statSync(p).ino;
+  assert.equal(ino(join(c, 'root/etc/hello')), ino(join(a, 'root/etc/hello')));
+  assert.equal(ino(join(b, 'root/etc/same')), ino(join(a, 'root/etc/same')));
+  assert.notEqual(ino(join(b, 'root/etc/hello')), ino(join(a, 'root/etc/hello')));
+  assert.notEqual(ino(join(noIndex, 'root/etc/same')), ino(join(a, 'root/etc/same')), 'versions without an index are left alone');
+  assert.equal(statSync(join(a, 'root/etc/same')).nlink, 3);
+  // Idempotent: everything is linked already.
+  assert.deepEqual(await hardlinkVersions([a, b, c]), { count: 0, bytes: 0, failures: [] });
+});
+
+test('hardlinkVersions does not trust a stale index: changed content or mode is not linked', async () => {
+  const base = tempDir('vagga-hl-');
+  const a = await version(base, 'a.00000001', 'hello\n');
+  const b = await version(base, 'b.00000002', 'hello\n');
+  writeFileSync(join(b, 'root/etc/hello'), 'HELLO\n'); // same size, other bytes; index unchanged
+  chmodSync(join(b, 'root/etc/same'), 0o600);
+  const r = await hardlinkVersions([a, b]);
+  assert.deepEqual(r, { count: 2, bytes: 1, failures: [] }); // only empty + odd name
+  assert.equal(readFileSync(join(b, 'root/etc/hello'), 'utf8'), 'HELLO\n');
+  assert.notEqual(statSync(join(b, 'root/etc/same')).ino, statSync(join(a, 'root/etc/same')).ino);
+});
+
+test('sameContent compares bytes', async () => {
+  const dir = tempDir('vagga-hl-');
+  writeFileSync(join(dir, 'x'), 'abc');
+  writeFileSync(join(dir, 'y'), 'abc');
+  writeFileSync(join(dir, 'z'), 'abd');
+  linkSync(join(dir, 'x'), join(dir, 'w'));
+  assert.equal(await sameContent(join(dir, 'x'), join(dir, 'y')), true);
+  assert.equal(await sameContent(join(dir, 'x'), join(dir, 'z')), false);
+  assert.equal(await sameContent(join(dir, 'x'), join(dir, 'w')), true);
+});
