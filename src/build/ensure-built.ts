@@ -166,6 +166,32 @@ function failureError(layout: ProjectLayout, name: string, result: BuilderResult
   return new BuildFailedError(message, hint);
 }
 
+/**
+ * Run `fn` (the builder) and make sure the build dir `buildDir` still exists afterwards:
+ * when it vanished (e.g. `vagga _clean --everything` from another shell removed it while
+ * the build was running), throw BuildFailedError (121) saying so, whatever `fn` returned or
+ * threw (typically ENOENT copying timings.log into it).
+ */
+export async function vanishedCheck<T>(buildDir: string, name: string, fn: () => Promise<T>): Promise<T> {
+  let value: T;
+  try {
+    value = await fn();
+  } catch (err) {
+    if (!existsSync(join(buildDir, 'root'))) throw vanishedError(buildDir, name, err);
+    throw err;
+  }
+  if (!existsSync(join(buildDir, 'root'))) throw vanishedError(buildDir, name);
+  return value;
+}
+
+function vanishedError(buildDir: string, name: string, cause?: unknown): BuildFailedError {
+  const err = new BuildFailedError(
+    `Build of container "${name}" failed: its build directory ${buildDir} was removed while the build was running`,
+    'Another process (e.g. `vagga _clean`) deleted it. Run the command again to rebuild.');
+  if (cause !== undefined) Object.defineProperty(err, 'cause', { value: cause });
+  return err;
+}
+
 /** ensureBuilt with explicit collaborators (see BuildDeps). `chain`: containers being built above this one. */
 export async function ensureBuiltWith(
   deps: BuildDeps, config: Config, settings: Settings, name: string, options: BuildOptions, chain: string[] = [],
@@ -183,12 +209,14 @@ export async function ensureBuiltWith(
   const layout = projectLayout(config.projectRoot, settings);
   const mapping = deps.idMapping(container.uids, container.gids);
   let hash = deps.version(config, name);
+  // storage-dir: `.vagga/.lnk` (storage/storage-link.ts); checked before reusing a version
+  // so that a copied project does not silently run (and rebuild) the original's containers.
+  ensureStorageBase(layout, settings);
   if (hash !== undefined && !options.force) {
     const reused = await reuse(deps, layout, name, hash, mapping);
     if (reused) return reused;
   }
 
-  ensureStorageBase(layout, settings); // storage-dir: `.vagga/.lnk` (storage/storage-link.ts)
   makeStorageDir(layout.rootsDir);
   const lock = await acquireLock(buildLockPath(layout, name), {
     onWait: () => deps.write(`Other process is doing a build (.tmp.${name}). Waiting...\n`),
@@ -226,7 +254,7 @@ export async function ensureBuiltWith(
     }
     if (result.ok) {
       await writeIdMaps(buildDir, mapping);
-      result = await deps.runBuilder({
+      result = await vanishedCheck(buildDir, name, () => deps.runBuilder({
         name,
         steps: container.setup,
         containers: dependencySteps(config, name, deps.stepDef),
@@ -239,7 +267,7 @@ export async function ensureBuiltWith(
         idMapping: mapping,
         verbosity: options.verbosity,
         timingsHead: [`${((prepared - started) / 1000).toFixed(2).padStart(8)}s ${((prepared - started) / 1000).toFixed(2).padStart(8)}s  Prepare`],
-      });
+      }));
     }
     if (result.ok && interruptedBy) {
       result = { ok: false, phase: 'setup', interrupted: true, message: `The build was interrupted (${interruptedBy})` };

@@ -15,24 +15,44 @@ function clip(text: string): string {
   return more ? `${first} ...` : first;
 }
 
-function brief(value: unknown): string {
+/** Steps whose params are a map keyed by the user's own names (paths, variables): keys kept as written. */
+const USER_KEYED = new Set(['Env', 'Text', 'CacheDirs']);
+
+/** Keys holding file modes, shown in octal as written in vagga.yaml (`umask=0o002`). */
+const MODE_KEYS = new Set(['umask', 'mode']);
+
+/** The vagga.yaml spelling of a params key: `userId` -> `user-id` (keys with no capitals unchanged). */
+export function yamlKey(key: string): string {
+  return /^[a-z][A-Za-z0-9]*$/.test(key) ? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) : key;
+}
+
+function brief(value: unknown, userKeys = false): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return value.map(brief).join(' ');
+  if (Array.isArray(value)) return value.map((v) => brief(v)).join(' ');
   if (value instanceof RegExp) return value.source;
   if (typeof value === 'object') {
     return Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0))
-      .map(([k, v]) => (typeof v === 'object' ? `${k}: ${brief(v)}` : `${k}=${brief(v)}`))
+      .map(([k, v]) => {
+        const key = userKeys ? k : yamlKey(k);
+        if (typeof v === 'object') return `${key}: ${brief(v)}`;
+        if (!userKeys && typeof v === 'number' && MODE_KEYS.has(k)) return `${key}=0o${v.toString(8).padStart(3, '0')}`;
+        return `${key}=${brief(v)}`;
+      })
       .join(', ');
   }
   return '';
 }
 
-/** One-line description of a step for progress output: `!Sh apt-get update ...`. */
+/**
+ * One-line description of a step for progress output: `!Sh apt-get update ...`,
+ * `!Copy source=/work/x, path=/x, umask=0o002, preserve-permissions=true`: keys in
+ * vagga.yaml's kebab-case, modes in octal, the user's own keys (`!Env`, `!Text`) as written.
+ */
 export function stepSummary(step: Pick<StepConfig, 'tag' | 'params'>): string {
-  const text = clip(brief(step.params));
+  const text = clip(brief(step.params, USER_KEYED.has(step.tag)));
   return text ? `!${step.tag} ${text}` : `!${step.tag}`;
 }
 

@@ -7,7 +7,7 @@
  * `$XDG_CACHE_HOME/vagga/code-cache-<HASH>.bin` (absolute XDG_CACHE_HOME only) or
  * `~/.cache/vagga/code-cache-<HASH>.bin`, HASH naming the bundle's path (so two installed
  * copies of vagga do not keep replacing each other's cache; a rebuilt bundle at the same
- * path replaces its own).
+ * path replaces its own). Writing one deletes all but the newest KEEP_CODE_CACHES (by mtime).
  *
  * File format: one header line (the key: node version, arch, bundle path, size, mtime),
  * then V8's cache bytes. A different key or a cache V8 rejects (other V8 version or flags)
@@ -18,7 +18,7 @@
  * the builder personality (`__builder__`, run inside a container build whose HOME must not
  * receive a cache file).
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -60,12 +60,46 @@ export function joinCacheFile(key: string, data: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${key}\n`, 'utf8'), data]);
 }
 
+/** How many code-cache files (one per bundle path) are kept in the cache dir. */
+export const KEEP_CODE_CACHES = 4;
+
+/**
+ * Delete the oldest `code-cache-*.bin` files of `dir` (by mtime) so that at most `keep`
+ * remain; `current` (the file just written) is always kept. Each is ~600 KiB and one is
+ * made per bundle path (e.g. every temporary copy of the bundle), so they would pile up.
+ * Returns the names deleted. Best effort: errors are ignored.
+ */
+export function pruneCodeCaches(dir: string, current: string, keep: number = KEEP_CODE_CACHES): string[] {
+  const removed: string[] = [];
+  try {
+    const files = readdirSync(dir)
+      .filter((n) => /^code-cache-[0-9a-f]{8}\.bin$/.test(n) && join(dir, n) !== current)
+      .map((n) => {
+        try {
+          return { n, t: statSync(join(dir, n)).mtimeMs };
+        } catch {
+          return undefined;
+        }
+      })
+      .filter((x): x is { n: string; t: number } => x !== undefined)
+      .sort((a, b) => b.t - a.t);
+    for (const { n } of files.slice(Math.max(0, keep - 1))) {
+      try {
+        rmSync(join(dir, n), { force: true });
+        removed.push(n);
+      } catch { /* best effort */ }
+    }
+  } catch { /* best effort */ }
+  return removed;
+}
+
 function writeAtomically(file: string, content: Buffer): void {
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, content);
     renameSync(tmp, file);
+    pruneCodeCaches(dirname(file), file);
   } catch {
     // Best effort: no cache next time either.
   }

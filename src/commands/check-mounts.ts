@@ -12,7 +12,7 @@ import type { ContainerConfig, Volume } from '../config/model.js';
 import type { Pos } from '../config/qnode.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { locate } from '../mounts/host-view.js';
-import { missingMountPoints, type MissingMountPoint } from '../mounts/mount-points.js';
+import { missingBindSources, missingMountPoints, type MissingBindSource, type MissingMountPoint } from '../mounts/mount-points.js';
 import type { MountPlan } from '../mounts/types.js';
 
 /** What the messages can name. */
@@ -67,21 +67,48 @@ function describe(m: MissingMountPoint, plan: MountPlan, o: MountOrigins): { wha
   return { what: `${dest} (${role}) cannot be mounted: ${gone}`, fix };
 }
 
+/** The volume (kind, owner, file:line) mounted at `dest`, in words, or undefined when none is. */
+function volumeWords(dest: string, o: MountOrigins): string | undefined {
+  const cmdVol = findVolume(dest, o.commandVolumes, o.commandVolumePositions);
+  const vol = cmdVol ?? findVolume(dest, o.container.volumes, o.container.volumePositions);
+  if (!vol) return undefined;
+  const owner = cmdVol ? `command ${JSON.stringify(o.commandName ?? '?')}` : `container ${JSON.stringify(o.container.name)}`;
+  const at = where(vol.pos);
+  return `Volume ${dest} (!${vol.volume.kind}${'path' in vol.volume ? ` ${vol.volume.path}` : ''} of ${owner}${at ? `, declared at ${at}` : ''})`;
+}
+
+/**
+ * Throw VaggaError (124), one paragraph, when binds of `plan` have a missing host source
+ * (mount-points.ts missingBindSources): names the volume (kind, path, owner, file:line) and
+ * the host path, instead of bwrap's `Can't find source path` printed after a half set-up.
+ */
+export function checkBindSources(plan: MountPlan, origins: MountOrigins, exists?: (path: string) => boolean): void {
+  const missing: MissingBindSource[] = missingBindSources(plan, exists);
+  if (missing.length === 0) return;
+  const lines = missing.map((op) => `${volumeWords(op.dest, origins) ?? `The bind mount at ${op.dest}`} cannot be mounted: its source ${op.source} does not exist on the host.`);
+  throw new VaggaError(lines.join('\n'), {
+    exitCode: ExitCode.sandbox,
+    hint: [...new Set(missing.map((op) => `To fix: create ${op.source} (e.g. \`mkdir -p ${op.source}\`), or change the volume's path.`))].join('\n'),
+  });
+}
+
 /**
  * Throw VaggaError (124) when `plan` has mount points that bwrap would have to create on
  * a read-only mount (mount-points.ts). The message is one paragraph per problem: the volume
  * (kind, owner, file:line), what is missing, that the root is read-only; the hint gives
  * the fix (`!EnsureDir <path>` in the container's setup). A data container gets its own
- * message. Returns normally when every mount point exists or can be created.
+ * message. Binds with a missing host source are reported first (checkBindSources).
+ * Returns normally when every source and mount point exists or can be created.
  */
 export function checkMountPoints(plan: MountPlan, origins: MountOrigins): void {
+  checkBindSources(plan, origins);
   const missing = missingMountPoints(plan);
   if (missing.length === 0) return;
   const c = origins.container;
   if (c.dataDirs.length > 0) {
     throw new VaggaError(
       `Container ${JSON.stringify(c.name)} is a data container (data-dirs: ${c.dataDirs.join(', ')}): its build kept only ` +
-        `those directories, so its root has no ${missing.map((m) => m.missing).join(', ')} and commands cannot run in it.`,
+        `those directories, so its root has no ${[...new Set(missing.map((m) => m.missing))].join(', ')} and commands cannot run in it.`,
       {
         exitCode: ExitCode.sandbox,
         hint: `Use its files from another container (e.g. \`!Build { container: ${c.name}, source: ${c.dataDirs[0]}, path: ${c.dataDirs[0]} }\` ` +

@@ -517,7 +517,8 @@ export function parseCommandOptions(name: string, description: string | undefine
   }
   try {
     const r = matchDocopt(d, name, args);
-    if (r.kind === 'help') return { kind: 'help', text: doc.replace(/\n+$/, '') };
+    // The whole text, ending with one newline (docopt prints it with println).
+    if (r.kind === 'help') return { kind: 'help', text: doc.replace(/\n+$/, '\n') };
     return { kind: 'run', env: docoptEnvironment(r.values) };
   } catch (err) {
     if (err instanceof DocoptUsageError) throw new VaggaError(err.message, { exitCode: ExitCode.launcher });

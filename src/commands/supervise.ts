@@ -2,8 +2,9 @@
  * Running a `!Supervise` command (inventory §2.9): every selected child in its own sandbox,
  * started in name order, watched together. The decisions (who ended the run, what to print,
  * the exit status) are made by the pure SupervisorState (supervise-state.ts); this module
- * starts the children, turns their ends, vagga's signals and the kill-unresponsive-after
- * timer into events, and carries out the actions (print, signal, SIGKILL, finish).
+ * starts the children, turns their ends, vagga's signals, the kill-unresponsive-after timer
+ * and restart delays into events, and carries out the actions (print, signal, SIGKILL,
+ * start again after a child's `restart` delay, finish).
  *
  * Signals: while children run, SIGINT/SIGTERM/SIGQUIT/SIGHUP/SIGUSR1/SIGUSR2 sent to vagga
  * are handled here (each child's sandbox is started with its own forwarding off, so a child
@@ -90,7 +91,8 @@ export interface SuperviseEffects {
 /**
  * Run the children of `run` and resolve with the exit status (§2.9): the first ending
  * child's status (stop-on-failure), 0 when all succeeded (wait-all-successful), 127 when a
- * child could not be started, 128+N after signal N to vagga. Prints the supervise command's
+ * child could not be started, 128+N after signal N to vagga; children with a `restart`
+ * policy are started again as it says (supervise-state.ts). Prints the supervise command's
  * epilog on 0. Throws VaggaError 121 for `--isolate-network` (not supported yet).
  */
 export async function runSupervise(ctx: CliContext, project: Project, run: SuperviseRun, startChild: ChildStarter, effects: SuperviseEffects = {}): Promise<number> {

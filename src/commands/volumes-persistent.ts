@@ -63,6 +63,29 @@ export function missingVolumeInits(config: Config, name: string, volumesDir: str
   return out;
 }
 
+/**
+ * Names of the `!Persistent` volumes whose `init-command` is `commandName`, wherever they
+ * are declared (container volumes, command volumes, `!Supervise` children). While that
+ * command runs, every mount of these names (even one declared without `init-command`,
+ * as the init command's own volume usually is) shows the `.tmp.<name>` being initialized.
+ * Empty for an undefined `commandName`.
+ */
+export function initVolumeNames(config: Config, commandName: string | undefined): Set<string> {
+  const out = new Set<string>();
+  if (commandName === undefined) return out;
+  const scan = (volumes: Record<string, Volume> | undefined) => {
+    for (const v of Object.values(volumes ?? {})) {
+      if (v.kind === 'Persistent' && v.initCommand === commandName) out.add(v.name);
+    }
+  };
+  for (const c of Object.values(config.containers)) scan(c.volumes);
+  for (const cmd of Object.values(config.commands)) {
+    if (cmd.kind === 'Command') scan(cmd.volumes);
+    else if (cmd.kind === 'Supervise') for (const child of Object.values(cmd.children)) scan(child.volumes);
+  }
+  return out;
+}
+
 /** What preparePersistentVolumes set up for one run. */
 export interface PersistentRun {
   /** Mount sources other than `.volumes/<name>` (the `.tmp.<name>` dirs being initialized). */
@@ -94,10 +117,11 @@ async function createOwned(path: string, v: PersistentVolume, mapping: IdMapping
 
 /**
  * Make the `!Persistent` volumes of one run ready: missing volumes are created (owned as
- * configured) unless `commandName` is their `init-command`, in which case the init lock is
- * taken and a fresh `.tmp.<name>` is mounted instead (see the module comment). `mapping` is
- * the container's uid/gid map. Throws VaggaError (124) for bad names or when a directory
- * cannot be created.
+ * configured) unless `commandName` is their `init-command` (this entry's, or, through
+ * `initNames` from initVolumeNames, any declaration's of the same name), in which case the
+ * init lock is taken and a fresh `.tmp.<name>` is mounted instead (see the module comment).
+ * `mapping` is the container's uid/gid map. Throws VaggaError (124) for bad names or when a
+ * directory cannot be created.
  */
 export async function preparePersistentVolumes(
   volumesDir: string,
@@ -105,6 +129,7 @@ export async function preparePersistentVolumes(
   commandName: string | undefined,
   mapping: IdMapping,
   deps?: PersistentDeps,
+  initNames: ReadonlySet<string> = new Set(),
 ): Promise<PersistentRun> {
   const sources: Record<string, string> = {};
   const pending: Array<{ name: string; tmp: string; lock: { release(): Promise<void> } }> = [];
@@ -126,7 +151,8 @@ export async function preparePersistentVolumes(
       checkVolumeName(v.name);
       const path = join(volumesDir, v.name);
       if (existsSync(path) || Object.hasOwn(sources, v.name)) continue;
-      if (v.initCommand === undefined || v.initCommand !== commandName) {
+      const initializing = (v.initCommand !== undefined && v.initCommand === commandName) || initNames.has(v.name);
+      if (!initializing) {
         try {
           await createOwned(path, v, mapping, d);
         } catch (err) {

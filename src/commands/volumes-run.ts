@@ -15,7 +15,7 @@ import { isStaticElf, snapshotArgv } from '../mounts/volumes-snapshot.js';
 import type { IdMapping } from '../sandbox/types.js';
 import type { ContainerProcess } from './run-in-container.js';
 import { prepareVolumeContainers, volumeContainerNames } from './volumes-containers.js';
-import { persistentVolumes, preparePersistentVolumes, volumesDirFor, type PersistentDeps } from './volumes-persistent.js';
+import { initVolumeNames, persistentVolumes, preparePersistentVolumes, volumesDirFor, type PersistentDeps } from './volumes-persistent.js';
 
 /** Collaborators; tests replace them. */
 export interface VolumeDeps {
@@ -85,6 +85,7 @@ export async function prepareRunVolumes(project: Project, proc: ContainerProcess
     proc.commandName,
     mapping,
     deps.persistent,
+    initVolumeNames(project.config, proc.commandName),
   );
   if (Object.keys(persistent.sources).length > 0) planInput.persistentSources = persistent.sources;
   return {

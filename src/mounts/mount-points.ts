@@ -37,3 +37,20 @@ export function missingMountPoints(plan: MountPlan): MissingMountPoint[] {
   }
   return out;
 }
+
+/** A bind whose host source is missing. */
+export type MissingBindSource = Extract<MountOp, { kind: 'bind' }>;
+
+/**
+ * Bind operations of `plan` whose host source does not exist (symlinks followed), which
+ * bwrap would refuse with `Can't find source path ...` after the sandbox is half set up.
+ * Binds marked `optional` (bwrap --bind-try) or `createSource` (made by the runner) are
+ * skipped. `exists` is injectable for tests (default fs.existsSync).
+ */
+export function missingBindSources(plan: MountPlan, exists: (path: string) => boolean = existsSync): MissingBindSource[] {
+  const out: MissingBindSource[] = [];
+  for (const op of plan) {
+    if (op.kind === 'bind' && !op.optional && !op.createSource && !exists(op.source)) out.push(op);
+  }
+  return out;
+}

@@ -58,6 +58,16 @@ export interface SnapshotCopy {
   /** Owner override of every copied entry (`owner-uid`/`owner-gid`). */
   ownerUid?: number;
   ownerGid?: number;
+  /** The tmpfs size in bytes (the volume's `size`), named when the copy does not fit. */
+  size?: number;
+}
+
+/** A byte count the way `size:` is written: `100Mi`, `1Gi`, `512Ki`, or plain bytes. */
+export function formatSize(bytes: number): string {
+  for (const [unit, n] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+    if (bytes >= n && bytes % n === 0) return `${bytes / n}${unit}`;
+  }
+  return String(bytes);
 }
 
 /**
@@ -111,6 +121,7 @@ export function snapshotPlan(s: SnapshotInput): { ops: MountOp[]; copy: Snapshot
     uid: point ? insideId(point.uid, s.uids) : 0,
     gid: point ? insideId(point.gid, s.gids) : 0,
     mode: point ? point.mode : 0o755,
+    size: s.volume.size,
   };
   if (s.volume.ownerUid !== undefined) copy.ownerUid = s.volume.ownerUid;
   if (s.volume.ownerGid !== undefined) copy.ownerGid = s.volume.ownerGid;
@@ -139,7 +150,9 @@ const SHELL_VARIABLES = ['SHLVL', 'PATH', 'OLDPWD'];
  * busybox picks the applet from argv[0]'s name or argv[1]): for each snapshot, `cp -a STAGE/. DEST`, owner overrides
  * (`chown -R -h`), then owner and mode of the tmpfs root; unmount and remove the staging
  * binds; restore the variables the shell changed to their values in `env` (or unset them);
- * `exec "$@"`. Any copy failure exits 124 with a message on stderr, before the command runs.
+ * `exec "$@"`. Any copy failure exits 124 with a message on stderr, before the command runs:
+ * cp's own messages are cut to 5 lines, and a copy that does not fit the tmpfs ("No space
+ * left on device") is reported as one line naming the volume, its `size` and the key to raise.
  */
 export function snapshotPrelude(copies: readonly SnapshotCopy[], env: Readonly<Record<string, string>>, shell = SNAPSHOT_SHELL): string {
   // Applets run through the bound busybox itself: the container may have no cp at all.
@@ -147,7 +160,11 @@ export function snapshotPrelude(copies: readonly SnapshotCopy[], env: Readonly<R
   for (const c of copies) {
     const d = shellQuote(c.dest);
     const fail = `{ echo ${shellQuote(`vagga: could not fill the !Snapshot volume at ${c.dest}`)} >&2; exit 124; }`;
-    lines.push(`$B cp -a ${shellQuote(`${c.stage}/.`)} ${d} || ${fail}`);
+    // cp's errors are collected, not streamed: a tmpfs too small gives one `write error`
+    // per file (thousands of lines). One line is printed instead.
+    const size = c.size !== undefined ? ` (size: ${formatSize(c.size)})` : '';
+    const full = `vagga: the !Snapshot volume at ${c.dest} is too small for its contents${size}; raise \`size:\` of this volume in vagga.yaml`;
+    lines.push(`E=$($B cp -a ${shellQuote(`${c.stage}/.`)} ${d} 2>&1 >/dev/null) || { case "$E" in *"No space left"*) echo ${shellQuote(full)} >&2;; *) printf '%s\\n' "$E" | $B head -n 5 >&2; ${fail.slice(2, -3)};; esac; exit 124; }`);
     if (c.ownerUid !== undefined || c.ownerGid !== undefined) {
       const owner = `${c.ownerUid ?? ''}${c.ownerGid !== undefined ? `:${c.ownerGid}` : ''}`;
       lines.push(`$B chown -R -h ${owner} ${d} || ${fail}`);
@@ -156,7 +173,7 @@ export function snapshotPrelude(copies: readonly SnapshotCopy[], env: Readonly<R
   }
   for (const c of copies) lines.push(`$B umount ${shellQuote(c.stage)} 2>/dev/null && $B rmdir ${shellQuote(c.stage)} 2>/dev/null || true`);
   lines.push(`$B rmdir ${SNAPSHOT_STAGE} 2>/dev/null || true`);
-  lines.push('unset B');
+  lines.push('unset B E');
   for (const name of SHELL_VARIABLES) {
     lines.push(Object.hasOwn(env, name) ? `export ${name}=${shellQuote(env[name])}` : `unset ${name}`);
   }

@@ -9,8 +9,8 @@
  *    `git describe` on a repository of the project (host side for the hash, again in the
  *    builder) and write the result, without a newline, to `output-file`.
  * Remote repositories go through the bare mirror cache of src/steps/git/mirror.ts (cloned
- * or refreshed in `prepare` on the host); a relative `url` names a repository inside the
- * project, read in place.
+ * or refreshed in `prepare` on the host); a relative `url`, or one under `/work/`, names a
+ * repository inside the project, read in place.
  * Hashes are Vagga's: Git `url`, opt `revision`, opt `branch`, `path`; GitInstall `url`,
  * opt `revision`, opt `branch`, `subdir`, `script`; GitDescribe `repo`, opt `output_file`,
  * `describe` (the output; so a new commit or tag changes the version).
@@ -37,11 +37,24 @@ export interface GitInstallParams { url: string; revision?: string; branch?: str
 /** `!GitDescribe` parameters (`repo` relative to /work unless absolute). */
 export interface GitDescribeParams { repo: string; pattern?: string; outputFile?: string }
 
+/**
+ * The `url` git reads: `/work` and `/work/...` name the project directory (it is mounted at
+ * /work during the build, so Vagga's builder clones them as local paths), returned as paths
+ * relative to the project (`.`, `./sub/repo`) so that they are read in place, not mirrored
+ * as host paths; any other url is returned unchanged.
+ */
+export function effectiveRepoUrl(url: string): string {
+  if (url === '/work' || url === '/work/') return '.';
+  if (url.startsWith('/work/')) return `./${url.slice('/work/'.length)}`;
+  return url;
+}
+
 /** Host side of !Git/!GitInstall: refresh the mirror, or check a project repository exists. */
-async function prepareRepo(tag: string, url: string, ctx: PrepareContext): Promise<void> {
+async function prepareRepo(tag: string, givenUrl: string, ctx: PrepareContext): Promise<void> {
+  const url = effectiveRepoUrl(givenUrl);
   if (isProjectRepo(url)) {
     if (!existsSync(join(ctx.projectRoot, url))) {
-      throw new VaggaError(`!${tag}: repository ${JSON.stringify(url)} does not exist in the project`, {
+      throw new VaggaError(`!${tag}: repository ${JSON.stringify(givenUrl)} does not exist in the project`, {
         exitCode: ExitCode.launcher, hint: 'A `url` that is not a URL or an absolute path is relative to the project directory.',
       });
     }
@@ -63,7 +76,7 @@ const git: StepDef<GitParams> = {
     await prepareRepo('Git', p.url, ctx);
   },
   async build(p, ctx) {
-    await exportRevision(repoArgs(p.url, ctx), wantedRevision(p), inContainerRoot(ctx.root, p.path), p.url);
+    await exportRevision(repoArgs(effectiveRepoUrl(p.url), ctx), wantedRevision(p), inContainerRoot(ctx.root, p.path), p.url);
   },
 };
 
@@ -90,7 +103,7 @@ const gitInstall: StepDef<GitInstallParams> = {
     const tmpRoot = join(ctx.root, 'tmp');
     await mkdir(tmpRoot, { recursive: true });
     const hostDir = await mkdtemp(join(tmpRoot, 'git-install-'));
-    await exportRevision(repoArgs(p.url, ctx), wantedRevision(p), hostDir, p.url);
+    await exportRevision(repoArgs(effectiveRepoUrl(p.url), ctx), wantedRevision(p), hostDir, p.url);
     const cwd = posix.join('/tmp', posix.basename(hostDir), p.subdir);
     if (!existsSync(join(hostDir, p.subdir))) {
       throw new VaggaError(`!GitInstall: ${JSON.stringify(p.subdir)} is not found in ${p.url}`, {

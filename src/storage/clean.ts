@@ -9,7 +9,10 @@
  *  --transient  `.transient/*` copies whose trailing `.<pid>` is not a live process;
  *  --everything the storage (`.roots`, `.transient`, `.volumes`, caches inside `.vagga`) and
  *               the container links; the user's own files in `.vagga` (`settings.yaml`,
- *               `vagga.yaml`, `local.yaml`) are kept.
+ *               `vagga.yaml`, `local.yaml`) are kept. What is busy is skipped with a message:
+ *               the `.tmp.<name>*` entries of a running build (its lock is held), versions
+ *               a running command uses, transient copies of live processes (and the links
+ *               and the storage-dir `.lnk` leading to them).
  * --old/--unused (and auto-clean, publish.ts) never delete a version a running command holds
  * (an `in_use.<pid>.<n>` mark of a live process, src/storage/in-use.ts; Vagga issue #128).
  * With `global` (cleanGlobal) the selection applies to every project under `storage-dir`:
@@ -174,6 +177,12 @@ export async function cleanLayoutWith(deps: CleanDeps, layout: ProjectLayout, co
   };
 
   if (options.everything) {
+    const kept = await busyPaths(deps, layout, inUse);
+    if (kept.size > 0) {
+      for (const [path, why] of kept) deps.write(`Skipping ${show(path)}: ${why}\n`);
+      await dropAllBut(layout, kept, drop);
+      return { removed };
+    }
     // With storage-dir the base is `.vagga/.lnk`: delete what it points to, then the link.
     if (layout.base !== layout.vaggaDir) {
       let real: string | undefined;
@@ -256,6 +265,61 @@ export async function cleanLayoutWith(deps: CleanDeps, layout: ProjectLayout, co
   return { removed };
 }
 
+
+/**
+ * What `--everything` must keep (absolute path -> reason): `.roots/.tmp.<name>*` entries
+ * (build dir, lock, `.old`) of a build holding its lock, version dirs with a live in-use
+ * mark, and `.transient` copies whose trailing `.<pid>` is a live process.
+ */
+async function busyPaths(deps: CleanDeps, layout: ProjectLayout, inUse: (dir: string) => boolean): Promise<Map<string, string>> {
+  const kept = new Map<string, string>();
+  const rootsEntries = entries(layout.rootsDir);
+  const building = new Set<string>();
+  for (const entry of rootsEntries) {
+    const m = /^\.tmp\.(.+?)(?:\.old|\.lock)?$/.exec(entry);
+    if (m && !building.has(m[1]!) && (await deps.isLocked(layout, m[1]!))) building.add(m[1]!);
+  }
+  for (const entry of rootsEntries) {
+    const path = join(layout.rootsDir, entry);
+    const m = /^\.tmp\.(.+?)(?:\.old|\.lock)?$/.exec(entry);
+    if (m && building.has(m[1]!)) kept.set(path, `a build of "${m[1]}" is running`);
+    else if (parseVersionDirName(entry) && isDir(path) && inUse(path)) kept.set(path, 'a running command uses it');
+  }
+  for (const entry of entries(layout.transientDir)) {
+    const m = /\.(\d+)$/.exec(entry);
+    if (m && deps.isAlive(Number(m[1]))) kept.set(join(layout.transientDir, entry), 'a running command uses it');
+  }
+  return kept;
+}
+
+/**
+ * `--everything` when some paths are busy (`kept`, all inside `.roots` or `.transient`):
+ * delete every other entry of `.roots` and `.transient`, everything else of the storage
+ * base, and every non-user entry of `.vagga` except the storage-dir link `.lnk` and the
+ * container links pointing at a kept version.
+ */
+async function dropAllBut(layout: ProjectLayout, kept: Map<string, string>, drop: (path: string) => Promise<void>): Promise<void> {
+  const keptNames = new Set([...kept.keys()].map((p) => relative(layout.rootsDir, p)));
+  for (const sub of [layout.rootsDir, layout.transientDir]) {
+    for (const entry of entries(sub)) {
+      const path = join(sub, entry);
+      if (!kept.has(path)) await drop(path);
+    }
+  }
+  const inBase = layout.base === layout.vaggaDir ? [] : entries(layout.base).map((e) => join(layout.base, e));
+  for (const path of inBase) {
+    if (path !== layout.rootsDir && path !== layout.transientDir) await drop(path);
+  }
+  for (const entry of entries(layout.vaggaDir)) {
+    const path = join(layout.vaggaDir, entry);
+    if (USER_FILES.has(entry) || path === layout.rootsDir || path === layout.transientDir || path === layout.base) continue;
+    let target: string | undefined;
+    try { target = readlinkSync(path); } catch { /* not a link */ }
+    const m = target ? /(?:^|\/)\.roots\/([^/]+)\/root$/.exec(target) : null;
+    if (m && keptNames.has(m[1]!)) continue;
+    await drop(path);
+  }
+}
 
 /**
  * True when version dir `dir` was used at or after `cutoff` (ms since the epoch): the mtime

@@ -11,8 +11,7 @@
  * like `ln -f`: link(2) to a temporary name beside it, then rename(2) over it, so the path
  * always exists. Versions are processed in the order given; the first copy seen is kept.
  */
-import { link, lstat, open, rename, unlink } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { closeSync, linkSync, lstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { INDEX_FILE, parseIndex, unescapeBytes } from './index-format.js';
 
@@ -34,23 +33,43 @@ interface Kept {
   gid: number;
 }
 
-/** True when the two files have the same bytes (both are read to the end or the first difference). */
-export async function sameContent(a: string | Buffer, b: string | Buffer): Promise<boolean> {
-  const fa = await open(a, 'r');
-  const fb = await open(b, 'r');
+const bufA = Buffer.allocUnsafe(1 << 16);
+const bufB = Buffer.allocUnsafe(1 << 16);
+
+/**
+ * True when the two files have the same bytes (read up to the first difference).
+ * Synchronous, like the index walk (src/storage/index-walk.ts): the helper process does
+ * nothing else. Throws fs errors.
+ */
+export function sameContent(a: string | Buffer, b: string | Buffer): boolean {
+  const fa = openSync(a, 'r');
   try {
-    const ba = Buffer.allocUnsafe(1 << 16);
-    const bb = Buffer.allocUnsafe(1 << 16);
-    for (;;) {
-      const [ra, rb] = await Promise.all([fa.read(ba, 0, ba.length, null), fb.read(bb, 0, bb.length, null)]);
-      if (ra.bytesRead !== rb.bytesRead) return false;
-      if (ra.bytesRead === 0) return true;
-      if (!ba.subarray(0, ra.bytesRead).equals(bb.subarray(0, rb.bytesRead))) return false;
+    const fb = openSync(b, 'r');
+    try {
+      for (;;) {
+        const ra = readFullSync(fa, bufA);
+        const rb = readFullSync(fb, bufB);
+        if (ra !== rb) return false;
+        if (ra === 0) return true;
+        if (!bufA.subarray(0, ra).equals(bufB.subarray(0, rb))) return false;
+      }
+    } finally {
+      closeSync(fb);
     }
   } finally {
-    await fa.close();
-    await fb.close();
+    closeSync(fa);
   }
+}
+
+/** Fill `buf` from `fd` as far as the file allows; returns the bytes read (0 at the end). */
+function readFullSync(fd: number, buf: Buffer): number {
+  let total = 0;
+  while (total < buf.length) {
+    const n = readSync(fd, buf, total, buf.length - total, null);
+    if (n === 0) break;
+    total += n;
+  }
+  return total;
 }
 
 /**
@@ -72,7 +91,7 @@ export async function hardlinkVersions(versionDirs: readonly string[]): Promise<
       if (e.type !== 'f') continue;
       const path = Buffer.concat([root, unescapeBytes(e.path)]);
       try {
-        const st = await lstat(path);
+        const st = lstatSync(path);
         if (!st.isFile() || st.size !== e.size || (st.mode & 0o7777) !== e.mode) continue; // the index is stale here
         const key = `${e.sha256} ${e.size} ${e.mode}`;
         const list = kept.get(key) ?? [];
@@ -81,19 +100,19 @@ export async function hardlinkVersions(versionDirs: readonly string[]): Promise<
         if (same.some((k) => k.ino === st.ino)) continue; // already one file
         let source: Kept | undefined;
         for (const k of same) {
-          if (await sameContent(k.path, path)) { source = k; break; }
+          if (sameContent(k.path, path)) { source = k; break; }
         }
         if (!source) {
           list.push({ path, dev: st.dev, ino: st.ino, uid: st.uid, gid: st.gid });
           continue;
         }
         const tmp = Buffer.concat([path, Buffer.from('.vagga-hardlink.tmp')]);
-        await unlink(tmp).catch(() => {});
-        await link(source.path, tmp);
+        try { unlinkSync(tmp); } catch { /* usually absent */ }
+        linkSync(source.path, tmp);
         try {
-          await rename(tmp, path);
+          renameSync(tmp, path);
         } catch (err) {
-          await unlink(tmp).catch(() => {});
+          try { unlinkSync(tmp); } catch { /* already gone */ }
           throw err;
         }
         result.count++;

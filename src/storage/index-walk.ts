@@ -6,23 +6,28 @@
  * process sees them (lstat(2)), i.e. in that namespace's view.
  */
 import { createHash } from 'node:crypto';
-import { open, readdir, readlink, lstat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { escapeBytes, type IndexEntry, type IndexType } from './index-format.js';
 
-/** SHA-256 (hex) of the file at `path` (raw bytes), read in 1 MiB chunks. Throws fs errors. */
-export async function sha256File(path: string | Buffer): Promise<string> {
+/** Read buffer shared by sha256File calls (the walk is synchronous, one file at a time). */
+const chunk = Buffer.allocUnsafe(1 << 20);
+
+/**
+ * SHA-256 (hex) of the file at `path` (raw bytes), read in 1 MiB chunks. Synchronous: the
+ * walk runs in a process of its own, and going through libuv's thread pool for every
+ * open/read/close made indexing ~15x slower than sha256sum(1). Throws fs errors.
+ */
+export function sha256File(path: string | Buffer): string {
   const hash = createHash('sha256');
-  const fh = await open(path, 'r');
+  const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(1 << 20);
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buf.subarray(0, bytesRead));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      hash.update(chunk.subarray(0, n));
     }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
   return hash.digest('hex');
 }
@@ -45,13 +50,13 @@ export function deviceNumbers(rdev: number): string {
 }
 
 /** The entry for one path; `rel` is the raw path inside the root (`/` for the root). */
-async function entryFor(full: Buffer, rel: Buffer, st: Stats): Promise<IndexEntry> {
+function entryFor(full: Buffer, rel: Buffer, st: Stats): IndexEntry {
   const e: IndexEntry = { type: typeOf(st), path: escapeBytes(rel), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   if (e.type === 'f') {
     e.size = st.size;
-    e.sha256 = await sha256File(full);
+    e.sha256 = sha256File(full);
   } else if (e.type === 'l') {
-    e.target = escapeBytes(await readlink(full, { encoding: 'buffer' }));
+    e.target = escapeBytes(readlinkSync(full, { encoding: 'buffer' }));
   } else if (e.type === 'c' || e.type === 'b') {
     e.device = deviceNumbers(st.rdev);
   }
@@ -62,23 +67,24 @@ async function entryFor(full: Buffer, rel: Buffer, st: Stats): Promise<IndexEntr
  * Every path under `root` (the root itself as `/`), not following symlinks and not
  * crossing into other file systems' special handling (mount points are indexed as the
  * directories they are). Entries come in the walk's order; formatIndex sorts them.
- * Throws the fs error of the first path that cannot be read.
+ * Throws the fs error of the first path that cannot be read. Synchronous I/O (see
+ * sha256File); async for callers' convenience.
  */
 export async function indexTree(root: string): Promise<IndexEntry[]> {
   const out: IndexEntry[] = [];
   const base = Buffer.from(root.endsWith('/') && root !== '/' ? root.slice(0, -1) : root);
   const slash = Buffer.from('/');
-  const walk = async (rel: Buffer) => {
+  const walk = (rel: Buffer) => {
     const full = rel.length === 1 ? base : Buffer.concat([base, rel]);
-    const st = await lstat(full);
-    out.push(await entryFor(full, rel, st));
+    const st = lstatSync(full);
+    out.push(entryFor(full, rel, st));
     if (!st.isDirectory()) return;
-    const names = await readdir(full, { encoding: 'buffer' });
+    const names = readdirSync(full, { encoding: 'buffer' });
     names.sort(Buffer.compare);
     for (const name of names) {
-      await walk(rel.length === 1 ? Buffer.concat([slash, name]) : Buffer.concat([rel, slash, name]));
+      walk(rel.length === 1 ? Buffer.concat([slash, name]) : Buffer.concat([rel, slash, name]));
     }
   };
-  await walk(slash);
+  walk(slash);
   return out;
 }

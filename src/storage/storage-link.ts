@@ -83,7 +83,8 @@ export function chooseSubdir(storageDir: string, projectRoot: string, settings: 
  * check `.vagga/.lnk` (it must point to an existing directory) or create it: pick the
  * subdir (chooseSubdir), create it with its back-link, link `.vagga/.lnk` to it. Returns the
  * real storage directory. Throws VaggaError (121) for a dangling `.lnk`, a real directory in
- * its place, or unwritable dirs (storage-dirs.ts).
+ * its place, a storage dir back-linked to another project that still uses it (a copied
+ * project: checkBackLink), or unwritable dirs (storage-dirs.ts).
  */
 export function ensureStorageBase(layout: ProjectLayout, settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
   if (!settings.storageDir || layout.base === layout.vaggaDir) return layout.base;
@@ -91,7 +92,10 @@ export function ensureStorageBase(layout: ProjectLayout, settings: Settings, env
   const target = readLink(lnk);
   if (target !== undefined) {
     const real = resolve(layout.vaggaDir, target);
-    if (isDir(real)) return real;
+    if (isDir(real)) {
+      checkBackLink(layout, lnk, real);
+      return real;
+    }
     throw new VaggaError(`The storage link ${lnk} points to ${real}, which does not exist`, {
       exitCode: ExitCode.launcher,
       hint: `The storage dir was deleted or storage-dir changed. Delete ${lnk} to let vagga create a new one, or run \`vagga _init_storage_dir NAME\`.`,
@@ -107,6 +111,35 @@ export function ensureStorageBase(layout: ProjectLayout, settings: Settings, env
   const dir = chooseSubdir(settings.storageDir, layout.projectRoot, settings, env);
   linkStorage(layout, dir, true);
   return dir;
+}
+
+/**
+ * Check that storage subdir `real` (the target of `.vagga/.lnk` = `lnk`) belongs to this
+ * project: its back-link `<real>/.lnk` is missing (`_init_storage_dir --allow-multiple`) or
+ * points at `layout.projectRoot`. A back-link naming another project whose own `.vagga/.lnk`
+ * still leads to `real` means this project is a copy (`cp -a` copies `.vagga/.lnk`) that
+ * would silently share, and overwrite, the original's containers: VaggaError (121) telling
+ * to delete `.vagga/.lnk`. A back-link naming a project that no longer links there (the
+ * project was moved or its link removed) is re-pointed at this project.
+ */
+export function checkBackLink(layout: ProjectLayout, lnk: string, real: string): void {
+  const back = readLink(join(real, '.lnk'));
+  if (back === undefined) return;
+  const owner = resolve(real, back);
+  if (owner === layout.projectRoot) return;
+  const ownerLink = readLink(join(owner, '.vagga', '.lnk'));
+  if (ownerLink !== undefined && resolve(owner, '.vagga', ownerLink) === real) {
+    throw new VaggaError(`The storage dir ${real} (linked by ${lnk}) belongs to the project ${owner}, not to ${layout.projectRoot}`, {
+      exitCode: ExitCode.launcher,
+      hint: `This project was probably copied from ${owner} together with its .vagga/.lnk. `
+        + `Delete ${lnk} (\`rm ${lnk}\`) to give this project its own storage subdirectory (its containers are rebuilt there).`,
+    });
+  }
+  try {
+    putSymlink(layout.projectRoot, join(real, '.lnk'));
+  } catch (err) {
+    throw storageDirError(err, real);
+  }
 }
 
 /**

@@ -117,3 +117,41 @@ test('a missing file mount point (resolv-conf-path) suggests a !Text step', () =
   assert.match(e.message, /^\/etc\/net\/resolv\.conf \(`resolv-conf-path`\) cannot be mounted: \/etc\/net does not exist/);
   assert.match(e.hint!, /`- !Text \{ \/etc\/net\/resolv\.conf: "" \}`/);
 });
+
+test('a data container lists each missing path once (/etc for resolv.conf and hosts)', () => {
+  const { config, project } = setup();
+  const root = tempDir('vagga-mounts-data-');
+  mkdirSync(join(root, 'usr'));
+  const container = config.containers.data;
+  const plan = planRunMounts({ container, rootfs: root, projectRoot: project, commandVolumes: {}, settings: DEFAULT_SETTINGS, cacheDir: '/c' });
+  const e = errorOf(() => checkMountPoints(plan, { container, commandVolumes: {} }));
+  const list = /its root has no (.*) and commands/.exec(e.message)![1]!.split(', ');
+  assert.ok(list.includes('/etc'));
+  assert.deepEqual(list, [...new Set(list)]);
+});
+
+test('!BindRW with a missing host source: one paragraph naming the volume and its line, before bwrap', () => {
+  const { project, root } = setup();
+  writeFileSync(join(project, 'vagga.yaml'), `containers:
+  app:
+    setup: []
+commands:
+  cmd: !Command
+    container: app
+    run: [true]
+    volumes:
+      /mnt/ok: !BindRW /work/nothere
+`);
+  const config = loadConfig(project);
+  const container = config.containers.app;
+  const cmd = config.commands.cmd;
+  assert.ok(cmd.kind === 'Command');
+  const plan = planRunMounts({ container, rootfs: root, projectRoot: project, commandVolumes: cmd.volumes, settings: DEFAULT_SETTINGS, cacheDir: '/c' });
+  const e = errorOf(() => checkMountPoints(plan, { container, commandName: 'cmd', commandVolumes: cmd.volumes, commandVolumePositions: cmd.volumePositions }));
+  assert.equal(e.exitCode, 124);
+  assert.equal(e.message,
+    `Volume /mnt/ok (!BindRW /work/nothere of command "cmd", declared at ${join(project, 'vagga.yaml')}:9:7) cannot be mounted: its source ${join(project, 'nothere')} does not exist on the host.`);
+  assert.equal(e.hint, `To fix: create ${join(project, 'nothere')} (e.g. \`mkdir -p ${join(project, 'nothere')}\`), or change the volume's path.`);
+  mkdirSync(join(project, 'nothere'));
+  checkMountPoints(plan, { container, commandName: 'cmd', commandVolumes: cmd.volumes, commandVolumePositions: cmd.volumePositions });
+});

@@ -91,7 +91,8 @@ test('--help and -h give the whole text: description, options, common options', 
   assert.equal(r.kind, 'help');
   if (r.kind !== 'help') return;
   assert.ok(r.text.startsWith('Prints args\n\nUsage: vagga args [options]'));
-  assert.match(r.text, /Common options:\n {2}-h, --help {11}This help$/);
+  assert.match(r.text, /Common options:\n {2}-h, --help {11}This help\n$/);
+  assert.ok(r.text.endsWith("This help\n") && !r.text.endsWith("\n\n"), "exactly one trailing newline");
   assert.equal(parseCommandOptions('args', undefined, ARGS, ['-h']).kind, 'help');
 });
 

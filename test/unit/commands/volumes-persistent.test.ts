@@ -7,7 +7,7 @@ import type { Volume } from '../../../src/config/model.js';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { planRuns } from '../../../src/commands/run-user-commands.js';
 import {
-  checkVolumeName, missingVolumeInits, persistentVolumes, preparePersistentVolumes, volumesDirFor, type PersistentDeps,
+  checkVolumeName, initVolumeNames, missingVolumeInits, persistentVolumes, preparePersistentVolumes, volumesDirFor, type PersistentDeps,
 } from '../../../src/commands/volumes-persistent.js';
 import { volumeContainerNames } from '../../../src/commands/volumes-containers.js';
 import { command, container, fakeProject } from '../cli/fake-project.js';
@@ -128,4 +128,30 @@ test('persistentVolumes and volumeContainerNames: command volumes override, moun
   c.volumes = { '/x': { kind: 'Persistent', name: 'x', ownerUid: 0, ownerGid: 0 }, '/y': { kind: 'Container', name: 'o' }, '/z': { kind: 'Snapshot', size: 1, container: 'p' } };
   assert.deepEqual(persistentVolumes(c, { '/x': { kind: 'Empty' }, '/a': { kind: 'Persistent', name: 'a', ownerUid: 0, ownerGid: 0 } }).map((v) => v.name), ['a']);
   assert.deepEqual(volumeContainerNames(c, { '/w': { kind: 'Container', name: 'p' }, '/z': { kind: 'Snapshot', size: 1 } }), ['p', 'o']);
+});
+
+test('init command declaring the volume without init-command still initializes into .tmp (QA2 persbad)', async () => {
+  const p = project();
+  // `_init` mounts `db` without `init-command`; `use` names `_init` as db's init command.
+  p.config.commands._init = command({ name: '_init', run: ['false'], volumes: { '/db': { kind: 'Persistent', name: 'db', ownerUid: 0, ownerGid: 0 } } });
+  const names = initVolumeNames(p.config, '_init');
+  assert.deepEqual([...names].sort(), ['data', 'db']);
+  assert.deepEqual([...initVolumeNames(p.config, 'use')], []);
+  assert.deepEqual([...initVolumeNames(p.config, undefined)], []);
+  const dir = mkdtempSync(join(tmpdir(), 'vagga-pv-'));
+  try {
+    const { deps } = fakeDeps();
+    const v = join(dir, 'v');
+    const own = (p.config.commands._init as any).volumes['/db'] as P;
+    const run = await preparePersistentVolumes(v, [own], '_init', mapping, deps, names);
+    assert.deepEqual(run.sources, { db: join(v, '.tmp.db') });
+    writeFileSync(join(v, '.tmp.db/partial'), 'x');
+    await run.finish(4);
+    assert.deepEqual(readdirSync(v), [], 'a failed init leaves no published volume');
+    // Without the names (old behaviour) the volume was created directly: the bug.
+    const old = await preparePersistentVolumes(v, [own], '_init', mapping, deps);
+    assert.deepEqual(old.sources, {});
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -149,3 +149,19 @@ test('!GitDescribe writes the describe output (no newline) to output-file', { sk
     assert.equal(fs.readFileSync(path.join(ctx.root, 'etc/all.txt'), 'utf8'), 'ignoreme2');
   } finally { ctx.cleanup(); }
 });
+
+test('!Git url /work/... is the project directory, not a host path', { skip }, async () => {
+  const { effectiveRepoUrl } = await import('../../../src/steps/git.js');
+  assert.equal(effectiveRepoUrl('/work/repo'), './repo');
+  assert.equal(effectiveRepoUrl('/work'), '.');
+  assert.equal(effectiveRepoUrl('/workshop/x'), '/workshop/x');
+  assert.equal(effectiveRepoUrl('/srv/repo'), '/srv/repo');
+  const ctx = fakeContext();
+  try {
+    makeRepo(path.join(ctx.projectRoot, 'repo'));
+    await build(ctx, 'Git', { url: '/work/repo', revision: 'v1', path: '/opt/lib' });
+    assert.equal(fs.readFileSync(path.join(ctx.root, 'opt/lib/file.txt'), 'utf8'), 'one\n');
+    assert.ok(!fs.existsSync(path.join(ctx.cacheDir, 'git')), 'no mirror for project repositories');
+    await assert.rejects(build(ctx, 'Git', { url: '/work/nope', path: '/x' }), /repository "\/work\/nope" does not exist in the project/);
+  } finally { ctx.cleanup(); }
+});

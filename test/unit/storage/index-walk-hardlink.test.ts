@@ -96,7 +96,7 @@ test('sameContent compares bytes', async () => {
   writeFileSync(join(dir, 'y'), 'abc');
   writeFileSync(join(dir, 'z'), 'abd');
   linkSync(join(dir, 'x'), join(dir, 'w'));
-  assert.equal(await sameContent(join(dir, 'x'), join(dir, 'y')), true);
-  assert.equal(await sameContent(join(dir, 'x'), join(dir, 'z')), false);
-  assert.equal(await sameContent(join(dir, 'x'), join(dir, 'w')), true);
+  assert.equal(sameContent(join(dir, 'x'), join(dir, 'y')), true);
+  assert.equal(sameContent(join(dir, 'x'), join(dir, 'z')), false);
+  assert.equal(sameContent(join(dir, 'x'), join(dir, 'w')), true);
 });
