@@ -78,14 +78,19 @@ function volumeWords(dest: string, o: MountOrigins): string | undefined {
 }
 
 /**
- * Throw VaggaError (124), one paragraph, when binds of `plan` have a missing host source
- * (mount-points.ts missingBindSources): names the volume (kind, path, owner, file:line) and
+ * Throw VaggaError (124), one paragraph, when `!BindRW`/`!BindRO` volumes of `plan` have a
+ * missing host source (mount-points.ts missingBindSources): names the volume (kind, path, owner, file:line) and
  * the host path, instead of bwrap's `Can't find source path` printed after a half set-up.
  */
 export function checkBindSources(plan: MountPlan, origins: MountOrigins, exists?: (path: string) => boolean): void {
-  const missing: MissingBindSource[] = missingBindSources(plan, exists);
+  // Only the user's `!BindRW`/`!BindRO` volumes: the other binds are vagga's own.
+  const missing: MissingBindSource[] = missingBindSources(plan, exists).filter((op) => {
+    const vol = findVolume(op.dest, origins.commandVolumes, origins.commandVolumePositions)
+      ?? findVolume(op.dest, origins.container.volumes, origins.container.volumePositions);
+    return vol?.volume.kind === 'BindRW' || vol?.volume.kind === 'BindRO';
+  });
   if (missing.length === 0) return;
-  const lines = missing.map((op) => `${volumeWords(op.dest, origins) ?? `The bind mount at ${op.dest}`} cannot be mounted: its source ${op.source} does not exist on the host.`);
+  const lines = missing.map((op) => `${volumeWords(op.dest, origins)} cannot be mounted: its source ${op.source} does not exist on the host.`);
   throw new VaggaError(lines.join('\n'), {
     exitCode: ExitCode.sandbox,
     hint: [...new Set(missing.map((op) => `To fix: create ${op.source} (e.g. \`mkdir -p ${op.source}\`), or change the volume's path.`))].join('\n'),
