@@ -8,7 +8,13 @@
  *
  * Signals: while children run, SIGINT/SIGTERM/SIGQUIT/SIGHUP/SIGUSR1/SIGUSR2 sent to vagga
  * are handled here (each child's sandbox is started with its own forwarding off, so a child
- * gets a signal once). If vagga is SIGKILLed, every child's launcher dies by its
+ * gets a signal once); SIGTSTP (Ctrl-Z) stops the children (SIGSTOP to each command's process
+ * group), then vagga, and SIGCONT is passed on to the same groups.
+ * The terminal stays vagga's: each child's sandbox is started in a session of its own
+ * (StartOptions.ownSession), so no child's init can make its command the terminal's
+ * foreground process group and Ctrl-C/Ctrl-\/Ctrl-Z reach vagga, which passes them on to
+ * every child (with a shared terminal the last child started would take it and get Ctrl-C
+ * alone). If vagga is SIGKILLed, every child's launcher dies by its
  * parent-death signal and takes its whole sandbox along (bwrap.ts module comment).
  */
 import type { CliContext, Project } from '../cli/context.js';
@@ -86,6 +92,8 @@ export interface SuperviseEffects {
   signals?: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
   /** Milliseconds per second of kill-unresponsive-after (tests shorten it). */
   msPerSecond?: number;
+  /** Stop vagga itself after SIGTSTP was passed to the children (default: SIGSTOP to its own pid). */
+  stopSelf?: () => void;
 }
 
 /**
@@ -158,6 +166,23 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
     signals.on(sig, listener);
     return [sig, listener] as const;
   });
+  // Job control (§2.9): Ctrl-Z stops the children, then vagga; `fg`/`bg` continues vagga,
+  // which continues them. (SIGTTIN/SIGTTOU are left to their default action: a handler would
+  // make the kernel retry a blocked terminal write forever.)
+  const stopSelf = effects.stopSelf ?? (() => process.kill(process.pid, 'SIGSTOP'));
+  // To each command's process group, bypassing catatonit, which neither passes SIGTSTP on
+  // nor lets its command receive it (it starts the command with SIGTSTP/SIGTTIN/SIGTTOU
+  // blocked: measured, /proc/PID/status SigBlk), so the children are stopped with SIGSTOP.
+  const toGroups = (sig: NodeJS.Signals): void => {
+    for (const h of handles.values()) (h.signalGroup ?? h.signal)(sig);
+  };
+  const onStop = (): void => {
+    toGroups('SIGSTOP');
+    stopSelf();
+  };
+  const onContinue = (): void => toGroups('SIGCONT');
+  const jobControl = [['SIGTSTP', onStop], ['SIGCONT', onContinue]] as const;
+  for (const [sig, listener] of jobControl) signals.on(sig, listener);
   try {
     for (const name of run.children) {
       if (state.shuttingDown) {
@@ -171,6 +196,7 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
     return status;
   } finally {
     for (const [sig, listener] of listeners) signals.off(sig, listener);
+    for (const [sig, listener] of jobControl) signals.off(sig, listener);
     if (timer) clearTimeout(timer);
     for (const t of restartTimers) clearTimeout(t);
   }
@@ -182,7 +208,7 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
     return new Promise<void>((launched) => {
       let end: SandboxResult | undefined;
       const runSandbox = (spec: SandboxSpec): Promise<SandboxResult> => {
-        const handle = start(spec, { forwardSignals: false });
+        const handle = start(spec, { forwardSignals: false, ownSession: true });
         handles.set(name, handle);
         dispatch({ kind: 'started', name, pid: handle.pid });
         launched();

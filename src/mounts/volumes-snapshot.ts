@@ -62,9 +62,9 @@ export interface SnapshotCopy {
   size?: number;
 }
 
-/** A byte count the way `size:` is written: `100Mi`, `1Gi`, `512Ki`, or plain bytes. */
+/** A byte count the way `size:` is written (binary suffixes `Gi Mi ki`, vagga-inventory.md §1.1): `100Mi`, `512ki`, or plain bytes. */
 export function formatSize(bytes: number): string {
-  for (const [unit, n] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+  for (const [unit, n] of [['Gi', 2 ** 30], ['Mi', 2 ** 20], ['ki', 2 ** 10]] as const) {
     if (bytes >= n && bytes % n === 0) return `${bytes / n}${unit}`;
   }
   return String(bytes);

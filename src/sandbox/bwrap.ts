@@ -185,6 +185,8 @@ interface LaunchOptions {
   init?: boolean;
   /** Forward the signals vagga receives to this sandbox (default true). */
   forwardSignals?: boolean;
+  /** Start the launcher in a session of its own (StartOptions.ownSession). */
+  ownSession?: boolean;
 }
 
 /**
@@ -208,6 +210,7 @@ interface LaunchResult {
 interface Launched {
   pid: number;
   signal(sig: NodeJS.Signals): void;
+  signalGroup(sig: NodeJS.Signals): void;
   result: Promise<LaunchResult>;
 }
 
@@ -273,6 +276,8 @@ function launch(opts: LaunchOptions): Launched {
   try {
     child = spawn(setpriv, ['--pdeathsig', 'KILL', ...chain], {
       stdio,
+      // setsid(2): no controlling terminal for the launcher and the sandbox (StartOptions.ownSession).
+      detached: opts.ownSession === true,
       env: { PATH: direct ? launcherPath(spec.idMapping) : '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
   } finally {
@@ -321,7 +326,7 @@ function launch(opts: LaunchOptions): Launched {
       ctl?.destroy();
     }
   })();
-  return { pid: child.pid ?? 0, signal: signaller.signal, result };
+  return { pid: child.pid ?? 0, signal: signaller.signal, signalGroup: signaller.signalGroup, result };
 }
 
 /**
@@ -331,7 +336,7 @@ function launch(opts: LaunchOptions): Launched {
  * the outer pid namespace, so the kernel kills every process of the sandbox. Nothing is sent
  * once the launcher has exited (its pid may be reused).
  */
-function sandboxSignaller(child: ChildProcess, withInit: boolean): { signal(sig: NodeJS.Signals): void; stop(): void } {
+function sandboxSignaller(child: ChildProcess, withInit: boolean): { signal(sig: NodeJS.Signals): void; signalGroup(sig: NodeJS.Signals): void; stop(): void } {
   let done = false;
   child.once('exit', () => {
     done = true;
@@ -355,8 +360,25 @@ function sandboxSignaller(child: ChildProcess, withInit: boolean): { signal(sig:
     if (attempt < 50) setTimeout(() => deliver(sig, attempt + 1), 20).unref();
     else child.kill('SIGKILL');
   }
+  function deliverToGroup(sig: NodeJS.Signals): void {
+    if (done || child.pid === undefined) return;
+    // The command (the init's child; bwrap's own pid 1 is never a target here).
+    const command = signalTarget(child.pid, false);
+    if (command === undefined) return;
+    try {
+      process.kill(-command, sig);
+    } catch {
+      try {
+        // Not a process group leader (no init put it in a group of its own).
+        process.kill(command, sig);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
   return {
     signal: (sig) => deliver(sig, 0),
+    signalGroup: deliverToGroup,
     stop: () => {
       done = true;
     },
@@ -393,6 +415,14 @@ export interface SandboxHandle {
    * Does nothing once the sandbox has ended.
    */
   signal(sig: NodeJS.Signals): void;
+  /**
+   * Send `sig` to the command's process group, bypassing the init (for job control: SIGSTOP,
+   * SIGCONT; catatonit does not pass SIGTSTP on and starts its command with it blocked). Host-side kill(2) of the negated
+   * pid of the command, which catatonit makes a process group leader (without an init: the
+   * command alone). Does nothing before the command exists or once the sandbox has ended.
+   * Optional so that test doubles may leave it out (callers then use `signal`).
+   */
+  signalGroup?(sig: NodeJS.Signals): void;
   /** Settles exactly like runSandbox's promise. */
   done: Promise<SandboxResult>;
 }
@@ -404,6 +434,17 @@ export interface StartOptions {
    * (default true). A supervisor of several sandboxes turns it off and signals each itself.
    */
   forwardSignals?: boolean;
+  /**
+   * Start the launcher in a new session (setsid(2), Node's `detached` spawn), so the sandbox
+   * has no controlling terminal: its init (catatonit) cannot make the command the terminal's
+   * foreground process group, and the keys Ctrl-C/Ctrl-\/Ctrl-Z (SIGINT/SIGQUIT/SIGTSTP from
+   * the tty driver) reach vagga's process group only. The sandbox still reads and writes the
+   * terminal through its inherited fds. Vagga's death still ends the sandbox: the parent-death
+   * signal and --die-with-parent do not depend on sessions or process groups. Default false:
+   * a single command gets the terminal (REPLs need Ctrl-C); a supervisor of several sandboxes
+   * sets it and passes the signals on itself (inventory §2.9).
+   */
+  ownSession?: boolean;
 }
 
 /**
@@ -416,7 +457,7 @@ export function startSandbox(spec: SandboxSpec, opts: StartOptions = {}): Sandbo
   if (spec.init && !spec.mounts.some((op) => op.kind === 'dev' && op.dest === '/dev')) {
     throw new VaggaError('A sandbox with an init needs a `dev` mount at /dev (the init is bound there)', { exitCode: ExitCode.sandbox });
   }
-  const launched = launch({ spec, forwardSignals: opts.forwardSignals });
+  const launched = launch({ spec, forwardSignals: opts.forwardSignals, ownSession: opts.ownSession });
   const done = launched.result.then(async (r): Promise<SandboxResult> => {
     if (r.exitCode !== undefined) return statusOf(r.exitCode);
     if (r.launcherSignal) {
@@ -425,7 +466,7 @@ export function startSandbox(spec: SandboxSpec, opts: StartOptions = {}): Sandbo
     }
     throw await setupError(spec, r.launcherCode);
   });
-  return { pid: launched.pid, signal: launched.signal, done };
+  return { pid: launched.pid, signal: launched.signal, signalGroup: launched.signalGroup, done };
 }
 
 /**

@@ -74,8 +74,10 @@ commands:
 
 const packageJson = JSON.stringify({ name: 'issue3', version: '1.0.0', dependencies: { semver: '7.6.0' } });
 
-/** Packages whose .debs are removed from the shared cache before the first build. */
-const REFETCHED = ['hello', 'tree'];
+/** Packages whose .debs are removed from the shared apt cache before the first build. */
+const REFETCHED_DEBS = ['hello', 'tree'];
+/** The npm package (name, version) whose tarball is removed from npm's cache before the first build. */
+const REFETCHED_TARBALL: [string, string] = ['semver', '7.6.0'];
 
 /** One `Get:` line of apt: what it fetched. */
 interface AptGet {
@@ -138,32 +140,38 @@ function changed(before: Map<string, string>, after: Map<string, string>): strin
 
 /** A request the registry proxy saw. */
 interface ProxyHit {
-  phase: 'up' | 'down';
+  /** The proxy's mode when the request came. */
+  mode: RegistryProxy['mode'];
   url: string;
+  /** A package tarball (`<name>/-/<name>-<version>.tgz`), not metadata (a packument). */
+  tarball: boolean;
+  /** Status served; undefined when the connection was dropped. */
   status?: number;
 }
 
 /**
  * A local npm registry: forwards GET/HEAD to `upstream` (the host npm's registry), rewriting
- * `upstream` in the bodies (tarball URLs) to its own URL, so everything npm fetches goes
- * through it. `down = true` drops every connection (an unreachable registry with the same URL).
+ * `upstream` in JSON bodies (the tarball URLs of packuments) to its own URL, so everything npm
+ * fetches goes through it and is recorded in `hits`. Mode `no-tarballs` drops the connection
+ * of every tarball request (the packages are unreachable at the same URL), still serving
+ * metadata.
  */
 class RegistryProxy {
   readonly hits: ProxyHit[] = [];
-  down = false;
-  private server: Server;
+  mode: 'open' | 'no-tarballs' = 'open';
   url = '';
+  private server: Server;
 
-  constructor(private readonly upstream: string) {
+  constructor(readonly upstream: string) {
     this.server = createServer((req, res) => {
-      if (this.down) {
-        this.hits.push({ phase: 'down', url: req.url ?? '' });
+      const url = req.url ?? '/';
+      const hit: ProxyHit = { mode: this.mode, url, tarball: /\/-\/[^/]+\.tgz$/.test(url.split('?')[0]!) };
+      this.hits.push(hit);
+      if (hit.tarball && this.mode === 'no-tarballs') {
         req.socket.destroy();
         return;
       }
-      const hit: ProxyHit = { phase: 'up', url: req.url ?? '' };
-      this.hits.push(hit);
-      void this.forward(req.method ?? 'GET', req.url ?? '/', req.headers.accept).then(
+      void this.fetchUpstream(req.method === 'HEAD' ? 'HEAD' : 'GET', url, req.headers.accept).then(
         ({ status, headers, body }) => {
           hit.status = status;
           res.writeHead(status, headers);
@@ -188,12 +196,9 @@ class RegistryProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private async forward(method: string, path: string, accept: string | undefined) {
-    const r = await fetch(new URL(path.replace(/^\/+/, ''), this.upstream), {
-      method: method === 'HEAD' ? 'HEAD' : 'GET',
-      headers: accept ? { accept } : {},
-      redirect: 'follow',
-    });
+  /** GET `path` (relative to the registry) upstream; JSON bodies get the proxy's URL for upstream's. */
+  async fetchUpstream(method: 'GET' | 'HEAD', path: string, accept?: string) {
+    const r = await fetch(new URL(path.replace(/^\/+/, ''), this.upstream), { method, headers: accept ? { accept } : {} });
     let body = Buffer.from(await r.arrayBuffer());
     const type = r.headers.get('content-type') ?? 'application/octet-stream';
     if (type.includes('json')) body = Buffer.from(body.toString('utf8').split(this.upstream).join(this.url));
@@ -204,6 +209,19 @@ class RegistryProxy {
     }
     return { status: r.status, headers, body };
   }
+}
+
+/**
+ * Path of a package tarball's content in npm's cache (cacache: `content-v2/<algo>/<hex[0:2]>/
+ * <hex[2:4]>/<hex[4:]>` of the `dist.integrity` digest), looked up in the registry's packument.
+ */
+async function npmCacheContentPath(registry: RegistryProxy, cacheDir: string, name: string, version: string): Promise<string> {
+  const r = await registry.fetchUpstream('GET', `/${name}`, 'application/json');
+  const integrity = (JSON.parse(r.body.toString('utf8')) as { versions: Record<string, { dist: { integrity: string } }> })
+    .versions[version]!.dist.integrity;
+  const [algo, b64] = integrity.split('-', 2) as [string, string];
+  const hex = Buffer.from(b64, 'base64').toString('hex');
+  return join(cacheDir, 'npm-cache/_cacache/content-v2', algo, hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
 }
 
 /** The registry the host's npm uses (`npm config get registry`), with a trailing slash. */
@@ -227,15 +245,17 @@ describe('issue 3: Debian packages, build deps and npm dependencies; a second co
     await registry.start();
     npmEnv = { npm_config_registry: registry.url };
     dir = await makeProject({ 'vagga.yaml': project, 'package.json': packageJson }, { busybox: false, name: 'issue3' });
-    // Make the first build download hello and tree (under the lock vagga holds around apt runs).
+    // Make the first build download hello and tree (under the lock vagga holds around apt runs)...
     const release = await lockCacheEntry(archives());
     try {
       for (const name of readdirSync(archives())) {
-        if (REFETCHED.some((p) => name.startsWith(`${p}_`) && name.endsWith('.deb'))) rmSync(join(archives(), name));
+        if (REFETCHED_DEBS.some((p) => name.startsWith(`${p}_`) && name.endsWith('.deb'))) rmSync(join(archives(), name));
       }
     } finally {
       await release();
     }
+    // ...and semver's tarball (npm finds cached tarballs by their integrity digest).
+    rmSync(await npmCacheContentPath(registry, env.cacheDir, ...REFETCHED_TARBALL), { force: true });
   });
 
   after(async () => {
@@ -250,18 +270,20 @@ describe('issue 3: Debian packages, build deps and npm dependencies; a second co
     }
   });
 
-  let first: RunResult;
+  let first: RunResult | undefined;
 
-  test('first container: !Install, !BuildDeps (used, then removed) and !NpmDependencies; the tools run', async () => {
+  test('first container: !Install, !BuildDeps (used, then removed) and !NpmDependencies; the tools run', async (t) => {
     first = await vagga(dir, ['_build', 'first'], { env: npmEnv, timeoutMs: 1_500_000 });
     assert.equal(first.status, 0, show(first));
     // The measurement sees downloads: the removed .debs were fetched again...
     const fetched = aptGets(first.stderr).map((g) => g.pkg).filter(Boolean);
-    for (const p of REFETCHED) assert.ok(fetched.includes(p), `apt fetched ${p} in the first build: ${fetched.join(' ')}\n${show(first)}`);
-    // ...and npm asked the registry (new URL, so npm's cache had no entry for it).
-    const asked = registry.hits.filter((h) => h.phase === 'up');
-    assert.ok(asked.some((h) => h.url === '/semver' && h.status === 200), `npm fetched the semver packument through the registry: ${JSON.stringify(asked)}`);
+    for (const p of REFETCHED_DEBS) assert.ok(fetched.includes(p), `apt fetched ${p} in the first build: ${fetched.join(' ')}\n${show(first)}`);
+    // ...and npm fetched semver's metadata and tarball through the registry proxy.
+    const [name, version] = REFETCHED_TARBALL;
+    assert.ok(registry.hits.some((h) => h.url === `/${name}` && h.status === 200), `npm fetched the ${name} packument: ${JSON.stringify(registry.hits)}`);
+    assert.ok(registry.hits.some((h) => h.url === `/${name}/-/${name}-${version}.tgz` && h.status === 200), `npm fetched ${name}-${version}.tgz: ${JSON.stringify(registry.hits)}`);
     assert.match(first.stderr, /Removing build dependencies: tree\b/, show(first));
+    t.diagnostic(`first build: ${first.ms} ms; registry requests: ${registry.hits.map((h) => `${h.url} ${h.status}`).join(', ')}`);
 
     const tools = await vagga(dir, ['tools-first'], { env: npmEnv });
     assert.equal(tools.status, 0, show(tools));
@@ -273,13 +295,14 @@ describe('issue 3: Debian packages, build deps and npm dependencies; a second co
     assert.equal(statSync(join(dir, '.vagga/first/usr/bin/hello')).uid, env.uid);
   });
 
-  test('second container on the same base fetches nothing: apt 0 B from its cache, npm served with the registry down', async (t) => {
-    assert.ok(first?.status === 0, 'the first build succeeded');
-    const npmContent = join(env.cacheDir, 'npm-cache/_cacache/content-v2');
-    const before = { archives: snapshot(archives()), bootstrap: snapshot(join(env.cacheDir, 'debian')), npm: snapshot(npmContent) };
-    registry.down = true;
+  test('second container on the same base downloads no package: apt gets 0 B, npm no tarball (they are unreachable)', async (t) => {
+    assert.equal(first?.status, 0, 'the first build succeeded');
+    const before = { archives: snapshot(archives()), bootstrap: snapshot(join(env.cacheDir, 'debian')) };
+    const firstHits = registry.hits.length;
+    registry.mode = 'no-tarballs';
     const second = await vagga(dir, ['_build', 'second'], { env: npmEnv, timeoutMs: 1_500_000 });
-    assert.equal(second.status, 0, `the build succeeds with the npm registry unreachable\n${show(second)}`);
+    assert.equal(second.status, 0, `the build succeeds with every npm tarball unreachable\n${show(second)}`);
+    // apt: no package download, every install 0 B, the .deb cache and bootstrap tarball untouched.
     const gets = aptGets(second.stderr);
     assert.deepEqual(gets.filter((g) => g.pkg !== undefined).map((g) => g.line), [], 'apt downloaded no package');
     const needs = needToGet(second.stderr);
@@ -287,10 +310,14 @@ describe('issue 3: Debian packages, build deps and npm dependencies; a second co
     for (const n of needs) assert.match(n, /^Need to get 0 B\//, `every apt-get install downloads 0 B\n${needs.join('\n')}`);
     assert.deepEqual(changed(before.archives, snapshot(archives())), [], 'no .deb was added to or changed in the apt cache');
     assert.deepEqual(changed(before.bootstrap, snapshot(join(env.cacheDir, 'debian'))), [], 'the bootstrap tarball was reused');
-    assert.deepEqual(changed(before.npm, snapshot(npmContent)), [], 'npm\'s content cache gained nothing');
-    assert.ok(registry.hits.every((h) => h.phase === 'up' || h.status === undefined), 'nothing was served while the registry was down');
+    // npm: installed, without asking for any tarball (a request would have been dropped).
     assert.match(second.stderr, /added \d+ packages?/, show(second));
-    t.diagnostic(`second build: ${second.ms} ms; apt index fetches: ${gets.length}; npm connection attempts to the downed registry: ${registry.hits.filter((h) => h.phase === 'down').length}`);
+    const secondHits = registry.hits.slice(firstHits);
+    assert.deepEqual(secondHits.filter((h) => h.tarball).map((h) => h.url), [], 'npm requested no package tarball');
+    t.diagnostic(
+      `second build: ${second.ms} ms; apt index files fetched by apt-get update: ${gets.map((g) => g.line.trim()).join(' | ') || 'none'}; ` +
+        `npm metadata requests: ${secondHits.map((h) => `${h.url} ${h.status}`).join(', ') || 'none'}`,
+    );
 
     const tools = await vagga(dir, ['tools-second'], { env: npmEnv });
     assert.equal(tools.status, 0, show(tools));

@@ -10,7 +10,8 @@ test('formatSize writes sizes the way `size:` is written', () => {
   assert.equal(formatSize(100 * 2 ** 20), '100Mi');
   assert.equal(formatSize(2 ** 30), '1Gi');
   assert.equal(formatSize(1536), '1536');
-  assert.equal(formatSize(3 * 1024), '3Ki');
+  assert.equal(formatSize(3 * 1024), '3ki');
+  assert.equal(formatSize(2 ** 40), '1024Gi');
 });
 
 // Needs a real small tmpfs: root (unshare -m) and a static busybox.
@@ -30,7 +31,7 @@ test('a snapshot larger than its size: one line naming the volume, its size and 
     assert.equal(r.stdout, '');
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
-    assert.equal(lines[0], `vagga: the !Snapshot volume at ${dir}/dst is too small for its contents (size: 256Ki); raise \`size:\` of this volume in vagga.yaml`);
+    assert.equal(lines[0], `vagga: the !Snapshot volume at ${dir}/dst is too small for its contents (size: 256ki); raise \`size:\` of this volume in vagga.yaml`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
