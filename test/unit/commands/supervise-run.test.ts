@@ -12,7 +12,7 @@ import { planRuns } from '../../../src/commands/run-user-commands.js';
 import { runSupervise, type SuperviseRun } from '../../../src/commands/supervise.js';
 import { NO_CHILDREN_MESSAGE } from '../../../src/commands/supervise-args.js';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
-import type { SandboxHandle } from '../../../src/sandbox/bwrap.js';
+import type { SandboxHandle, StartOptions } from '../../../src/sandbox/bwrap.js';
 import type { SandboxResult, SandboxSpec } from '../../../src/sandbox/types.js';
 import { command, fakeProject } from '../cli/fake-project.js';
 
@@ -179,23 +179,28 @@ function fakeSandboxes() {
   const got: string[] = [];
   const ends = new Map<string, (r: SandboxResult) => void>();
   let pid = 100;
-  const startSandbox = (spec: SandboxSpec): SandboxHandle => {
+  const options: StartOptions[] = [];
+  const startSandbox = (spec: SandboxSpec, opts: StartOptions): SandboxHandle => {
     const name = spec.argv[0];
     const d = deferred<SandboxResult>();
     ends.set(name, d.resolve);
+    options.push(opts);
     return {
       pid: ++pid,
       signal: (sig) => {
         got.push(`${name}:${sig}`);
         if (sig === 'SIGKILL') d.resolve({ status: 137, signal: 'SIGKILL' });
       },
+      signalGroup: (sig) => {
+        got.push(`${name}:group:${sig}`);
+      },
       done: d.promise,
     };
   };
-  return { got, ends, startSandbox };
+  return { got, ends, startSandbox, options };
 }
 
-function directRun(mode: SuperviseConfig['mode'], killUnresponsiveAfter = 2) {
+function directRun(mode: SuperviseConfig['mode'], killUnresponsiveAfter = 2, stopSelf?: () => void) {
   let stdout = '';
   let stderr = '';
   const ctx = createContext({ globals: parseCommandLine([]).globals, cwd: '/p', env: {}, out: (t) => { stdout += t; }, err: (t) => { stderr += t; } });
@@ -207,9 +212,34 @@ function directRun(mode: SuperviseConfig['mode'], killUnresponsiveAfter = 2) {
   const done = runSupervise(ctx, fakeProject({}), run, (child, deps) => {
     started.push(child.name);
     return deps.runSandbox({ argv: [child.name] } as SandboxSpec).then((r) => r.status);
-  }, { startSandbox: fakes.startSandbox, signals, msPerSecond: 10 });
+  }, { startSandbox: fakes.startSandbox, signals, msPerSecond: 10, stopSelf });
   return { done, fakes, signals, started, out: () => stdout, err: () => stderr };
 }
+
+test('children start in sessions of their own (the terminal stays vagga\'s) without their own signal forwarding', async () => {
+  const r = directRun('stop-on-failure');
+  await until(() => r.started.length === 2);
+  assert.deepEqual(r.fakes.options, [{ forwardSignals: false, ownSession: true }, { forwardSignals: false, ownSession: true }]);
+  r.fakes.ends.get('a')!({ status: 0 });
+  r.fakes.ends.get('b')!({ status: 0 });
+  assert.equal(await r.done, 0);
+});
+
+test('SIGTSTP stops every child\'s process group, then vagga; SIGCONT continues them; no shutdown; listeners are removed', async () => {
+  const r = directRun('stop-on-failure', 2, () => r.fakes.got.push('self:SIGSTOP'));
+  await until(() => r.started.length === 2);
+  r.signals.emit('SIGTSTP');
+  assert.deepEqual(r.fakes.got.splice(0), ['a:group:SIGSTOP', 'b:group:SIGSTOP', 'self:SIGSTOP']);
+  r.signals.emit('SIGCONT');
+  assert.deepEqual(r.fakes.got, ['a:group:SIGCONT', 'b:group:SIGCONT']);
+  assert.equal(r.err(), '');
+  assert.equal(r.out(), '');
+  r.fakes.ends.get('a')!({ status: 0 });
+  r.fakes.ends.get('b')!({ status: 0 });
+  assert.equal(await r.done, 0);
+  assert.equal(r.signals.listenerCount('SIGTSTP'), 0);
+  assert.equal(r.signals.listenerCount('SIGCONT'), 0);
+});
 
 test('SIGINT to vagga goes to every child once; the result is 130 after they end; listeners are removed', async () => {
   const r = directRun('stop-on-failure');
