@@ -22,6 +22,14 @@
  *   status) and fewer than `limit` restarts were made, a `Restarting` separator is printed
  *   and a restart scheduled after `delay` seconds, doubled for each further restart (60 s at
  *   most) instead of the rules above; a shutdown cancels scheduled restarts.
+ * - Beyond Vagga, readiness (model.ts ReadyCheck, `wait-for`): a child without a check is
+ *   ready once started; one with a check gets a `watch-ready` action at each start until it is
+ *   ready. A child whose `wait-for` names a selected child not ready yet is `deferred` and
+ *   started (a `start` action) once all of them are ready, in name order. A child not ready
+ *   within its timeout (`ready-timeout` event) starts the shutdown with status 1 and a
+ *   `did not become ready` separator; so does a child with a check that ends with 0 before it
+ *   was ready (wait-all-successful) while others wait for it. A shutdown drops deferred
+ *   children. Unselected children (`--only`/`--exclude`) are not waited for.
  */
 import { constants as osConstants } from 'node:os';
 import type { RestartPolicy } from '../config/model.js';
@@ -43,7 +51,13 @@ export type SuperviseEvent =
   /** The kill-unresponsive-after timer fired. */
   | { kind: 'grace-expired' }
   /** The delay of a `schedule-restart` has passed. */
-  | { kind: 'restart-due'; name: string };
+  | { kind: 'restart-due'; name: string }
+  /** The loop reached a child whose `wait-for` children are not ready yet (see blockedBy). */
+  | { kind: 'deferred'; name: string }
+  /** A child's readiness check succeeded. */
+  | { kind: 'ready'; name: string }
+  /** A child's readiness check did not succeed within its timeout. */
+  | { kind: 'ready-timeout'; name: string };
 
 /** What the supervisor must do, in order. */
 export type SuperviseAction =
@@ -57,7 +71,9 @@ export type SuperviseAction =
   /** Feed `restart-due` for this child after `seconds`. */
   | { kind: 'schedule-restart'; name: string; seconds: number }
   /** Start this child again (it reports `started` or `start-failed` like at first). */
-  | { kind: 'start'; name: string };
+  | { kind: 'start'; name: string }
+  /** Run this child's readiness check for up to `seconds`; feed `ready` or `ready-timeout`. */
+  | { kind: 'watch-ready'; name: string; seconds: number };
 
 export interface SupervisorOptions {
   mode: 'stop-on-failure' | 'wait-all-successful';
@@ -67,7 +83,14 @@ export interface SupervisorOptions {
   children: readonly string[];
   /** Restart policies by child name (children without one are never restarted). */
   restart?: Readonly<Record<string, RestartPolicy | undefined>>;
+  /** Readiness timeouts (seconds) of the children with a readiness check, by name. */
+  readyTimeout?: Readonly<Record<string, number | undefined>>;
+  /** `wait-for` lists by child name. */
+  waitFor?: Readonly<Record<string, readonly string[] | undefined>>;
 }
+
+/** Status of a run ended by a child that did not become ready. */
+export const NOT_READY_STATUS = 1;
 
 /** Longest wait before a restart, seconds (the doubling delay stops there). */
 export const MAX_RESTART_DELAY = 60;
@@ -121,6 +144,10 @@ export class SupervisorState {
   private readonly waitingRestart = new Set<string>();
   /** Restarts made so far, by child name. */
   private readonly restarts = new Map<string, number>();
+  /** Children whose readiness is established (kept across restarts). */
+  private readonly ready = new Set<string>();
+  /** Children held back by `wait-for` (also in `pending`). */
+  private readonly deferred = new Set<string>();
   private stopping = false;
   private timerStarted = false;
   private finished = false;
@@ -141,6 +168,17 @@ export class SupervisorState {
     return this.opts.children.filter((n) => this.running.has(n));
   }
 
+  /** Selected children in `name`'s `wait-for` that are not ready yet (empty: it may start). */
+  blockedBy(name: string): string[] {
+    const selected = new Set(this.opts.children);
+    return (this.opts.waitFor?.[name] ?? []).filter((d) => selected.has(d) && !this.ready.has(d));
+  }
+
+  /** True while `name` runs with its readiness check still to succeed (and no shutdown began). */
+  awaitingReady(name: string): boolean {
+    return !this.stopping && this.running.has(name) && !this.ready.has(name);
+  }
+
   /** Apply `event`; returns the actions to carry out, in order. */
   handle(event: SuperviseEvent): SuperviseAction[] {
     if (this.finished) return [];
@@ -153,6 +191,12 @@ export class SupervisorState {
         if (this.stopping) {
           out.push({ kind: 'signal', names: [event.name], signal: 'SIGTERM' });
           this.startTimer(out);
+        } else if (this.ready.has(event.name)) {
+          // Restarted after it was ready once: its waiters have started already.
+        } else {
+          const seconds = this.opts.readyTimeout?.[event.name];
+          if (seconds === undefined) this.markReady(event.name, out);
+          else out.push({ kind: 'watch-ready', name: event.name, seconds });
         }
         break;
       case 'exited': {
@@ -160,6 +204,11 @@ export class SupervisorState {
         this.running.delete(event.name);
         this.pending.delete(event.name);
         if (!this.stopping && this.scheduleRestart(event.name, pid, event.end, out)) break;
+        if (!this.stopping && this.opts.mode === 'wait-all-successful' && event.end.status === 0 && !this.ready.has(event.name) && this.hasWaiters(event.name)) {
+          out.push({ kind: 'stdout', text: separator(`Process ${event.name}:${pid} ${endText(event.end)} before it was ready. Shutting down`) });
+          this.beginShutdown(NOT_READY_STATUS, out);
+          break;
+        }
         const success = this.opts.mode === 'wait-all-successful' && event.end.status === 0;
         if (!this.stopping && !success) {
           out.push({ kind: 'stdout', text: separator(`Process ${event.name}:${pid} ${endText(event.end)}. Shutting down`) });
@@ -177,6 +226,22 @@ export class SupervisorState {
       case 'skipped':
         this.pending.delete(event.name);
         break;
+      case 'deferred':
+        if (this.stopping) this.pending.delete(event.name);
+        else if (this.blockedBy(event.name).length === 0) out.push({ kind: 'start', name: event.name });
+        else this.deferred.add(event.name);
+        break;
+      case 'ready':
+        if (this.awaitingReady(event.name)) this.markReady(event.name, out);
+        break;
+      case 'ready-timeout':
+        if (this.awaitingReady(event.name)) {
+          const pid = this.running.get(event.name) ?? 0;
+          const seconds = this.opts.readyTimeout?.[event.name] ?? 0;
+          out.push({ kind: 'stdout', text: separator(`Process ${event.name}:${pid} did not become ready within ${seconds} s. Shutting down`) });
+          this.beginShutdown(NOT_READY_STATUS, out);
+        }
+        break;
       case 'signal': {
         const line = STOPPING_SIGNALS[event.signal];
         if (line !== undefined) out.push({ kind: 'stderr', text: line });
@@ -185,6 +250,7 @@ export class SupervisorState {
         if (line !== undefined && !this.stopping) {
           this.stopping = true;
           this.waitingRestart.clear();
+          this.dropDeferred();
           this.status = 128 + ((osConstants.signals as Record<string, number>)[event.signal] ?? 0);
           this.startTimer(out);
         }
@@ -228,9 +294,32 @@ export class SupervisorState {
     return true;
   }
 
+  /** Mark `name` ready and start the deferred children no longer blocked, in name order. */
+  private markReady(name: string, out: SuperviseAction[]): void {
+    this.ready.add(name);
+    for (const n of this.opts.children) {
+      if (this.deferred.has(n) && this.blockedBy(n).length === 0) {
+        this.deferred.delete(n);
+        out.push({ kind: 'start', name: n });
+      }
+    }
+  }
+
+  /** True when a deferred child waits for `name`. */
+  private hasWaiters(name: string): boolean {
+    return [...this.deferred].some((n) => this.opts.waitFor?.[n]?.includes(name));
+  }
+
+  /** A shutdown began: children held back by `wait-for` will never start. */
+  private dropDeferred(): void {
+    for (const n of this.deferred) this.pending.delete(n);
+    this.deferred.clear();
+  }
+
   private beginShutdown(status: number, out: SuperviseAction[]): void {
     this.stopping = true;
     this.waitingRestart.clear();
+    this.dropDeferred();
     this.status = status;
     const names = this.runningChildren();
     if (names.length > 0) out.push({ kind: 'signal', names, signal: 'SIGTERM' });

@@ -16,6 +16,8 @@
  * every child (with a shared terminal the last child started would take it and get Ctrl-C
  * alone). If vagga is SIGKILLed, every child's launcher dies by its
  * parent-death signal and takes its whole sandbox along (bwrap.ts module comment).
+ * Readiness (beyond Vagga): a child's `ready-when` TCP check is polled here (supervise-ready.ts)
+ * and children with `wait-for` are started once the state machine says so.
  */
 import type { CliContext, Project } from '../cli/context.js';
 import type { CommandConfig, SuperviseConfig } from '../config/model.js';
@@ -28,6 +30,7 @@ import type { SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import { cacheDirFor } from '../storage/layout.js';
 import type { SandboxDeps } from './run-in-container.js';
 import { NO_CHILDREN_MESSAGE, parseSuperviseArgs, selectChildren } from './supervise-args.js';
+import { waitTcpReady } from './supervise-ready.js';
 import { SupervisorState, type SuperviseAction, type SuperviseEvent } from './supervise-state.js';
 
 /** A planned `!Supervise` run: the command and the names of the selected children (sorted). */
@@ -116,7 +119,11 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
   const signals = effects.signals ?? process;
   const msPerSecond = effects.msPerSecond ?? 1000;
   const restart = Object.fromEntries(run.children.map((n) => [n, run.command.children[n].restart]));
-  const state = new SupervisorState({ mode: run.command.mode, killUnresponsiveAfter: run.command.killUnresponsiveAfter, children: run.children, restart });
+  const readyTimeout = Object.fromEntries(run.children.map((n) => [n, run.command.children[n].ready?.timeout]));
+  const waitFor = Object.fromEntries(run.children.map((n) => [n, run.command.children[n].waitFor]));
+  const state = new SupervisorState({
+    mode: run.command.mode, killUnresponsiveAfter: run.command.killUnresponsiveAfter, children: run.children, restart, readyTimeout, waitFor,
+  });
   const restartTimers = new Set<NodeJS.Timeout>();
   const handles = new Map<string, SandboxHandle>();
   const baseDeps: SandboxDeps = { planRunMounts, idMappingFor, cacheDir: cacheDirFor(project.settings), ...ctx.sandboxDeps, runSandbox: () => Promise.reject(new Error('replaced per child')) };
@@ -156,6 +163,14 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
         case 'start':
           void startOne(a.name);
           break;
+        case 'watch-ready': {
+          const check = run.command.children[a.name].ready;
+          if (check === undefined) break;
+          void waitTcpReady({ port: check.tcpPort, timeoutMs: a.seconds * msPerSecond, wanted: () => state.awaitingReady(a.name) }).then((r) => {
+            if (r !== 'cancelled') dispatch({ kind: r === 'ready' ? 'ready' : 'ready-timeout', name: a.name });
+          });
+          break;
+        }
       }
     }
   };
@@ -187,6 +202,11 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
     for (const name of run.children) {
       if (state.shuttingDown) {
         dispatch({ kind: 'skipped', name });
+        continue;
+      }
+      if (state.blockedBy(name).length > 0) {
+        // Started by a `start` action once its `wait-for` children are ready.
+        dispatch({ kind: 'deferred', name });
         continue;
       }
       await startOne(name);

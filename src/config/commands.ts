@@ -133,17 +133,26 @@ function restartFields() {
     restart: def(enumOf(['never', 'on-failure', 'always'] as const), 'never'),
     'restart-limit': def(int({ min: 1, max: 1000 }), 5),
     'restart-delay': def(int({ min: 0, max: 3600 }), 1),
+    // Readiness (beyond Vagga, model.ts ReadyCheck / waitFor).
+    'ready-when': opt(struct({ tcp: int({ min: 1, max: 65535 }) })),
+    'ready-timeout': def(int({ min: 1, max: 86400 }), 30),
+    'wait-for': def(list(str()), []),
   };
 }
 const childCommand = struct({ ...commonFields(false), ...runFields(), ...restartFields(), network: opt(network) });
 const bridgeCommand = struct({ ...commonFields(false), ...runFields(), ...restartFields() });
 
-type RestartOut = { restart: 'never' | 'on-failure' | 'always'; restartLimit: number; restartDelay: number };
+type RestartOut = {
+  restart: 'never' | 'on-failure' | 'always'; restartLimit: number; restartDelay: number;
+  readyWhen?: { tcp: number }; readyTimeout: number; waitFor: string[];
+};
 
 /** A child command with its restart policy (set unless `restart: never`). */
 function toChild(name: string, v: RunOut & RestartOut, node: QNode, bridge: boolean): CommandConfig {
   const out = toCommand(name, v, node, bridge);
   if (v.restart !== 'never') out.restart = { when: v.restart, limit: v.restartLimit, delay: v.restartDelay };
+  if (v.readyWhen !== undefined) out.ready = { tcpPort: v.readyWhen.tcp, timeout: v.readyTimeout };
+  if (v.waitFor.length > 0) out.waitFor = v.waitFor;
   return out;
 }
 
@@ -185,7 +194,30 @@ function children(node: QNode | undefined, ctx: ParseCtx): Record<string, Comman
   for (const e of node.entries) {
     out[e.key] = childSchema(e.key).parse(e.value, child(ctx, node, `.${e.key}`));
   }
+  checkWaitFor(out, node, ctx);
   return out;
+}
+
+/**
+ * `wait-for` (beyond Vagga) names sibling children only, never the child itself, and has no
+ * cycle (which would never start). Fails with a config error at the children mapping.
+ */
+function checkWaitFor(children: Record<string, CommandConfig>, node: QNode, ctx: ParseCtx): void {
+  for (const [name, c] of Object.entries(children)) {
+    for (const dep of c.waitFor ?? []) {
+      if (!(dep in children)) fail(ctx, node, `Child ${JSON.stringify(name)} waits for ${JSON.stringify(dep)}, which is not a child of this command`);
+      if (dep === name) fail(ctx, node, `Child ${JSON.stringify(name)} waits for itself`);
+    }
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, path: string[]): void => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') fail(ctx, node, `\`wait-for\` cycle: ${[...path, name].join(' -> ')}`);
+    state.set(name, 'visiting');
+    for (const dep of children[name].waitFor ?? []) visit(dep, [...path, name]);
+    state.set(name, 'done');
+  };
+  for (const name of Object.keys(children)) visit(name, []);
 }
 
 /** A command under `commands:`; `name` is its key. */

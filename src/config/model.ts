@@ -98,6 +98,21 @@ export interface CommandConfig extends CommonCommandFields {
   bridge?: boolean;
   /** Supervise children only, beyond Vagga: restart policy (absent for `restart: never`, the default). */
   restart?: RestartPolicy;
+  /** Supervise children only, beyond Vagga: readiness check (`ready-when`, `ready-timeout`); absent when not set. */
+  ready?: ReadyCheck;
+  /** Supervise children only, beyond Vagga: `wait-for`, children that must be ready before this one starts (default empty). */
+  waitFor?: string[];
+}
+
+/**
+ * A `!Supervise` child's readiness check (not in Vagga): `ready-when: {tcp: PORT}` is met once a
+ * TCP connection to 127.0.0.1:PORT succeeds (children share the host network); the child that
+ * is not ready within `ready-timeout` seconds (default 30) fails the run like a child failure.
+ */
+export interface ReadyCheck {
+  tcpPort: number;
+  /** `ready-timeout`, seconds. */
+  timeout: number;
 }
 
 /**
