@@ -8,8 +8,10 @@ import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
 import { project } from './helpers.js';
+import * as path from 'node:path';
+import { SHARED_DIR } from '../shared-dir.js';
 
-const CORPUS = '/work/shared/vagga-corpus';
+const CORPUS = path.join(SHARED_DIR, 'vagga-corpus');
 
 for (const name of readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort()) {
   test(`corpus: ${name} loads`, () => {

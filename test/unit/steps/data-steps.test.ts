@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { stepDef } from '../../../src/steps/registry.js';
 import { step } from '../version/helpers.js';
 import { fakeContext } from './fake-context.js';
+import { SHARED_DIR } from '../shared-dir.js';
 
 async function run(ctx: ReturnType<typeof fakeContext>, tag: string, value: Parameters<typeof step>[1]): Promise<void> {
   const s = step(tag, value);
@@ -86,7 +87,7 @@ test('!CacheDirs creates the mount point and registers the cache bind', async ()
 });
 
 function fixture(dir: string): void {
-  execFileSync('cp', ['-r', '/work/shared/vagga-fixtures/copy/.', dir]);
+  execFileSync('cp', ['-r', path.join(SHARED_DIR, 'vagga-fixtures/copy') + '/.', dir]);
   execFileSync('chmod', ['-R', 'u+w', dir]);
   fs.symlinkSync('hello', path.join(dir, 'dir/link'));
 }

@@ -13,11 +13,12 @@ import type { StepConfig } from '../../../src/config/model.js';
 import { containerVersion } from '../../../src/version/container-version.js';
 import { VersionUnknownError } from '../../../src/version/errors.js';
 import { config, container, step } from './helpers.js';
+import { SHARED_DIR } from '../shared-dir.js';
 
 let dir = '';
 before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vcopy-'));
-  execFileSync('cp', ['-r', '/work/shared/vagga-fixtures/copy/.', dir]);
+  execFileSync('cp', ['-r', path.join(SHARED_DIR, 'vagga-fixtures/copy') + '/.', dir]);
   execFileSync('chmod', ['-R', 'u+w', dir]);
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
 import { containerVersion } from '../../../src/version/container-version.js';
 import { tempDir } from '../temp-dir.js';
+import { SHARED_DIR } from '../shared-dir.js';
 
 const YAML = `
 containers:
@@ -54,7 +55,7 @@ test('hashes of configs read by loadConfig', () => {
   // keeps their modes, so an ordinary user cannot unlink inside them without a chmod).
   const dir = tempDir('vload-');
   fs.writeFileSync(path.join(dir, 'vagga.yaml'), YAML);
-  fs.cpSync('/work/shared/vagga-fixtures/copy/dir', path.join(dir, 'dir'), { recursive: true });
+  fs.cpSync(path.join(SHARED_DIR, 'vagga-fixtures/copy/dir'), path.join(dir, 'dir'), { recursive: true });
   const cfg = loadConfig(dir);
   const short = (n: string) => containerVersion(cfg, n).hash.slice(0, 8);
   assert.equal(short('busybox'), 'd304a005');
