@@ -13,10 +13,14 @@ import { BUILDER_PATHS, planBuilderMounts } from '../mounts/build-plan.js';
 import { runSandbox } from '../sandbox/bwrap.js';
 import type { IdMapping, SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import { VERSION_FILES } from '../storage/layout.js';
+import { pidAlive } from '../storage/pid-alive.js';
 import { buildEnv } from './build-env.js';
 import { bundleLocation } from './bundle-path.js';
 import { decodeSpecJson, encodeSpecJson, SCRATCH_FILES, type BuilderResult, type BuilderSpec } from './builder-spec.js';
 import type { StepConfig, Settings } from '../config/model.js';
+
+/** Re-exported for callers of the builder (src/storage/pid-alive.ts). */
+export { pidAlive };
 
 /** Everything needed to run one builder. Paths are host paths. */
 export interface BuilderRunInput {
@@ -78,20 +82,6 @@ function builderProcessEnv(settings: Settings, hostEnv: NodeJS.ProcessEnv): Reco
 export function scratchDirPid(entry: string): number | undefined {
   const m = /^.+\.(\d+)\.[A-Za-z0-9]{6}$/.exec(entry);
   return m ? Number(m[1]) : undefined;
-}
-
-/**
- * Whether process `pid` exists: kill(pid, 0) (kill(2)) succeeds or fails with EPERM (it
- * exists but belongs to another user). Pids are those of the host's pid namespace, where
- * the host side of every build runs.
- */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

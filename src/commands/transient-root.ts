@@ -13,10 +13,10 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
-import { hostSystemMounts } from '../mounts/host-system.js';
 import type { MountPlan } from '../mounts/types.js';
 import { runSandbox } from '../sandbox/bwrap.js';
 import { maxIdMapping } from '../sandbox/idmap.js';
+import { toolSandboxSpec } from '../sandbox/tool-sandbox.js';
 import type { SandboxSpec } from '../sandbox/types.js';
 import { removeTree } from '../storage/remove.js';
 
@@ -39,25 +39,8 @@ export function commonAncestor(a: string, b: string): string {
 
 /** The sandbox that hard-link-copies `rootfs` to `dest` (pure apart from the id mapping lookup). */
 export function copySpec(rootfs: string, dest: string, idMapping = maxIdMapping()): SandboxSpec {
-  const mounts: MountPlan = [
-    ...hostSystemMounts(),
-    { kind: 'proc', dest: '/proc' },
-    { kind: 'dev', dest: '/dev' },
-    // One bind holding both: link(2) across two mounts fails with EXDEV even on one file system.
-    { kind: 'bind', source: commonAncestor(rootfs, dest), dest: commonAncestor(rootfs, dest), readOnly: false },
-  ];
-  return {
-    mounts,
-    argv: ['/usr/bin/cp', '-al', '--', rootfs, dest],
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-    cwd: '/',
-    idMapping,
-    allCaps: true,
-    shareNet: true,
-    init: false,
-    stdin: 'null',
-    stdout: 'stderr',
-  };
+  // One bind holding both: link(2) across two mounts fails with EXDEV even on one file system.
+  return toolSandboxSpec(['/usr/bin/cp', '-al', '--', rootfs, dest], commonAncestor(rootfs, dest), idMapping);
 }
 
 /** A transient root in use; `remove()` deletes it (never throws: a leftover is only reported). */

@@ -17,8 +17,8 @@ import { dirname, join } from 'node:path';
 import type { Config, ContainerConfig, Volume } from '../config/model.js';
 import type { Settings } from '../config/model.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
-import { hostSystemMounts } from '../mounts/host-system.js';
 import { runVolumes } from '../mounts/run-plan.js';
+import { toolSandboxSpec } from '../sandbox/tool-sandbox.js';
 import type { IdMapping } from '../sandbox/types.js';
 import { projectLayout } from '../storage/layout.js';
 
@@ -188,18 +188,7 @@ export async function preparePersistentVolumes(
 export async function chownInNamespace(path: string, uid: number, gid: number, mapping: IdMapping): Promise<void> {
   const { runSandbox } = await import('../sandbox/bwrap.js');
   const parent = dirname(path);
-  const result = await runSandbox({
-    mounts: [...hostSystemMounts(), { kind: 'proc', dest: '/proc' }, { kind: 'dev', dest: '/dev' }, { kind: 'bind', source: parent, dest: parent, readOnly: false }],
-    argv: ['/usr/bin/chown', `${uid}:${gid}`, '--', path],
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-    cwd: '/',
-    idMapping: mapping,
-    allCaps: true,
-    shareNet: true,
-    init: false,
-    stdin: 'null',
-    stdout: 'stderr',
-  });
+  const result = await runSandbox(toolSandboxSpec(['/usr/bin/chown', `${uid}:${gid}`, '--', path], parent, mapping));
   if (result.status !== 0) {
     throw new VaggaError(`Could not give ${path} the owner ${uid}:${gid} (chown exited with status ${result.status})`, { exitCode: ExitCode.sandbox });
   }

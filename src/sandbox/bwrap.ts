@@ -49,10 +49,10 @@ import { explainIdMapFailure } from './idmap-diagnose.js';
 import { SandboxError } from './sandbox-error.js';
 import { FORWARDED_SIGNALS } from './signals.js';
 import { findIdMapHelper, findTool } from './tools.js';
+import { toolSandboxSpec } from './tool-sandbox.js';
 import { unshareMapsFor } from './unshare-maps.js';
 import type { IdMapEntry, IdMapping, SandboxResult, SandboxSpec } from './types.js';
 import type { MountPlan } from '../mounts/types.js';
-import { hostSystemMounts } from '../mounts/host-system.js';
 
 /** Where the host's catatonit is bound inside the sandbox (on bwrap's fresh /dev tmpfs, so it works on a read-only root). */
 export const INIT_PATH = '/dev/.vagga-init';
@@ -532,19 +532,7 @@ export function explainSetupOutput(stderr: string, spec: Pick<SandboxSpec, 'init
  */
 export async function removeTreeInNamespace(path: string): Promise<void> {
   const parent = dirname(path);
-  const mounts: MountPlan = [...hostSystemMounts(), { kind: 'proc', dest: '/proc' }, { kind: 'dev', dest: '/dev' }, { kind: 'bind', source: parent, dest: parent, readOnly: false }];
-  const result = await runSandbox({
-    mounts,
-    argv: ['/usr/bin/rm', '-rf', '--', path],
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-    cwd: '/',
-    idMapping: maxIdMapping(),
-    allCaps: true,
-    shareNet: true,
-    init: false,
-    stdin: 'null',
-    stdout: 'stderr',
-  });
+  const result = await runSandbox(toolSandboxSpec(['/usr/bin/rm', '-rf', '--', path], parent, maxIdMapping()));
   if (result.status !== 0) {
     throw new VaggaError(`Could not remove ${path}: rm exited with status ${result.status}`, { exitCode: ExitCode.launcher });
   }

@@ -21,6 +21,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { absPath, def, opt, str, struct } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import type { Digest } from '../version/digest.js';
 import { versionError } from '../version/errors.js';
 import { rustJoin, workToHost } from '../version/paths.js';
 import { ensureMirror, exportRevision, isProjectRepo, repoArgs, wantedRevision } from './git/mirror.js';
@@ -63,13 +64,21 @@ async function prepareRepo(tag: string, givenUrl: string, ctx: PrepareContext): 
   await ensureMirror(ctx.cacheDir, url, ctx.log, ctx.signal);
 }
 
+/** Schema fields naming a repository and what to check out, shared by `!Git` and `!GitInstall`. */
+const REPO_REF_FIELDS = { url: str(), revision: opt(str()), branch: opt(str()) };
+
+/** Hash `url`, `revision`, `branch` (in that order, as Vagga's `!Git`/`!GitInstall` do). */
+function hashRepoRef(p: { url: string; revision?: string; branch?: string }, d: Digest): void {
+  d.field('url', p.url);
+  d.optField('revision', p.revision);
+  d.optField('branch', p.branch);
+}
+
 const git: StepDef<GitParams> = {
   tag: 'Git',
-  schema: struct({ url: str(), revision: opt(str()), branch: opt(str()), path: absPath() }),
+  schema: struct({ ...REPO_REF_FIELDS, path: absPath() }),
   hash(p, d) {
-    d.field('url', p.url);
-    d.optField('revision', p.revision);
-    d.optField('branch', p.branch);
+    hashRepoRef(p, d);
     d.field('path', p.path);
   },
   async prepare(p, ctx) {
@@ -83,16 +92,12 @@ const git: StepDef<GitParams> = {
 const gitInstall: StepDef<GitInstallParams> = {
   tag: 'GitInstall',
   schema: struct({
-    url: str(),
-    revision: opt(str()),
-    branch: opt(str()),
+    ...REPO_REF_FIELDS,
     subdir: def(str(), '.'),
     script: def(str(), DEFAULT_INSTALL_SCRIPT),
   }),
   hash(p, d) {
-    d.field('url', p.url);
-    d.optField('revision', p.revision);
-    d.optField('branch', p.branch);
+    hashRepoRef(p, d);
     d.field('subdir', p.subdir);
     d.field('script', p.script);
   },

@@ -12,6 +12,10 @@
  */
 import { closeSync, openSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { pidAlive } from './pid-alive.js';
+
+/** Re-exported: src/storage/pid-alive.ts. */
+export { pidAlive };
 
 let counter = 0;
 const MARK = /^in_use\.(\d+)\.\d+$/;
@@ -84,16 +88,6 @@ export function inUsePids(dir: string): number[] {
     if (m) pids.push(Number(m[1]));
   }
   return pids;
-}
-
-/** True when `pid` names a live process in this pid namespace (kill(pid, 0)). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** True when version dir `dir` holds a mark of a live process (`isAlive` default: pidAlive). */

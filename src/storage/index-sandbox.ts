@@ -13,6 +13,7 @@ import { BUILDER_PATHS } from '../mounts/build-plan.js';
 import { hostSystemMounts } from '../mounts/host-system.js';
 import { isWithin } from '../mounts/run-plan.js';
 import type { MountPlan } from '../mounts/types.js';
+import { TOOL_PATH, TOOL_SANDBOX_OPTIONS } from '../sandbox/tool-sandbox.js';
 import type { IdMapping, SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { bundleLocation, type BundleLocation } from '../build/bundle-path.js';
@@ -48,14 +49,9 @@ export function indexSandboxSpec(bundle: BundleLocation, args: string[], binds: 
     mounts,
     argv: [bundle.runtime, `${BUILDER_PATHS.bin}/${bundle.file}`, '__index__', ...args],
     // HOME on the tmpfs and no code cache: nothing is written outside /vagga/out.
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp', VAGGA_NO_CODE_CACHE: '1' },
-    cwd: '/',
+    env: { PATH: TOOL_PATH, HOME: '/tmp', VAGGA_NO_CODE_CACHE: '1' },
     idMapping,
-    allCaps: true,
-    shareNet: true,
-    init: false,
-    stdin: 'null',
-    stdout: 'stderr',
+    ...TOOL_SANDBOX_OPTIONS,
   };
 }
 

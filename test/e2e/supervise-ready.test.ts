@@ -5,19 +5,11 @@
  * listens fails the run after its `ready-timeout` and its waiter never starts.
  */
 import { strict as assert } from 'node:assert';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { cleanupStage, makeProject, show, vagga } from './harness.js';
+import { cleanupStage, show, vagga } from './harness.js';
+import { freePort, makeBusyboxProject } from './fixtures.js';
 
 after(cleanupStage);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('!Supervise readiness', { timeout: 600_000 }, () => {
   let dir: string;
@@ -25,13 +17,7 @@ describe('!Supervise readiness', { timeout: 600_000 }, () => {
   before(async () => {
     const port = await freePort();
     const dead = await freePort();
-    dir = await makeProject({
-      'vagga.yaml': `
-containers:
-  bb:
-    setup:
-    - !Tar { url: ./busybox.tar }
-commands:
+    dir = await makeBusyboxProject(`
   pair: !Supervise
     children:
       a-client: !Command
@@ -54,10 +40,7 @@ commands:
         ready-when: { tcp: ${dead} }
         ready-timeout: 1
         run: "echo server-start; exec sleep 60"
-`,
-    }, { name: 'supervise-ready' });
-    const r = await vagga(dir, ['_build', 'bb'], { timeoutMs: 300_000 });
-    assert.equal(r.status, 0, show(r));
+`, 'supervise-ready');
   });
 
   test('the waiting child starts after the server is ready and reaches it', async () => {

@@ -5,32 +5,18 @@
  * a child that keeps failing ends the run with its code once the restart limit is spent.
  */
 import { strict as assert } from 'node:assert';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { cleanupStage, makeProject, show, vagga } from './harness.js';
+import { cleanupStage, show, vagga } from './harness.js';
+import { freePort, makeBusyboxProject } from './fixtures.js';
 
 after(cleanupStage);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('!Supervise restart', { timeout: 600_000 }, () => {
   let dir: string;
 
   before(async () => {
     const port = await freePort();
-    dir = await makeProject({
-      'vagga.yaml': `
-containers:
-  bb:
-    setup:
-    - !Tar { url: ./busybox.tar }
-commands:
+    dir = await makeBusyboxProject(`
   flaky: !Supervise
     children:
       a-flaky: !Command
@@ -53,10 +39,7 @@ commands:
         restart-limit: 1
         restart-delay: 0
         run: "echo failing; exit 7"
-`,
-    }, { name: 'supervise-restart' });
-    const r = await vagga(dir, ['_build', 'bb'], { timeoutMs: 300_000 });
-    assert.equal(r.status, 0, show(r));
+`, 'supervise-restart');
   });
 
   test('a failing child is restarted until it succeeds; the run then ends with 0', async () => {

@@ -12,7 +12,8 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { cleanEnv, cleanupStage, e2eEnv, makeProject, processesMatching, show, token, vagga, waitNoProcesses } from './harness.js';
+import { cleanEnv, cleanupStage, e2eEnv, processesMatching, token, waitNoProcesses } from './harness.js';
+import { makeBusyboxProject } from './fixtures.js';
 
 after(cleanupStage);
 
@@ -41,13 +42,7 @@ describe('!Supervise on a terminal', { timeout: 600_000 }, () => {
   const tok = token('svtty');
 
   before(async () => {
-    dir = await makeProject({
-      'vagga.yaml': `
-containers:
-  bb:
-    setup:
-    - !Tar { url: ./busybox.tar }
-commands:
+    dir = await makeBusyboxProject(`
   tty-int: !Supervise
     children:
       one: !Command
@@ -56,10 +51,7 @@ commands:
       two: !Command
         container: bb
         run: "trap 'echo two-got-INT; exit 3' INT; echo two-ready; while :; do sleep 0.1; done # ${tok}"
-`,
-    }, { name: 'supervise-tty' });
-    const r = await vagga(dir, ['_build', 'bb'], { timeoutMs: 300_000 });
-    assert.equal(r.status, 0, show(r));
+`, 'supervise-tty');
   });
 
   test('Ctrl-Z stops every child and vagga; Ctrl-C reaches vagga, which passes SIGINT to every child and exits 130', async () => {

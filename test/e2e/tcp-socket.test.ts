@@ -8,9 +8,10 @@
  * use fails with 121 before anything starts.
  */
 import { strict as assert } from 'node:assert';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { cleanupStage, makeProject, show, spawnVagga, vagga } from './harness.js';
+import { cleanupStage, show, spawnVagga, vagga } from './harness.js';
+import { freePort, makeBusyboxProject } from './fixtures.js';
 
 after(cleanupStage);
 
@@ -28,14 +29,6 @@ const CHECK = [
   'echo "no connection queued: $line"; exit 1',
 ].join('\n');
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 const indent = (text: string, n: number) => text.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 
 describe('pass-tcp-socket', { timeout: 600_000 }, () => {
@@ -46,13 +39,7 @@ describe('pass-tcp-socket', { timeout: 600_000 }, () => {
   before(async () => {
     port = await freePort();
     port2 = await freePort();
-    dir = await makeProject({
-      'vagga.yaml': `
-containers:
-  bb:
-    setup:
-    - !Tar { url: ./busybox.tar }
-commands:
+    dir = await makeBusyboxProject(`
   serve: !Command
     container: bb
     pass-tcp-socket: ${port}
@@ -65,10 +52,7 @@ ${indent(CHECK, 6)}
         pass-tcp-socket: "127.0.0.1:${port2}"
         run: |
 ${indent(CHECK, 10)}
-`,
-    }, { name: 'tcp-socket' });
-    const r = await vagga(dir, ['_build', 'bb'], { timeoutMs: 300_000 });
-    assert.equal(r.status, 0, show(r));
+`, 'tcp-socket');
   });
 
   /** Run `cmd`, connect to `p` once fd 3 is reported, and check what the command saw. */

@@ -12,22 +12,17 @@ import { join } from 'node:path';
 import { bool, def, list, opt, str, struct } from '../../config/schema.js';
 import { ensureFeatures } from '../lang/features.js';
 import { runTool } from '../lang/run-tool.js';
+import { configSettings } from '../lang/config-settings.js';
 import type { BuildContext, StepDef } from '../step.js';
 import {
   COMPOSER_CACHE, COMPOSER_CACHE_NAME, COMPOSER_FAILURE_ADVICE, COMPOSER_HOME, DEFAULT_COMPOSER_SETTINGS, composerDependenciesArgv,
   composerEnv, composerFeatures, composerInstallArgv, composerKept, vaggaIniText, type ComposerDependenciesParams, type ComposerSettings,
 } from './plan.js';
 
-const SETTINGS_KEY = 'composer.settings';
+const settings = configSettings<ComposerSettings>('composer.settings', DEFAULT_COMPOSER_SETTINGS);
 
 /** The composer settings in force for this build. */
-export function composerSettings(ctx: Pick<BuildContext, 'state'>): ComposerSettings {
-  return (ctx.state.get(SETTINGS_KEY) as ComposerSettings | undefined) ?? DEFAULT_COMPOSER_SETTINGS;
-}
-
-function setSettings(p: ComposerSettings, ctx: BuildContext): void {
-  ctx.state.set(SETTINGS_KEY, { ...p });
-}
+export const composerSettings = settings.get;
 
 /** Env and cache mount for composer (this and later steps; also on replay, like Vagga's `configure`). */
 function configureComposer(ctx: BuildContext): void {
@@ -98,9 +93,9 @@ const composerConfig: StepDef<ComposerSettings> = {
     d.optField('vendor_dir', p.vendorDir);
   },
   async build(p, ctx) {
-    setSettings(p, ctx);
+    settings.set(p, ctx);
   },
-  replay: setSettings,
+  replay: settings.set,
 };
 
 const composerInstall: StepDef<string[]> = {

@@ -14,23 +14,18 @@ import { currentDistro } from '../debian/distro.js';
 import { ensureFeatures } from '../lang/features.js';
 import { hostOf, readText } from '../lang/project-files.js';
 import { runTool } from '../lang/run-tool.js';
+import { configSettings } from '../lang/config-settings.js';
 import type { BuildContext, StepDef } from '../step.js';
 import {
   DEFAULT_GEM_SETTINGS, GEMS_CACHE_NAME, GEM_FAILURE_ADVICE, GEM_UPDATE_ENV, bundleInstallArgv, gemDirScript, gemFeatures,
   gemInstallArgv, gemUpdateArgv, gemfileNeedsGit, type GemBundleParams, type GemSettings,
 } from './plan.js';
 
-const SETTINGS_KEY = 'gem.settings';
+const settings = configSettings<GemSettings>('gem.settings', DEFAULT_GEM_SETTINGS);
 const CONFIGURED_KEY = 'gem.configured';
 
 /** The gem settings in force for this build. */
-export function gemSettings(ctx: Pick<BuildContext, 'state'>): GemSettings {
-  return (ctx.state.get(SETTINGS_KEY) as GemSettings | undefined) ?? DEFAULT_GEM_SETTINGS;
-}
-
-function setSettings(p: GemSettings, ctx: BuildContext): void {
-  ctx.state.set(SETTINGS_KEY, { ...p });
-}
+export const gemSettings = settings.get;
 
 /** Self-update RubyGems (once per build) and mount the gem cache at `<gemdir>/cache`. */
 async function configureGem(ctx: BuildContext, what: string): Promise<void> {
@@ -59,9 +54,9 @@ const gemConfig: StepDef<GemSettings> = {
     d.field('update_gem', p.updateGem);
   },
   async build(p, ctx) {
-    setSettings(p, ctx);
+    settings.set(p, ctx);
   },
-  replay: setSettings,
+  replay: settings.set,
 };
 
 const gemInstall: StepDef<string[]> = {

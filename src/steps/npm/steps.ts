@@ -22,6 +22,7 @@ import { rustJoin } from '../../version/paths.js';
 import { ensureFeatures } from '../lang/features.js';
 import { hostOf, readJson } from '../lang/project-files.js';
 import { runTool } from '../lang/run-tool.js';
+import { configSettings } from '../lang/config-settings.js';
 import type { BuildContext, PrepareContext, StepDef } from '../step.js';
 import { hashNpmDeps, lockCovers, yarnLockPatterns } from './hash.js';
 import { captureHostNpmConfig, installHostNpmConfig } from './host-config.js';
@@ -32,17 +33,10 @@ import {
   yarnNpmSpec, type NpmDependenciesParams, type NpmSettings, type YarnDependenciesParams,
 } from './plan.js';
 
-/** BuildContext.state key of the npm settings in force (`!NpmConfig`). */
-const SETTINGS_KEY = 'npm.settings';
+const settings = configSettings<NpmSettings>('npm.settings', DEFAULT_NPM_SETTINGS);
 
 /** The npm settings in force for this build. */
-export function npmSettings(ctx: Pick<BuildContext, 'state'>): NpmSettings {
-  return (ctx.state.get(SETTINGS_KEY) as NpmSettings | undefined) ?? DEFAULT_NPM_SETTINGS;
-}
-
-function setSettings(p: NpmSettings, ctx: BuildContext): void {
-  ctx.state.set(SETTINGS_KEY, { ...p });
-}
+export const npmSettings = settings.get;
 
 /** Cache dirs whose host npm configuration this process already captured (one `npm config get` per run). */
 const captured = new Set<string>();
@@ -88,9 +82,9 @@ const npmConfig: StepDef<NpmSettings> = {
     d.optField('yarn_version', p.yarnVersion);
   },
   async build(p, ctx) {
-    setSettings(p, ctx);
+    settings.set(p, ctx);
   },
-  replay: setSettings,
+  replay: settings.set,
 };
 
 const npmInstallStep: StepDef<string[]> = {

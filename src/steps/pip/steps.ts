@@ -13,6 +13,7 @@ import { bool, def, list, opt, str, struct } from '../../config/schema.js';
 import { currentDistro } from '../debian/distro.js';
 import { ensureFeatures } from '../lang/features.js';
 import { runTool } from '../lang/run-tool.js';
+import { configSettings } from '../lang/config-settings.js';
 import type { BuildContext, StepDef } from '../step.js';
 import { hashRequirements } from './hash.js';
 import {
@@ -20,16 +21,10 @@ import {
   pipInstallArgv, pipRequirementsArgv, requirementLines, type PipSettings, type PyVersion,
 } from './plan.js';
 
-const SETTINGS_KEY = 'pip.settings';
+const settings = configSettings<PipSettings>('pip.settings', DEFAULT_PIP_SETTINGS);
 
 /** The pip settings in force for this build (`!PipConfig` replaces them whole). */
-export function pipSettings(ctx: Pick<BuildContext, 'state'>): PipSettings {
-  return (ctx.state.get(SETTINGS_KEY) as PipSettings | undefined) ?? DEFAULT_PIP_SETTINGS;
-}
-
-function setSettings(p: PipSettings, ctx: BuildContext): void {
-  ctx.state.set(SETTINGS_KEY, { ...p });
-}
+export const pipSettings = settings.get;
 
 /** Cache mounts and PIP_CACHE_DIR for this and later steps (also on replay, like Vagga's `configure`). */
 function configurePip(ctx: BuildContext): void {
@@ -74,9 +69,9 @@ const pipConfig: StepDef<PipSettings> = {
     if (p.getPipArgs.length > 0) d.list('get_pip_args', p.getPipArgs);
   },
   async build(p, ctx) {
-    setSettings(p, ctx);
+    settings.set(p, ctx);
   },
-  replay: setSettings,
+  replay: settings.set,
 };
 
 function installStep(ver: PyVersion): StepDef<string[]> {

@@ -108,13 +108,18 @@ async function prepareUbuntu(p: UbuntuReleaseParams, ctx: Parameters<NonNullable
   await ensureUbuntuTarball({ codename: source.codename, arch: p.arch, mirror, cacheDir: ctx.cacheDir, log: ctx.log, signal: ctx.signal });
 }
 
+/** `!Ubuntu <codename>` as the `!UbuntuRelease` it stands for (amd64, eatmydata, chfn removed). Pure. */
+function ubuntuReleaseOf(codename: string): UbuntuReleaseParams {
+  return { codename, arch: 'amd64', keepChfnCommand: false, eatmydata: true };
+}
+
 const ubuntu: StepDef<string> = {
   tag: 'Ubuntu',
   schema: str(),
   hash: (v, d) => d.field('codename', v),
-  prepare: (v, ctx) => prepareUbuntu({ codename: v, arch: 'amd64', keepChfnCommand: false, eatmydata: true }, ctx),
-  build: (v, ctx) => buildUbuntu({ codename: v, arch: 'amd64', keepChfnCommand: false, eatmydata: true }, ctx),
-  replay: (v, ctx) => replayUbuntu({ codename: v, arch: 'amd64', keepChfnCommand: false, eatmydata: true }, ctx),
+  prepare: (v, ctx) => prepareUbuntu(ubuntuReleaseOf(v), ctx),
+  build: (v, ctx) => buildUbuntu(ubuntuReleaseOf(v), ctx),
+  replay: (v, ctx) => replayUbuntu(ubuntuReleaseOf(v), ctx),
 };
 
 const ubuntuRelease: StepDef<UbuntuReleaseParams> = {

@@ -5,54 +5,24 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { LAUNCH_ENV } from '../../../src/sandbox/unshare-maps.js';
+import { isRoot, liveSkipReason, makeBusyboxTree, runGid, runUid, subStart, user } from './live-user.js';
 
-const user = process.env.VAGGA_LIVE_USER ?? 'vtest';
-const isRoot = process.getuid!() === 0;
-const idOut = isRoot ? spawnSync('id', ['-u', user], { encoding: 'utf8' }) : undefined;
-const runUid = isRoot ? Number(idOut!.stdout.trim()) : process.getuid!();
-const runGid = isRoot ? Number(spawnSync('id', ['-g', user], { encoding: 'utf8' }).stdout.trim()) : process.getgid!();
-const userName = isRoot ? user : spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim();
-const subuid = existsSync('/etc/subuid') ? readFileSync('/etc/subuid', 'utf8') : '';
-const subStart = subuid.split('\n').map((l) => l.split(':')).find((p) => p[0] === userName || p[0] === String(runUid))?.[1];
 const unshareHelp = spawnSync('unshare', ['--help'], { encoding: 'utf8' }).stdout ?? '';
 
-function why(): string | undefined {
-  if (!existsSync('/usr/bin/bwrap')) return 'bwrap is not installed';
-  if (!existsSync('/usr/bin/busybox')) return 'busybox (static) is not installed';
-  if (!unshareHelp.includes('--map-users')) return 'unshare has no --map-users (util-linux < 2.38)';
-  if (isRoot && idOut!.status !== 0) return `user ${user} does not exist (set VAGGA_LIVE_USER)`;
-  if (!subStart) return `user ${userName} has no /etc/subuid range`;
-  return undefined;
-}
-const skip = why();
+const skip = liveSkipReason(() => (unshareHelp.includes('--map-users') ? undefined : 'unshare has no --map-users (util-linux < 2.38)'));
 if (skip) process.stderr.write(`direct launcher tests skipped: ${skip}\n`);
 
 let base = '';
 let root = '';
 let work = '';
 
-function chownTree(path: string): void {
-  lchownSync(path, runUid, runGid);
-  if (lstatSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e));
-}
-
 before(() => {
   if (skip) return;
-  base = mkdtempSync(join(tmpdir(), 'vagga-direct-'));
-  chmodSync(base, 0o755);
-  root = join(base, 'root');
-  work = join(base, 'work');
-  for (const d of ['bin', 'proc', 'dev', 'tmp', 'work', 'run', 'etc']) mkdirSync(join(root, d), { recursive: true });
-  mkdirSync(work);
-  copyFileSync('/usr/bin/busybox', join(root, 'bin/busybox'));
-  for (const a of ['sh', 'cat', 'touch', 'id']) symlinkSync('busybox', join(root, 'bin', a));
-  writeFileSync(join(root, 'etc/hosts'), '');
-  if (isRoot) chownTree(base);
+  ({ base, root, work } = makeBusyboxTree('vagga-direct-', ['bin', 'proc', 'dev', 'tmp', 'work', 'run', 'etc'], ['sh', 'cat', 'touch', 'id']));
 });
 
 after(() => {

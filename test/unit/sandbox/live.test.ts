@@ -5,51 +5,21 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { isRoot, liveSkipReason, makeBusyboxTree, runUid, subStart, user } from './live-user.js';
 
-const user = process.env.VAGGA_LIVE_USER ?? 'vtest';
-const isRoot = process.getuid!() === 0;
-const idOut = isRoot ? spawnSync('id', ['-u', user], { encoding: 'utf8' }) : undefined;
-const runUid = isRoot ? Number(idOut!.stdout.trim()) : process.getuid!();
-const runGid = isRoot ? Number(spawnSync('id', ['-g', user], { encoding: 'utf8' }).stdout.trim()) : process.getgid!();
-const userName = isRoot ? user : spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim();
-const subuid = existsSync('/etc/subuid') ? readFileSync('/etc/subuid', 'utf8') : '';
-const subStart = subuid.split('\n').map((l) => l.split(':')).find((p) => p[0] === userName || p[0] === String(runUid))?.[1];
-
-function why(): string | undefined {
-  if (!existsSync('/usr/bin/bwrap')) return 'bwrap is not installed';
-  if (!existsSync('/usr/bin/busybox')) return 'busybox (static) is not installed';
-  if (isRoot && idOut!.status !== 0) return `user ${user} does not exist (set VAGGA_LIVE_USER)`;
-  if (!subStart) return `user ${userName} has no /etc/subuid range`;
-  return undefined;
-}
-const skip = why();
+const skip = liveSkipReason();
 if (skip) process.stderr.write(`live sandbox tests skipped: ${skip}\n`);
 
 let base = '';
 let root = '';
 let work = '';
 
-function chownTree(path: string): void {
-  lchownSync(path, runUid, runGid);
-  if (lstatSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e));
-}
-
 before(() => {
   if (skip) return;
-  base = mkdtempSync(join(tmpdir(), 'vagga-live-'));
-  chmodSync(base, 0o755);
-  root = join(base, 'root');
-  work = join(base, 'work');
-  for (const d of ['bin', 'proc', 'dev', 'tmp', 'work', 'run', 'etc', 'vagga/root']) mkdirSync(join(root, d), { recursive: true });
-  mkdirSync(work);
-  copyFileSync('/usr/bin/busybox', join(root, 'bin/busybox'));
-  for (const a of ['sh', 'cat', 'sleep', 'touch', 'stat', 'kill', 'echo', 'id', 'ls']) symlinkSync('busybox', join(root, 'bin', a));
-  writeFileSync(join(root, 'etc/hosts'), '');
-  if (isRoot) chownTree(base);
+  ({ base, root, work } = makeBusyboxTree('vagga-live-', ['bin', 'proc', 'dev', 'tmp', 'work', 'run', 'etc', 'vagga/root'], ['sh', 'cat', 'sleep', 'touch', 'stat', 'kill', 'echo', 'id', 'ls']));
 });
 
 after(() => {

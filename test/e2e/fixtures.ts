@@ -1,0 +1,37 @@
+/**
+ * Fixtures shared by the end-to-end tests on the busybox base (`bb`, unpacked from the
+ * harness's busybox.tar): a free TCP port, the project YAML and a project with `bb` built.
+ */
+import { strict as assert } from 'node:assert';
+import { createServer, type AddressInfo } from 'node:net';
+import { makeProject, show, vagga } from './harness.js';
+
+/** A TCP port on 127.0.0.1 nobody listens on right now (bound to port 0, then closed). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** vagga.yaml text with container `bb` (busybox.tar); `commands` is YAML under `commands:` (2-space indent). */
+export const busyboxYaml = (commands: string): string => `
+containers:
+  bb:
+    setup:
+    - !Tar { url: ./busybox.tar }
+commands:
+${commands}`;
+
+/**
+ * A staged project (harness makeProject, stage dir `name`) whose vagga.yaml is
+ * busyboxYaml(`commands`), with `bb` built by `vagga _build bb` (asserted to exit 0).
+ * Returns the project dir.
+ */
+export async function makeBusyboxProject(commands: string, name: string): Promise<string> {
+  const dir = await makeProject({ 'vagga.yaml': busyboxYaml(commands) }, { name });
+  const r = await vagga(dir, ['_build', 'bb'], { timeoutMs: 300_000 });
+  assert.equal(r.status, 0, show(r));
+  return dir;
+}
