@@ -4,6 +4,7 @@
  * prerequisites; build every container they need; then run them in order, stopping at the
  * first non-zero status (inventory §1.6, §1.7, §2.7, §2.10).
  */
+import { inotifyWarning, readInotifyLimit } from './inotify-limit.js';
 import type { CliContext, Project } from '../cli/context.js';
 import type { CommandConfig } from '../config/model.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
@@ -120,6 +121,15 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
   }
   const containerRoots = Object.fromEntries([...ready].map(([name, r]) => [name, r.rootfs]));
   if (globals.containersOnly) return 0;
+
+  const expectsInotify = plan.filter((run) => run.command.expectInotifyLimit !== undefined);
+  if (expectsInotify.length > 0) {
+    const current = readInotifyLimit();
+    for (const run of expectsInotify) {
+      const warning = inotifyWarning(run.command.name, run.command.expectInotifyLimit, current);
+      if (warning) ctx.warn(warning);
+    }
+  }
 
   for (const run of plan) {
     const status = isSuperviseRun(run)
