@@ -6,6 +6,10 @@
  * Concurrent builds sharing these dirs are serialised by a lock on the archives cache entry
  * (`<cache>/apt-archives-debian.lock`) held around every apt run, so apt's own non-waiting
  * locks never trip and the caches are never written by two apt processes at once.
+ * `apt-get update` is skipped when the cached lists are fresh and cover every configured
+ * source (apt-lists.ts), so a build on warm caches fetches nothing from the mirror; if an
+ * install then fails on those cached lists (a package version left the mirror: 404, "Unable
+ * to fetch", "Unable to locate package"), the lists are updated once and the install retried.
  * Build-time behaviour follows vagga-inventory.md §2.6.
  */
 import { mkdirSync, readdirSync, rmSync, truncateSync } from 'node:fs';
@@ -29,6 +33,7 @@ import {
   buildDepsToRemove,
   packageName,
 } from './apt.js';
+import { cachedListsUsable, writeListsStamp } from './apt-lists.js';
 import { lockCacheEntry } from './cache-lock.js';
 import type { DistroState } from './distro.js';
 import { EATMYDATA_ACTIVATED, EATMYDATA_PACKAGE, wantsEatmydata, withEatmydata } from './eatmydata.js';
@@ -36,8 +41,10 @@ import { requireDebianIdMap } from './userns.js';
 
 /** Per-build apt bookkeeping, in BuildContext.state under `debian.apt`. */
 interface AptState {
-  /** `apt-get update` already ran in this build. */
+  /** The package lists are up to date for this build (updated, or fresh cached lists checked). */
   updated: boolean;
+  /** The lists in use are cached ones this build did not update (an install failure then updates and retries). */
+  listsFromCache: boolean;
   /** Id maps were checked in this build. */
   mapsChecked: boolean;
   /** Names of packages installed with `!Install` (never removed as build deps). */
@@ -55,7 +62,7 @@ const APT_STATE_KEY = 'debian.apt';
 function aptState(ctx: BuildContext): AptState {
   let st = ctx.state.get(APT_STATE_KEY) as AptState | undefined;
   if (st === undefined) {
-    st = { updated: false, mapsChecked: false, installed: new Set(), buildDeps: [], eatmydata: 'pending', finishRegistered: false };
+    st = { updated: false, listsFromCache: false, mapsChecked: false, installed: new Set(), buildDeps: [], eatmydata: 'pending', finishRegistered: false };
     ctx.state.set(APT_STATE_KEY, st);
   }
   return st;
@@ -81,25 +88,81 @@ export function enableDebianContext(ctx: BuildContext, distro: DistroState): voi
 }
 
 /**
- * Make the next `!Install`/`!BuildDeps` run `apt-get update` first (used when a step added an
- * apt source, src/steps/debian/repos.ts). Does nothing before the first apt run of the build,
- * which updates anyway.
+ * Make the next `!Install`/`!BuildDeps` check the package lists again (used when a step added
+ * an apt source, src/steps/debian/repos.ts): it runs `apt-get update` unless the cached lists
+ * are fresh and already hold the new source's indexes. Does nothing before the first apt run
+ * of the build, which checks anyway.
  */
 export function requestAptUpdate(ctx: Pick<BuildContext, 'state'>): void {
   const st = ctx.state.get(APT_STATE_KEY) as AptState | undefined;
   if (st !== undefined) st.updated = false;
 }
 
-/** Run an apt command in the root under the shared apt cache lock. */
-async function runApt(ctx: BuildContext, argv: string[]): Promise<void> {
+/** Run `fn` holding the shared apt cache lock. */
+async function withAptLock<T>(ctx: BuildContext, fn: () => Promise<T>): Promise<T> {
   const release = await lockCacheEntry(join(ctx.cacheDir, APT_ARCHIVES_CACHE), {
     onWait: () => ctx.log.info('Another build is using the shared apt cache; waiting for it...'),
     onCompromised: (err) => ctx.log.warn(`Lock on the apt cache was lost: ${err.message}`),
   });
   try {
-    await ctx.run(argv, { env: { ...ctx.env, ...DEBIAN_BUILD_ENV } });
+    return await fn();
   } finally {
     await release();
+  }
+}
+
+/** Run an apt command in the root (caller holds the apt cache lock). */
+async function runAptLocked(ctx: BuildContext, argv: string[]): Promise<void> {
+  await ctx.run(argv, { env: { ...ctx.env, ...DEBIAN_BUILD_ENV } });
+}
+
+/** Run an apt command in the root under the shared apt cache lock. */
+async function runApt(ctx: BuildContext, argv: string[]): Promise<void> {
+  await withAptLock(ctx, () => runAptLocked(ctx, argv));
+}
+
+/** The shared lists dir (host-side path in the cache dir) of the distribution, if it has one. */
+function listsDir(ctx: BuildContext, distro: DistroState): string | undefined {
+  return distro.suite !== undefined && distro.mirror !== undefined ? join(ctx.cacheDir, aptListsCacheName(distro.suite, distro.mirror)) : undefined;
+}
+
+/**
+ * Make the package lists current for this build, under the apt cache lock: use the cached
+ * lists when they are fresh and cover every configured source (`force` = false), otherwise
+ * run `apt-get update` and record the refresh time next to the lists. Returns whether the
+ * cached lists were used as they are.
+ */
+async function refreshLists(ctx: BuildContext, distro: DistroState, force: boolean): Promise<boolean> {
+  const dir = listsDir(ctx, distro);
+  return withAptLock(ctx, async () => {
+    if (!force && dir !== undefined && cachedListsUsable(ctx.root, dir)) {
+      ctx.log.info('Package lists are fresh in the shared cache; skipping apt-get update');
+      return true;
+    }
+    await runAptLocked(ctx, aptUpdateArgv());
+    if (dir !== undefined) writeListsStamp(dir);
+    return false;
+  });
+}
+
+/** apt's own failure (exit 100: unknown package, fetch failed...), as opposed to a kill. */
+function isAptFailure(err: unknown): err is StepFailedError {
+  return err instanceof StepFailedError && err.status < 128;
+}
+
+/**
+ * Run an `apt-get install` argv; when it fails on cached lists this build did not update,
+ * update them once and retry (see the file comment).
+ */
+async function installWithRetry(ctx: BuildContext, distro: DistroState, st: AptState, argv: string[]): Promise<void> {
+  try {
+    await runApt(ctx, argv);
+  } catch (err) {
+    if (!st.listsFromCache || !isAptFailure(err)) throw err;
+    ctx.log.info(`apt-get install failed on cached package lists (${err.message}); updating them and retrying`);
+    st.listsFromCache = false;
+    await refreshLists(ctx, distro, true);
+    await runApt(ctx, argv);
   }
 }
 
@@ -121,13 +184,12 @@ function checkSpecs(packages: readonly string[]): void {
  * --verbose). Returns whether apt runs go through the wrapper. When the package cannot be
  * installed (e.g. not in the enabled components) apt runs without it, with a warning.
  */
-async function ensureEatmydata(ctx: BuildContext, st: AptState): Promise<boolean> {
+async function ensureEatmydata(ctx: BuildContext, distro: DistroState, st: AptState): Promise<boolean> {
   if (st.eatmydata !== 'pending' || !wantsEatmydata(ctx)) return st.eatmydata === 'active';
   try {
-    await runApt(ctx, aptInstallArgv([EATMYDATA_PACKAGE]));
+    await installWithRetry(ctx, distro, st, aptInstallArgv([EATMYDATA_PACKAGE]));
   } catch (err) {
-    // apt's own failure (exit 100: unknown package, unreachable mirror...), not a kill.
-    if (!(err instanceof StepFailedError) || err.status >= 128) throw err;
+    if (!isAptFailure(err)) throw err;
     ctx.log.warn(`Could not install ${EATMYDATA_PACKAGE} (${err.message}); apt runs without it`);
     st.eatmydata = 'unavailable';
     return false;
@@ -139,7 +201,8 @@ async function ensureEatmydata(ctx: BuildContext, st: AptState): Promise<boolean
 }
 
 /**
- * Install `packages` with apt-get (after one `apt-get update` per build; through eatmydata
+ * Install `packages` with apt-get (after one `apt-get update` per build, skipped for fresh
+ * cached lists, see refreshLists/installWithRetry; through eatmydata
  * when the distribution asked for it, see ensureEatmydata). `buildDep` marks them for
  * removal at the end of the build unless `!Install`ed (before or after); plain installs
  * un-mark them. An empty list does nothing. Throws VaggaError (121) for option-like specs,
@@ -157,11 +220,11 @@ export async function aptInstall(ctx: BuildContext, distro: DistroState, package
     st.mapsChecked = true;
   }
   if (!st.updated) {
-    await runApt(ctx, aptUpdateArgv());
+    st.listsFromCache = await refreshLists(ctx, distro, false);
     st.updated = true;
   }
   const install = aptInstallArgv(packages);
-  await runApt(ctx, (await ensureEatmydata(ctx, st)) ? withEatmydata(install) : install);
+  await installWithRetry(ctx, distro, st, (await ensureEatmydata(ctx, distro, st)) ? withEatmydata(install) : install);
 }
 
 /** Record `!Install`ed packages of an inherited container (replay): they are never build deps. */

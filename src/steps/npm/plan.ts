@@ -5,6 +5,13 @@
  * Behaviour follows Vagga's npm steps: `npm install --global --user=root
  * --cache=/tmp/npm-cache PKGS`, dependencies installed globally as `name@range`, yarn with
  * `--modules-folder=/usr/lib/node_modules --cache-folder=/tmp/yarn-cache`.
+ * Our addition: npm installs pass `--prefer-offline` (npm-install(1), npm config
+ * `prefer-offline`): metadata (packuments) and tarballs already in `<cache>/npm-cache` are used
+ * without revalidating them with the registry and only what is missing is fetched, so a
+ * container on warm caches makes no registry request. Trade-off: a loose range (`^1.2.0`,
+ * `latest`) may resolve to the newest version that was cached rather than the registry's
+ * newest; a `--force` rebuild does not change that, but removing `<cache>/npm-cache` (or
+ * pinning the version) does.
  */
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import type { Feature } from '../lang/features.js';
@@ -68,9 +75,12 @@ export function yarnFeatures(settings: NpmSettings): Feature[] {
   return out;
 }
 
-/** `npm install --global --user=root --cache=/tmp/npm-cache SPECS` with the configured npm. */
+/**
+ * `npm install --global --user=root --cache=/tmp/npm-cache --prefer-offline SPECS` with the
+ * configured npm (`--prefer-offline`: see the file comment).
+ */
 export function npmInstallArgv(settings: NpmSettings, specs: readonly string[]): string[] {
-  return [settings.npmExe, 'install', '--global', '--user=root', `--cache=${NPM_CACHE_PATH}`, ...specs];
+  return [settings.npmExe, 'install', '--global', '--user=root', `--cache=${NPM_CACHE_PATH}`, '--prefer-offline', ...specs];
 }
 
 /**

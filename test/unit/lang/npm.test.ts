@@ -20,7 +20,7 @@ import { aptInstalls, fakeBuild, toolRuns } from './fake-build.js';
 const ALL = { package: true, dev: true, peer: true, bundled: true, optional: true };
 
 test('npm argv is Vagga\'s', () => {
-  assert.deepEqual(npmInstallArgv(DEFAULT_NPM_SETTINGS, ['semver', 'x@1']), ['npm', 'install', '--global', '--user=root', '--cache=/tmp/npm-cache', 'semver', 'x@1']);
+  assert.deepEqual(npmInstallArgv(DEFAULT_NPM_SETTINGS, ['semver', 'x@1']), ['npm', 'install', '--global', '--user=root', '--cache=/tmp/npm-cache', '--prefer-offline', 'semver', 'x@1']);
   assert.deepEqual(yarnInstallArgv({ ...DEFAULT_NPM_SETTINGS, yarnExe: 'yarn' }, true),
     ['yarn', 'install', '--no-progress', '--modules-folder=/usr/lib/node_modules', '--cache-folder=/tmp/yarn-cache', '--production']);
   assert.equal(yarnNpmSpec('v1.0.1'), 'yarn@1.0.1');
@@ -114,7 +114,7 @@ test('!NpmInstall build: node + npm from the distribution, npm with the host reg
     await stepDef('NpmInstall')!.build!(s.params, ctx);
     assert.deepEqual(aptInstalls(ctx), [['nodejs'], ['build-essential', 'libnode-dev', 'npm']]);
     const npm = toolRuns(ctx);
-    assert.deepEqual(npm.map((r) => r.argv), [['npm', 'install', '--global', '--user=root', '--cache=/tmp/npm-cache', 'semver']]);
+    assert.deepEqual(npm.map((r) => r.argv), [['npm', 'install', '--global', '--user=root', '--cache=/tmp/npm-cache', '--prefer-offline', 'semver']]);
     assert.equal(npm[0]!.env.npm_config_registry, 'http://reg.example/');
     assert.equal(ctx.cacheMounts.get('/tmp/npm-cache'), 'npm-cache');
   } finally { ctx.cleanup(); }
@@ -128,7 +128,7 @@ test('!NpmConfig changes npm and node installs; !NpmDependencies installs name@r
     await stepDef('NpmConfig')!.build!(cfg.params, ctx);
     await stepDef('NpmDependencies')!.build!(step('NpmDependencies', { dev: false }).params, ctx);
     assert.deepEqual(aptInstalls(ctx), [['build-essential']]);
-    assert.deepEqual(toolRuns(ctx).map((r) => r.argv), [['/opt/npm', 'install', '--global', '--user=root', '--cache=/tmp/npm-cache', 'semver@^7']]);
+    assert.deepEqual(toolRuns(ctx).map((r) => r.argv), [['/opt/npm', 'install', '--global', '--user=root', '--cache=/tmp/npm-cache', '--prefer-offline', 'semver@^7']]);
   } finally { ctx.cleanup(); }
 });
 
