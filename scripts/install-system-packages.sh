@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages vagga needs on the host (Debian 12 or newer), through apt-get.
+# Runs apt-get directly as root, through sudo otherwise. Used by README's first command and by
+# .ci/run, so the list lives in one place.
+#   bubblewrap       the sandbox (bwrap)
+#   uidmap           newuidmap/newgidmap (setuid) for multi-uid maps
+#   util-linux       unshare and setpriv (the user namespace launcher), script (tests)
+#   passwd           useradd/usermod (subordinate id ranges; the test harness's user)
+#   mmdebstrap       the !Debian base
+#   catatonit        pid 1 inside containers (signal forwarding, tty hand-over)
+#   busybox-static   !Snapshot copies; the offline base of the generic end-to-end tests
+#   tar gzip xz-utils bzip2   !Tar formats (GNU tar runs inside the user namespace)
+#   ca-certificates  https downloads
+#   git              the !Git, !GitInstall and !GitDescribe steps
+set -euo pipefail
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update
+"${as_root[@]}" apt-get install -y bubblewrap uidmap util-linux passwd mmdebstrap catatonit \
+  busybox-static tar gzip xz-utils bzip2 ca-certificates git
