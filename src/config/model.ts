@@ -169,6 +169,8 @@ export interface Settings {
   /** Mirror URL for `!Debian` bootstraps and apt sources; default: the host's apt sources. */
   debianMirror?: string;
   ubuntuMirror?: string;
+  /** Base URL of Launchpad-style PPA archives for `!UbuntuPPA` (`<base>/<user>/<ppa>/ubuntu`); no default. */
+  ubuntuPpaMirror?: string;
   alpineMirror?: string;
   /** Shared cache directory; default `$XDG_CACHE_HOME/vagga` (or `~/.cache/vagga`). */
   cacheDir?: string;

@@ -28,6 +28,7 @@ import { parseQuireText, readQuireFile } from './yaml-dialect.js';
 const common = {
   'debian-mirror': opt(str()),
   'ubuntu-mirror': opt(str()),
+  'ubuntu-ppa-mirror': opt(str()),
   'alpine-mirror': opt(str()),
   'build-lock-wait': opt(bool()),
   // Used from the user's settings only (see apply()):
@@ -119,6 +120,7 @@ function entryNode(root: QNode, key: string): QNode {
 function apply(s: Settings, v: Partial<SecureOut>, node: QNode, env: NodeJS.ProcessEnv, secure = false): void {
   if (v.debianMirror !== undefined) s.debianMirror = v.debianMirror;
   if (v.ubuntuMirror !== undefined) s.ubuntuMirror = v.ubuntuMirror;
+  if (v.ubuntuPpaMirror !== undefined) s.ubuntuPpaMirror = v.ubuntuPpaMirror;
   if (v.alpineMirror !== undefined) s.alpineMirror = v.alpineMirror;
   if (v.buildLockWait !== undefined) s.buildLockWait = v.buildLockWait;
   if (v.proxyEnvVars !== undefined) s.proxyEnvVars = v.proxyEnvVars;

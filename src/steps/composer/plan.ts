@@ -121,6 +121,6 @@ export function vaggaIniText(s: ComposerSettings): string {
 
 /** Hint for a failed composer run. */
 export const COMPOSER_FAILURE_ADVICE =
-  'composer downloads from the repositories of composer.json (packagist.org unless disabled). If that is\n' +
-  'not reachable from this machine, list a reachable mirror under `repositories` in composer.json\n' +
-  '(with `{"packagist.org": false}` to stop using packagist), or use `path`/`vcs` repositories.';
+  'composer downloads from the repositories of composer.json (Packagist, its default repository, unless\n' +
+  'disabled). If that is not reachable from this machine, list a reachable mirror under `repositories` in\n' +
+  'composer.json and disable the default one there, or use `path`/`vcs` repositories.';

@@ -106,7 +106,7 @@ export function bundleInstallArgv(p: GemBundleParams): string[] {
 
 /** Hint for a failed gem or bundler run. */
 export const GEM_FAILURE_ADVICE =
-  'gem and bundler download from rubygems.org unless told otherwise. If it is not reachable from this\n' +
+  'gem and bundler download from the default RubyGems source unless told otherwise. If it is not reachable from this\n' +
   'machine, use a reachable mirror: `source "http://gems-mirror.example/"` in the Gemfile, or for gem\n' +
   'a system gemrc, e.g. `- !Text { /etc/gemrc: ":sources: [http://gems-mirror.example/]\\n" }` before the\n' +
   'step. The RubyGems self-update (`gem update --system`, not done on Debian/Ubuntu) is skipped with\n' +

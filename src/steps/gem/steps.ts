@@ -4,7 +4,7 @@
  * quirk of hashing the Gemfile content when a Gemfile.lock exists). Build: distribution
  * packages (plan.ts gemFeatures), the optional RubyGems self-update, the gem cache
  * (`<gemdir>/cache` <- `<cache>/gems-cache`), then gem or bundler; failures name what to
- * configure when rubygems.org is unreachable.
+ * configure when the default RubyGems source is unreachable.
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';

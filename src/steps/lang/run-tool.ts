@@ -1,7 +1,7 @@
 /**
  * Running a language package manager (npm, pip, gem, bundle, composer, yarn) inside the root
  * being built, with a failure message that says what to configure. The package indexes these
- * tools use (the npm registry, PyPI, rubygems.org, packagist) may be unreachable from the
+ * tools use (the npm registry, PyPI, RubyGems, Packagist) may be unreachable from the
  * build machine; the tool's own output above explains the details, and the hint names the
  * vagga setting or step option that points the tool elsewhere.
  */

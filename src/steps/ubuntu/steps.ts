@@ -37,9 +37,19 @@ function nothing(): Schema<null> {
   });
 }
 
-/** The Launchpad PPA archive of `user/ppa` (Vagga's `!UbuntuPPA`). */
-export function ppaUrl(name: string): string {
-  return `http://ppa.launchpad.net/${name}/ubuntu`;
+/**
+ * The PPA archive of `user/ppa` (Vagga's `!UbuntuPPA`): `<base>/<user>/<ppa>/ubuntu`, where
+ * `base` is the `ubuntu-ppa-mirror` setting (Vagga hard-codes Launchpad's PPA host; we name no
+ * archive host in code, like the other mirrors). Throws VaggaError (121) when it is not set.
+ */
+export function ppaUrl(name: string, base: string | undefined): string {
+  if (!base) {
+    throw new VaggaError(`!UbuntuPPA ${name} needs the \`ubuntu-ppa-mirror\` setting: the base URL of the PPA archives.`, {
+      exitCode: ExitCode.launcher,
+      hint: 'Add to ~/.config/vagga/settings.yaml: `ubuntu-ppa-mirror: <URL of the PPA archive host>` (PPAs are served as <base>/<user>/<ppa>/ubuntu).',
+    });
+  }
+  return `${base.replace(/\/+$/, '')}/${name}/ubuntu`;
 }
 
 /** Codename of the Ubuntu root at `root` (os-release, then lsb-release), or undefined. */
@@ -163,7 +173,7 @@ const ubuntuPpa: StepDef<string> = {
       throw new VaggaError(`!UbuntuPPA expects "user/ppa-name", got ${JSON.stringify(name)}`, { exitCode: ExitCode.launcher });
     }
     const { codename } = aptDistro(requireDistroOf(ctx, ['ubuntu']), 'UbuntuPPA');
-    const url = ppaUrl(name);
+    const url = ppaUrl(name, ctx.settings.ubuntuPpaMirror);
     writeAptSource(ctx, repoListFileName(url, codename, ['main']), `${repoLine({ url, suite: codename, components: ['main'] })}\n`);
   },
 };

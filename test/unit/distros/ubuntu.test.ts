@@ -87,7 +87,8 @@ test('!UbuntuRepo list file names match Vagga\'s (inventory §2.1 vector) and li
   assert.notEqual(repoListFileName(MIRROR, 'xenial', ['universe']), '8afb3430-xenial.list'); // url is hashed when written
   assert.equal(repoLine({ url: MIRROR, suite: 'vagga', components: ['main'], trusted: true }), `deb [trusted=yes] ${MIRROR} vagga main`);
   assert.equal(repoLine({ url: MIRROR, suite: 'xenial', components: ['main', 'universe'] }), `deb ${MIRROR} xenial main universe`);
-  assert.equal(ppaUrl('hansjorg/rust'), 'http://ppa.launchpad.net/hansjorg/rust/ubuntu');
+  assert.equal(ppaUrl('hansjorg/rust', 'http://ppa.example/'), 'http://ppa.example/hansjorg/rust/ubuntu');
+  assert.throws(() => ppaUrl('hansjorg/rust', undefined), /ubuntu-ppa-mirror/);
 });
 
 test('!Repo names on apt distributions', () => {
@@ -133,9 +134,10 @@ test('!UbuntuUniverse and !UbuntuPPA write their list files on Ubuntu, and are r
     await stepDef('UbuntuUniverse')!.build!(null, ctx);
     assert.equal(readFileSync(join(ctx.root, 'etc/apt/sources.list.d/universe.list'), 'utf8'), universeListText(MIRROR, 'focal'));
     assert.equal((ctx.state.get('debian.apt') as { updated: boolean }).updated, false, 'the next install runs apt-get update');
+    ctx.settings = { ...ctx.settings, ubuntuPpaMirror: 'http://ppa.example' };
     await stepDef('UbuntuPPA')!.build!('user/ppa', ctx);
-    const name = repoListFileName(ppaUrl('user/ppa'), 'focal', ['main']);
-    assert.equal(readFileSync(join(ctx.root, 'etc/apt/sources.list.d', name), 'utf8'), `deb ${ppaUrl('user/ppa')} focal main\n`);
+    const name = repoListFileName(ppaUrl('user/ppa', 'http://ppa.example'), 'focal', ['main']);
+    assert.equal(readFileSync(join(ctx.root, 'etc/apt/sources.list.d', name), 'utf8'), `deb ${ppaUrl('user/ppa', 'http://ppa.example')} focal main\n`);
     await assert.rejects(stepDef('UbuntuPPA')!.build!('no-slash', ctx), /expects "user\/ppa-name"/);
   } finally { ctx.cleanup(); }
   const deb = withDistro('debian');
