@@ -24,7 +24,6 @@ import { steps as subConfig } from './subconfig.js';
 import { steps as ubuntu } from './ubuntu/steps.js';
 import { steps as alpine } from './alpine/steps.js';
 import { steps as repo } from './repo.js';
-import { steps as notYet } from './not-yet.js';
 import { steps as npm } from './npm/steps.js';
 import { steps as pip } from './pip/steps.js';
 import { steps as gem } from './gem/steps.js';
@@ -34,7 +33,7 @@ import { setStepLookup } from './lookup.js';
 const ALL: StepDef<any>[] = [
   ...text, ...env, ...dirs, ...depends, ...copy, ...cacheDirs, ...container,
   ...tar, ...download, ...commands, ...debian, ...packages,
-  ...tarInstall, ...unzip, ...git, ...runAs, ...buildCopy, ...subConfig, ...ubuntu, ...alpine, ...repo, ...npm, ...pip, ...gem, ...composer, ...notYet,
+  ...tarInstall, ...unzip, ...git, ...runAs, ...buildCopy, ...subConfig, ...ubuntu, ...alpine, ...repo, ...npm, ...pip, ...gem, ...composer,
 ];
 
 /** Step definitions by tag (without `!`). */

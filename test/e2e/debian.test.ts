@@ -6,10 +6,11 @@
  * Set VAGGA_E2E_SKIP_DEBIAN=1 to skip (e.g. offline).
  */
 import { strict as assert } from 'node:assert';
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cleanupStage, e2eEnv, linkHash, makeProject, show, vagga, type E2EEnv } from './harness.js';
+import { fileSnapshot } from './fixtures.js';
 
 after(cleanupStage);
 
@@ -35,31 +36,6 @@ commands:
     run: hello --greeting="$(cat /etc/second.txt)"
 `;
 
-/** Every file under `dir` (recursively) with its size and mtime. */
-function listFiles(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(d, e);
-      let st;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) walk(p);
-      else out.set(p, `${st.size}:${st.mtimeMs}:${st.ino}`);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 describe('Debian container', { skip, timeout: 1_800_000 }, () => {
   let env: E2EEnv;
@@ -78,17 +54,17 @@ describe('Debian container', { skip, timeout: 1_800_000 }, () => {
   });
 
   test('the bootstrap tarball is cached and a second container does not bootstrap again', async () => {
-    const tarsBefore = [...listFiles(env.cacheDir)].filter(([p]) => p.endsWith('.tar'));
+    const tarsBefore = [...fileSnapshot(env.cacheDir)].filter(([p]) => p.endsWith('.tar'));
     assert.ok(tarsBefore.length >= 1, `a bootstrap tarball is cached in ${env.cacheDir}`);
     const r = await vagga(dir, ['hello-too'], { timeoutMs: 600_000 });
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout, 'second\n', show(r));
-    const tarsAfter = [...listFiles(env.cacheDir)].filter(([p]) => p.endsWith('.tar'));
+    const tarsAfter = [...fileSnapshot(env.cacheDir)].filter(([p]) => p.endsWith('.tar'));
     assert.deepEqual(tarsAfter, tarsBefore, 'the cached tarball was reused unchanged (no second bootstrap)');
   });
 
   test('apt keeps the downloaded .deb in the cache dir', () => {
-    const debs = [...listFiles(env.cacheDir).keys()].filter((p) => /\/hello_[^/]*\.deb$/.test(p));
+    const debs = [...fileSnapshot(env.cacheDir).keys()].filter((p) => /\/hello_[^/]*\.deb$/.test(p));
     assert.ok(debs.length >= 1, `hello_*.deb under ${env.cacheDir}`);
   });
 

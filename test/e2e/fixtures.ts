@@ -3,7 +3,9 @@
  * harness's busybox.tar): a free TCP port, the project YAML and a project with `bb` built.
  */
 import { strict as assert } from 'node:assert';
+import { readdirSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { makeProject, show, vagga } from './harness.js';
 
 /** A TCP port on 127.0.0.1 nobody listens on right now (bound to port 0, then closed). */
@@ -34,4 +36,33 @@ export async function makeBusyboxProject(commands: string, name: string): Promis
   const r = await vagga(dir, ['_build', 'bb'], { timeoutMs: 300_000 });
   assert.equal(r.status, 0, show(r));
   return dir;
+}
+
+/**
+ * Every regular file under `dir` (recursively) -> `size:mtimeMs:inode`, so a new or changed
+ * file shows when two snapshots are compared. A missing or unreadable dir gives an empty map.
+ */
+export function fileSnapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      let st;
+      try {
+        st = statSync(p);
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile()) out.set(p, `${st.size}:${st.mtimeMs}:${st.ino}`);
+    }
+  };
+  walk(dir);
+  return out;
 }

@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { lockCacheEntry } from '../../src/steps/debian/cache-lock.js';
 import { cleanupStage, e2eEnv, makeProject, parseSubIds, show, vagga, type E2EEnv, type RunResult } from './harness.js';
+import { fileSnapshot } from './fixtures.js';
 
 after(cleanupStage);
 
@@ -107,31 +108,6 @@ function needToGet(log: string): string[] {
   return log.split('\n').filter((l) => l.startsWith('Need to get '));
 }
 
-/** Every regular file under `dir`, with size, mtime and inode (a changed or new file shows). */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(d, n);
-      let st;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile()) out.set(p, `${st.size}:${st.mtimeMs}:${st.ino}`);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** Entries of `after` that are new or changed compared with `before`. */
 function changed(before: Map<string, string>, after: Map<string, string>): string[] {
@@ -298,7 +274,7 @@ describe('issue 3: Debian packages, build deps and npm dependencies; a second co
 
   test('second container on the same base fetches nothing: no apt fetch or index check, no registry request (it is unreachable)', async (t) => {
     assert.equal(first?.status, 0, 'the first build succeeded');
-    const before = { archives: snapshot(archives()), bootstrap: snapshot(join(env.cacheDir, 'debian')) };
+    const before = { archives: fileSnapshot(archives()), bootstrap: fileSnapshot(join(env.cacheDir, 'debian')) };
     const firstHits = registry.hits.length;
     registry.mode = 'offline';
     const second = await vagga(dir, ['_build', 'second'], { env: npmEnv, timeoutMs: 1_500_000 });
@@ -313,8 +289,8 @@ describe('issue 3: Debian packages, build deps and npm dependencies; a second co
     const needs = needToGet(second.stderr);
     assert.ok(needs.length >= 3, `apt-get install ran for hello, tree and node/npm: ${needs.join(' | ')}`);
     for (const n of needs) assert.match(n, /^Need to get 0 B\//, `every apt-get install downloads 0 B\n${needs.join('\n')}`);
-    assert.deepEqual(changed(before.archives, snapshot(archives())), [], 'no .deb was added to or changed in the apt cache');
-    assert.deepEqual(changed(before.bootstrap, snapshot(join(env.cacheDir, 'debian'))), [], 'the bootstrap tarball was reused');
+    assert.deepEqual(changed(before.archives, fileSnapshot(archives())), [], 'no .deb was added to or changed in the apt cache');
+    assert.deepEqual(changed(before.bootstrap, fileSnapshot(join(env.cacheDir, 'debian'))), [], 'the bootstrap tarball was reused');
     // npm: installed, without asking for any tarball (a request would have been dropped).
     assert.match(second.stderr, /added \d+ packages?/, show(second));
     const secondHits = registry.hits.slice(firstHits);
