@@ -9,7 +9,7 @@ import { createContext, type CliContext, type ContextInit } from './context.js';
 import { parseCommandLine, type CommandLine } from './global-options.js';
 import { renderError, useColor } from './report-error.js';
 // Running the user's commands is the hot path: loaded with the entry, not lazily (see builtins.ts).
-import { runUserCommands } from '../commands/run-user-commands.js';
+import { runUserCommands } from '../user-commands/run.js';
 import { ignoreUserSignals } from '../sandbox/signals.js';
 
 /** Overrides for tests and embedding; defaults are the real process. */
@@ -26,7 +26,7 @@ export async function runCli(argv: string[], init: CliInit = {}): Promise<number
   ignoreUserSignals();
   try {
     if (argv[0] === '__builder__') {
-      const { builderMain } = await import('../build/builder-main.js');
+      const { builderMain } = await import('../builder/builder-main.js');
       return await builderMain(argv.slice(1));
     }
     if (argv[0] === '__index__') {

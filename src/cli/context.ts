@@ -5,7 +5,7 @@
  * load the YAML parser.
  */
 import type { Config, Settings } from '../config/model.js';
-import type { SandboxDeps } from '../commands/run-in-container.js';
+import type { SandboxDeps } from '../runtime/run-in-container.js';
 import type { GlobalOptions } from './global-options.js';
 import { loadProjectCached, quickProjectRoot } from './project-cache.js';
 import { checkProjectOwner } from './owner-check.js';

@@ -85,7 +85,7 @@ export const volumes: Schema<Record<string, Volume>> = def(
 /**
  * Where each volume of a container or command node was declared: mount point (as written)
  * -> position of its key. Empty when the node has no `volumes:` mapping. Used in messages
- * about a volume (e.g. a missing mount point, src/commands/check-mounts.ts).
+ * about a volume (e.g. a missing mount point, src/runtime/check-mounts.ts).
  */
 export function volumePositions(node: QNode): Record<string, Pos> {
   const out: Record<string, Pos> = {};

@@ -8,7 +8,7 @@
  * contents land in `path` (`"<subdir>" is not found in archive` when absent).
  * When unpacking at `/`, `dev/*` members are skipped (device nodes cannot be created in a
  * user namespace; every run gets a fresh /dev) and `etc/resolv.conf`/`etc/hosts` are
- * emptied again at the end of the build like every root's (src/build/finish.ts).
+ * emptied again at the end of the build like every root's (src/builder/finish.ts).
  * Hash: `hash` = sha256 else `url`; `path`; `subdir`.
  */
 import { spawn } from 'node:child_process';

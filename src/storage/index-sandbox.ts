@@ -2,7 +2,7 @@
  * Host side of `vagga __index__` (./index-main.ts): run our own bundle inside a user
  * namespace (bwrap(1) via src/sandbox/bwrap.ts) so it can read, hash and link files owned
  * by subordinate uids. The sandbox sees the host's /usr and /etc read-only, /dev, /proc, a
- * /tmp tmpfs, the bundle's directory at /vagga/bin (like the builder, src/build/run-builder.ts),
+ * /tmp tmpfs, the bundle's directory at /vagga/bin (like the builder, src/builder/run-builder.ts),
  * a host scratch dir at /vagga/out (read-write, for the helper's output files) and the binds
  * the caller asks for.
  */
@@ -16,7 +16,7 @@ import type { MountPlan } from '../mounts/types.js';
 import { TOOL_PATH, TOOL_SANDBOX_OPTIONS } from '../sandbox/tool-sandbox.js';
 import type { IdMapping, SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
-import { bundleLocation, type BundleLocation } from '../build/bundle-path.js';
+import { bundleLocation, type BundleLocation } from '../builder/bundle-path.js';
 
 /** Where the helper's scratch dir is mounted inside the sandbox. */
 export const INDEX_OUT = '/vagga/out';

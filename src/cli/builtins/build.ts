@@ -3,7 +3,7 @@
  * depends on). Build progress goes to stderr; nothing is printed on stdout.
  */
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
-import { prepareContainer } from '../../commands/prepare-container.js';
+import { prepareContainer } from '../../runtime/prepare-container.js';
 import { parseBuiltinArgs } from '../builtin-args.js';
 import { projectFor, type CliContext } from '../context.js';
 

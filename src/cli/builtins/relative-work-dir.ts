@@ -4,7 +4,7 @@
  */
 import { parseBuiltinArgs } from '../builtin-args.js';
 import type { CliContext } from '../context.js';
-import { relativeWorkDir } from '../../commands/work-dir.js';
+import { relativeWorkDir } from '../../runtime/work-dir.js';
 
 const USAGE = `Usage: vagga _relative_work_dir
 

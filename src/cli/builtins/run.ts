@@ -4,10 +4,10 @@
  * without `/` is looked up only in the default PATH inside the container.
  */
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
-import { commandEnvironment, DEFAULT_PATH, vaggaenvVariables } from '../../commands/environment.js';
-import { prepareContainer } from '../../commands/prepare-container.js';
-import { readEnvironFile, runInContainer } from '../../commands/run-in-container.js';
-import { containerWorkDir } from '../../commands/work-dir.js';
+import { commandEnvironment, DEFAULT_PATH, vaggaenvVariables } from '../../runtime/environment.js';
+import { prepareContainer } from '../../runtime/prepare-container.js';
+import { readEnvironFile, runInContainer } from '../../runtime/run-in-container.js';
+import { containerWorkDir } from '../../runtime/work-dir.js';
 import { parseBuiltinArgs } from '../builtin-args.js';
 import { projectFor, type CliContext } from '../context.js';
 

@@ -14,7 +14,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { StepFailedError } from '../../build/errors.js';
+import { StepFailedError } from '../../builder/errors.js';
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import type { BuildContext } from '../step.js';
 import {

@@ -6,7 +6,7 @@
  * vagga setting or step option that points the tool elsewhere.
  */
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
-import { StepFailedError } from '../../build/errors.js';
+import { StepFailedError } from '../../builder/errors.js';
 import type { MountPlan } from '../../mounts/types.js';
 import type { BuildContext } from '../step.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext } from '../../../src/steps/step.js';
-import { StepFailedError } from '../../../src/build/errors.js';
+import { StepFailedError } from '../../../src/builder/errors.js';
 import { installStep } from '../../../src/steps/packages.js';
 import { activateDistro } from '../../../src/steps/debian/distro.js';
 import { aptInstallArgv, aptListsCacheName, aptUpdateArgv, sourcesListText } from '../../../src/steps/debian/apt.js';

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { StepFailedError } from '../../../src/build/errors.js';
+import { StepFailedError } from '../../../src/builder/errors.js';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { aptInstallArgv, aptUpdateArgv } from '../../../src/steps/debian/apt.js';
 import { requestAptUpdate } from '../../../src/steps/debian/apt-run.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
-import { StepFailedError } from '../../../src/build/errors.js';
+import { StepFailedError } from '../../../src/builder/errors.js';
 import { stepDef } from '../../../src/steps/registry.js';
 import {
   DEFAULT_NPM_SETTINGS, checkAlpineNpm, dependencySpecs, npmInstallArgv, yarnInstallArgv, yarnNpmSpec,

@@ -13,7 +13,7 @@ import { stepDef } from '../../../src/steps/registry.js';
 import { installDir } from '../../../src/steps/tar-install.js';
 import { runAsArgv, type RunAsParams } from '../../../src/steps/run-as.js';
 import { elfInterpreter, hostExec, HOST_USR_MOUNT } from '../../../src/steps/run-as/host-exec.js';
-import { applyDataDirs, dataDirPlan } from '../../../src/build/data-dirs.js';
+import { applyDataDirs, dataDirPlan } from '../../../src/builder/data-dirs.js';
 import type { PrepareContext } from '../../../src/steps/step.js';
 import { step } from '../version/helpers.js';
 import { fakeContext, type FakeContext } from './fake-context.js';

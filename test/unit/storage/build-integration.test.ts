@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, ContainerConfig, Settings } from '../../../src/config/model.js';
-import { ensureBuiltWith, type BuildDeps } from '../../../src/build/ensure-built.js';
+import { ensureBuiltWith, type BuildDeps } from '../../../src/builder/ensure-built.js';
 import { tempDir } from '../temp-dir.js';
 
 const base: Settings = { buildLockWait: false, proxyEnvVars: true, propagateEnviron: [], environ: {}, externalVolumes: {} };

@@ -1,0 +1,74 @@
+/**
+ * `vagga __builder__ <spec.json>`: the process that builds a container, started by
+ * ensureBuilt inside the builder sandbox (user namespace with the container's uid map, all
+ * capabilities, the root being built at /vagga/root). Because it is root in that namespace,
+ * steps can use plain node:fs on subuid-owned files. It reads everything from the spec
+ * (src/builder/builder-spec.ts), runs the steps and the finish phase, and writes
+ * `result.json` next to the spec. Exit status: 0 built, 1 failed, 128+N on signal N.
+ */
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { constants } from 'node:os';
+import { createBuildContext, stderrLog } from './build-context.js';
+import { decodeSpecJson, encodeSpecJson, SCRATCH_FILES, type BuilderResult, type BuilderSpec } from './builder-spec.js';
+import { runSteps } from './run-steps.js';
+import { ignoreUserSignals } from '../sandbox/signals.js';
+
+/**
+ * Write the index of the finished root (src/storage/index-format.ts) to the scratch dir;
+ * the host side moves it next to the root (`.roots/<name>.<8hex>/index.txt`) for
+ * `_verify` and `_hardlink`. Written here because only the namespace's root can read every
+ * file. A failure only costs the index (warning), not the build.
+ */
+async function writeRootIndex(spec: BuilderSpec, log: ReturnType<typeof stderrLog>): Promise<void> {
+  try {
+    const [{ indexTree }, { formatIndex }] = await Promise.all([
+      import('../storage/index-walk.js'),
+      import('../storage/index-format.js'),
+    ]);
+    writeFileSync(join(spec.scratchDir, SCRATCH_FILES.index), formatIndex(await indexTree(spec.root)));
+  } catch (err) {
+    log.warn(`Could not index the container's files (vagga _verify will not work for it): ${(err as Error).message}`);
+  }
+}
+
+/** Entry of the builder; `args` are the arguments after `__builder__`. Resolves with the exit status. */
+export async function builderMain(args: string[]): Promise<number> {
+  const specPath = args[0];
+  if (!specPath || args.length !== 1) {
+    process.stderr.write('Usage: vagga __builder__ <spec.json>  (internal: started by vagga itself)\n');
+    return 121;
+  }
+  const spec = decodeSpecJson<BuilderSpec>(readFileSync(specPath, 'utf8'));
+  process.umask(0o022);
+  const resultPath = join(spec.scratchDir, SCRATCH_FILES.result);
+  const writeResult = (r: BuilderResult) => writeFileSync(resultPath, encodeSpecJson(r));
+  let current: BuilderResult['step'];
+
+  const onSignal = (sig: NodeJS.Signals) => {
+    writeResult({
+      ok: false, phase: current ? 'step' : 'setup', step: current, interrupted: true,
+      message: `The build was interrupted (${sig})`,
+      hint: 'Run the command again to restart the build.',
+    });
+    process.exit(128 + (constants.signals[sig] ?? 1));
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  // SIGUSR1/SIGUSR2 (forwarded by the outer vagga) are ignored: never Node's inspector.
+  ignoreUserSignals();
+
+  const log = stderrLog(spec.verbosity);
+  const ctx = createBuildContext(spec, log);
+  const { stepDef } = await import('../steps/registry.js');
+  const timingsPath = join(spec.scratchDir, SCRATCH_FILES.timings);
+  const result = await runSteps(spec, ctx, {
+    stepDef,
+    write: (text) => process.stderr.write(text),
+    timing: (line) => appendFileSync(timingsPath, `${line}\n`),
+    now: () => Date.now(),
+    onStep: (step) => { current = step; },
+  });
+  if (result.ok) await writeRootIndex(spec, log);
+  writeResult(result);
+  return result.ok ? 0 : 1;
+}

@@ -1,0 +1,81 @@
+/**
+ * What the host side hands to the builder process (`vagga __builder__ <spec.json>`), and
+ * what the builder hands back. The builder runs inside the builder sandbox (see
+ * src/mounts/build-plan.ts) and must not re-read vagga.yaml: everything it needs is here.
+ * Both files live in a per-build scratch dir under the cache dir
+ * (`<cache>/.builds/<name>.<pid>.<random>/`), which the builder sees at /vagga/cache/...
+ */
+import type { Pos } from '../config/qnode.js';
+import type { Settings, StepConfig } from '../config/model.js';
+
+/** Input of one builder run. Paths are as the builder sees them unless named `host*`. */
+export interface BuilderSpec {
+  containerName: string;
+  /** The container's setup steps, in order. */
+  steps: StepConfig[];
+  /** Setup steps of every container this build depends on (transitively), for `replay`. */
+  containers: Record<string, StepConfig[]>;
+  settings: Settings;
+  /** Initial env for step commands (src/builder/build-env.ts). */
+  env: Record<string, string>;
+  /** 0 quiet, 1 normal, 2 verbose. */
+  verbosity: number;
+  /** The project root on the host: only to show step positions relative to it. */
+  hostProjectRoot: string;
+  /** The root being built (normally /vagga/root). */
+  root: string;
+  /** The project dir (normally /work). */
+  work: string;
+  /** The shared cache dir (normally /vagga/cache). */
+  cacheDir: string;
+  /** Built containers used by this build: name -> root as the builder sees it. */
+  containerRoots: Record<string, string>;
+  /** The scratch dir of this run (holds spec.json, result.json, timings.log). */
+  scratchDir: string;
+  /** The container's `data-dirs` (applied after the finish phase, src/builder/data-dirs.ts). */
+  dataDirs?: string[];
+}
+
+/** Outcome written by the builder to `<scratch>/result.json`. */
+export interface BuilderResult {
+  ok: boolean;
+  /** Set when a setup step failed (1-based index). */
+  step?: { index: number; total: number; tag: string; pos: Pos };
+  /** Set when the finish phase or the builder's own setup failed. */
+  phase?: 'setup' | 'step' | 'finish';
+  /** What failed (one line or a short paragraph). */
+  message?: string;
+  /** What to do about it. */
+  hint?: string;
+  /** True when the build was stopped by a signal (Ctrl-C, SIGTERM). */
+  interrupted?: boolean;
+}
+
+/** File names inside the scratch dir. */
+export const SCRATCH_FILES = { spec: 'spec.json', result: 'result.json', timings: 'timings.log', index: 'index.txt' } as const;
+
+/**
+ * Serialise a spec (or result) to JSON, keeping RegExp, Map and Set values that validated
+ * step parameters may contain (e.g. compiled `ignore-regex`). Inverse: decodeSpecJson.
+ */
+export function encodeSpecJson(value: unknown): string {
+  return JSON.stringify(value, function (this: unknown, _key, v: unknown) {
+    if (v instanceof RegExp) return { $vaggaType: 'RegExp', source: v.source, flags: v.flags };
+    if (v instanceof Map) return { $vaggaType: 'Map', entries: [...v.entries()] };
+    if (v instanceof Set) return { $vaggaType: 'Set', values: [...v.values()] };
+    return v;
+  });
+}
+
+/** Parse JSON written by encodeSpecJson. Throws SyntaxError on malformed input. */
+export function decodeSpecJson<T>(text: string): T {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && '$vaggaType' in v) {
+      const o = v as { $vaggaType: string; source?: string; flags?: string; entries?: [unknown, unknown][]; values?: unknown[] };
+      if (o.$vaggaType === 'RegExp') return new RegExp(o.source ?? '', o.flags ?? '');
+      if (o.$vaggaType === 'Map') return new Map(o.entries ?? []);
+      if (o.$vaggaType === 'Set') return new Set(o.values ?? []);
+    }
+    return v;
+  }) as T;
+}

@@ -1,0 +1,165 @@
+/**
+ * Starting one process in a built container: the part shared by `vagga _run` and
+ * `!Command` (inventory §2.7 run sandbox, §2.10 exit codes). Plans the mounts, finds the
+ * program inside the rootfs, and runs it through bubblewrap with the container's uid map.
+ */
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import type { ContainerConfig, Volume } from '../config/model.js';
+import type { Pos } from '../config/qnode.js';
+import type { Project } from '../cli/context.js';
+// Static imports: this is the start-up hot path, one module graph load beats chained import()s.
+import { planRunMounts } from '../mounts/run-plan.js';
+import { runSandbox } from '../sandbox/bwrap.js';
+import { idMappingFor } from '../sandbox/idmap.js';
+import { cacheDirFor, projectLayout } from '../storage/layout.js';
+import { withInUseMark } from '../storage/in-use.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { parseEnvironFile } from './environment.js';
+import { checkMountPoints } from './check-mounts.js';
+import { findProgram } from './find-program.js';
+import { createTransientRoot, writableRoot } from './transient-root.js';
+import { idSwitch } from './user-ids.js';
+import type { PrepareOptions } from './prepare-container.js';
+import { prepareRunVolumes, type RunVolumes, type VolumeDeps } from './volumes/prepare.js';
+import type { RunPlanInput } from '../mounts/run-plan.js';
+import type { IdMapping } from '../sandbox/types.js';
+import { bindPassedSocket, type TcpAddress } from '../sandbox/tcp-socket.js';
+
+/** Everything needed to start the process. */
+export interface ContainerProcess {
+  container: ContainerConfig;
+  /** Host path of the built root filesystem. */
+  rootfs: string;
+  /** argv before lookup: argv[0] without `/` is searched in `searchPath` inside the rootfs. */
+  argv: string[];
+  /** Where argv[0] is looked up (the default PATH for `_run`, the env PATH for `!Command`). */
+  searchPath: string;
+  /** Complete environment of the process. */
+  env: Record<string, string>;
+  /** Working directory inside the container. */
+  cwd: string;
+  /** Command volumes (override the container's at the same path). */
+  commandVolumes: Record<string, Volume>;
+  /** Where the command volumes are declared, and the command's name (for messages). */
+  commandVolumePositions?: Record<string, Pos>;
+  commandName?: string;
+  /** Loopback-only network (`isolate-network`, `--isolate-network`). */
+  isolateNetwork: boolean;
+  /** uid/gid inside the container (`user-id`/`group-id`); 0 = the invoking user. */
+  userId?: number;
+  groupId?: number;
+  /** `supplementary-gids` and `external-user-id` (user-ids.ts). */
+  supplementaryGids?: number[];
+  externalUserId?: number;
+  /** Run on a throwaway hard-linked writable copy of the root (`write-mode`, `_run -W`; transient-root.ts). */
+  writable?: boolean;
+  /** Internal: `rootfs` is such a copy already, mount it read-write. */
+  writableRoot?: boolean;
+  /** Roots of containers used by `!Container`/`!Snapshot` volumes, if already built (others are built here). */
+  containerRoots?: Record<string, string>;
+  /** `pass-tcp-socket`: bind this address and hand the listening socket to the command as fd 3 (sandbox/tcp-socket.ts). */
+  passTcpSocket?: TcpAddress;
+  /** How to build containers needed by volumes (default: build when needed, normal verbosity). */
+  prepare?: PrepareOptions;
+}
+
+/** The sandbox collaborators; tests replace them, normally the real modules are loaded. */
+export interface SandboxDeps {
+  planRunMounts: typeof planRunMounts;
+  runSandbox: typeof runSandbox;
+  idMappingFor: typeof idMappingFor;
+  /** Host cache dir for `!CacheDir` volumes (default: the storage layout's cacheDirFor). */
+  cacheDir?: string;
+  /** Volume collaborators (volumes-run.ts); tests replace them. */
+  volumes?: VolumeDeps;
+}
+
+function realDeps(project: Project): SandboxDeps & { cacheDir: string } {
+  return { planRunMounts, runSandbox, idMappingFor, cacheDir: cacheDirFor(project.settings) };
+}
+
+/**
+ * Read the container's `environ-file` from the built rootfs (a path inside the container).
+ * Returns undefined when the container has none. Throws VaggaError 124 when it is unreadable.
+ */
+export function readEnvironFile(container: ContainerConfig, rootfs: string): Record<string, string> | undefined {
+  if (!container.environFile) return undefined;
+  const hostPath = posix.join(rootfs, container.environFile);
+  try {
+    return parseEnvironFile(readFileSync(hostPath, 'utf8'));
+  } catch (err) {
+    throw new VaggaError(`Can't read environ-file ${JSON.stringify(container.environFile)} of container "${container.name}": ${(err as Error).message}`, {
+      exitCode: ExitCode.sandbox,
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Run the process and resolve with its exit status (the code, or 128+N when killed by
+ * signal N). Before starting anything: plans the mounts, checks that every mount point
+ * exists (check-mounts.ts) and that the program exists and is executable in the
+ * container's view (find-program.ts). Throws VaggaError 124 for those problems or when the
+ * sandbox cannot be set up; 121 for uid-map problems.
+ */
+export async function runInContainer(project: Project, proc: ContainerProcess, deps?: SandboxDeps): Promise<number> {
+  if (proc.writable) {
+    const copy = await createTransientRoot(projectLayout(project.config.projectRoot, project.settings).transientDir, proc.rootfs);
+    try {
+      return await runInContainer(project, { ...proc, rootfs: copy.path, writable: false, writableRoot: true }, deps);
+    } finally {
+      await copy.remove();
+    }
+  }
+  const d = deps ?? realDeps(project);
+  const idMapping = d.idMappingFor(proc.container.uids, proc.container.gids);
+  // Volumes needing work before the mounts (volumes-run.ts): other containers, persistent dirs, snapshots.
+  const vols = await prepareRunVolumes(project, proc, idMapping, d.volumes);
+  let status = 1;
+  try {
+    status = await runPrepared(project, proc, d, idMapping, vols);
+  } finally {
+    await vols.finish(status);
+  }
+  return status;
+}
+
+async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxDeps, idMapping: IdMapping, vols: RunVolumes): Promise<number> {
+  const planInput: RunPlanInput = {
+    container: proc.container,
+    rootfs: proc.rootfs,
+    projectRoot: project.config.projectRoot,
+    commandVolumes: proc.commandVolumes,
+    settings: project.settings,
+    cacheDir: d.cacheDir ?? '',
+    ...vols.planInput,
+    idMapping,
+  };
+  const ids = idSwitch({ userId: proc.userId ?? 0, groupId: proc.groupId ?? 0, supplementaryGids: proc.supplementaryGids ?? [], externalUserId: proc.externalUserId });
+  let mounts = d.planRunMounts(planInput);
+  if (proc.writableRoot) mounts = writableRoot(mounts, proc.rootfs);
+  checkMountPoints(mounts, {
+    container: proc.container,
+    commandName: proc.commandName,
+    commandVolumes: proc.commandVolumes,
+    commandVolumePositions: proc.commandVolumePositions,
+  });
+  const program = findProgram(proc.rootfs, proc.argv[0], proc.searchPath, { mounts, cwd: proc.cwd, container: proc.container.name });
+  // pass-tcp-socket: bound now, listening only while the launcher is spawned (tcp-socket.ts).
+  const socket = proc.passTcpSocket ? bindPassedSocket(proc.passTcpSocket) : undefined;
+  // Marks the version in use while it runs, so `_clean` leaves it alone (storage/in-use.ts).
+  const result = await withInUseMark(proc.rootfs, () => d.runSandbox({
+    mounts: ids ? [...mounts, ...ids.mounts] : mounts,
+    argv: vols.wrapArgv([...(ids?.prefix ?? []), program, ...proc.argv.slice(1)], planInput, proc.env),
+    env: proc.env,
+    cwd: proc.cwd,
+    idMapping,
+    // Vagga runs commands as root of the container's user namespace with its capabilities.
+    allCaps: true,
+    shareNet: !proc.isolateNetwork,
+    init: true,
+    ...(socket ? { extraFds: [socket.fd], aroundSpawn: { before: socket.listen, after: socket.close } } : {}),
+  })).finally(() => socket?.close());
+  return result.status;
+}

@@ -1,0 +1,272 @@
+/**
+ * Running a `!Supervise` command (inventory §2.9): every selected child in its own sandbox,
+ * started in name order, watched together. The decisions (who ended the run, what to print,
+ * the exit status) are made by the pure SupervisorState (supervise-state.ts); this module
+ * starts the children, turns their ends, vagga's signals, the kill-unresponsive-after timer
+ * and restart delays into events, and carries out the actions (print, signal, SIGKILL,
+ * start again after a child's `restart` delay, finish).
+ *
+ * Signals: while children run, SIGINT/SIGTERM/SIGQUIT/SIGHUP/SIGUSR1/SIGUSR2 sent to vagga
+ * are handled here (each child's sandbox is started with its own forwarding off, so a child
+ * gets a signal once); SIGTSTP (Ctrl-Z) stops the children (SIGSTOP to each command's process
+ * group), then vagga, and SIGCONT is passed on to the same groups.
+ * The terminal stays vagga's: each child's sandbox is started in a session of its own
+ * (StartOptions.ownSession), so no child's init can make its command the terminal's
+ * foreground process group and Ctrl-C/Ctrl-\/Ctrl-Z reach vagga, which passes them on to
+ * every child (with a shared terminal the last child started would take it and get Ctrl-C
+ * alone). If vagga is SIGKILLed, every child's launcher dies by its
+ * parent-death signal and takes its whole sandbox along (bwrap.ts module comment).
+ * Readiness (beyond Vagga): a child's `ready-when` TCP check is polled here (supervise-ready.ts)
+ * and children with `wait-for` are started once the state machine says so.
+ */
+import type { CliContext, Project } from '../cli/context.js';
+import type { CommandConfig, SuperviseConfig } from '../config/model.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { planRunMounts } from '../mounts/run-plan.js';
+import { startSandbox, type SandboxHandle, type StartOptions } from '../sandbox/bwrap.js';
+import { idMappingFor } from '../sandbox/idmap.js';
+import { FORWARDED_SIGNALS } from '../sandbox/signals.js';
+import type { SandboxResult, SandboxSpec } from '../sandbox/types.js';
+import { cacheDirFor } from '../storage/layout.js';
+import type { SandboxDeps } from '../runtime/run-in-container.js';
+import { NO_CHILDREN_MESSAGE, parseSuperviseArgs, selectChildren } from './args.js';
+import { waitTcpReady } from './ready.js';
+import { SupervisorState, type SuperviseAction, type SuperviseEvent } from './state.js';
+
+/** A planned `!Supervise` run: the command and the names of the selected children (sorted). */
+export interface SuperviseRun {
+  command: SuperviseConfig;
+  /** Always empty (a supervise command takes no free arguments); kept for PlannedRun's shape. */
+  args: string[];
+  children: string[];
+  /** Never set: docopt `options` are not supported on a supervise command yet (PlannedRun's field). */
+  optionEnv?: undefined;
+}
+
+/**
+ * Plan a supervise run from the user's `args` (`--only`, `--exclude`, `-h`). Returns the
+ * help text for `-h`. Throws VaggaError: 127 with NO_CHILDREN_MESSAGE when nothing is
+ * selected; 122 for bad arguments; 121 for what this version cannot run yet (`options` on a
+ * supervise command, `isolate-network` on it, `network` or `!BridgeCommand` children).
+ */
+export function planSupervise(cmd: SuperviseConfig, args: readonly string[]): SuperviseRun | { help: string } {
+  const parsed = parseSuperviseArgs(cmd, args);
+  if (parsed.kind === 'help') return { help: parsed.text };
+  const notYet = (what: string) => new VaggaError(`Command ${JSON.stringify(cmd.name)} uses ${what}, not supported by this version yet`, {
+    exitCode: ExitCode.launcher,
+  });
+  if (cmd.options !== undefined) throw notYet('`options` (docopt argument parsing) on a !Supervise command');
+  if (cmd.isolateNetwork) throw notYet('`isolate-network` on a !Supervise command (its children would not share one network)');
+  const children = selectChildren(cmd.children, parsed.only, parsed.exclude);
+  if (children.length === 0) throw new VaggaError(NO_CHILDREN_MESSAGE, { exitCode: ExitCode.noCommand });
+  for (const name of children) {
+    const child = cmd.children[name];
+    if (child.bridge) throw notYet(`a !BridgeCommand child (${JSON.stringify(name)})`);
+    if (child.network !== undefined) throw notYet(`\`network\` on child ${JSON.stringify(name)} (needs \`vagga _create_netns\`)`);
+  }
+  return { command: cmd, args: [], children };
+}
+
+/**
+ * The child as run: `VAGGA_COMMAND` (the supervise command's name) and `VAGGA_SUBCOMMAND`
+ * (the child's) added to its environ, its own epilog dropped (only the supervise command's
+ * is printed).
+ */
+export function childCommand(run: SuperviseRun, name: string): CommandConfig {
+  const child = run.command.children[name];
+  return {
+    ...child,
+    epilog: undefined,
+    environ: { ...child.environ, VAGGA_COMMAND: run.command.name, VAGGA_SUBCOMMAND: name },
+  };
+}
+
+/**
+ * Runs one child's command (run-user-commands.ts runCommand) with `deps` as its sandbox
+ * collaborators; `deps.runSandbox` must be what starts its sandbox. Resolves with the
+ * command's status; rejects when it could not be started.
+ */
+export type ChildStarter = (child: CommandConfig, deps: SandboxDeps) => Promise<number>;
+
+/** Replaceable effects, for tests (without them: startSandbox, or ctx.sandboxDeps.runSandbox when set). */
+export interface SuperviseEffects {
+  startSandbox?: (spec: SandboxSpec, opts: StartOptions) => SandboxHandle;
+  /** Where vagga's signals come from (default: `process`). */
+  signals?: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
+  /** Milliseconds per second of kill-unresponsive-after (tests shorten it). */
+  msPerSecond?: number;
+  /** Stop vagga itself after SIGTSTP was passed to the children (default: SIGSTOP to its own pid). */
+  stopSelf?: () => void;
+}
+
+/**
+ * Run the children of `run` and resolve with the exit status (§2.9): the first ending
+ * child's status (stop-on-failure), 0 when all succeeded (wait-all-successful), 127 when a
+ * child could not be started, 128+N after signal N to vagga; children with a `restart`
+ * policy are started again as it says (supervise-state.ts). Prints the supervise command's
+ * epilog on 0. Throws VaggaError 121 for `--isolate-network` (not supported yet).
+ */
+export async function runSupervise(ctx: CliContext, project: Project, run: SuperviseRun, startChild: ChildStarter, effects: SuperviseEffects = {}): Promise<number> {
+  if (ctx.globals.isolateNetwork) {
+    throw new VaggaError(`--isolate-network with the !Supervise command ${JSON.stringify(run.command.name)} is not supported by this version yet`, {
+      exitCode: ExitCode.launcher,
+      hint: 'Its children would each get a network of their own instead of sharing one.',
+    });
+  }
+  // Tests that replace the sandbox (ctx.sandboxDeps) get handles that cannot be signalled.
+  const fake = ctx.sandboxDeps?.runSandbox;
+  const start = effects.startSandbox ?? (fake ? (spec: SandboxSpec): SandboxHandle => ({ pid: 0, signal: () => {}, done: fake(spec) }) : startSandbox);
+  const signals = effects.signals ?? process;
+  const msPerSecond = effects.msPerSecond ?? 1000;
+  const restart = Object.fromEntries(run.children.map((n) => [n, run.command.children[n].restart]));
+  const readyTimeout = Object.fromEntries(run.children.map((n) => [n, run.command.children[n].ready?.timeout]));
+  const waitFor = Object.fromEntries(run.children.map((n) => [n, run.command.children[n].waitFor]));
+  const state = new SupervisorState({
+    mode: run.command.mode, killUnresponsiveAfter: run.command.killUnresponsiveAfter, children: run.children, restart, readyTimeout, waitFor,
+  });
+  const restartTimers = new Set<NodeJS.Timeout>();
+  const handles = new Map<string, SandboxHandle>();
+  const baseDeps: SandboxDeps = { planRunMounts, idMappingFor, cacheDir: cacheDirFor(project.settings), ...ctx.sandboxDeps, runSandbox: () => Promise.reject(new Error('replaced per child')) };
+
+  let timer: NodeJS.Timeout | undefined;
+  let finish!: (status: number) => void;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+
+  const perform = (actions: SuperviseAction[]): void => {
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'stdout':
+          ctx.out(a.text);
+          break;
+        case 'stderr':
+          ctx.err(a.text);
+          break;
+        case 'signal':
+          for (const name of a.names) handles.get(name)?.signal(a.signal);
+          break;
+        case 'start-grace-timer':
+          timer = setTimeout(() => dispatch({ kind: 'grace-expired' }), a.seconds * msPerSecond);
+          break;
+        case 'finish':
+          if (timer) clearTimeout(timer);
+          for (const t of restartTimers) clearTimeout(t);
+          finish(a.status);
+          break;
+        case 'schedule-restart': {
+          const t = setTimeout(() => {
+            restartTimers.delete(t);
+            dispatch({ kind: 'restart-due', name: a.name });
+          }, a.seconds * msPerSecond);
+          restartTimers.add(t);
+          break;
+        }
+        case 'start':
+          void startOne(a.name);
+          break;
+        case 'watch-ready': {
+          const check = run.command.children[a.name].ready;
+          if (check === undefined) break;
+          void waitTcpReady({ port: check.tcpPort, timeoutMs: a.seconds * msPerSecond, wanted: () => state.awaitingReady(a.name) }).then((r) => {
+            if (r !== 'cancelled') dispatch({ kind: r === 'ready' ? 'ready' : 'ready-timeout', name: a.name });
+          });
+          break;
+        }
+      }
+    }
+  };
+  const dispatch = (event: SuperviseEvent): void => perform(state.handle(event));
+
+  const listeners = FORWARDED_SIGNALS.map((sig) => {
+    const listener = () => dispatch({ kind: 'signal', signal: sig });
+    signals.on(sig, listener);
+    return [sig, listener] as const;
+  });
+  // Job control (§2.9): Ctrl-Z stops the children, then vagga; `fg`/`bg` continues vagga,
+  // which continues them. (SIGTTIN/SIGTTOU are left to their default action: a handler would
+  // make the kernel retry a blocked terminal write forever.)
+  const stopSelf = effects.stopSelf ?? (() => process.kill(process.pid, 'SIGSTOP'));
+  // To each command's process group, bypassing catatonit, which neither passes SIGTSTP on
+  // nor lets its command receive it (it starts the command with SIGTSTP/SIGTTIN/SIGTTOU
+  // blocked: measured, /proc/PID/status SigBlk), so the children are stopped with SIGSTOP.
+  const toGroups = (sig: NodeJS.Signals): void => {
+    for (const h of handles.values()) (h.signalGroup ?? h.signal)(sig);
+  };
+  const onStop = (): void => {
+    toGroups('SIGSTOP');
+    stopSelf();
+  };
+  const onContinue = (): void => toGroups('SIGCONT');
+  const jobControl = [['SIGTSTP', onStop], ['SIGCONT', onContinue]] as const;
+  for (const [sig, listener] of jobControl) signals.on(sig, listener);
+  try {
+    for (const name of run.children) {
+      if (state.shuttingDown) {
+        dispatch({ kind: 'skipped', name });
+        continue;
+      }
+      if (state.blockedBy(name).length > 0) {
+        // Started by a `start` action once its `wait-for` children are ready.
+        dispatch({ kind: 'deferred', name });
+        continue;
+      }
+      await startOne(name);
+    }
+    const status = await finished;
+    if (status === 0 && run.command.epilog) ctx.out(run.command.epilog);
+    return status;
+  } finally {
+    for (const [sig, listener] of listeners) signals.off(sig, listener);
+    for (const [sig, listener] of jobControl) signals.off(sig, listener);
+    if (timer) clearTimeout(timer);
+    for (const t of restartTimers) clearTimeout(t);
+  }
+
+  /** Start child `name`; resolves once its sandbox is launched or its start has failed. */
+  function startOne(name: string): Promise<void> {
+    // A restart: forget the previous run's handle.
+    handles.delete(name);
+    return new Promise<void>((launched) => {
+      let end: SandboxResult | undefined;
+      const runSandbox = (spec: SandboxSpec): Promise<SandboxResult> => {
+        const handle = start(spec, { forwardSignals: false, ownSession: true });
+        handles.set(name, handle);
+        dispatch({ kind: 'started', name, pid: handle.pid });
+        launched();
+        return handle.done.then((r) => (end = r));
+      };
+      startChild(childCommand(run, name), { ...baseDeps, runSandbox }).then(
+        (status) => {
+          // A starter that never launched a sandbox still reports its status.
+          if (!handles.has(name)) dispatch({ kind: 'started', name, pid: 0 });
+          dispatch({ kind: 'exited', name, end: end ?? { status } });
+          launched();
+        },
+        (err: unknown) => {
+          if (handles.has(name)) {
+            // Launched, then failed (the sandbox could not be set up, or cleaning up after it
+            // failed): it has ended all the same.
+            ctx.err(`${errorText(err)}\n`);
+            dispatch({ kind: 'exited', name, end: end ?? { status: err instanceof VaggaError ? err.exitCode : 1 } });
+          } else {
+            dispatch({ kind: 'start-failed', name, message: errorText(err) });
+          }
+          launched();
+        },
+      );
+    });
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** True for a planned supervise run (as opposed to a plain `!Command` run). */
+export function isSuperviseRun<T extends { command: { kind: string } }>(run: T | SuperviseRun): run is SuperviseRun {
+  return run.command.kind === 'Supervise';
+}
+
+/** The `!Command`s a planned run starts: the command itself, or the selected children (for building their containers first). */
+export function plannedCommands<T extends { command: CommandConfig }>(run: T | SuperviseRun): CommandConfig[] {
+  return isSuperviseRun(run) ? run.children.map((n) => run.command.children[n]) : [run.command];
+}

@@ -1,0 +1,183 @@
+/**
+ * Running commands from vagga.yaml (`vagga NAME ARGS...`, `vagga -m A B ...`) in Vagga's
+ * three phases (launcher/user.rs): resolve every command, its arguments and its
+ * prerequisites; build every container they need; then run them in order, stopping at the
+ * first non-zero status (inventory §1.6, §1.7, §2.7, §2.10).
+ */
+import { inotifyWarning, readInotifyLimit } from './inotify-limit.js';
+import type { CliContext, Project } from '../cli/context.js';
+import type { CommandConfig } from '../config/model.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { checkArguments, commandArgv } from './argv.js';
+import { parseCommandOptions } from './docopt.js';
+import { commandEnvironment, DEFAULT_PATH, vaggaenvVariables } from '../runtime/environment.js';
+import { prepareContainer, type ReadyContainer } from '../runtime/prepare-container.js';
+import { orderWithPrerequisites } from './prerequisites.js';
+import { prerequisitesOf, resolveCommand } from './resolve.js';
+import { readEnvironFile, runInContainer } from '../runtime/run-in-container.js';
+import { containerWorkDir } from '../runtime/work-dir.js';
+import { isSuperviseRun, planSupervise, plannedCommands, runSupervise, type SuperviseRun } from '../supervise/run.js';
+import { volumeContainerNames } from '../runtime/volumes/containers.js';
+import { checkPassedSockets } from './tcp-sockets.js';
+import type { TcpAddress } from '../sandbox/tcp-socket.js';
+import { missingVolumeInits, volumesDirFor } from '../runtime/volumes/persistent.js';
+
+/** One planned run: a `!Command` and its extra arguments. */
+export interface PlannedRun {
+  command: CommandConfig;
+  args: string[];
+  /** `VAGGAOPT_*`/`VAGGACLI_*` from the command's `options` (docopt.ts); absent without `options`. */
+  optionEnv?: Record<string, string>;
+}
+
+/**
+ * Phase 1 (pure apart from the config): the runs in order. `names` are what the user
+ * typed (aliases allowed); `args` go to the last named command (none with `-m`).
+ * Prerequisites are skipped with `noPrerequisites`. Returns a help text instead when the
+ * user asked a command for `--help`. Throws VaggaError: 121 unknown command, 122 unexpected
+ * argument, 121 for command kinds or fields not supported yet.
+ */
+export function planRuns(project: Project, names: readonly string[], args: readonly string[], noPrerequisites: boolean): (PlannedRun | SuperviseRun)[] | { help: string } {
+  const { config } = project;
+  const top = names.map((n) => resolveCommand(config, n).name);
+  // A missing !Persistent volume with an init-command gets that command as a prerequisite (§2.7).
+  const volumesDir = volumesDirFor(config.projectRoot, project.settings);
+  const order = noPrerequisites ? top : orderWithPrerequisites(top, (n) => [...prerequisitesOf(config, n), ...missingVolumeInits(config, n, volumesDir)]);
+  const runs: (PlannedRun | SuperviseRun)[] = [];
+  for (const [i, name] of order.entries()) {
+    const cmd = resolveCommand(config, name);
+    if (cmd.kind === 'Supervise') {
+      // supervise.ts: --only/--exclude select the children; each child is checked like a command.
+      const sv = planSupervise(cmd, i === order.length - 1 ? args : []);
+      if (!('children' in sv)) return sv;
+      for (const child of sv.children) unsupportedFields(cmd.children[child]);
+      runs.push(sv);
+      continue;
+    }
+    if (cmd.kind !== 'Command') {
+      throw new VaggaError(`Command ${JSON.stringify(cmd.name)} is a !${cmd.kind}, which this version cannot run yet`, {
+        exitCode: ExitCode.launcher,
+        hint: 'Only !Command and !Supervise commands are supported for now.',
+      });
+    }
+    // Only the last command is one the user typed arguments for (none with -m).
+    const given = i === order.length - 1 ? args : [];
+    if (cmd.options !== undefined) {
+      // With `options` the arguments are parsed by docopt and never passed positionally.
+      const parsed = parseCommandOptions(cmd.name, cmd.description, cmd.options, given);
+      if (parsed.kind === 'help') return { help: parsed.text };
+      unsupportedFields(cmd);
+      runs.push({ command: cmd, args: [], optionEnv: parsed.env });
+      continue;
+    }
+    const verdict = checkArguments(cmd, given);
+    if (verdict.kind === 'help') return { help: verdict.text };
+    unsupportedFields(cmd);
+    runs.push({ command: cmd, args: verdict.args });
+  }
+  return runs;
+}
+
+/** Fields parsed from vagga.yaml that this version cannot honour yet: fail clearly. */
+function unsupportedFields(cmd: CommandConfig): void {
+  const problems: string[] = [];
+  if (problems.length > 0) {
+    throw new VaggaError(`Command ${JSON.stringify(cmd.name)} uses ${problems.join(', ')}, not supported by this version yet`, {
+      exitCode: ExitCode.launcher,
+    });
+  }
+}
+
+/**
+ * Run user commands: `names` (one, or several with `-m`) and the extra `args` of a single
+ * command. Resolves with the exit status to use (first non-zero, else 0).
+ */
+export async function runUserCommands(ctx: CliContext, names: readonly string[], args: readonly string[]): Promise<number> {
+  const project = await ctx.project();
+  const { globals } = ctx;
+  const vaggaenv = vaggaenvVariables({
+    host: ctx.env,
+    useEnv: globals.useEnv,
+    setEnv: globals.setEnv,
+    propagate: project.settings.propagateEnviron,
+  });
+  const plan = planRuns(project, names, args, globals.noPrerequisites);
+  if (!Array.isArray(plan)) {
+    ctx.out(plan.help);
+    return 0;
+  }
+
+  // pass-tcp-socket: fail early when an address cannot be listened on (tcp-sockets.ts).
+  const sockets = await checkPassedSockets(plan.flatMap(plannedCommands));
+  const ready = new Map<string, ReadyContainer>();
+  const prepare = { buildMode: globals.buildMode, verbosity: globals.verbosity };
+  for (const command of plan.flatMap(plannedCommands)) {
+    // The command's container, then the containers its volumes mount (!Container, !Snapshot).
+    const container = project.config.containers[command.container];
+    const needed = [command.container, ...(container ? volumeContainerNames(container, command.volumes) : [])];
+    for (const name of needed) {
+      if (!ready.has(name)) ready.set(name, await prepareContainer(project, name, prepare));
+    }
+  }
+  const containerRoots = Object.fromEntries([...ready].map(([name, r]) => [name, r.rootfs]));
+  if (globals.containersOnly) return 0;
+
+  const expectsInotify = plan.filter((run) => run.command.expectInotifyLimit !== undefined);
+  if (expectsInotify.length > 0) {
+    const current = readInotifyLimit();
+    for (const run of expectsInotify) {
+      const warning = inotifyWarning(run.command.name, run.command.expectInotifyLimit, current);
+      if (warning) ctx.warn(warning);
+    }
+  }
+
+  for (const run of plan) {
+    const status = isSuperviseRun(run)
+      ? await runSupervise(ctx, project, run, (child, sandboxDeps) => runCommand(
+        { ...ctx, sandboxDeps }, project, { command: child, args: [] }, ready.get(child.container)!, vaggaenv, containerRoots, sockets))
+      : await runCommand(ctx, project, run, ready.get(run.command.container)!, vaggaenv, containerRoots, sockets);
+    if (status !== 0) return status;
+  }
+  return 0;
+}
+
+/** Phase 3 for one command: environment, argv, cwd, sandbox; prints `epilog` on success. */
+async function runCommand(
+  ctx: CliContext, project: Project, run: PlannedRun, ready: ReadyContainer, vaggaenv: Record<string, string>, containerRoots?: Record<string, string>,
+  sockets?: Map<string, TcpAddress>,
+): Promise<number> {
+  const { command } = run;
+  const container = project.config.containers[command.container];
+  const env = commandEnvironment({
+    host: ctx.env,
+    proxyEnvVars: project.settings.proxyEnvVars,
+    environFile: readEnvironFile(container, ready.rootfs),
+    containerEnviron: container.environ,
+    commandEnviron: command.environ,
+    settingsEnviron: project.settings.environ,
+    vaggaenv,
+  });
+  Object.assign(env, run.optionEnv);
+  const status = await runInContainer(project, {
+    container,
+    rootfs: ready.rootfs,
+    argv: commandArgv(command.run, run.args, container.defaultShell),
+    searchPath: env.PATH ?? DEFAULT_PATH,
+    env,
+    cwd: containerWorkDir(project.config.projectRoot, ctx.cwd, command.workDir),
+    commandVolumes: command.volumes,
+    commandVolumePositions: command.volumePositions,
+    commandName: command.name,
+    isolateNetwork: command.isolateNetwork || ctx.globals.isolateNetwork,
+    userId: command.userId,
+    groupId: command.groupId,
+    supplementaryGids: command.supplementaryGids,
+    externalUserId: command.externalUserId,
+    writable: command.writeMode === 'transient-hard-link-copy',
+    containerRoots,
+    passTcpSocket: command.passTcpSocket === undefined ? undefined : sockets?.get(command.passTcpSocket),
+    prepare: { buildMode: ctx.globals.buildMode, verbosity: ctx.globals.verbosity },
+  }, ctx.sandboxDeps);
+  if (status === 0 && command.epilog) ctx.out(command.epilog);
+  return status;
+}

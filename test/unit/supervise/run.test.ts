@@ -1,0 +1,268 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../../src/cli/cli.js';
+import { createContext, type Project } from '../../../src/cli/context.js';
+import { parseCommandLine } from '../../../src/cli/global-options.js';
+import type { CommandConfig, SuperviseConfig } from '../../../src/config/model.js';
+import { planRuns } from '../../../src/user-commands/run.js';
+import { runSupervise, type SuperviseRun } from '../../../src/supervise/run.js';
+import { NO_CHILDREN_MESSAGE } from '../../../src/supervise/args.js';
+import { VaggaError } from '../../../src/errors/vagga-error.js';
+import type { SandboxHandle, StartOptions } from '../../../src/sandbox/bwrap.js';
+import type { SandboxResult, SandboxSpec } from '../../../src/sandbox/types.js';
+import { command, fakeProject } from '../cli/fake-project.js';
+
+const HASH = '0123abcd'.repeat(16);
+const pos = { file: '/p/vagga.yaml', line: 1, col: 1 };
+
+function supervise(over: Partial<SuperviseConfig> & { name: string; children: Record<string, CommandConfig> }): SuperviseConfig {
+  return {
+    kind: 'Supervise', mode: 'stop-on-failure', killUnresponsiveAfter: 2, aliases: [], prerequisites: [], isolateNetwork: false, tags: [], pos, ...over,
+  };
+}
+
+const children = () => ({
+  web: command({ name: 'web', run: ['echo', 'web'], tags: ['front'], epilog: 'child epilog\n' }),
+  db: command({ name: 'db', run: ['echo', 'db'], environ: { ROLE: 'db' } }),
+});
+
+/** A project dir with container `c` "built" at HASH and the supervise commands `sv` (stop-on-failure) and `all` (wait-all-successful). */
+function builtProject(): { dir: string; project: Project } {
+  const dir = mkdtempSync(join(tmpdir(), 'vagga-sv-'));
+  const root = join(dir, '.vagga/.roots/c.0123abcd/root');
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  writeFileSync(join(root, 'bin/echo'), '', { mode: 0o755 });
+  symlinkSync('.roots/c.0123abcd/root', join(dir, '.vagga/c'));
+  const project = fakeProject({
+    sv: supervise({ name: 'sv', children: children(), epilog: 'sv done\n' }) as unknown as CommandConfig,
+    all: supervise({ name: 'all', mode: 'wait-all-successful', children: children(), epilog: 'all done\n' }) as unknown as CommandConfig,
+  });
+  project.config.projectRoot = dir;
+  project.versions = { c: HASH };
+  return { dir, project };
+}
+
+/** A promise with its resolver. */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(cond(), 'condition reached');
+}
+
+/** Run vagga with a fake sandbox whose children end when the test says so (`ends[argv[1]]`). */
+function start(argv: string[], project: Project, dir: string) {
+  const specs: SandboxSpec[] = [];
+  const ends = new Map<string, ReturnType<typeof deferred<SandboxResult>>>();
+  let stdout = '';
+  let stderr = '';
+  const done = runCli(argv, {
+    cwd: dir,
+    env: { TERM: 'dumb' },
+    out: (t) => { stdout += t; },
+    err: (t) => { stderr += t; },
+    loadProject: async () => project,
+    sandboxDeps: {
+      planRunMounts: (input) => [{ kind: 'bind', source: input.rootfs, dest: '/', readOnly: true }],
+      idMappingFor: () => ({ uids: [{ inside: 0, outside: 1001, count: 1 }], gids: [{ inside: 0, outside: 1001, count: 1 }] }),
+      runSandbox: (spec) => {
+        specs.push(spec);
+        const d = deferred<SandboxResult>();
+        ends.set(spec.argv[1], d);
+        return d.promise;
+      },
+    },
+  });
+  return { done, specs, ends, out: () => stdout, err: () => stderr };
+}
+
+test('stop-on-failure: children start in name order with VAGGA_COMMAND/SUBCOMMAND; the first exit decides', async () => {
+  const { dir, project } = builtProject();
+  try {
+    const r = start(['sv'], project, dir);
+    await until(() => r.specs.length === 2);
+    assert.deepEqual(r.specs.map((s) => s.argv), [['/bin/echo', 'db'], ['/bin/echo', 'web']]);
+    assert.equal(r.specs[0].env.VAGGA_COMMAND, 'sv');
+    assert.equal(r.specs[0].env.VAGGA_SUBCOMMAND, 'db');
+    assert.equal(r.specs[0].env.ROLE, 'db');
+    assert.equal(r.specs[1].env.VAGGA_SUBCOMMAND, 'web');
+    r.ends.get('web')!.resolve({ status: 1 });
+    await until(() => r.out().length > 0);
+    assert.equal(r.out(), '---------- Process web:0 exited with code 1. Shutting down -----------\n');
+    r.ends.get('db')!.resolve({ status: 143, signal: 'SIGTERM' });
+    assert.equal(await r.done, 1);
+    assert.equal(r.out(), '---------- Process web:0 exited with code 1. Shutting down -----------\n', 'no epilog, no child epilog');
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('wait-all-successful: 0 when every child succeeds, then the epilog; --only by tag; --exclude', async () => {
+  const { dir, project } = builtProject();
+  try {
+    const r = start(['all'], project, dir);
+    await until(() => r.specs.length === 2);
+    r.ends.get('db')!.resolve({ status: 0 });
+    r.ends.get('web')!.resolve({ status: 0 });
+    assert.equal(await r.done, 0);
+    assert.equal(r.out(), 'all done\n');
+
+    const only = start(['sv', '--only', 'front'], project, dir);
+    await until(() => only.specs.length === 1);
+    assert.deepEqual(only.specs[0].argv, ['/bin/echo', 'web']);
+    only.ends.get('web')!.resolve({ status: 0 });
+    assert.equal(await only.done, 0);
+    assert.equal(only.out(), '---------- Process web:0 exited with code 0. Shutting down -----------\nsv done\n');
+
+    const excl = start(['sv', '--exclude', 'web'], project, dir);
+    await until(() => excl.specs.length === 1);
+    assert.deepEqual(excl.specs[0].argv, ['/bin/echo', 'db']);
+    excl.ends.get('db')!.resolve({ status: 7 });
+    assert.equal(await excl.done, 7);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('nothing selected: the exact message, 127; a child that cannot start: its line and 127', async () => {
+  const { dir, project } = builtProject();
+  try {
+    const none = start(['sv', '--only', 'nothing'], project, dir);
+    assert.equal(await none.done, 127);
+    assert.equal(none.err(), `${NO_CHILDREN_MESSAGE}\n`);
+    assert.equal(none.specs.length, 0);
+
+    (project.config.commands.sv as unknown as SuperviseConfig).children.web.run = ['missing-program'];
+    const bad = start(['sv'], project, dir);
+    await until(() => bad.out().length > 0);
+    assert.match(bad.out(), /^---------- Process web could not be run: Command "missing-program" not found.*\. Shutting down -----------\n$/);
+    bad.ends.get('db')!.resolve({ status: 143, signal: 'SIGTERM' });
+    assert.equal(await bad.done, 127);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('planRuns: supervise runs carry their children; unsupported pieces fail with 121', () => {
+  const project = fakeProject({
+    sv: supervise({ name: 'sv', children: children(), prerequisites: ['pre'] }) as unknown as CommandConfig,
+    pre: command({ name: 'pre', run: ['echo'] }),
+    iso: supervise({ name: 'iso', isolateNetwork: true, children: children() }) as unknown as CommandConfig,
+    net: supervise({ name: 'net', children: { n: command({ name: 'n', run: ['x'], network: { ports: {} } }) } }) as unknown as CommandConfig,
+    uid: supervise({ name: 'uid', children: { u: command({ name: 'u', run: ['x'], passTcpSocket: '8080' }) } }) as unknown as CommandConfig,
+  });
+  const plan = planRuns(project, ['sv'], ['--exclude', 'db'], false);
+  assert.ok(Array.isArray(plan));
+  assert.deepEqual(plan.map((r) => r.command.name), ['pre', 'sv']);
+  assert.deepEqual((plan[1] as SuperviseRun).children, ['web']);
+  const help = planRuns(project, ['sv'], ['-h'], false);
+  assert.ok(!Array.isArray(help) && help.help.startsWith('Usage:\n    vagga sv [--only NAME_OR_TAG...]'));
+  const is121 = (re: RegExp) => (e: unknown) => e instanceof VaggaError && e.exitCode === 121 && re.test(e.message);
+  assert.throws(() => planRuns(project, ['iso'], [], false), is121(/isolate-network/));
+  assert.throws(() => planRuns(project, ['net'], [], false), is121(/`network` on child "n"/));
+  // pass-tcp-socket is supported on children (fd 3, tcp-socket.ts): planned like any child.
+  const tcp = planRuns(project, ['uid'], [], false);
+  assert.ok(Array.isArray(tcp) && (tcp[0] as SuperviseRun).children[0] === 'u');
+  assert.throws(() => planRuns(project, ['sv'], ['web'], false), (e) => e instanceof VaggaError && e.exitCode === 122);
+});
+
+/** Fake sandboxes that record the signals they get and end when told to (SIGKILL ends them at once). */
+function fakeSandboxes() {
+  const got: string[] = [];
+  const ends = new Map<string, (r: SandboxResult) => void>();
+  let pid = 100;
+  const options: StartOptions[] = [];
+  const startSandbox = (spec: SandboxSpec, opts: StartOptions): SandboxHandle => {
+    const name = spec.argv[0];
+    const d = deferred<SandboxResult>();
+    ends.set(name, d.resolve);
+    options.push(opts);
+    return {
+      pid: ++pid,
+      signal: (sig) => {
+        got.push(`${name}:${sig}`);
+        if (sig === 'SIGKILL') d.resolve({ status: 137, signal: 'SIGKILL' });
+      },
+      signalGroup: (sig) => {
+        got.push(`${name}:group:${sig}`);
+      },
+      done: d.promise,
+    };
+  };
+  return { got, ends, startSandbox, options };
+}
+
+function directRun(mode: SuperviseConfig['mode'], killUnresponsiveAfter = 2, stopSelf?: () => void) {
+  let stdout = '';
+  let stderr = '';
+  const ctx = createContext({ globals: parseCommandLine([]).globals, cwd: '/p', env: {}, out: (t) => { stdout += t; }, err: (t) => { stderr += t; } });
+  const cmd = supervise({ name: 'sv', mode, killUnresponsiveAfter, children: { a: command({ name: 'a', run: ['a'] }), b: command({ name: 'b', run: ['b'] }) } });
+  const run: SuperviseRun = { command: cmd, args: [], children: ['a', 'b'] };
+  const fakes = fakeSandboxes();
+  const signals = new EventEmitter();
+  const started: string[] = [];
+  const done = runSupervise(ctx, fakeProject({}), run, (child, deps) => {
+    started.push(child.name);
+    return deps.runSandbox({ argv: [child.name] } as SandboxSpec).then((r) => r.status);
+  }, { startSandbox: fakes.startSandbox, signals, msPerSecond: 10, stopSelf });
+  return { done, fakes, signals, started, out: () => stdout, err: () => stderr };
+}
+
+test('children start in sessions of their own (the terminal stays vagga\'s) without their own signal forwarding', async () => {
+  const r = directRun('stop-on-failure');
+  await until(() => r.started.length === 2);
+  assert.deepEqual(r.fakes.options, [{ forwardSignals: false, ownSession: true }, { forwardSignals: false, ownSession: true }]);
+  r.fakes.ends.get('a')!({ status: 0 });
+  r.fakes.ends.get('b')!({ status: 0 });
+  assert.equal(await r.done, 0);
+});
+
+test('SIGTSTP stops every child\'s process group, then vagga; SIGCONT continues them; no shutdown; listeners are removed', async () => {
+  const r = directRun('stop-on-failure', 2, () => r.fakes.got.push('self:SIGSTOP'));
+  await until(() => r.started.length === 2);
+  r.signals.emit('SIGTSTP');
+  assert.deepEqual(r.fakes.got.splice(0), ['a:group:SIGSTOP', 'b:group:SIGSTOP', 'self:SIGSTOP']);
+  r.signals.emit('SIGCONT');
+  assert.deepEqual(r.fakes.got, ['a:group:SIGCONT', 'b:group:SIGCONT']);
+  assert.equal(r.err(), '');
+  assert.equal(r.out(), '');
+  r.fakes.ends.get('a')!({ status: 0 });
+  r.fakes.ends.get('b')!({ status: 0 });
+  assert.equal(await r.done, 0);
+  assert.equal(r.signals.listenerCount('SIGTSTP'), 0);
+  assert.equal(r.signals.listenerCount('SIGCONT'), 0);
+});
+
+test('SIGINT to vagga goes to every child once; the result is 130 after they end; listeners are removed', async () => {
+  const r = directRun('stop-on-failure');
+  await until(() => r.started.length === 2);
+  assert.equal(r.signals.listenerCount('SIGINT'), 1);
+  r.signals.emit('SIGINT');
+  assert.deepEqual(r.fakes.got, ['a:SIGINT', 'b:SIGINT']);
+  assert.equal(r.err(), 'Received SIGINT signal. Waiting the processes to stop...\n');
+  r.fakes.ends.get('a')!({ status: 130, signal: 'SIGINT' });
+  r.fakes.ends.get('b')!({ status: 0 });
+  assert.equal(await r.done, 130);
+  assert.equal(r.out(), '');
+  assert.equal(r.signals.listenerCount('SIGINT'), 0);
+});
+
+test('unresponsive children are named and SIGKILLed after kill-unresponsive-after', async () => {
+  const r = directRun('stop-on-failure', 3);
+  await until(() => r.started.length === 2);
+  r.fakes.ends.get('a')!({ status: 2 });
+  assert.equal(await r.done, 2);
+  assert.deepEqual(r.fakes.got, ['b:SIGTERM', 'b:SIGKILL']);
+  const lines = r.out().split('\n');
+  assert.equal(lines[0], '---------- Process a:101 exited with code 2. Shutting down -----------');
+  assert.equal(lines[1], '---------- Processes ["b"] are still alive. Killing ... -----------');
+  assert.match(lines[2], /kill-unresponsive-after.*3 s|3 s.*kill-unresponsive-after/);
+});
