@@ -1,0 +1,15 @@
+/**
+ * A loaded project: what the config stage hands to everything after it (the validated
+ * config, the merged settings and, from the config cache, known version hashes).
+ */
+import type { Config, Settings } from './model.js';
+
+/** A loaded project: validated config and merged settings. */
+export interface Project {
+  config: Config;
+  settings: Settings;
+  /** Version hashes known from the config cache (container name -> 128 hex), if any. */
+  versions?: Record<string, string>;
+  /** Remember a container's freshly computed version (the cache keeps it if it may). */
+  recordVersion?(name: string, hash: string): void;
+}
