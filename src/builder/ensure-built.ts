@@ -68,7 +68,7 @@ export interface BuildDeps {
 }
 
 async function defaultDeps(): Promise<BuildDeps> {
-  const [{ containerVersion }, { idMappingFor }, { stepDef }, { runBuilder }] = await Promise.all([
+  const [{ containerVersion }, { idMappingFor }, { STEP_DEFS }, { runBuilder }] = await Promise.all([
     import('../version/container-version.js'),
     import('../sandbox/idmap.js'),
     import('../steps/registry.js'),
@@ -77,14 +77,14 @@ async function defaultDeps(): Promise<BuildDeps> {
   return {
     version(config, name) {
       try {
-        return containerVersion(config, name).hash;
+        return containerVersion(STEP_DEFS, config, name).hash;
       } catch (err) {
         if (err instanceof VaggaError && err.exitCode === ExitCode.versionUnknown) return undefined;
         throw err;
       }
     },
     idMapping: idMappingFor,
-    stepDef,
+    stepDef: (tag) => STEP_DEFS.get(tag),
     runBuilder: (input) => runBuilder(input),
     cacheDir: (settings) => cacheDirFor(settings),
     write: (text) => { process.stderr.write(text); },

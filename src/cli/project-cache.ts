@@ -66,11 +66,12 @@ export function quickProjectRoot(cwd: string): string | undefined {
 
 /** Load config and settings the ordinary way (dynamic imports keep start-up light). */
 export async function loadProjectFromDisk(cwd: string, env: NodeJS.ProcessEnv): Promise<Project> {
-  const [{ loadConfig }, { loadSettings }] = await Promise.all([
+  const [{ loadConfig }, { loadSettings }, { STEP_DEFS }] = await Promise.all([
     import('../config/load.js'),
     import('../config/settings.js'),
+    import('../steps/registry.js'),
   ]);
-  const config = loadConfig(cwd);
+  const config = loadConfig(STEP_DEFS, cwd);
   const settings = loadSettings(config.projectRoot, env);
   return { config, settings };
 }

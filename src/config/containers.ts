@@ -1,8 +1,8 @@
 /**
  * Schemas for `containers:` entries (vagga-inventory.md §1.3) and their setup steps (§1.4).
- * Step tags and parameters are owned by the StepDefs in src/steps/ (looked up by tag).
+ * Step tags and parameters are owned by the StepDefs in src/steps/; validation receives them
+ * as a StepSchemas value (the step registry, src/steps/registry.ts), never imports them.
  */
-import { stepDef, STEP_DEFS } from '../steps/registry.js';
 import type { ContainerConfig, IdRange, StepConfig } from './model.js';
 import { isNull, type QNode } from './qnode.js';
 import {
@@ -39,20 +39,33 @@ export const idRanges: Schema<IdRange[]> = {
   },
 };
 
+/** What the config stage needs of one setup step type (a StepDef of src/steps/ is one). */
+export interface StepSchema {
+  /** Validates the step's node (tag removed) into its parameters. */
+  schema: Schema<unknown>;
+  /** Containers the step needs built first (`!Container`, `!Build`); absent: none. */
+  dependsOn?(params: any): string[];
+}
+
+/** Every setup step type the config accepts, by tag without `!` (in the order tags are listed in errors). */
+export type StepSchemas = ReadonlyMap<string, StepSchema>;
+
 /**
- * One setup step: the node's tag selects the StepDef (`The tag X is not expected` when
- * unknown); its `schema` validates the node with the tag removed.
+ * One setup step: the node's tag selects the step type in `steps` (`The tag X is not
+ * expected` when unknown); its `schema` validates the node with the tag removed.
  */
-export const setupStep: Schema<StepConfig> = custom('a setup step', (node, ctx) => {
-  if (node.tag === undefined) {
-    fail(ctx, node, `Setup steps must be tagged, one of the tags [${[...STEP_DEFS.keys()].map((t) => `!${t}`).join(', ')}] expected`);
-  }
-  const def = stepDef(node.tag);
-  if (def === undefined) fail(ctx, node, `The tag ${node.tag} is not expected`);
-  const untagged = { ...node } as QNode;
-  delete untagged.tag;
-  return { tag: node.tag, params: def.schema.parse(untagged, ctx), pos: node.pos };
-});
+export function setupStep(steps: StepSchemas): Schema<StepConfig> {
+  return custom('a setup step', (node, ctx) => {
+    if (node.tag === undefined) {
+      fail(ctx, node, `Setup steps must be tagged, one of the tags [${[...steps.keys()].map((t) => `!${t}`).join(', ')}] expected`);
+    }
+    const def = steps.get(node.tag);
+    if (def === undefined) fail(ctx, node, `The tag ${node.tag} is not expected`);
+    const untagged = { ...node } as QNode;
+    delete untagged.tag;
+    return { tag: node.tag, params: def.schema.parse(untagged, ctx), pos: node.pos };
+  });
+}
 
 /**
  * A path-or-null field: absent -> `fallback`, explicit null (`~`) -> null (do not bind the
@@ -66,8 +79,8 @@ function pathOrNull(fallback: string): Schema<string | null> {
   };
 }
 
-const containerFields = struct({
-  setup: def(list(setupStep), []),
+const containerFields = (steps: StepSchemas) => struct({
+  setup: def(list(setupStep(steps)), []),
   environ: def(map(str()), {}),
   'environ-file': opt(str()),
   volumes,
@@ -81,10 +94,11 @@ const containerFields = struct({
   'default-shell': def(list(str()), []),
 });
 
-/** A container definition; `name` is its key in `containers:`. */
-export function containerSchema(name: string): Schema<ContainerConfig> {
-  return custom('a container', (node: QNode, ctx: ParseCtx) => {
-    const c = containerFields.parse(node, ctx);
+/** Container definitions with setup steps of `steps`: the schema of the one named `name` (its key in `containers:`). */
+export function containerSchema(steps: StepSchemas): (name: string) => Schema<ContainerConfig> {
+  const fields = containerFields(steps);
+  return (name) => custom('a container', (node: QNode, ctx: ParseCtx) => {
+    const c = fields.parse(node, ctx);
     const out: ContainerConfig = {
       name,
       setup: c.setup,

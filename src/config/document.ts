@@ -5,7 +5,7 @@
 import type { AnyCommandConfig, ContainerConfig } from './model.js';
 import { isNull, type QNode } from './qnode.js';
 import { child, def, fail, list, opt, str, struct, validate, type ParseCtx, type Schema } from './schema.js';
-import { containerSchema } from './containers.js';
+import { containerSchema, type StepSchemas } from './containers.js';
 import { commandSchema } from './commands.js';
 
 /** What one file declares, before mixins are combined. */
@@ -32,16 +32,19 @@ function named<T>(what: string, schemaFor: (name: string) => Schema<T>): Schema<
   };
 }
 
-const fileSchema = struct({
+const fileSchema = (steps: StepSchemas) => struct({
   'minimum-vagga': opt(str()),
   mixins: def(list(str()), []),
-  containers: named('containers', containerSchema),
+  containers: named('containers', containerSchema(steps)),
   commands: named('commands', commandSchema),
 });
 
-/** Validate a parsed file. Throws ConfigError (exit 126) at the first problem. */
-export function validateConfigFile(root: QNode, warnings: string[]): ConfigFile {
-  const v = validate(fileSchema, root, warnings);
+/**
+ * Validate a parsed file whose setup steps are of the types in `steps`.
+ * Throws ConfigError (exit 126) at the first problem.
+ */
+export function validateConfigFile(steps: StepSchemas, root: QNode, warnings: string[]): ConfigFile {
+  const v = validate(fileSchema(steps), root, warnings);
   const out: ConfigFile = { mixins: v.mixins, containers: v.containers, commands: v.commands };
   if (v.minimumVagga !== undefined) out.minimumVagga = v.minimumVagga;
   return out;

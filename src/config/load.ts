@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, ExitCode, VaggaError } from '../errors/vagga-error.js';
+import type { StepSchemas } from './containers.js';
 import { rawMinimumVagga, validateConfigFile, type ConfigFile } from './document.js';
 import type { Config } from './model.js';
 import type { QNode } from './qnode.js';
@@ -66,6 +67,7 @@ function mixinPath(includingFile: string, relative: string): string | undefined 
 
 /** Accumulates files in precedence order: the first definition of a name is kept. */
 class ConfigBuilder {
+  constructor(readonly steps: StepSchemas) {}
   readonly files: string[] = [];
   readonly warnings: string[] = [];
   readonly containers: Config['containers'] = {};
@@ -112,7 +114,7 @@ class ConfigBuilder {
           this.warnings.push(`Skipping mixin ${JSON.stringify(file)}: ${minimumVaggaMessage(minimum)}`);
           continue;
         }
-        cfg = validateConfigFile(root, this.warnings);
+        cfg = validateConfigFile(this.steps, root, this.warnings);
       } catch (e) {
         if (!(e instanceof VaggaError)) throw e;
         this.warnings.push(`Skipping mixin because of error. Error: ${e.message}`);
@@ -126,7 +128,7 @@ class ConfigBuilder {
 
 /**
  * Load and validate the project configuration visible from `cwd` (synchronous: it runs on
- * every vagga call). Precedence of a name defined in several files: main file > implicit
+ * every vagga call), with the setup step types of `steps` (the step registry). Precedence of a name defined in several files: main file > implicit
  * local mixins (`.vagga/local.yaml` > `.vagga.local.yaml` > `vagga.local.yaml`) > later
  * `mixins:` entries > earlier ones; a mixin's own mixins rank right after it. Unreadable or
  * invalid mixins are skipped with a warning (Config.warnings).
@@ -134,9 +136,9 @@ class ConfigBuilder {
  * ConfigError for syntax/validation errors in the main file, missing or cyclic container
  * references.
  */
-export function loadConfig(cwd: string): Config {
+export function loadConfig(steps: StepSchemas, cwd: string): Config {
   const { root: projectRoot, mainFile, warnings = [] } = findProjectRoot(cwd);
-  const b = new ConfigBuilder();
+  const b = new ConfigBuilder(steps);
   b.warnings.push(...warnings);
   const effectiveMain = mainFile ?? join(projectRoot, 'vagga.yaml');
   let main: ConfigFile = { mixins: [], containers: {}, commands: {} };
@@ -147,7 +149,7 @@ export function loadConfig(cwd: string): Config {
     if (minimum !== undefined && !satisfiesMinimum(minimum)) {
       let message = minimumVaggaMessage(minimum);
       try {
-        validateConfigFile(root, []);
+        validateConfigFile(steps, root, []);
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         message += `\n${e.message}`;
@@ -157,14 +159,14 @@ export function loadConfig(cwd: string): Config {
         hint: `${mainFile} asks for vagga ${minimum}; this implementation is compatible with an older Vagga.`,
       });
     }
-    main = validateConfigFile(root, b.warnings);
+    main = validateConfigFile(steps, root, b.warnings);
     b.absorb(main);
   }
   const pseudo = join(projectRoot, 'vagga.yaml');
   b.mixins(pseudo, LOCAL_MIXINS.filter((m) => existsSync(join(projectRoot, m))));
   b.mixins(effectiveMain, main.mixins);
 
-  checkContainerReferences(b.containers);
+  checkContainerReferences(b.containers, steps);
   b.warnings.push(...missingCommandContainers(b));
 
   const config: Config = {

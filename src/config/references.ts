@@ -4,14 +4,17 @@
  * must exist and must not form a cycle; commands name existing containers.
  */
 import { ConfigError, ExitCode, VaggaError } from '../errors/vagga-error.js';
-import { stepDef } from '../steps/registry.js';
+import type { StepSchemas } from './containers.js';
 import type { AnyCommandConfig, CommandConfig, Config, ContainerConfig } from './model.js';
 
-/** Containers a container's setup steps need built first, in step order, with each step's position. */
-export function containerDependencies(container: ContainerConfig): Array<{ name: string; step: ContainerConfig['setup'][number] }> {
+/**
+ * Containers a container's setup steps need built first (each step type's `dependsOn` in
+ * `steps`), in step order, with each step's position.
+ */
+export function containerDependencies(container: ContainerConfig, steps: StepSchemas): Array<{ name: string; step: ContainerConfig['setup'][number] }> {
   const out: Array<{ name: string; step: ContainerConfig['setup'][number] }> = [];
   for (const step of container.setup) {
-    const names = stepDef(step.tag)?.dependsOn?.(step.params) ?? [];
+    const names = steps.get(step.tag)?.dependsOn?.(step.params) ?? [];
     for (const name of names) out.push({ name, step });
   }
   return out;
@@ -76,17 +79,17 @@ function cycleText(cycle: readonly Edge[]): string {
 }
 
 /**
- * Check container references. Throws ConfigError `Container "x" referenced from "y" is not
+ * Check container references (which steps reference containers: `steps`). Throws ConfigError `Container "x" referenced from "y" is not
  * found` (at the step), or CyclicDependencyError (126) listing every loop, each ending with
  * Vagga's exact line `Container "x" has cyclic dependency`.
  */
-export function checkContainerReferences(containers: Record<string, ContainerConfig>): void {
+export function checkContainerReferences(containers: Record<string, ContainerConfig>, steps: StepSchemas): void {
   const state = new Map<string, 'visiting' | 'done'>();
   const path: Edge[] = [];
   const cycles: Edge[][] = [];
   const visit = (name: string): void => {
     state.set(name, 'visiting');
-    for (const dep of containerDependencies(containers[name]!)) {
+    for (const dep of containerDependencies(containers[name]!, steps)) {
       if (!(dep.name in containers)) {
         throw new ConfigError(`Container ${JSON.stringify(dep.name)} referenced from ${JSON.stringify(name)} is not found`,
           dep.step.pos, `.containers.${name}.setup`);
@@ -106,7 +109,7 @@ export function checkContainerReferences(containers: Record<string, ContainerCon
   };
   for (const name of Object.keys(containers)) if (!state.has(name)) visit(name);
   if (cycles.length > 0) {
-    const graph = Object.fromEntries(Object.entries(containers).map(([n, c]) => [n, containerDependencies(c).map((d) => d.name)]));
+    const graph = Object.fromEntries(Object.entries(containers).map(([n, c]) => [n, containerDependencies(c, steps).map((d) => d.name)]));
     throw new CyclicDependencyError(cycles, graph);
   }
 }

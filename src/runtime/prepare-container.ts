@@ -53,8 +53,8 @@ export async function prepareContainer(project: Project, name: string, opts: Pre
     return { name, rootfs: realpathSync(link) };
   }
   if (opts.buildMode === 'no-build') {
-    const { containerVersion } = await import('../version/container-version.js');
-    const { hash } = containerVersion(config, name);
+    const [{ containerVersion }, { STEP_DEFS }] = await Promise.all([import('../version/container-version.js'), import('../steps/registry.js')]);
+    const { hash } = containerVersion(STEP_DEFS, config, name);
     const rootfs = versionRoot(layout, name, hash);
     if (!existsSync(rootfs)) {
       throw new VaggaError(`Container ${JSON.stringify(name)} version ${hash.slice(0, 8)} is not built (--no-build given)`, {

@@ -5,8 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import type { ContainerConfig, Volume } from '../config/model.js';
-import type { Pos } from '../config/qnode.js';
 import type { Project } from '../config/project.js';
 // Static imports: this is the start-up hot path, one module graph load beats chained import()s.
 import { planRunMounts } from '../mounts/run-plan.js';
@@ -20,49 +18,12 @@ import { checkMountPoints } from './check-mounts.js';
 import { findProgram } from './find-program.js';
 import { createTransientRoot, writableRoot } from './transient-root.js';
 import { idSwitch } from './user-ids.js';
-import type { PrepareOptions } from './prepare-container.js';
+import type { ContainerConfig } from '../config/model.js';
+import type { ContainerProcess } from './container-process.js';
 import { prepareRunVolumes, type RunVolumes, type VolumeDeps } from './volumes/prepare.js';
 import type { RunPlanInput } from '../mounts/run-plan.js';
 import type { IdMapping } from '../sandbox/types.js';
-import { bindPassedSocket, type TcpAddress } from '../sandbox/tcp-socket.js';
-
-/** Everything needed to start the process. */
-export interface ContainerProcess {
-  container: ContainerConfig;
-  /** Host path of the built root filesystem. */
-  rootfs: string;
-  /** argv before lookup: argv[0] without `/` is searched in `searchPath` inside the rootfs. */
-  argv: string[];
-  /** Where argv[0] is looked up (the default PATH for `_run`, the env PATH for `!Command`). */
-  searchPath: string;
-  /** Complete environment of the process. */
-  env: Record<string, string>;
-  /** Working directory inside the container. */
-  cwd: string;
-  /** Command volumes (override the container's at the same path). */
-  commandVolumes: Record<string, Volume>;
-  /** Where the command volumes are declared, and the command's name (for messages). */
-  commandVolumePositions?: Record<string, Pos>;
-  commandName?: string;
-  /** Loopback-only network (`isolate-network`, `--isolate-network`). */
-  isolateNetwork: boolean;
-  /** uid/gid inside the container (`user-id`/`group-id`); 0 = the invoking user. */
-  userId?: number;
-  groupId?: number;
-  /** `supplementary-gids` and `external-user-id` (user-ids.ts). */
-  supplementaryGids?: number[];
-  externalUserId?: number;
-  /** Run on a throwaway hard-linked writable copy of the root (`write-mode`, `_run -W`; transient-root.ts). */
-  writable?: boolean;
-  /** Internal: `rootfs` is such a copy already, mount it read-write. */
-  writableRoot?: boolean;
-  /** Roots of containers used by `!Container`/`!Snapshot` volumes, if already built (others are built here). */
-  containerRoots?: Record<string, string>;
-  /** `pass-tcp-socket`: bind this address and hand the listening socket to the command as fd 3 (sandbox/tcp-socket.ts). */
-  passTcpSocket?: TcpAddress;
-  /** How to build containers needed by volumes (default: build when needed, normal verbosity). */
-  prepare?: PrepareOptions;
-}
+import { bindPassedSocket } from '../sandbox/tcp-socket.js';
 
 /** The sandbox collaborators; tests replace them, normally the real modules are loaded. */
 export interface SandboxDeps {

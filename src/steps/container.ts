@@ -9,19 +9,19 @@
  */
 import { spawn } from 'node:child_process';
 import { str } from '../config/schema.js';
-import { lookupStep } from './lookup.js';
-import type { BuildContext, StepDef } from './step.js';
+import type { BuildContext, StepDef, StepRegistry } from './step.js';
 
 /**
- * Replay the setup steps of container `name` into `ctx` (context only, nothing is built).
- * Throws when the build context cannot list that container's steps.
+ * Replay the setup steps of container `name` into `ctx` (context only, nothing is built),
+ * each by its definition in `registry`. Throws when the build context cannot list that
+ * container's steps.
  */
-export function replayContainer(name: string, ctx: BuildContext, seen: string[] = []): void {
+export function replayContainer(registry: StepRegistry, name: string, ctx: BuildContext, seen: string[] = []): void {
   if (seen.includes(name)) throw new Error(`Container ${JSON.stringify(name)} has cyclic dependency`);
   if (!ctx.containerSteps) throw new Error(`!Container: the steps of container ${JSON.stringify(name)} are not available to this build`);
   for (const step of ctx.containerSteps(name)) {
-    if (step.tag === 'Container') replayContainer(step.params as string, ctx, [...seen, name]);
-    else lookupStep(step.tag)?.replay?.(step.params, ctx);
+    if (step.tag === 'Container') replayContainer(registry, step.params as string, ctx, [...seen, name]);
+    else registry.get(step.tag)?.replay?.(step.params, ctx);
   }
 }
 
@@ -37,21 +37,20 @@ function copyTree(from: string, to: string): Promise<void> {
   });
 }
 
-const container: StepDef<string> = {
+/** The `!Container` step, replaying the parent's steps through `registry`. */
+export const containerStepDefs = (registry: StepRegistry): StepDef<any>[] => [{
   tag: 'Container',
   schema: str(),
+  hashReadsOnlyParams: true,
   hash(name, digest, ctx) {
     ctx.inlineSteps(name, digest);
   },
   dependsOn: (name) => [name],
   async build(name, ctx) {
     await copyTree(ctx.containerRoot(name), ctx.root);
-    replayContainer(name, ctx);
+    replayContainer(registry, name, ctx);
   },
   replay(name, ctx) {
-    replayContainer(name, ctx);
+    replayContainer(registry, name, ctx);
   },
-};
-
-/** The `!Container` step. */
-export const steps: StepDef<any>[] = [container];
+} satisfies StepDef<string>];

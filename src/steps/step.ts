@@ -91,6 +91,17 @@ export interface StepDef<P = unknown> {
   /** Tag without `!`, e.g. `Text`. */
   tag: string;
   schema: Schema<P>;
+  /**
+   * True when `hash` reads nothing but the parameters (and, for `!Container`, the other
+   * container's steps through VersionContext.inlineSteps): no project file, no other
+   * config file. The config cache keeps versions only of containers made of such steps.
+   */
+  hashReadsOnlyParams?: boolean;
+  /**
+   * True when the parameters are a mapping keyed by the user's own names (paths, variable
+   * names: `!Env`, `!Text`): build output shows those keys as written, not kebab-cased.
+   */
+  userKeyed?: boolean;
   /** Feed the step's fields (after the `COMMAND\0Tag\0` marker, which the caller writes). */
   hash(params: P, digest: Digest, ctx: VersionContext): void;
   /** Containers this step needs built first (`!Container`, `!Build`). */
@@ -105,3 +116,9 @@ export interface StepDef<P = unknown> {
    */
   replay?(params: P, ctx: BuildContext): void;
 }
+
+/**
+ * Every setup step type, by tag without `!`: created once by src/steps/registry.ts and
+ * handed to config validation (as StepSchemas), versioning and building.
+ */
+export type StepRegistry = ReadonlyMap<string, StepDef<any>>;

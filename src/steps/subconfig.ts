@@ -4,7 +4,7 @@
  * container `container` defined in another configuration file.
  *
  * Supported: `source: !Directory` (the default): `path` is relative to /work. The file is
- * read with the main config's dialect and validation (src/version/subconfig.ts) on the
+ * read with the main config's dialect and validation (src/config/subconfig.ts) on the
  * host in `prepare` (which runs each sub-step's own `prepare`: downloads, mirrors) and again
  * in the builder, which builds the sub-steps in order with the same BuildContext, so `!Env`
  * values, cache dirs and the active distribution carry over to later steps; `replay`
@@ -17,29 +17,21 @@
  * version unknown (exit 29 for `_version_hash`, build first then version).
  */
 import * as fs from 'node:fs';
-import type { Config, StepConfig } from '../config/model.js';
+import type { StepConfig } from '../config/model.js';
 import { isNull } from '../config/qnode.js';
-import { bool, def, fail, opt, str, struct, type Schema } from '../config/schema.js';
+import { bool, def, fail, opt, str, struct, type Out, type Schema } from '../config/schema.js';
+import { readSubConfigFile } from '../config/subconfig.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { containerNotFound, versionError } from '../version/errors.js';
 import { rustJoin, workToHost } from '../version/paths.js';
-import { lookupStep } from './lookup.js';
 import { resolveBuildPath } from './root-path.js';
-import type { StepDef } from './step.js';
+import type { StepDef, StepRegistry } from './step.js';
 
 /** `!SubConfig` `source`: `!Directory` (default), `!Container name` or `!Git {...}`. */
 export type SubConfigSource =
   | { kind: 'Directory' }
   | { kind: 'Container'; name: string }
   | { kind: 'Git'; url: string; revision?: string; branch?: string };
-
-/** Validated `!SubConfig` parameters. */
-export interface SubConfigParams {
-  source: SubConfigSource;
-  path: string;
-  container: string;
-  cache?: boolean;
-}
 
 const gitSourceSchema = struct({ url: str(), revision: opt(str()), branch: opt(str()) });
 
@@ -65,21 +57,6 @@ const subConfigSource: Schema<SubConfigSource> = {
   },
 };
 
-type ConfigReader = (hostFile: string) => Config;
-let reader: ConfigReader | undefined;
-/*
- * The config reader is imported dynamically: a static import would close the cycle
- * registry -> this file -> config validation -> containers.ts -> registry and break module
- * initialisation. Loading starts at once; async paths await it, `replay` (synchronous,
- * running long after start-up) uses the loaded function.
- */
-const readerLoaded: Promise<ConfigReader> = import('../version/subconfig.js').then((m) => (reader = m.readSubConfigFile));
-
-function loadedReader(): ConfigReader {
-  if (!reader) throw new Error('!SubConfig: the configuration reader is not loaded yet');
-  return reader;
-}
-
 function unsupported(p: SubConfigParams): VaggaError | undefined {
   if (p.source.kind === 'Directory') return undefined;
   return new VaggaError(`!SubConfig from ${p.source.kind === 'Container' ? 'a container' : 'git'} is not supported yet`, {
@@ -88,21 +65,31 @@ function unsupported(p: SubConfigParams): VaggaError | undefined {
   });
 }
 
+const subConfigSchema = struct({
+  source: subConfigSource,
+  path: def(str(), 'vagga.yaml'),
+  container: str(),
+  cache: opt(bool()),
+});
+
+/** Validated `!SubConfig` parameters. */
+export type SubConfigParams = Out<typeof subConfigSchema>;
+
 /**
- * The setup steps of `p.container` in the file at `hostFile` (a path the caller can read).
- * Throws ConfigError (126) for an invalid file, VaggaError (121) for a missing container
- * or a sub-step needing other containers. `read` defaults to src/version/subconfig.ts.
+ * The setup steps of `p.container` in the file at `hostFile` (a path the caller can read),
+ * validated with the step types of `registry`. Throws ConfigError (126) for an invalid
+ * file, VaggaError (121) for a missing container or a sub-step needing other containers.
  */
-export function subConfigSteps(p: SubConfigParams, hostFile: string, read: ConfigReader = loadedReader()): StepConfig[] {
+function subConfigSetup(registry: StepRegistry, p: SubConfigParams, hostFile: string): StepConfig[] {
   if (!fs.existsSync(hostFile)) {
     throw new VaggaError(`!SubConfig: ${JSON.stringify(p.path)} does not exist`, {
       exitCode: ExitCode.launcher, hint: 'The file is relative to the project directory; build the container that generates it first.',
     });
   }
-  const c = read(hostFile).containers[p.container];
+  const c = readSubConfigFile(registry, hostFile).containers[p.container];
   if (!c) throw containerNotFound(p.container);
   for (const step of c.setup) {
-    const def = lookupStep(step.tag);
+    const def = registry.get(step.tag);
     if (def?.dependsOn && def.dependsOn(step.params).length > 0) {
       throw new VaggaError(`!SubConfig: step !${step.tag} of container "${p.container}" in ${p.path} needs another container, which is not supported`, {
         exitCode: ExitCode.launcher, hint: 'Inline the other container\'s steps into that container of the sub-configuration.',
@@ -112,14 +99,10 @@ export function subConfigSteps(p: SubConfigParams, hostFile: string, read: Confi
   return c.setup;
 }
 
-const subConfig: StepDef<SubConfigParams> = {
+/** The `!SubConfig` step, running the other file's steps through `registry`. */
+export const subConfigStepDefs = (registry: StepRegistry): StepDef<any>[] => [{
   tag: 'SubConfig',
-  schema: struct({
-    source: subConfigSource,
-    path: def(str(), 'vagga.yaml'),
-    container: str(),
-    cache: opt(bool()),
-  }),
+  schema: subConfigSchema,
   hash(p, d, ctx) {
     if (p.source.kind === 'Container') ctx.unknown('!SubConfig from a container needs that container built first');
     if (p.source.kind === 'Git') ctx.unknown('!SubConfig from git is not implemented');
@@ -133,7 +116,7 @@ const subConfig: StepDef<SubConfigParams> = {
     const c = sub.containers[p.container];
     if (!c) throw containerNotFound(p.container);
     for (const step of c.setup) {
-      const defn = lookupStep(step.tag);
+      const defn = registry.get(step.tag);
       if (!defn) throw versionError('!SubConfig', `unknown step !${step.tag}`);
       d.marker(step.tag);
       defn.hash(step.params, d, ctx);
@@ -147,14 +130,14 @@ const subConfig: StepDef<SubConfigParams> = {
     // (and fail clearly if they need preparing) in the builder.
     const host = workToHost(rustJoin('/work', p.path), ctx.projectRoot);
     if (host === undefined || !fs.existsSync(host)) return;
-    for (const step of subConfigSteps(p, host, await readerLoaded)) await lookupStep(step.tag)?.prepare?.(step.params, ctx);
+    for (const step of subConfigSetup(registry, p, host)) await registry.get(step.tag)?.prepare?.(step.params, ctx);
   },
   async build(p, ctx) {
     const err = unsupported(p);
     if (err) throw err;
-    const steps = subConfigSteps(p, resolveBuildPath(rustJoin('/work', p.path), ctx), await readerLoaded);
+    const steps = subConfigSetup(registry, p, resolveBuildPath(rustJoin('/work', p.path), ctx));
     for (const [i, step] of steps.entries()) {
-      const def = lookupStep(step.tag);
+      const def = registry.get(step.tag);
       if (!def?.build) throw new VaggaError(`!SubConfig: step !${step.tag} is not supported yet`, { exitCode: ExitCode.launcher });
       ctx.log.info(`  SubConfig step ${i + 1}/${steps.length}: !${step.tag}`);
       await def.build(step.params, ctx);
@@ -162,11 +145,8 @@ const subConfig: StepDef<SubConfigParams> = {
   },
   replay(p, ctx) {
     if (p.source.kind !== 'Directory') return;
-    for (const step of subConfigSteps(p, resolveBuildPath(rustJoin('/work', p.path), ctx))) {
-      lookupStep(step.tag)?.replay?.(step.params, ctx);
+    for (const step of subConfigSetup(registry, p, resolveBuildPath(rustJoin('/work', p.path), ctx))) {
+      registry.get(step.tag)?.replay?.(step.params, ctx);
     }
   },
-};
-
-/** The `!SubConfig` step. */
-export const steps: StepDef<any>[] = [subConfig];
+} satisfies StepDef<SubConfigParams>];

@@ -134,10 +134,10 @@ export function defaultCleanDeps(write: (s: string) => void): CleanDeps {
 export async function cleanStorage(config: Config, settings: Settings, options: CleanOptions, write: (text: string) => void = (t) => void process.stderr.write(t)): Promise<CleanResult> {
   const deps = defaultCleanDeps(write);
   if (options.unused && options.atLeast === undefined) {
-    const { containerVersion } = await import('../version/container-version.js');
+    const [{ containerVersion }, { STEP_DEFS }] = await Promise.all([import('../version/container-version.js'), import('../steps/registry.js')]);
     deps.version = (cfg, name) => {
       try {
-        return containerVersion(cfg, name).hash;
+        return containerVersion(STEP_DEFS, cfg, name).hash;
       } catch (err) {
         if (err instanceof VaggaError && err.exitCode === ExitCode.versionUnknown) return undefined;
         throw err;

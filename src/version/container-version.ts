@@ -6,11 +6,10 @@
  */
 import type { Config, StepConfig } from '../config/model.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
-import { stepDef } from '../steps/registry.js';
-import type { VersionContext } from '../steps/step.js';
+import { readSubConfigFile } from '../config/subconfig.js';
+import type { StepRegistry, VersionContext } from '../steps/step.js';
 import { Digest } from './digest.js';
 import { VersionInputError, VersionUnknownError, containerNotFound } from './errors.js';
-import { readSubConfigFile } from './subconfig.js';
 
 export { VersionUnknownError } from './errors.js';
 
@@ -27,19 +26,20 @@ export interface VersionOptions {
   trace?: boolean;
   /**
    * Load another vagga.yaml (host path) for `!SubConfig`; default: parse it with the
-   * config loader's dialect and schemas (readSubConfigFile).
+   * config loader's dialect and the registry's step schemas (config/subconfig.ts).
    */
   readConfigFile?: (hostPath: string) => Config;
 }
 
 /**
- * Compute the version of container `name`. Throws VersionUnknownError (exit 29) when an
+ * Compute the version of container `name`, each step hashed by its definition in `steps`
+ * (the step registry). Throws VersionUnknownError (exit 29) when an
  * input is missing before building (e.g. a `!Depends` path that does not exist yet),
  * VaggaError (121) `Container "x" not found` for an unknown container (also when inlined),
  * VaggaError (126) `Container "x" has cyclic dependency` if inlining loops, and
  * VaggaError (121) for a step tag without a definition or invalid hash inputs.
  */
-export function containerVersion(config: Config, name: string, options: VersionOptions = {}): ContainerVersion {
+export function containerVersion(steps: StepRegistry, config: Config, name: string, options: VersionOptions = {}): ContainerVersion {
   const container = config.containers[name];
   if (!container) throw containerNotFound(name);
   const digest = new Digest({ trace: options.trace });
@@ -59,7 +59,7 @@ export function containerVersion(config: Config, name: string, options: VersionO
       d.note(`  (steps of container ${other})`);
       stack.push(other);
       try {
-        hashSteps(c.setup, d, ctx, other);
+        hashSteps(steps, c.setup, d, ctx, other);
       } finally {
         stack.pop();
       }
@@ -67,9 +67,9 @@ export function containerVersion(config: Config, name: string, options: VersionO
     unknown(reason): never {
       throw new VersionUnknownError(reason);
     },
-    readConfigFile: options.readConfigFile ?? readSubConfigFile,
+    readConfigFile: options.readConfigFile ?? ((hostPath) => readSubConfigFile(steps, hostPath)),
   };
-  hashSteps(container.setup, digest, ctx, name);
+  hashSteps(steps, container.setup, digest, ctx, name);
   if (container.dataDirs.length > 0) digest.list('data_dirs', container.dataDirs);
   const trace = digest.trace;
   const hash = digest.hex();
@@ -77,14 +77,14 @@ export function containerVersion(config: Config, name: string, options: VersionO
 }
 
 /**
- * Feed each step's marker and fields. Throws VaggaError (121) for a tag the registry does
- * not know (the loader should have rejected it earlier). A step's VersionInputError is
+ * Feed each step's marker and fields (by its definition in `registry`). Throws VaggaError
+ * (121) for a tag the registry does not know (the loader should have rejected it earlier). A step's VersionInputError is
  * rethrown naming the step's real tag, its vagga.yaml position and `container` (whose
  * steps these are).
  */
-export function hashSteps(steps: readonly StepConfig[], digest: Digest, ctx: VersionContext, container = '?'): void {
+export function hashSteps(registry: StepRegistry, steps: readonly StepConfig[], digest: Digest, ctx: VersionContext, container = '?'): void {
   for (const step of steps) {
-    const def = stepDef(step.tag);
+    const def = registry.get(step.tag);
     if (!def) throw new VaggaError(`Step !${step.tag} has no definition`, { exitCode: ExitCode.launcher });
     digest.marker(step.tag);
     try {

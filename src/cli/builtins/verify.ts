@@ -76,8 +76,8 @@ async function currentVersionDir(config: Config, settings: Settings, name: strin
   const { linkedVersionDir } = await import('../../storage/publish.js');
   const layout = projectLayout(config.projectRoot, settings);
   try {
-    const { containerVersion } = await import('../../version/container-version.js');
-    const dir = versionDir(layout, name, containerVersion(config, name).hash);
+    const [{ containerVersion }, { STEP_DEFS }] = await Promise.all([import('../../version/container-version.js'), import('../../steps/registry.js')]);
+    const dir = versionDir(layout, name, containerVersion(STEP_DEFS, config, name).hash);
     if (existsSync(join(dir, 'root'))) return dir;
   } catch {
     // Version unknown before building (e.g. a missing !Depends path): use the link below.

@@ -37,8 +37,8 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     throw new VaggaError(`Container ${JSON.stringify(name)} not found`, { exitCode: ExitCode.launcher });
   }
   const trace = Boolean(parsed.values.debug || parsed.values.dump);
-  const { containerVersion } = await import('../../version/container-version.js');
-  const version = containerVersion(config, name, { trace });
+  const [{ containerVersion }, { STEP_DEFS }] = await Promise.all([import('../../version/container-version.js'), import('../../steps/registry.js')]);
+  const version = containerVersion(STEP_DEFS, config, name, { trace });
   if (trace && version.trace) ctx.err(version.trace.map((l) => `${l}\n`).join(''));
   ctx.out(`${parsed.values.short ? version.hash.slice(0, 8) : version.hash}\n`);
   return 0;

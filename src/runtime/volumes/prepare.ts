@@ -13,7 +13,7 @@ import type { Project } from '../../config/project.js';
 import { planSnapshotCopies, runVolumes, type RunPlanInput } from '../../mounts/run-plan.js';
 import { isStaticElf, snapshotArgv } from '../../mounts/volumes-snapshot.js';
 import type { IdMapping } from '../../sandbox/types.js';
-import type { ContainerProcess } from '../run-in-container.js';
+import type { ContainerProcess } from '../container-process.js';
 import { prepareVolumeContainers, volumeContainerNames } from './containers.js';
 import { initVolumeNames, persistentVolumes, preparePersistentVolumes, volumesDirFor, type PersistentDeps } from './persistent.js';
 

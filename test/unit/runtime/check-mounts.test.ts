@@ -12,6 +12,7 @@ import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { planRunMounts } from '../../../src/mounts/run-plan.js';
 import { DEFAULT_SETTINGS } from '../cli/fake-project.js';
 import { tempDir } from '../temp-dir.js';
+import { STEP_DEFS } from '../../../src/steps/registry.js';
 
 const YAML = `containers:
   app:
@@ -37,7 +38,7 @@ function setup() {
   for (const d of ['proc', 'dev', 'work', 'tmp', 'run', 'etc', 'mnt/ok']) mkdirSync(join(root, d), { recursive: true });
   writeFileSync(join(root, 'etc/resolv.conf'), ''); // as every build leaves them
   writeFileSync(join(root, 'etc/hosts'), '');
-  const config = loadConfig(project);
+  const config = loadConfig(STEP_DEFS, project);
   return { project, root, config };
 }
 
@@ -142,7 +143,7 @@ commands:
     volumes:
       /mnt/ok: !BindRW /work/nothere
 `);
-  const config = loadConfig(project);
+  const config = loadConfig(STEP_DEFS, project);
   const container = config.containers.app;
   const cmd = config.commands.cmd;
   assert.ok(cmd.kind === 'Command');

@@ -8,11 +8,12 @@ import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { containerVersion } from '../../../src/version/container-version.js';
 import { VersionUnknownError } from '../../../src/version/errors.js';
 import { config, container, step } from './helpers.js';
+import { STEP_DEFS } from '../../../src/steps/registry.js';
 
 const alpine = () => [step('Alpine', 'v3.4')];
 
 test('uids/gids and data-dirs are hashed; environ and volumes are not', () => {
-  const h = (extra: Parameters<typeof container>[2]) => containerVersion(config([container('x', alpine(), extra)]), 'x').hash;
+  const h = (extra: Parameters<typeof container>[2]) => containerVersion(STEP_DEFS, config([container('x', alpine(), extra)]), 'x').hash;
   const plain = h({});
   assert.equal(plain.slice(0, 8), 'd304a005');
   assert.notEqual(h({ uids: [{ start: 0, end: 1000 }] }), plain);
@@ -24,33 +25,33 @@ test('uids/gids and data-dirs are hashed; environ and volumes are not', () => {
 test('nested !Container chains inline every level', () => {
   const chain = [container('c0', alpine())];
   for (let i = 1; i <= 9; i++) chain.push(container(`c${i}`, [step('Container', `c${i - 1}`)]));
-  const deep = containerVersion(config(chain), 'c9').hash;
-  assert.notEqual(deep, containerVersion(config(chain), 'c0').hash);
+  const deep = containerVersion(STEP_DEFS, config(chain), 'c9').hash;
+  assert.notEqual(deep, containerVersion(STEP_DEFS, config(chain), 'c0').hash);
   // The parent's own uids do not matter, only its steps.
   chain[0] = container('c0', alpine(), { uids: [{ start: 0, end: 10 }] });
-  assert.equal(containerVersion(config(chain), 'c9').hash, deep);
+  assert.equal(containerVersion(STEP_DEFS, config(chain), 'c9').hash, deep);
 });
 
 test('unknown containers: 121; cycles: 126', () => {
-  assert.throws(() => containerVersion(config([]), 'nope'), (e: unknown) => e instanceof VaggaError && e.exitCode === 121 && e.message === 'Container "nope" not found');
-  assert.throws(() => containerVersion(config([container('x', [step('Container', 'gone')])]), 'x'), /Container "gone" not found/);
-  assert.throws(() => containerVersion(config([container('x', [step('Container', 'x')])]), 'x'),
+  assert.throws(() => containerVersion(STEP_DEFS, config([]), 'nope'), (e: unknown) => e instanceof VaggaError && e.exitCode === 121 && e.message === 'Container "nope" not found');
+  assert.throws(() => containerVersion(STEP_DEFS, config([container('x', [step('Container', 'gone')])]), 'x'), /Container "gone" not found/);
+  assert.throws(() => containerVersion(STEP_DEFS, config([container('x', [step('Container', 'x')])]), 'x'),
     (e: unknown) => e instanceof VaggaError && e.exitCode === 126 && /cyclic dependency/.test(e.message));
 });
 
 test('!Build without content-hash hashes only the source container steps', () => {
   const src = container('src', alpine());
-  const a = containerVersion(config([src, container('x', [step('Build', { container: 'src', source: '/a', path: '/x' })])]), 'x').hash;
-  const b = containerVersion(config([src, container('x', [step('Build', { container: 'src', source: '/b', path: '/y' })])]), 'x').hash;
+  const a = containerVersion(STEP_DEFS, config([src, container('x', [step('Build', { container: 'src', source: '/a', path: '/x' })])]), 'x').hash;
+  const b = containerVersion(STEP_DEFS, config([src, container('x', [step('Build', { container: 'src', source: '/b', path: '/y' })])]), 'x').hash;
   assert.equal(a, b);
-  assert.throws(() => containerVersion(config([src, container('x', [step('Build', { container: 'src', 'content-hash': true, path: '/x' })])]), 'x'), VersionUnknownError);
+  assert.throws(() => containerVersion(STEP_DEFS, config([src, container('x', [step('Build', { container: 'src', 'content-hash': true, path: '/x' })])]), 'x'), VersionUnknownError);
 });
 
 test('trace lists markers and fields', () => {
-  const v = containerVersion(config([container('x', [step('Text', { '/a': 'b' })])]), 'x', { trace: true });
+  const v = containerVersion(STEP_DEFS, config([container('x', [step('Text', { '/a': 'b' })])]), 'x', { trace: true });
   assert.ok(v.trace?.includes('COMMAND Text'));
   assert.ok(v.trace?.some((l) => l.includes('uids') && l.includes('0-65536')));
-  assert.equal(containerVersion(config([container('x', [step('Text', { '/a': 'b' })])]), 'x').hash, v.hash);
+  assert.equal(containerVersion(STEP_DEFS, config([container('x', [step('Text', { '/a': 'b' })])]), 'x').hash, v.hash);
 });
 
 test('requirements: -r includes hashed in place, comments ignored, cycles rejected', () => {
@@ -60,7 +61,7 @@ test('requirements: -r includes hashed in place, comments ignored, cycles reject
     fs.writeFileSync(path.join(dir, 'req/a.txt'), '# c\nflask\n-r b.txt\n');
     fs.writeFileSync(path.join(dir, 'req/b.txt'), '  six==1.0  \n\n');
     fs.writeFileSync(path.join(dir, 'flat.txt'), 'flask\nsix==1.0\n');
-    const h = (f: string) => containerVersion(config([container('x', [step('Py3Requirements', f)])], dir), 'x').hash;
+    const h = (f: string) => containerVersion(STEP_DEFS, config([container('x', [step('Py3Requirements', f)])], dir), 'x').hash;
     assert.equal(h('req/a.txt'), h('flat.txt'));
     fs.writeFileSync(path.join(dir, 'req/b.txt'), 'six==1.1\n');
     assert.notEqual(h('req/a.txt'), h('flat.txt'));
@@ -75,7 +76,7 @@ test('yarn: unknown until yarn.lock covers package.json', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vyarn-'));
   try {
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ dependencies: { classnames: '^2.2.5' } }));
-    const h = () => containerVersion(config([container('x', [step('YarnDependencies', {})])], dir), 'x').hash;
+    const h = () => containerVersion(STEP_DEFS, config([container('x', [step('YarnDependencies', {})])], dir), 'x').hash;
     assert.throws(h, VersionUnknownError);
     fs.writeFileSync(path.join(dir, 'yarn.lock'), '# yarn\n\n"left-pad@^1.0.0":\n  version "1.0.0"\n');
     assert.throws(h, VersionUnknownError);
@@ -89,17 +90,17 @@ test('yarn: unknown until yarn.lock covers package.json', () => {
 });
 
 test('!SubConfig: unknown while the file is missing, then the other file\'s steps are inlined', () => {
-  assert.throws(() => containerVersion(config([container('x', [step('SubConfig', { container: 'y' })])]), 'x'), VersionUnknownError);
+  assert.throws(() => containerVersion(STEP_DEFS, config([container('x', [step('SubConfig', { container: 'y' })])]), 'x'), VersionUnknownError);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsub-'));
   try {
     const cfg = config([container('x', [step('SubConfig', { path: 'sub.yaml', container: 'y' })])], dir);
-    assert.throws(() => containerVersion(cfg, 'x'), VersionUnknownError);
+    assert.throws(() => containerVersion(STEP_DEFS, cfg, 'x'), VersionUnknownError);
     fs.writeFileSync(path.join(dir, 'sub.yaml'), 'containers:\n  y:\n    setup:\n    - !Alpine v3.4\n');
-    const viaFile = containerVersion(cfg, 'x').hash;
-    const viaReader = containerVersion(cfg, 'x', { readConfigFile: () => config([container('y', alpine())]) }).hash;
+    const viaFile = containerVersion(STEP_DEFS, cfg, 'x').hash;
+    const viaReader = containerVersion(STEP_DEFS, cfg, 'x', { readConfigFile: () => config([container('y', alpine())]) }).hash;
     assert.equal(viaFile, viaReader);
-    assert.notEqual(viaFile, containerVersion(config([container('x', alpine())]), 'x').hash);
-    assert.throws(() => containerVersion(config([container('x', [step('SubConfig', { path: 'sub.yaml', container: 'z' })])], dir), 'x'), /Container "z" not found/);
+    assert.notEqual(viaFile, containerVersion(STEP_DEFS, config([container('x', alpine())]), 'x').hash);
+    assert.throws(() => containerVersion(STEP_DEFS, config([container('x', [step('SubConfig', { path: 'sub.yaml', container: 'z' })])], dir), 'x'), /Container "z" not found/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

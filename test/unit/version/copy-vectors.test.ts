@@ -14,6 +14,7 @@ import { containerVersion } from '../../../src/version/container-version.js';
 import { VersionUnknownError } from '../../../src/version/errors.js';
 import { config, container, step } from './helpers.js';
 import { SHARED_DIR } from '../shared-dir.js';
+import { STEP_DEFS } from '../../../src/steps/registry.js';
 
 let dir = '';
 before(() => {
@@ -23,7 +24,7 @@ before(() => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const short = (setup: StepConfig[]) => containerVersion(config([container('x', setup)], dir), 'x').hash.slice(0, 8);
+const short = (setup: StepConfig[]) => containerVersion(STEP_DEFS, config([container('x', setup)], dir), 'x').hash.slice(0, 8);
 const base = { source: '/work/dir', path: '/dir' };
 const sh = 'chmod 700 /dir\nchmod 600 /dir/file\n';
 

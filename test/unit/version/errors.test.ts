@@ -11,6 +11,7 @@ import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { containerVersion } from '../../../src/version/container-version.js';
 import { humanizeFsDetail, versionError, VersionInputError } from '../../../src/version/errors.js';
 import { tempDir } from '../temp-dir.js';
+import { STEP_DEFS } from '../../../src/steps/registry.js';
 
 test('Node fs error text becomes words; the host path is dropped', () => {
   assert.deepEqual(humanizeFsDetail("/work/req.txt: ENOENT: no such file or directory, lstat '/home/u/p/req.txt'"),
@@ -45,9 +46,9 @@ test('through the loader: a missing requirements file is reported at the step, i
     '    - !Container base',
     '',
   ].join('\n'));
-  const config = loadConfig(dir);
+  const config = loadConfig(STEP_DEFS, dir);
   for (const name of ['base', 'app']) {
-    assert.throws(() => containerVersion(config, name), (e) => {
+    assert.throws(() => containerVersion(STEP_DEFS, config, name), (e) => {
       assert.ok(e instanceof VaggaError);
       assert.equal(e.exitCode, 121);
       assert.equal(e.message, `Error versioning !Py3Requirements at ${join(dir, 'vagga.yaml')}:4:7 (container "base"): /work/requirements.txt does not exist`);

@@ -7,6 +7,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import { containerVersion } from '../../../src/version/container-version.js';
 import { tempDir } from '../temp-dir.js';
 import { SHARED_DIR } from '../shared-dir.js';
+import { STEP_DEFS } from '../../../src/steps/registry.js';
 
 const YAML = `
 containers:
@@ -56,8 +57,8 @@ test('hashes of configs read by loadConfig', () => {
   const dir = tempDir('vload-');
   fs.writeFileSync(path.join(dir, 'vagga.yaml'), YAML);
   fs.cpSync(path.join(SHARED_DIR, 'vagga-fixtures/copy/dir'), path.join(dir, 'dir'), { recursive: true });
-  const cfg = loadConfig(dir);
-  const short = (n: string) => containerVersion(cfg, n).hash.slice(0, 8);
+  const cfg = loadConfig(STEP_DEFS, dir);
+  const short = (n: string) => containerVersion(STEP_DEFS, cfg, n).hash.slice(0, 8);
   assert.equal(short('busybox'), 'd304a005');
   assert.equal(short('text'), 'efc9a869');
   assert.equal(short('calc'), '5af5e7a3');

@@ -11,9 +11,10 @@ import { execFileSync } from 'node:child_process';
 import type { StepConfig } from '../../../src/config/model.js';
 import { containerVersion } from '../../../src/version/container-version.js';
 import { config, container, step } from './helpers.js';
+import { STEP_DEFS } from '../../../src/steps/registry.js';
 
 function short(setup: StepConfig[], others: ReturnType<typeof container>[] = [], projectRoot?: string): string {
-  return containerVersion(config([container('x', setup), ...others], projectRoot), 'x').hash.slice(0, 8);
+  return containerVersion(STEP_DEFS, config([container('x', setup), ...others], projectRoot), 'x').hash.slice(0, 8);
 }
 
 const SHAKESPEARE = 'Sir, in my heart there was a kind of fighting\nThat would not let me sleep.\n';
@@ -21,7 +22,7 @@ const SHAKESPEARE = 'Sir, in my heart there was a kind of fighting\nThat would n
 test('distribution bootstraps', () => {
   assert.equal(short([step('Alpine', 'v3.4')]), 'd304a005');
   assert.equal(short([step('Alpine', 'v3.15')]), '86210ade');
-  assert.equal(containerVersion(config([container('x', [step('Alpine', 'v3.3')])]), 'x').hash,
+  assert.equal(containerVersion(STEP_DEFS, config([container('x', [step('Alpine', 'v3.3')])]), 'x').hash,
     '4eaca212aa896f46307828745d58180d103f129545038b554912ee735cce20c9a710d3966bb5f9cabae28c8370effd13bf81e6b4af48d300dd3a2ee0c54bfbd7');
 });
 
