@@ -61,11 +61,11 @@ export async function runSteps(spec: BuilderSpec, ctx: BuildContext, deps: RunSt
   }
   mark('Start');
   for (const [i, step] of spec.steps.entries()) {
-    const summary = stepSummary(step);
+    const def = deps.stepDef(step.tag);
+    const summary = stepSummary(step, def);
     const where = { index: i + 1, total, tag: step.tag, pos: step.pos };
     if (spec.verbosity >= 1) deps.write(`Step ${i + 1}/${total}: ${summary}\n`);
     deps.onStep?.(where);
-    const def = deps.stepDef(step.tag);
     if (!def?.build) {
       return {
         ok: false, phase: 'step', step: where,

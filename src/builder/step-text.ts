@@ -5,6 +5,7 @@
 import { isAbsolute, relative } from 'node:path';
 import type { Pos } from '../config/qnode.js';
 import type { StepConfig } from '../config/model.js';
+import type { StepDef } from '../steps/step.js';
 
 const MAX = 60;
 
@@ -14,9 +15,6 @@ function clip(text: string): string {
   if (first.length > MAX) return `${first.slice(0, MAX - 3)}...`;
   return more ? `${first} ...` : first;
 }
-
-/** Steps whose params are a map keyed by the user's own names (paths, variables): keys kept as written. */
-const USER_KEYED = new Set(['Env', 'Text', 'CacheDirs']);
 
 /** Keys holding file modes, shown in octal as written in vagga.yaml (`umask=0o002`). */
 const MODE_KEYS = new Set(['umask', 'mode']);
@@ -49,10 +47,11 @@ function brief(value: unknown, userKeys = false): string {
 /**
  * One-line description of a step for progress output: `!Sh apt-get update ...`,
  * `!Copy source=/work/x, path=/x, umask=0o002, preserve-permissions=true`: keys in
- * vagga.yaml's kebab-case, modes in octal, the user's own keys (`!Env`, `!Text`) as written.
+ * vagga.yaml's kebab-case, modes in octal, the user's own keys (`!Env`, `!Text`: the step's
+ * `def` says so with `userKeyed`) as written.
  */
-export function stepSummary(step: Pick<StepConfig, 'tag' | 'params'>): string {
-  const text = clip(brief(step.params, USER_KEYED.has(step.tag)));
+export function stepSummary(step: Pick<StepConfig, 'tag' | 'params'>, def?: Pick<StepDef, 'userKeyed'>): string {
+  const text = clip(brief(step.params, def?.userKeyed === true));
   return text ? `!${step.tag} ${text}` : `!${step.tag}`;
 }
 

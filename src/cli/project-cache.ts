@@ -9,7 +9,7 @@
  * settings file and implicit local mixin (existence, size, mtime in ns, inode), the
  * `HOME` and `VAGGA_SETTINGS` variables and the running vagga script itself. Version hashes
  * are cached only for containers whose hash depends on nothing but the config (no
- * `!Depends`/`!Copy` or other step that reads project files; see CONFIG_ONLY_STEPS).
+ * `!Depends`/`!Copy` or other step that reads project files; see StepDef.hashReadsOnlyParams).
  * Known gap: creating a `mixins:` file that was missing when the cache was written does
  * not invalidate it (edit vagga.yaml, or set VAGGA_NO_CONFIG_CACHE=1).
  *
@@ -19,16 +19,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import type { Config, Settings } from '../config/model.js';
 import type { Project } from '../config/project.js';
+import type { StepRegistry } from '../steps/step.js';
 
 const FORMAT = 1;
 /** Relative to the project root. */
 export const CACHE_FILE = '.vagga/.cache/config-cache.json';
-
-/** Setup steps whose hash reads only their own parameters (plus inlined containers). */
-const CONFIG_ONLY_STEPS = new Set([
-  'Text', 'Sh', 'Cmd', 'Env', 'EnsureDir', 'EmptyDir', 'Remove', 'CacheDirs', 'Install', 'BuildDeps',
-  'Debian', 'Tar', 'Download', 'Container',
-]);
 
 /** Files whose presence or content changes settings or the config (mirrors config/settings.ts, config/load.ts). */
 const USER_SETTINGS = ['.config/vagga/settings.yaml', '.vagga/settings.yaml', '.vagga.yaml'];
@@ -111,14 +106,17 @@ function jsonSafe(v: unknown): boolean {
   return false;
 }
 
-/** Containers whose version depends only on the config: every step (through `!Container`) in CONFIG_ONLY_STEPS. */
-export function configOnlyContainers(config: Config): string[] {
+/**
+ * Containers whose version depends only on the config: every step (through `!Container`)
+ * is one whose definition in `steps` has `hashReadsOnlyParams`.
+ */
+export function configOnlyContainers(config: Config, steps: StepRegistry): string[] {
   const memo = new Map<string, boolean>();
   const check = (name: string): boolean => {
     if (memo.has(name)) return memo.get(name)!;
     memo.set(name, false); // cycles: not cacheable
     const c = config.containers[name];
-    const ok = c !== undefined && c.setup.every((s) => CONFIG_ONLY_STEPS.has(s.tag)
+    const ok = c !== undefined && c.setup.every((s) => steps.get(s.tag)?.hashReadsOnlyParams === true
       && (s.tag !== 'Container' || (typeof s.params === 'string' && check(s.params))));
     memo.set(name, ok);
     return ok;
@@ -189,7 +187,7 @@ export async function loadProjectCached(cwd: string, env: NodeJS.ProcessEnv): Pr
     key,
     config: project.config,
     settings: project.settings,
-    cacheable: configOnlyContainers(project.config),
+    cacheable: configOnlyContainers(project.config, (await import('../steps/registry.js')).STEP_DEFS),
     versions: {},
   };
   writeCache(root, data);

@@ -19,6 +19,8 @@ function register(params: CacheDirsParams, ctx: BuildContext): void {
 
 const cacheDirs: StepDef<CacheDirsParams> = {
   tag: 'CacheDirs',
+  hashReadsOnlyParams: true,
+  userKeyed: true,
   schema: map(str(), (k) => (k.startsWith('/') ? undefined : `Path must be absolute: ${JSON.stringify(k)}`)),
   hash(params, digest) {
     for (const [p, name] of sortedPathEntries(params)) {

@@ -11,6 +11,7 @@ import type { StepDef } from './step.js';
 
 const sh: StepDef<string> = {
   tag: 'Sh',
+  hashReadsOnlyParams: true,
   schema: str(),
   hash(script, digest) {
     digest.field('script', script);
@@ -24,6 +25,7 @@ const argvSchema = list(str());
 
 const cmd: StepDef<string[]> = {
   tag: 'Cmd',
+  hashReadsOnlyParams: true,
   schema: custom('a non-empty list of strings', (node, pctx) => {
     const argv = argvSchema.parse(node, pctx);
     if (argv.length === 0) fail(pctx, node, 'Expected a non-empty command line (program and arguments)');

@@ -44,6 +44,7 @@ function activateDebian(params: DebianParams, ctx: BuildContext): Required<Distr
 /** `!Debian SUITE` (see file comment). */
 export const debianStep: StepDef<DebianParams> = {
   tag: 'Debian',
+  hashReadsOnlyParams: true,
   schema: debianSchema,
   hash(params, digest) {
     digest.field('suite', params.suite);

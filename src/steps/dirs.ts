@@ -43,6 +43,7 @@ function emptyDirContents(dir: string): void {
 
 const ensure: StepDef<string> = {
   tag: 'EnsureDir',
+  hashReadsOnlyParams: true,
   schema: absPath(),
   hash(p, digest) {
     digest.field('path', p);
@@ -64,6 +65,7 @@ const ensure: StepDef<string> = {
 
 const empty: StepDef<string> = {
   tag: 'EmptyDir',
+  hashReadsOnlyParams: true,
   schema: absPath(),
   hash(p, digest) {
     digest.field('path', p);
@@ -79,6 +81,7 @@ const empty: StepDef<string> = {
 
 const remove: StepDef<string> = {
   tag: 'Remove',
+  hashReadsOnlyParams: true,
   schema: absPath(),
   hash(p, digest) {
     digest.field('path', p);

@@ -133,7 +133,7 @@ export interface DownloadParams {
   sha256?: string;
 }
 
-const download = sourceFileStep<DownloadParams>({
+const download: StepDef<DownloadParams> = { ...sourceFileStep<DownloadParams>({
   tag: 'Download',
   schema: downloadSchema,
   hashFields(p, digest) {
@@ -146,6 +146,6 @@ const download = sourceFileStep<DownloadParams>({
     await copyFile(src, dest);
     await chmod(dest, p.mode);
   },
-});
+}), hashReadsOnlyParams: true };
 
 export const steps: StepDef<any>[] = [download];

@@ -16,6 +16,8 @@ function apply(params: EnvParams, ctx: BuildContext): void {
 
 const env: StepDef<EnvParams> = {
   tag: 'Env',
+  hashReadsOnlyParams: true,
+  userKeyed: true,
   schema: map(str()),
   hash(params, digest) {
     for (const [k, v] of Object.entries(params).sort(([a], [b]) => compareBytes(a, b))) {

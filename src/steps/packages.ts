@@ -64,6 +64,7 @@ function packagesStep(tag: 'Install' | 'BuildDeps', buildDeps: boolean): StepDef
   const step: StepDef<PackagesParams> = {
     tag,
     schema: packagesSchema,
+    hashReadsOnlyParams: true,
     hash(params, digest) {
       digest.list('packages', params.packages);
     },

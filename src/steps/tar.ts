@@ -166,10 +166,10 @@ export function archiveStep(tag: string, unpack: (p: ArchiveParams, archive: str
   });
 }
 
-const tar = archiveStep('Tar', async (p, archive, ctx) => {
+const tar: StepDef<ArchiveParams> = { ...archiveStep('Tar', async (p, archive, ctx) => {
   const rel = normalize(p.path).replace(/^\/+/, '');
   const atRoot = rel === '' || rel === '.';
   await unpackTar(ctx.root, archive, atRoot ? ctx.root : join(ctx.root, rel), p.subdir, atRoot);
-});
+}), hashReadsOnlyParams: true };
 
 export const steps: StepDef<any>[] = [tar];

@@ -20,6 +20,8 @@ const absKey = (key: string) => (key.startsWith('/') ? undefined : `Path must be
 
 const text: StepDef<TextParams> = {
   tag: 'Text',
+  hashReadsOnlyParams: true,
+  userKeyed: true,
   schema: map(str(), absKey),
   hash(params, digest) {
     for (const [p, data] of sortedPathEntries(params)) {

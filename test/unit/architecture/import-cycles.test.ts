@@ -106,16 +106,27 @@ test('cycle detection finds every loop and nothing else', () => {
   assert.deepEqual(cycles(g).map((c) => c.join(',')).sort(), ['a,b,c', 'd']);
 });
 
-test('src/ has no import cycles', () => {
+/** src/ file -> the src/ files it imports (paths relative to the repository root). */
+function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of tsFiles(SRC)) {
-    const rel = relative(ROOT, file);
     const deps = importSpecifiers(readFileSync(file, 'utf8'))
       .map((s) => resolveSpecifier(file, s))
       .filter((f): f is string => f !== undefined)
       .map((f) => relative(ROOT, f));
-    graph.set(rel, [...new Set(deps)]);
+    graph.set(relative(ROOT, file), [...new Set(deps)]);
   }
+  return graph;
+}
+
+test('src/config/ imports neither src/steps/ nor src/version/ (later stages receive, never provide, config)', () => {
+  const bad = [...importGraph()].filter(([f]) => f.startsWith('src/config/'))
+    .flatMap(([f, deps]) => deps.filter((d) => /^src\/(steps|version)\//.test(d)).map((d) => `${f} -> ${d}`));
+  assert.deepEqual(bad, []);
+});
+
+test('src/ has no import cycles', () => {
+  const graph = importGraph();
   const found = cycles(graph).filter((c) => !exempt(c));
   assert.deepEqual(found, [], `import cycles:\n${found.map((c) => `  ${c.join(' <-> ')}`).join('\n')}`);
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stepSummary, yamlKey } from '../../../src/builder/step-text.js';
+import { stepDef } from '../../../src/steps/registry.js';
 
 test('step summaries use vagga.yaml keys (kebab-case) and octal modes', () => {
   assert.equal(yamlKey('userId'), 'user-id');
@@ -14,5 +15,5 @@ test('step summaries use vagga.yaml keys (kebab-case) and octal modes', () => {
   assert.equal(stepSummary({ tag: 'Download', params: { url: 'http://h/f', path: '/f', mode: 0o644 } }),
     '!Download url=http://h/f, path=/f, mode=0o644');
   // The user's own keys stay as written.
-  assert.equal(stepSummary({ tag: 'Env', params: { myVar: '1' } }), '!Env myVar=1');
+  assert.equal(stepSummary({ tag: 'Env', params: { myVar: '1' } }, stepDef('Env')), '!Env myVar=1');
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CACHE_FILE, configOnlyContainers, loadProjectCached, quickProjectRoot } from '../../../src/cli/project-cache.js';
 import { findProjectRoot } from '../../../src/config/load.js';
 import { fakeProject } from './fake-project.js';
+import { STEP_DEFS } from '../../../src/steps/registry.js';
 
 const YAML = `containers:
   base:
@@ -108,7 +109,7 @@ test('only containers without project-file inputs have cacheable versions', () =
   c.deps.setup = [{ tag: 'Depends', params: { path: 'f' }, pos }];
   c.derived.setup = [{ tag: 'Container', params: 'deps', pos }];
   c.loop.setup = [{ tag: 'Container', params: 'loop', pos }];
-  assert.deepEqual(configOnlyContainers(p.config), ['base', 'child']);
+  assert.deepEqual(configOnlyContainers(p.config, STEP_DEFS), ['base', 'child']);
 });
 
 test('quickProjectRoot agrees with findProjectRoot', () => {
