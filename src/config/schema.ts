@@ -29,6 +29,7 @@ export interface Schema<T> {
   parse(node: QNode | undefined, ctx: ParseCtx): T;
 }
 
+/** The value type a schema produces: `type XParams = Out<typeof xSchema>`. */
 export type Out<S> = S extends Schema<infer T> ? T : never;
 
 /** Throw a ConfigError located at `node` (or the parent when the node is absent). */
@@ -174,9 +175,17 @@ export function map<T>(value: Schema<T>, keyCheck?: (key: string) => string | un
 }
 
 type Camel<S extends string> = S extends `${infer A}-${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
-export type StructOut<F extends Record<string, Schema<unknown>>> = {
-  [K in keyof F as Camel<K & string>]: Out<F[K]>;
-};
+/**
+ * What `struct(fields)` produces: camelCased keys; a field whose schema may give undefined
+ * (`opt(...)`) is an optional key, so `type XParams = Out<typeof xSchema>` reads like a
+ * hand-written interface.
+ */
+export type StructOut<F extends Record<string, Schema<unknown>>> = Flat<{
+  [K in keyof F as undefined extends Out<F[K]> ? never : Camel<K & string>]: Out<F[K]>;
+} & {
+  [K in keyof F as undefined extends Out<F[K]> ? Camel<K & string> : never]?: Out<F[K]>;
+}>;
+type Flat<T> = { [K in keyof T]: T[K] };
 
 /** `work-dir` -> `workDir`. */
 export function camel(key: string): string {

@@ -17,22 +17,24 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { absPath, bool, def, list, opt, str, struct } from '../config/schema.js';
+import { absPath, bool, def, list, opt, str, struct, type Out } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { createPathFilter } from '../version/filters.js';
 import { admittedWithParents } from './copy.js';
 import { inContainerRoot } from './root-path.js';
 import type { BuildContext, StepDef } from './step.js';
 
+const buildSchema = struct({
+  container: str(),
+  source: def(absPath(), '/'),
+  path: opt(absPath()),
+  'temporary-mount': opt(absPath()),
+  rules: def(list(str()), [] as string[]),
+  'content-hash': def(bool(), false),
+});
+
 /** Validated `!Build` parameters. */
-export interface BuildParams {
-  container: string;
-  source: string;
-  path?: string;
-  temporaryMount?: string;
-  rules: string[];
-  contentHash: boolean;
-}
+export type BuildParams = Out<typeof buildSchema>;
 
 function failure(message: string, hint?: string): VaggaError {
   return new VaggaError(`!Build: ${message}`, { exitCode: ExitCode.launcher, hint });
@@ -121,14 +123,7 @@ async function temporaryMount(p: BuildParams, src: string, mountPoint: string, c
 
 const build: StepDef<BuildParams> = {
   tag: 'Build',
-  schema: struct({
-    container: str(),
-    source: def(absPath(), '/'),
-    path: opt(absPath()),
-    'temporary-mount': opt(absPath()),
-    rules: def(list(str()), [] as string[]),
-    'content-hash': def(bool(), false),
-  }),
+  schema: buildSchema,
   hash(p, d, ctx) {
     if (p.contentHash) ctx.unknown('!Build with content-hash needs the source container built first');
     // Vagga hashes only the source container's steps here: its own parameters are not hashed.

@@ -5,13 +5,15 @@
  * in the root now. Hash: `source`, `name` per entry, keys in path order.
  */
 import * as fs from 'node:fs';
-import { map, str } from '../config/schema.js';
+import { map, str, type Out } from '../config/schema.js';
 import type { BuildContext, StepDef } from './step.js';
 import { inContainerRoot } from './root-path.js';
 import { sortedPathEntries } from './text.js';
 
+const cacheDirsSchema = map(str(), (k) => (k.startsWith('/') ? undefined : `Path must be absolute: ${JSON.stringify(k)}`));
+
 /** `!CacheDirs` parameters: absolute container path -> cache name. */
-export type CacheDirsParams = Record<string, string>;
+export type CacheDirsParams = Out<typeof cacheDirsSchema>;
 
 function register(params: CacheDirsParams, ctx: BuildContext): void {
   for (const [p, name] of sortedPathEntries(params)) ctx.cacheMounts.set(p, name);
@@ -21,7 +23,7 @@ const cacheDirs: StepDef<CacheDirsParams> = {
   tag: 'CacheDirs',
   hashReadsOnlyParams: true,
   userKeyed: true,
-  schema: map(str(), (k) => (k.startsWith('/') ? undefined : `Path must be absolute: ${JSON.stringify(k)}`)),
+  schema: cacheDirsSchema,
   hash(params, digest) {
     for (const [p, name] of sortedPathEntries(params)) {
       digest.field('source', p);

@@ -15,8 +15,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { absPath, bool, def, int, opt, str, struct } from '../config/schema.js';
-import { createPathFilter, type FilterOptions, type PathFilter } from '../version/filters.js';
+import { absPath, bool, def, int, opt, str, struct, type Out } from '../config/schema.js';
+import { createPathFilter, type PathFilter } from '../version/filters.js';
 import { insideId } from '../version/owner.js';
 import { pathStartsWith, selfAndParents, workToHost } from '../version/paths.js';
 import { hashFileContent, hashTree, walkFiltered } from '../version/tree.js';
@@ -39,15 +39,7 @@ const schema = struct({
 });
 
 /** `!Copy` parameters. */
-export interface CopyParams extends FilterOptions {
-  source: string;
-  path: string;
-  ownerUid?: number;
-  ownerGid?: number;
-  umask: number;
-  preservePermissions: boolean;
-  preserveTimes: boolean;
-}
+export type CopyParams = Out<typeof schema>;
 
 /**
  * The mode a copied entry gets (undefined for symlinks: their mode is never set):

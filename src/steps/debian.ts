@@ -8,7 +8,7 @@
  * `ubuntu-mirror`/`alpine-mirror` settings (§2.1 "Not hashed"): the same suite from another
  * mirror is the same container.
  */
-import { custom, fail, str } from '../config/schema.js';
+import { custom, fail, str, type Out } from '../config/schema.js';
 import type { BuildContext, StepDef } from './step.js';
 import { REPLACED_SOURCE_FILES, debianConfigFiles } from './debian/apt.js';
 import { enableDebianContext } from './debian/apt-run.js';
@@ -18,16 +18,14 @@ import { readHostAptSources, resolveDebianMirror } from './debian/mirror.js';
 import { unpackBase, writeRootConfig } from './debian/unpack.js';
 import { requireDebianIdMap } from './debian/userns.js';
 
-/** Parameters of `!Debian`: the suite (codename or alias such as `stable`). */
-export interface DebianParams {
-  suite: string;
-}
-
-const debianSchema = custom<DebianParams>('a Debian suite name', (node, ctx) => {
+const debianSchema = custom('a Debian suite name', (node, ctx) => {
   const suite = str().parse(node, ctx);
   if (!/^[a-z][a-z0-9.+-]*$/.test(suite)) fail(ctx, node, `Expected a Debian suite name such as "bookworm", got ${JSON.stringify(suite)}`);
   return { suite };
 });
+
+/** Parameters of `!Debian`: the suite (codename or alias such as `stable`). */
+export type DebianParams = Out<typeof debianSchema>;
 
 /** The mirror for this build: `debian-mirror` setting, else the host's apt sources. */
 function mirrorFor(settings: { debianMirror?: string }): string {

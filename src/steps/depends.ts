@@ -5,8 +5,8 @@
  * regular files `is_executable` (owner x bit) and the raw content, for symlinks `symlink`.
  * A missing path makes the version unknown.
  */
-import { str, struct } from '../config/schema.js';
-import { createPathFilter, type FilterOptions } from '../version/filters.js';
+import { str, struct, type Out } from '../config/schema.js';
+import { createPathFilter } from '../version/filters.js';
 import { rustJoin, workToHost } from '../version/paths.js';
 import { hashFileContent, hashTree } from '../version/tree.js';
 import { versionError } from '../version/errors.js';
@@ -15,11 +15,8 @@ import type { StepDef } from './step.js';
 
 const schema = struct({ path: str(), ...filterFields }, { shorthand: 'path' });
 
-/** `!Depends` parameters. */
-export interface DependsParams extends FilterOptions {
-  /** Relative to /work (an absolute path replaces /work, as Vagga's path join does). */
-  path: string;
-}
+/** `!Depends` parameters; `path` is relative to /work (an absolute path replaces /work, as Vagga's path join does). */
+export type DependsParams = Out<typeof schema>;
 
 const depends: StepDef<DependsParams> = {
   tag: 'Depends',

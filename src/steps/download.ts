@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import { absPath, def, int, opt, str, struct } from '../config/schema.js';
+import { absPath, def, int, opt, str, struct, type Out } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { checkSha256, downloadCachePath, fetchToCache, isRemoteUrl } from '../storage/downloads.js';
 import type { Digest } from '../version/digest.js';
@@ -126,12 +126,7 @@ const downloadSchema = struct({
 });
 
 /** Validated `!Download` parameters. */
-export interface DownloadParams {
-  url: string;
-  path: string;
-  mode: number;
-  sha256?: string;
-}
+export type DownloadParams = Out<typeof downloadSchema>;
 
 const download: StepDef<DownloadParams> = { ...sourceFileStep<DownloadParams>({
   tag: 'Download',

@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { absPath, def, opt, str, struct } from '../config/schema.js';
+import { absPath, def, opt, str, struct, type Out } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { Digest } from '../version/digest.js';
 import { versionError } from '../version/errors.js';
@@ -28,15 +28,6 @@ import { ensureMirror, exportRevision, isProjectRepo, repoArgs, wantedRevision }
 import { inContainerRoot, resolveBuildPath } from './root-path.js';
 import type { PrepareContext, StepDef } from './step.js';
 import { DEFAULT_INSTALL_SCRIPT } from './tar-install.js';
-
-/** Validated `!Git` parameters. */
-export interface GitParams { url: string; revision?: string; branch?: string; path: string }
-
-/** Validated `!GitInstall` parameters. */
-export interface GitInstallParams { url: string; revision?: string; branch?: string; subdir: string; script: string }
-
-/** `!GitDescribe` parameters (`repo` relative to /work unless absolute). */
-export interface GitDescribeParams { repo: string; pattern?: string; outputFile?: string }
 
 /**
  * The `url` git reads: `/work` and `/work/...` name the project directory (it is mounted at
@@ -67,6 +58,29 @@ async function prepareRepo(tag: string, givenUrl: string, ctx: PrepareContext): 
 /** Schema fields naming a repository and what to check out, shared by `!Git` and `!GitInstall`. */
 const REPO_REF_FIELDS = { url: str(), revision: opt(str()), branch: opt(str()) };
 
+const gitSchema = struct({ ...REPO_REF_FIELDS, path: absPath() });
+
+/** Validated `!Git` parameters. */
+export type GitParams = Out<typeof gitSchema>;
+
+const gitInstallSchema = struct({
+  ...REPO_REF_FIELDS,
+  subdir: def(str(), '.'),
+  script: def(str(), DEFAULT_INSTALL_SCRIPT),
+});
+
+/** Validated `!GitInstall` parameters. */
+export type GitInstallParams = Out<typeof gitInstallSchema>;
+
+const gitDescribeSchema = struct({
+  repo: def(str(), '/work'),
+  pattern: opt(str()),
+  'output-file': opt(absPath()),
+}, { shorthand: 'output-file' });
+
+/** `!GitDescribe` parameters (`repo` relative to /work unless absolute). */
+export type GitDescribeParams = Out<typeof gitDescribeSchema>;
+
 /** Hash `url`, `revision`, `branch` (in that order, as Vagga's `!Git`/`!GitInstall` do). */
 function hashRepoRef(p: { url: string; revision?: string; branch?: string }, d: Digest): void {
   d.field('url', p.url);
@@ -76,7 +90,7 @@ function hashRepoRef(p: { url: string; revision?: string; branch?: string }, d: 
 
 const git: StepDef<GitParams> = {
   tag: 'Git',
-  schema: struct({ ...REPO_REF_FIELDS, path: absPath() }),
+  schema: gitSchema,
   hash(p, d) {
     hashRepoRef(p, d);
     d.field('path', p.path);
@@ -91,11 +105,7 @@ const git: StepDef<GitParams> = {
 
 const gitInstall: StepDef<GitInstallParams> = {
   tag: 'GitInstall',
-  schema: struct({
-    ...REPO_REF_FIELDS,
-    subdir: def(str(), '.'),
-    script: def(str(), DEFAULT_INSTALL_SCRIPT),
-  }),
+  schema: gitInstallSchema,
   hash(p, d) {
     hashRepoRef(p, d);
     d.field('subdir', p.subdir);
@@ -136,11 +146,7 @@ export function gitDescribe(hostDir: string, pattern: string | undefined): strin
 
 const gitDescribeStep: StepDef<GitDescribeParams> = {
   tag: 'GitDescribe',
-  schema: struct({
-    repo: def(str(), '/work'),
-    pattern: opt(str()),
-    'output-file': opt(absPath()),
-  }, { shorthand: 'output-file' }),
+  schema: gitDescribeSchema,
   hash(p, d, ctx) {
     const repoPath = rustJoin('/work', p.repo);
     d.field('repo', p.repo);

@@ -6,7 +6,7 @@
  * Debian and Ubuntu install with apt (src/steps/debian/apt-run.ts), Alpine with apk
  * (src/steps/alpine/apk-run.ts).
  */
-import { custom, list, str } from '../config/schema.js';
+import { custom, list, str, type Out } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { BuildContext, StepDef } from './step.js';
 import { apkInstall, recordApkInstalled } from './alpine/apk-run.js';
@@ -14,12 +14,10 @@ import { aptInstall, recordInstalled } from './debian/apt-run.js';
 import { requireDistro, type DistroState } from './debian/distro.js';
 import { APT_DISTROS } from './distro-specific.js';
 
-/** Parameters of `!Install` / `!BuildDeps`: package specs as written (`name`, `name=version`). */
-export interface PackagesParams {
-  packages: string[];
-}
+const packagesSchema = custom('a list of packages', (node, ctx) => ({ packages: list(str()).parse(node, ctx) }));
 
-const packagesSchema = custom<PackagesParams>('a list of packages', (node, ctx) => ({ packages: list(str()).parse(node, ctx) }));
+/** Parameters of `!Install` / `!BuildDeps`: package specs as written (`name`, `name=version`). */
+export type PackagesParams = Out<typeof packagesSchema>;
 
 /** How packages are installed on one distribution (its package manager's runner). */
 export interface PackageManager {

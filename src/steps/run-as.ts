@@ -17,21 +17,23 @@
  * Hash (unchanged from Vagga): `user_id`, `group_id`, opt `external_user_id`,
  * `supplementary_gids`, `work_dir`, `isolate_network`, `script`.
  */
-import { bool, def, int, list, opt, str, struct } from '../config/schema.js';
+import { bool, def, int, list, opt, str, struct, type Out } from '../config/schema.js';
 import { rustJoin } from '../version/paths.js';
 import { hostExec, type HostExec } from './run-as/host-exec.js';
 import type { StepDef } from './step.js';
 
+const runAsSchema = struct({
+  'user-id': def(int({ min: 0 }), 0),
+  'group-id': def(int({ min: 0 }), 0),
+  'supplementary-gids': def(list(int({ min: 0 })), [] as number[]),
+  'external-user-id': opt(int({ min: 0 })),
+  'work-dir': def(str(), '/work'),
+  'isolate-network': def(bool(), false),
+  script: str(),
+});
+
 /** Validated `!RunAs` parameters. */
-export interface RunAsParams {
-  userId: number;
-  groupId: number;
-  supplementaryGids: number[];
-  externalUserId?: number;
-  workDir: string;
-  isolateNetwork: boolean;
-  script: string;
-}
+export type RunAsParams = Out<typeof runAsSchema>;
 
 /**
  * The argv run in the step sandbox for `p` (pure given `exec`): setpriv to the ids (or to
@@ -51,15 +53,7 @@ export function runAsArgv(p: RunAsParams, exec: HostExec): string[] {
 
 const runAs: StepDef<RunAsParams> = {
   tag: 'RunAs',
-  schema: struct({
-    'user-id': def(int({ min: 0 }), 0),
-    'group-id': def(int({ min: 0 }), 0),
-    'supplementary-gids': def(list(int({ min: 0 })), [] as number[]),
-    'external-user-id': opt(int({ min: 0 })),
-    'work-dir': def(str(), '/work'),
-    'isolate-network': def(bool(), false),
-    script: str(),
-  }),
+  schema: runAsSchema,
   hash(p, d) {
     d.field('user_id', p.userId);
     d.field('group_id', p.groupId);

@@ -11,7 +11,7 @@
  */
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
-import { def, opt, str, struct } from '../config/schema.js';
+import { def, opt, str, struct, type Out } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { sourceFileStep } from './download.js';
 import type { StepDef } from './step.js';
@@ -20,13 +20,15 @@ import { normalSubdir, unpackTar } from './tar.js';
 /** Default `script` of `!TarInstall` and `!GitInstall` (Vagga's). */
 export const DEFAULT_INSTALL_SCRIPT = './configure --prefix=/usr\nmake\nmake install\n';
 
+const tarInstallSchema = struct({
+  url: str(),
+  sha256: opt(str()),
+  subdir: opt(str()),
+  script: def(str(), DEFAULT_INSTALL_SCRIPT),
+});
+
 /** Validated `!TarInstall` parameters. */
-export interface TarInstallParams {
-  url: string;
-  sha256?: string;
-  subdir?: string;
-  script: string;
-}
+export type TarInstallParams = Out<typeof tarInstallSchema>;
 
 /**
  * The directory (relative to the unpacked tree `dir`) where the install script runs:
@@ -58,12 +60,7 @@ export async function installDir(dir: string, subdir: string | undefined, what: 
 
 const tarInstall = sourceFileStep<TarInstallParams>({
   tag: 'TarInstall',
-  schema: struct({
-    url: str(),
-    sha256: opt(str()),
-    subdir: opt(str()),
-    script: def(str(), DEFAULT_INSTALL_SCRIPT),
-  }),
+  schema: tarInstallSchema,
   hashFields(p, digest) {
     digest.optField('subdir', p.subdir);
     digest.field('script', p.script);

@@ -14,18 +14,20 @@
 import { spawn } from 'node:child_process';
 import { open, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
-import { absPath, def, opt, str, struct } from '../config/schema.js';
+import { absPath, def, opt, str, struct, type Out } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { sourceFileStep } from './download.js';
 import type { BuildContext, StepDef } from './step.js';
 
+const archiveSchema = struct({
+  url: str(),
+  sha256: opt(str()),
+  path: def(absPath(), '/'),
+  subdir: def(str(), ''),
+});
+
 /** Validated parameters of the archive steps `!Tar` and `!Unzip`. */
-export interface ArchiveParams {
-  url: string;
-  sha256?: string;
-  path: string;
-  subdir: string;
-}
+export type ArchiveParams = Out<typeof archiveSchema>;
 
 /** Validated `!Tar` parameters. */
 export type TarParams = ArchiveParams;
@@ -152,12 +154,7 @@ export async function unpackTar(root: string, archive: string, destDir: string, 
 export function archiveStep(tag: string, unpack: (p: ArchiveParams, archive: string, ctx: BuildContext) => Promise<void>): StepDef<ArchiveParams> {
   return sourceFileStep<ArchiveParams>({
     tag,
-    schema: struct({
-      url: str(),
-      sha256: opt(str()),
-      path: def(absPath(), '/'),
-      subdir: def(str(), ''),
-    }),
+    schema: archiveSchema,
     hashFields(p, digest) {
       digest.field('path', p.path);
       digest.field('subdir', p.subdir);

@@ -3,13 +3,11 @@
  * Hash: `path`, `data` per entry, keys in component-wise path order (§2.1).
  */
 import * as fs from 'node:fs/promises';
-import { map, str } from '../config/schema.js';
+import { map, str, type Out } from '../config/schema.js';
 import { comparePaths } from '../version/paths.js';
 import type { StepDef } from './step.js';
 import { inContainerRoot } from './root-path.js';
 
-/** `!Text` parameters: absolute container path -> file content. */
-export type TextParams = Record<string, string>;
 
 /** Entries of a path-keyed mapping in Vagga's `BTreeMap<PathBuf, _>` order. */
 export function sortedPathEntries<V>(m: Record<string, V>): [string, V][] {
@@ -18,11 +16,16 @@ export function sortedPathEntries<V>(m: Record<string, V>): [string, V][] {
 
 const absKey = (key: string) => (key.startsWith('/') ? undefined : `Path must be absolute: ${JSON.stringify(key)}`);
 
+const textSchema = map(str(), absKey);
+
+/** `!Text` parameters: absolute container path -> file content. */
+export type TextParams = Out<typeof textSchema>;
+
 const text: StepDef<TextParams> = {
   tag: 'Text',
   hashReadsOnlyParams: true,
   userKeyed: true,
-  schema: map(str(), absKey),
+  schema: textSchema,
   hash(params, digest) {
     for (const [p, data] of sortedPathEntries(params)) {
       digest.field('path', p);
