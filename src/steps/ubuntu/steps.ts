@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isNull } from '../../config/qnode.js';
-import { bool, custom, def, fail, list, opt, str, struct, type Schema } from '../../config/schema.js';
+import { bool, custom, def, fail, list, opt, str, struct, type Out, type Schema } from '../../config/schema.js';
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import type { BuildContext, StepDef } from '../step.js';
 import { aptInstall, enableDebianContext } from '../debian/apt-run.js';
@@ -178,22 +178,19 @@ const ubuntuPpa: StepDef<string> = {
   },
 };
 
+const ubuntuRepoSchema = struct({
+  url: opt(str()),
+  suite: opt(str()),
+  components: list(str()),
+  trusted: def(bool(), false),
+});
+
 /** `!UbuntuRepo` parameters. */
-export interface UbuntuRepoParams {
-  url?: string;
-  suite?: string;
-  components: string[];
-  trusted: boolean;
-}
+export type UbuntuRepoParams = Out<typeof ubuntuRepoSchema>;
 
 const ubuntuRepo: StepDef<UbuntuRepoParams> = {
   tag: 'UbuntuRepo',
-  schema: struct({
-    url: opt(str()),
-    suite: opt(str()),
-    components: list(str()),
-    trusted: def(bool(), false),
-  }),
+  schema: ubuntuRepoSchema,
   hash(p, d) {
     d.optField('url', p.url);
     d.optField('suite', p.suite);
@@ -212,15 +209,14 @@ const ubuntuRepo: StepDef<UbuntuRepoParams> = {
   },
 };
 
+const aptTrustSchema = struct({ server: opt(str()), keys: def(list(str()), [] as string[]) });
+
 /** `!AptTrust` parameters. */
-export interface AptTrustParams {
-  server?: string;
-  keys: string[];
-}
+export type AptTrustParams = Out<typeof aptTrustSchema>;
 
 const aptTrust: StepDef<AptTrustParams> = {
   tag: 'AptTrust',
-  schema: struct({ server: opt(str()), keys: def(list(str()), [] as string[]) }),
+  schema: aptTrustSchema,
   hash(p, d) {
     d.optField('server', p.server);
     d.list('keys', p.keys);
