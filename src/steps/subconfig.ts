@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import type { Config, StepConfig } from '../config/model.js';
 import { isNull } from '../config/qnode.js';
 import { bool, def, fail, opt, str, struct, type Schema } from '../config/schema.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { containerNotFound, versionError } from '../version/errors.js';
 import { rustJoin, workToHost } from '../version/paths.js';
 import { lookupStep } from './lookup.js';
@@ -83,7 +83,7 @@ function loadedReader(): ConfigReader {
 function unsupported(p: SubConfigParams): VaggaError | undefined {
   if (p.source.kind === 'Directory') return undefined;
   return new VaggaError(`!SubConfig from ${p.source.kind === 'Container' ? 'a container' : 'git'} is not supported yet`, {
-    exitCode: ExitCode.launcher,
+    code: 'build.not-supported',
     hint: 'Generate the file into the project (e.g. with a command) and use `source: !Directory` (the default).',
   });
 }
@@ -96,7 +96,7 @@ function unsupported(p: SubConfigParams): VaggaError | undefined {
 export function subConfigSteps(p: SubConfigParams, hostFile: string, read: ConfigReader = loadedReader()): StepConfig[] {
   if (!fs.existsSync(hostFile)) {
     throw new VaggaError(`!SubConfig: ${JSON.stringify(p.path)} does not exist`, {
-      exitCode: ExitCode.launcher, hint: 'The file is relative to the project directory; build the container that generates it first.',
+      code: 'build.source-missing', hint: 'The file is relative to the project directory; build the container that generates it first.',
     });
   }
   const c = read(hostFile).containers[p.container];
@@ -105,7 +105,7 @@ export function subConfigSteps(p: SubConfigParams, hostFile: string, read: Confi
     const def = lookupStep(step.tag);
     if (def?.dependsOn && def.dependsOn(step.params).length > 0) {
       throw new VaggaError(`!SubConfig: step !${step.tag} of container "${p.container}" in ${p.path} needs another container, which is not supported`, {
-        exitCode: ExitCode.launcher, hint: 'Inline the other container\'s steps into that container of the sub-configuration.',
+        code: 'build.not-supported', hint: 'Inline the other container\'s steps into that container of the sub-configuration.',
       });
     }
   }
@@ -155,7 +155,7 @@ const subConfig: StepDef<SubConfigParams> = {
     const steps = subConfigSteps(p, resolveBuildPath(rustJoin('/work', p.path), ctx), await readerLoaded);
     for (const [i, step] of steps.entries()) {
       const def = lookupStep(step.tag);
-      if (!def?.build) throw new VaggaError(`!SubConfig: step !${step.tag} is not supported yet`, { exitCode: ExitCode.launcher });
+      if (!def?.build) throw new VaggaError(`!SubConfig: step !${step.tag} is not supported yet`, { code: 'build.not-supported' });
       ctx.log.info(`  SubConfig step ${i + 1}/${steps.length}: !${step.tag}`);
       await def.build(step.params, ctx);
     }
