@@ -3,8 +3,9 @@
  * these stable, dotted codes (`family.kebab-name`), and the table gives the exit status the
  * run ends with and a one-line meaning. Exit statuses are Vagga's (EXIT_CODES.rst, summarised
  * in shared/reference/vagga-inventory.md §2.10); README.md's "Exit codes" section lists this
- * table (kept in sync by test/unit/errors/codes.test.ts). Code decides on `code` (or its
- * family, the part before the dot), never on the message text or the exit number.
+ * table (scripts/error-codes-table.mjs; test/unit/errors/codes.test.ts checks it is in sync).
+ * Code that must tell failures apart tests `err.code` (or its family, the part before the
+ * dot), never the message text or the exit number.
  */
 
 /** Exit codes that are part of Vagga's command-line contract. */
@@ -34,10 +35,10 @@ const { versionUnknown, launcher, args, sandbox, config, noCommand } = ExitCode;
 
 /** Every error code, grouped by family; `exit` is the process exit status. */
 export const ERROR_CODES = {
-  'config.not-found': { exit: config, meaning: 'No vagga.yaml (or .vagga/vagga.yaml) in the current directory or any parent' },
+  'config.not-found': { exit: config, meaning: 'No vagga.yaml in the current directory or any parent' },
   'config.unreadable': { exit: config, meaning: 'A configuration or included file cannot be read' },
   'config.syntax': { exit: config, meaning: 'YAML syntax, or YAML the configuration dialect does not accept (tags, anchors, keys, merges)' },
-  'config.bad-include': { exit: config, meaning: 'An !*Include names no file or leaves the project directory' },
+  'config.bad-include': { exit: config, meaning: 'An `!*Include` names no file or leaves the project directory' },
   'config.include-cycle': { exit: config, meaning: 'Included files include each other' },
   'config.invalid': { exit: config, meaning: 'A value has the wrong type or form' },
   'config.unknown-key': { exit: config, meaning: 'A mapping has keys its schema does not expect' },
