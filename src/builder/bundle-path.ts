@@ -5,7 +5,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 
 export interface BundleLocation {
   /** Host directory holding the bundle (bound at /vagga/bin). */
@@ -25,7 +25,7 @@ export function bundleLocation(env: NodeJS.ProcessEnv = process.env, script: str
   const candidate = env.VAGGA_BUNDLE || script;
   if (!candidate || /\.[cm]?ts$/.test(candidate)) {
     throw new VaggaError('Building containers needs the bundled vagga (dist/vagga.mjs), but vagga runs from sources', {
-      exitCode: ExitCode.launcher,
+      code: 'env.no-bundle',
       hint: 'Run `npm run build` and use dist/vagga.mjs, or set VAGGA_BUNDLE=/path/to/dist/vagga.mjs.',
     });
   }

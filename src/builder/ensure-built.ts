@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config, ContainerConfig, IdRange, Settings, StepConfig } from '../config/model.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import type { IdMapping } from '../sandbox/types.js';
 import type { BuildLog, PrepareContext, StepDef } from '../steps/step.js';
 import {
@@ -79,7 +79,7 @@ async function defaultDeps(): Promise<BuildDeps> {
       try {
         return containerVersion(STEP_DEFS, config, name).hash;
       } catch (err) {
-        if (err instanceof VaggaError && err.exitCode === ExitCode.versionUnknown) return undefined;
+        if (err instanceof VaggaError && err.code === 'version.unknown') return undefined;
         throw err;
       }
     },
@@ -104,7 +104,7 @@ export async function ensureBuilt(config: Config, settings: Settings, name: stri
 
 function containerOf(config: Config, name: string): ContainerConfig {
   const container = config.containers[name];
-  if (!container) throw new VaggaError(`Container ${JSON.stringify(name)} not found`, { exitCode: ExitCode.launcher });
+  if (!container) throw new VaggaError(`Container ${JSON.stringify(name)} not found`, { code: 'container.not-found' });
   return container;
 }
 
@@ -197,7 +197,7 @@ export async function ensureBuiltWith(
   deps: BuildDeps, config: Config, settings: Settings, name: string, options: BuildOptions, chain: string[] = [],
 ): Promise<BuiltContainer> {
   if (chain.includes(name)) {
-    throw new VaggaError(`Container ${JSON.stringify(name)} has cyclic dependency`, { exitCode: ExitCode.config });
+    throw new VaggaError(`Container ${JSON.stringify(name)} has cyclic dependency`, { code: 'config.container-cycle' });
   }
   const container = containerOf(config, name);
   const containerRoots: Record<string, string> = {};

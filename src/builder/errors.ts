@@ -2,7 +2,7 @@
  * Build failures. Every failed build ends the run with exit code 121 (vagga-inventory.md
  * §2.10: "build failed (any builder error, hash mismatch, ...)").
  */
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 
 function showArgv(argv: readonly string[]): string {
   const shown = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
@@ -19,7 +19,7 @@ export class StepFailedError extends VaggaError {
   constructor(argv: readonly string[], status: number, signal?: string) {
     const how = signal ? `was killed by ${signal} (status ${status})` : `exited with code ${status}`;
     super(`Command \`${showArgv(argv)}\` ${how}`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.step-failed',
       hint: 'See the command output above.',
     });
     this.name = 'StepFailedError';
@@ -31,7 +31,7 @@ export class StepFailedError extends VaggaError {
 /** A container build failed; `message` names the container, the step and what happened. */
 export class BuildFailedError extends VaggaError {
   constructor(message: string, hint: string) {
-    super(message, { exitCode: ExitCode.launcher, hint });
+    super(message, { code: 'build.failed', hint });
     this.name = 'BuildFailedError';
   }
 }

@@ -5,7 +5,7 @@
  * (`-qv`), `--` ends the options. Unlike node:util's parseArgs it can stop at the first
  * positional, so everything after a command name belongs to that command.
  */
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError, type ErrorCode } from '../errors/vagga-error.js';
 
 /** One option: every spelling, where to store it and how. */
 export interface OptionSpec {
@@ -23,8 +23,8 @@ export interface ParseOptions {
    * `positionals` untouched (default true). When false, options may follow positionals.
    */
   stopAtPositional?: boolean;
-  /** Exit code of a parse error (default 122, Vagga's command-line error code). */
-  errorExitCode?: number;
+  /** Error code of a parse error (default `args.bad-option`: exit 122, Vagga's command-line error code). */
+  errorCode?: ErrorCode;
 }
 
 export interface ParsedArgs {
@@ -36,12 +36,12 @@ export interface ParsedArgs {
 }
 
 /**
- * Parse `argv` against `specs`. Throws VaggaError (exit 122 unless overridden) with
+ * Parse `argv` against `specs`. Throws VaggaError (`args.bad-option`, exit 122, unless `opts.errorCode`) with
  * `Unknown flag: '<arg>'` or `Option <name> requires a value`.
  */
 export function parseOptions(argv: readonly string[], specs: readonly OptionSpec[], opts: ParseOptions = {}): ParsedArgs {
   const stop = opts.stopAtPositional ?? true;
-  const code = opts.errorExitCode ?? ExitCode.args;
+  const code = opts.errorCode ?? 'args.bad-option';
   const byName = new Map<string, OptionSpec>();
   for (const spec of specs) for (const name of spec.names) byName.set(name, spec);
   const values: ParsedArgs['values'] = {};
@@ -53,7 +53,7 @@ export function parseOptions(argv: readonly string[], specs: readonly OptionSpec
   const positionals: string[] = [];
   const seen: string[] = [];
   const fail = (message: string): never => {
-    throw new VaggaError(message, { exitCode: code });
+    throw new VaggaError(message, { code });
   };
   const store = (spec: OptionSpec, name: string, value: string | undefined, next: () => string | undefined): void => {
     seen.push(spec.key);

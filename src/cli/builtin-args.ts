@@ -18,7 +18,7 @@ const VERBOSITY: readonly OptionSpec[] = [
  * been printed). `-q`/`-v` not defined by `specs` set ctx.globals.verbosity (0 / 2, the
  * last one written wins, as on the global command line); with `stopAtPositional` (the
  * default) they are only seen before the first positional, so `_run C cmd -v` passes `-v`
- * to cmd. Throws VaggaError (122 unless `opts.errorExitCode`) on bad flags.
+ * to cmd. Throws VaggaError (`args.bad-option`, exit 122, unless `opts.errorCode`) on bad flags.
  */
 export function parseBuiltinArgs(ctx: CliContext, usage: string, argv: readonly string[], specs: readonly OptionSpec[], opts: ParseOptions = {}): ParsedArgs | undefined {
   const taken = new Set(specs.flatMap((s) => s.names));

@@ -6,7 +6,7 @@
  * rebuild or remove them. Other users get a warning and go on.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 
 /** What the check needs to know about the host; defaults are the real process. */
 export interface OwnerCheckHost {
@@ -64,7 +64,7 @@ export function checkProjectOwner(projectRoot: string, host: OwnerCheckHost = re
         'Containers built by root are owned by host root, and the owner of the project could then neither ' +
         'rebuild nor remove them.',
       {
-        exitCode: ExitCode.args,
+        code: 'args.run-as-root',
         hint: `Run vagga as the project's owner instead, e.g.: runuser -u ${ownerName ?? `'#${owner}'`} -- vagga ...\n` +
           'If you really mean to run it as root here, add the global flag --ignore-owner-check.',
       },

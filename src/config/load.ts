@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError, ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { ConfigError, VaggaError } from '../errors/vagga-error.js';
 import type { StepSchemas } from './containers.js';
 import { rawMinimumVagga, validateConfigFile, type ConfigFile } from './document.js';
 import type { Config } from './model.js';
@@ -50,7 +50,7 @@ export function findProjectRoot(cwd: string): ProjectLocation {
   }
   const typoHint = warnings.length ? `\n${warnings.join('\n')}` : '';
   throw new VaggaError(`Config not found in path ${JSON.stringify(start)}`, {
-    exitCode: ExitCode.config,
+    code: 'config.not-found',
     hint: `Run vagga inside a project: a directory (or a subdirectory of one) holding vagga.yaml or .vagga/vagga.yaml.${typoHint}`,
   });
 }
@@ -155,7 +155,7 @@ export function loadConfig(steps: StepSchemas, cwd: string): Config {
         message += `\n${e.message}`;
       }
       throw new VaggaError(message, {
-        exitCode: ExitCode.config,
+        code: 'config.minimum-vagga',
         hint: `${mainFile} asks for vagga ${minimum}; this implementation is compatible with an older Vagga.`,
       });
     }

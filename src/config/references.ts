@@ -3,7 +3,7 @@
  * at load time"): containers named by setup steps (`!Container`, `!Build`, `!SubConfig`)
  * must exist and must not form a cycle; commands name existing containers.
  */
-import { ConfigError, ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { ConfigError, VaggaError } from '../errors/vagga-error.js';
 import type { StepSchemas } from './containers.js';
 import type { AnyCommandConfig, CommandConfig, Config, ContainerConfig } from './model.js';
 
@@ -38,7 +38,7 @@ export class CyclicDependencyError extends VaggaError {
   /** Every container's direct dependencies (container name -> names). */
   readonly graph: Readonly<Record<string, readonly string[]>>;
   constructor(cycles: readonly (readonly Edge[])[], graph: Readonly<Record<string, readonly string[]>>) {
-    super(cycles.map(cycleText).join('\n'), { exitCode: ExitCode.config });
+    super(cycles.map(cycleText).join('\n'), { code: 'config.container-cycle' });
     this.name = 'CyclicDependencyError';
     this.cycles = cycles;
     this.graph = graph;
@@ -91,7 +91,7 @@ export function checkContainerReferences(containers: Record<string, ContainerCon
     state.set(name, 'visiting');
     for (const dep of containerDependencies(containers[name]!, steps)) {
       if (!(dep.name in containers)) {
-        throw new ConfigError(`Container ${JSON.stringify(dep.name)} referenced from ${JSON.stringify(name)} is not found`,
+        throw new ConfigError('config.container-not-found', `Container ${JSON.stringify(dep.name)} referenced from ${JSON.stringify(name)} is not found`,
           dep.step.pos, `.containers.${name}.setup`);
       }
       const edge: Edge = { from: name, to: dep.name, step: dep.step };
@@ -155,7 +155,7 @@ export function requireCommandContainer(config: Pick<Config, 'containers'>, cmd:
   const found = config.containers[cmd.container];
   if (found) return found;
   const known = Object.keys(config.containers);
-  throw new ConfigError(
+  throw new ConfigError('config.container-not-found',
     `Container ${JSON.stringify(cmd.container)} used by command ${JSON.stringify(cmd.name)} is not defined`,
     cmd.pos, `.commands.${cmd.name}.container`,
     known.length ? `Defined containers: ${known.join(', ')}` : 'No containers are defined (is a mixin missing?)',

@@ -34,7 +34,7 @@ export type Out<S> = S extends Schema<infer T> ? T : never;
 
 /** Throw a ConfigError located at `node` (or the parent when the node is absent). */
 export function fail(ctx: ParseCtx, node: QNode | undefined, detail: string): never {
-  throw new ConfigError(detail, node ? node.pos : ctx.parentPos, ctx.path || '.');
+  throw new ConfigError('config.invalid', detail, node ? node.pos : ctx.parentPos, ctx.path || '.');
 }
 
 /** Child context for a key or index. */
@@ -167,7 +167,7 @@ export function map<T>(value: Schema<T>, keyCheck?: (key: string) => string | un
     for (const e of node.entries) {
       const sub = child(ctx, node, `.${e.key}`);
       const problem = keyCheck?.(e.key);
-      if (problem) throw new ConfigError(problem, e.keyPos, sub.path);
+      if (problem) throw new ConfigError('config.invalid', problem, e.keyPos, sub.path);
       out[e.key] = value.parse(e.value, sub);
     }
     return out;
@@ -227,14 +227,14 @@ export function struct<F extends Record<string, Schema<any>>>(fields: F, options
     }
     if (unknown.length > 0) {
       const first = (node as QMap).entries.find((e) => e.key === unknown[0]);
-      throw new ConfigError(`Keys {${unknown.map((k) => JSON.stringify(k)).join(', ')}} are not expected`,
+      throw new ConfigError('config.unknown-key', `Keys {${unknown.map((k) => JSON.stringify(k)).join(', ')}} are not expected`,
         first ? first.keyPos : node.pos, ctx.path || '.');
     }
     for (const [key, schema] of Object.entries(fields)) {
       const sub = child(ctx, node, `.${key}`);
       const entry = given.get(key);
       if (entry === undefined && !schema.optional) {
-        throw new ConfigError(`Field ${key} is expected`, node.pos, ctx.path || '.', undefined, `missing field \`${key}\``);
+        throw new ConfigError('config.missing-field', `Field ${key} is expected`, node.pos, ctx.path || '.', undefined, `missing field \`${key}\``);
       }
       out[camel(key)] = schema.parse(entry?.value, sub);
     }

@@ -85,7 +85,7 @@ function defaults(): Settings {
 
 function expandHome(path: string, env: NodeJS.ProcessEnv, where: QNode): string {
   if (path !== '~' && !path.startsWith('~/')) return path;
-  if (!env.HOME) throw new ConfigError(`Can't expand ~ in ${JSON.stringify(path)}: HOME is not set`, where.pos);
+  if (!env.HOME) throw new ConfigError('config.bad-setting', `Can't expand ~ in ${JSON.stringify(path)}: HOME is not set`, where.pos);
   return join(env.HOME, path.slice(1));
 }
 
@@ -98,7 +98,7 @@ function expandHome(path: string, env: NodeJS.ProcessEnv, where: QNode): string 
 function hostDir(key: string, path: string, env: NodeJS.ProcessEnv, where: QNode): string {
   const expanded = expandHome(path, env, where);
   if (!isAbsolute(expanded)) {
-    throw new ConfigError(`Setting ${key} must be an absolute path (or start with ~/), got ${JSON.stringify(path)}`, where.pos, undefined,
+    throw new ConfigError('config.bad-setting', `Setting ${key} must be an absolute path (or start with ~/), got ${JSON.stringify(path)}`, where.pos, undefined,
       'Relative paths are not resolved (vagga runs from any directory of any project); write the full path, e.g. ~/.cache/vagga.');
   }
   return expanded;
@@ -153,7 +153,7 @@ function applyProject(s: Settings, root: QNode, env: NodeJS.ProcessEnv): void {
     for (const e of root.entries) {
       const key = e.key.replace(/_/g, '-');
       if (!e.key.startsWith('_') && (key in secureOnly || key === 'site-settings')) {
-        throw new ConfigError(
+        throw new ConfigError('config.bad-setting',
           `Setting ${JSON.stringify(e.key)} can only be set in your user settings, not in a project's settings file`,
           e.keyPos, `.${e.key}`,
           `Put it in ~/.vagga.yaml (or ~/.config/vagga/settings.yaml, VAGGA_SETTINGS). Project files may set: ${INSECURE_SETTINGS.join(', ')}.`,

@@ -70,7 +70,7 @@ export function parseQuireText(text: string, file: string): QuireDocument {
 
 function readInto(file: string, state: ReadState, from: Pos | undefined): QNode {
   if (state.stack.includes(file)) {
-    throw new ConfigError(`Include cycle: ${[...state.stack, file].map((f) => JSON.stringify(f)).join(' -> ')}`, from);
+    throw new ConfigError('config.include-cycle', `Include cycle: ${[...state.stack, file].map((f) => JSON.stringify(f)).join(' -> ')}`, from);
   }
   let text: string;
   try {
@@ -78,7 +78,7 @@ function readInto(file: string, state: ReadState, from: Pos | undefined): QNode 
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((e as Error).message);
-    throw new ConfigError(`Can't read ${JSON.stringify(file)}: ${why}`, from);
+    throw new ConfigError('config.unreadable', `Can't read ${JSON.stringify(file)}: ${why}`, from);
   }
   if (!state.files.includes(file)) state.files.push(file);
   state.stack.push(file);
@@ -139,7 +139,7 @@ class FileConverter {
 
   private syntaxError(err: YAMLError): never {
     const message = err.message.split('\n')[0]!.replace(/\s+at line \d+, column \d+:?$/, '');
-    throw new ConfigError(`YAML syntax error: ${message}`, this.pos(err.pos[0]));
+    throw new ConfigError('config.syntax', `YAML syntax error: ${message}`, this.pos(err.pos[0]));
   }
 
   /** `!Tag *alias`: the YAML spec forbids it, Vagga allows it; find the tag in the source. */
@@ -147,7 +147,7 @@ class FileConverter {
     const offset = err.pos[0];
     const before = this.text.slice(Math.max(0, offset - 256), offset);
     const m = /(?:^|[\s[{,])(![^\s,[\]{}]*)(?:\s+&[^\s,[\]{}]+)?\s+$/.exec(before);
-    if (!m) throw new ConfigError('An alias cannot have an anchor', this.pos(offset));
+    if (!m) throw new ConfigError('config.syntax', 'An alias cannot have an anchor', this.pos(offset));
     this.aliasTags.set(offset, m[1]!);
   }
 
@@ -166,7 +166,7 @@ class FileConverter {
     if (raw === undefined) return undefined;
     if (raw.startsWith('tag:yaml.org,2002:')) return undefined;
     if (!raw.startsWith('!') || raw.startsWith('!!') || raw.length === 1) {
-      throw new ConfigError(`Unsupported tag ${JSON.stringify(raw)}: only local tags like !Name are used`, this.pos(offset));
+      throw new ConfigError('config.syntax', `Unsupported tag ${JSON.stringify(raw)}: only local tags like !Name are used`, this.pos(offset));
     }
     return raw.slice(1);
   }
@@ -176,7 +176,7 @@ class FileConverter {
     let out: QNode;
     if (isAlias(node)) {
       const target = this.anchors.get(node.source);
-      if (target === undefined) throw new ConfigError(`Unknown anchor *${node.source}`, this.pos(offset));
+      if (target === undefined) throw new ConfigError('config.syntax', `Unknown anchor *${node.source}`, this.pos(offset));
       const tag = this.localTag(this.aliasTags.get(offset), offset);
       out = { ...target, pos: this.pos(offset) };
       if (tag !== undefined) out.tag = tag;
@@ -211,16 +211,16 @@ class FileConverter {
     } else if (isMap(node)) {
       out = this.convertMap(node.items as Pair<YNode, YNode | null>[], node.tag, offset, !node.flow);
     } else {
-      throw new ConfigError('Unsupported YAML node', this.pos(offset));
+      throw new ConfigError('config.syntax', 'Unsupported YAML node', this.pos(offset));
     }
     if (node.anchor) this.anchors.set(node.anchor, out);
     return out;
   }
 
   private include(relPath: string, pos: Pos): QNode {
-    if (relPath === '') throw new ConfigError('!*Include needs a file name', pos);
+    if (relPath === '') throw new ConfigError('config.bad-include', '!*Include needs a file name', pos);
     if (relPath.split('/').includes('..')) {
-      throw new ConfigError(`!*Include ${JSON.stringify(relPath)}: parent directory references (..) are not allowed`, pos);
+      throw new ConfigError('config.bad-include', `!*Include ${JSON.stringify(relPath)}: parent directory references (..) are not allowed`, pos);
     }
     const base = this.file.startsWith('<') ? process.cwd() : dirname(this.file);
     return readInto(resolve(base, relPath), this.state, pos);
@@ -229,7 +229,7 @@ class FileConverter {
   private unpackInto(target: QNode[], parts: YNode[]): void {
     for (const part of parts) {
       const q = this.convert(part);
-      if (q.kind !== 'seq') throw new ConfigError('Every item of !*Unpack must be a sequence', q.pos);
+      if (q.kind !== 'seq') throw new ConfigError('config.syntax', 'Every item of !*Unpack must be a sequence', q.pos);
       target.push(...q.items);
     }
   }
@@ -257,15 +257,15 @@ class FileConverter {
         }
       } else if (isAlias(keyNode)) {
         const target = this.convert(keyNode);
-        if (target.kind !== 'scalar') throw new ConfigError('Mapping keys must be scalars', keyPos);
+        if (target.kind !== 'scalar') throw new ConfigError('config.syntax', 'Mapping keys must be scalars', keyPos);
         key = target.text;
       } else {
-        throw new ConfigError('Mapping keys must be scalars', keyPos);
+        throw new ConfigError('config.syntax', 'Mapping keys must be scalars', keyPos);
       }
       if (keyTag !== undefined) {
         // `- !Env HOME: /x`: the tag written before the first key belongs to the mapping.
         if (index === 0 && tag === undefined) tag = keyTag;
-        else throw new ConfigError(`A tag (!${keyTag}) on a mapping key is not supported`, keyPos);
+        else throw new ConfigError('config.syntax', `A tag (!${keyTag}) on a mapping key is not supported`, keyPos);
       }
       let value: QNode;
       const swallowEnd = block && isBareTag(pair.value) ? untaggedRunEnd(pairs, index + 1) : index + 1;
@@ -306,11 +306,11 @@ class FileConverter {
       }
     } else if (value.kind === 'seq') {
       for (const item of value.items) {
-        if (item.kind !== 'map') throw new ConfigError('Value of merge key (<<) must be a mapping or a list of mappings', item.pos);
+        if (item.kind !== 'map') throw new ConfigError('config.syntax', 'Value of merge key (<<) must be a mapping or a list of mappings', item.pos);
         this.mergeInto(entries, seen, item);
       }
     } else {
-      throw new ConfigError('Value of merge key (<<) must be a mapping or a list of mappings', value.pos);
+      throw new ConfigError('config.syntax', 'Value of merge key (<<) must be a mapping or a list of mappings', value.pos);
     }
   }
 }

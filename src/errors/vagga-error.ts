@@ -1,29 +1,17 @@
 /**
- * Errors that end a vagga run, each carrying the exit code Vagga uses for it
- * (Vagga's EXIT_CODES.rst, summarised in shared/reference/vagga-inventory.md §2.10).
+ * Errors that end a vagga run, each carrying a stable error code; the code's row in
+ * ERROR_CODES (./codes.ts) gives the exit status Vagga uses for it (Vagga's EXIT_CODES.rst,
+ * summarised in shared/reference/vagga-inventory.md §2.10).
  * Only the CLI entry point (src/cli/main.ts) turns them into output and an exit status.
  */
+import { ERROR_CODES, type ErrorCode } from './codes.js';
 
-/** Exit codes that are part of Vagga's command-line contract. */
-export const ExitCode = {
-  ok: 0,
-  /** `_version_hash`: the version cannot be computed before building. */
-  versionUnknown: 29,
-  /** Launcher-level failure: unknown command, build failed, uid map too small. */
-  launcher: 121,
-  /** Command-line argument error. */
-  args: 122,
-  /** Failure while preparing or running the sandbox (mounts, command not found). */
-  sandbox: 124,
-  /** Configuration not found, unparsable or invalid. */
-  config: 126,
-  /** No command given (the list is printed), or no such symlinked command. */
-  noCommand: 127,
-} as const;
+export { ExitCode } from './codes.js';
+export type { ErrorCode } from './codes.js';
 
 export interface VaggaErrorOptions {
-  /** Process exit status to use when this error ends the run. */
-  exitCode: number;
+  /** What failed, as a stable code; its ERROR_CODES row gives the exit status. */
+  code: ErrorCode;
   /** One or more lines telling the user what to do about it. */
   hint?: string;
   cause?: unknown;
@@ -31,15 +19,19 @@ export interface VaggaErrorOptions {
 
 /**
  * Base class of every expected failure. `message` says what happened and where;
- * `hint` says what to do. Anything that is not a VaggaError is treated as a bug.
+ * `hint` says what to do; `code` says what kind of failure it is (decide on it, never on
+ * the message), and `exitCode` is the status from ERROR_CODES the run ends with.
+ * Anything that is not a VaggaError is treated as a bug.
  */
 export class VaggaError extends Error {
+  readonly code: ErrorCode;
   readonly exitCode: number;
   readonly hint?: string;
   constructor(message: string, opts: VaggaErrorOptions) {
     super(message, { cause: opts.cause });
     this.name = 'VaggaError';
-    this.exitCode = opts.exitCode;
+    this.code = opts.code;
+    this.exitCode = ERROR_CODES[opts.code].exit;
     this.hint = opts.hint;
   }
 }
@@ -52,7 +44,7 @@ export interface SourcePos {
 }
 
 /**
- * A configuration problem (exit 126). Rendered as
+ * A configuration problem (a `config.*` code, exit 126). Rendered as
  * `<file>:<line>:<col>: Validation Error: <message>` (Vagga's rust-quire format),
  * followed by `Decode error at <keyPath>: ...` when a key path is known.
  */
@@ -61,13 +53,14 @@ export class ConfigError extends VaggaError {
   readonly keyPath?: string;
   readonly detail: string;
   /**
+   * @param code which `config.*` error it is (src/errors/codes.ts)
    * @param decodeDetail wording for the `Decode error at` line when it differs from
    *   `detail` (Vagga prints ``missing field `run` `` there).
    */
-  constructor(detail: string, pos?: SourcePos, keyPath?: string, hint?: string, decodeDetail?: string) {
+  constructor(code: ErrorCode & `config.${string}`, detail: string, pos?: SourcePos, keyPath?: string, hint?: string, decodeDetail?: string) {
     const where = pos ? `${pos.file}:${pos.line}:${pos.col}: ` : '';
     const at = keyPath ? `\nDecode error at ${keyPath}: ${decodeDetail ?? detail}` : '';
-    super(`${where}Validation Error: ${detail}${at}`, { exitCode: ExitCode.config, hint });
+    super(`${where}Validation Error: ${detail}${at}`, { code, hint });
     this.name = 'ConfigError';
     this.pos = pos;
     this.keyPath = keyPath;
@@ -79,7 +72,7 @@ export class ConfigError extends VaggaError {
 export class MissingToolError extends VaggaError {
   constructor(tool: string, debianPackage: string, why: string) {
     super(`Required program \`${tool}\` was not found in PATH (${why}).`, {
-      exitCode: ExitCode.launcher,
+      code: 'env.missing-tool',
       hint: `Install it with: sudo apt-get install ${debianPackage}`,
     });
     this.name = 'MissingToolError';

@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { ContainerConfig, Settings, Volume } from '../config/model.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import type { MountOp, MountPlan } from './types.js';
 import type { IdMapping } from '../sandbox/types.js';
 import { SNAPSHOT_SHELL, snapshotPlan, type HostStat, type SnapshotCopy } from './volumes-snapshot.js';
@@ -45,7 +45,7 @@ export interface RunPlanInput {
 export const DEFAULT_TMPFS_SIZE = 100 * 1024 * 1024;
 
 function mountError(message: string): never {
-  throw new VaggaError(message, { exitCode: ExitCode.sandbox });
+  throw new VaggaError(message, { code: 'sandbox.bad-mount' });
 }
 
 /**

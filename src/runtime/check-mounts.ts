@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig, Volume } from '../config/model.js';
 import type { Pos } from '../config/qnode.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { locate } from '../mounts/host-view.js';
 import { missingBindSources, missingMountPoints, type MissingBindSource, type MissingMountPoint } from '../mounts/mount-points.js';
 import type { MountPlan } from '../mounts/types.js';
@@ -92,7 +92,7 @@ export function checkBindSources(plan: MountPlan, origins: MountOrigins, exists?
   if (missing.length === 0) return;
   const lines = missing.map((op) => `${volumeWords(op.dest, origins)} cannot be mounted: its source ${op.source} does not exist on the host.`);
   throw new VaggaError(lines.join('\n'), {
-    exitCode: ExitCode.sandbox,
+    code: 'sandbox.mount-source-missing',
     hint: [...new Set(missing.map((op) => `To fix: create ${op.source} (e.g. \`mkdir -p ${op.source}\`), or change the volume's path.`))].join('\n'),
   });
 }
@@ -115,7 +115,7 @@ export function checkMountPoints(plan: MountPlan, origins: MountOrigins): void {
       `Container ${JSON.stringify(c.name)} is a data container (data-dirs: ${c.dataDirs.join(', ')}): its build kept only ` +
         `those directories, so its root has no ${[...new Set(missing.map((m) => m.missing))].join(', ')} and commands cannot run in it.`,
       {
-        exitCode: ExitCode.sandbox,
+        code: 'sandbox.data-container',
         hint: `Use its files from another container (e.g. \`!Build { container: ${c.name}, source: ${c.dataDirs[0]}, path: ${c.dataDirs[0]} }\` ` +
           `in that container's setup), or remove \`data-dirs\` from container ${JSON.stringify(c.name)} to run commands in it.`,
       },
@@ -124,6 +124,6 @@ export function checkMountPoints(plan: MountPlan, origins: MountOrigins): void {
   const parts = missing.map((m) => describe(m, plan, origins));
   throw new VaggaError(
     parts.map((p) => `${p.what}.`).join('\n') + "\nThe container's root file system is read-only when commands run, so mount points must exist in the built container.",
-    { exitCode: ExitCode.sandbox, hint: [...new Set(parts.map((p) => `To fix: ${p.fix}.`))].join('\n') },
+    { code: 'sandbox.mount-point-missing', hint: [...new Set(parts.map((p) => `To fix: ${p.fix}.`))].join('\n') },
   );
 }

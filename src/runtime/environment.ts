@@ -3,7 +3,7 @@
  * Nothing from the host is inherited except what the rules below forward.
  * All functions here are pure: the host environment is passed in.
  */
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 
 /** PATH every container command starts with (Vagga's default). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -80,7 +80,7 @@ export function vaggaenvVariables(input: VaggaenvInput): Record<string, string> 
   for (const name of input.useEnv) {
     if (name.includes('=')) {
       throw new VaggaError('Error propagating environment: Environment variable name (for option `-e`/`--use-env`) '
-        + "can't contain equals `=` character. To set key-value pair use `-E`/`--environ` option", { exitCode: ExitCode.config });
+        + "can't contain equals `=` character. To set key-value pair use `-E`/`--environ` option", { code: 'config.env-name-invalid' });
     }
     if (name === '') throw emptyName('-e`/`--use-env', name);
     out[name] = input.host[name] ?? '';
@@ -104,7 +104,7 @@ export function vaggaenvVariables(input: VaggaenvInput): Record<string, string> 
 function emptyName(option: string, given: string): VaggaError {
   return new VaggaError(`Error propagating environment: Environment variable name (for option \`${option}\`) can't be empty, `
     + `got ${JSON.stringify(given)}. Use \`-E NAME=VALUE\` to set a variable, \`-e NAME\` to forward one from your environment`,
-  { exitCode: ExitCode.config });
+  { code: 'config.env-name-invalid' });
 }
 
 function escapeRegExp(s: string): string {

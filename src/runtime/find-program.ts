@@ -9,7 +9,7 @@
  * instead of catatonit's `failed to exec pid1`.
  */
 import { posix } from 'node:path';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { probePath, rootOnlyPlan } from '../mounts/host-view.js';
 import type { MountPlan } from '../mounts/types.js';
 
@@ -61,7 +61,7 @@ export function findProgram(rootfs: string, name: string, searchPath: string, lo
     const path = posix.resolve(lookup.cwd ?? '/', name);
     const found = probePath(plan, path);
     const fail = (what: string, hint: string): never => {
-      throw new VaggaError(`Command ${JSON.stringify(name)} ${what}`, { exitCode: ExitCode.sandbox, hint });
+      throw new VaggaError(`Command ${JSON.stringify(name)} ${what}`, { code: 'sandbox.program-not-runnable', hint });
     };
     if (found.kind === 'missing') {
       fail(`not found ${where}${path !== name ? ` (looked for ${path})` : ''}`,
@@ -82,6 +82,6 @@ export function findProgram(rootfs: string, name: string, searchPath: string, lo
     if (found.kind === 'unknown' && found.reason === 'unreadable') return candidate;
   }
   throw new VaggaError(`Command ${JSON.stringify(name)} not found in ${JSON.stringify(searchPath)}`, {
-    exitCode: ExitCode.sandbox,
+    code: 'sandbox.program-not-found',
   });
 }

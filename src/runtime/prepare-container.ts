@@ -6,7 +6,7 @@
  */
 import { existsSync, readlinkSync, realpathSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import type { BuildMode } from '../cli/global-options.js';
 import type { Project } from '../config/project.js';
 // Static: needed by every run (start-up hot path); the version and build modules stay lazy.
@@ -37,7 +37,7 @@ export async function prepareContainer(project: Project, name: string, opts: Pre
   const { config, settings } = project;
   if (!Object.hasOwn(config.containers, name)) {
     throw new VaggaError(`Container ${JSON.stringify(name)} not found`, {
-      exitCode: ExitCode.launcher,
+      code: 'container.not-found',
       hint: `Containers defined: ${Object.keys(config.containers).sort().join(', ') || '(none)'}`,
     });
   }
@@ -46,7 +46,7 @@ export async function prepareContainer(project: Project, name: string, opts: Pre
     const link = containerLinkPath(layout, name);
     if (!existsSync(link)) {
       throw new VaggaError(`Container ${JSON.stringify(name)} is not built yet (no ${link})`, {
-        exitCode: ExitCode.launcher,
+        code: 'container.not-built',
         hint: 'Run without --no-version-check (or `vagga _build ' + name + '`) to build it.',
       });
     }
@@ -58,7 +58,7 @@ export async function prepareContainer(project: Project, name: string, opts: Pre
     const rootfs = versionRoot(layout, name, hash);
     if (!existsSync(rootfs)) {
       throw new VaggaError(`Container ${JSON.stringify(name)} version ${hash.slice(0, 8)} is not built (--no-build given)`, {
-        exitCode: ExitCode.launcher,
+        code: 'container.not-built',
         hint: 'Run without --no-build (or `vagga _build ' + name + '`) to build it.',
       });
     }

@@ -12,7 +12,7 @@ import { runSandbox } from '../sandbox/bwrap.js';
 import { idMappingFor } from '../sandbox/idmap.js';
 import { cacheDirFor, projectLayout } from '../storage/layout.js';
 import { withInUseMark } from '../storage/in-use.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { parseEnvironFile } from './environment.js';
 import { checkMountPoints } from './check-mounts.js';
 import { findProgram } from './find-program.js';
@@ -51,7 +51,7 @@ export function readEnvironFile(container: ContainerConfig, rootfs: string): Rec
     return parseEnvironFile(readFileSync(hostPath, 'utf8'));
   } catch (err) {
     throw new VaggaError(`Can't read environ-file ${JSON.stringify(container.environFile)} of container "${container.name}": ${(err as Error).message}`, {
-      exitCode: ExitCode.sandbox,
+      code: 'sandbox.environ-file-unreadable',
       cause: err,
     });
   }

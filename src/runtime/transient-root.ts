@@ -12,7 +12,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import type { MountPlan } from '../mounts/types.js';
 import { runSandbox } from '../sandbox/bwrap.js';
 import { maxIdMapping } from '../sandbox/idmap.js';
@@ -75,7 +75,7 @@ export async function createTransientRoot(transientDir: string, rootfs: string, 
   };
   if (result.status !== 0) {
     await remove();
-    throw new VaggaError(`Could not make a writable copy of the container at ${path}: cp exited with status ${result.status}`, { exitCode: ExitCode.sandbox });
+    throw new VaggaError(`Could not make a writable copy of the container at ${path}: cp exited with status ${result.status}`, { code: 'sandbox.transient-copy-failed' });
   }
   return { path, remove };
 }

@@ -42,7 +42,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { bwrapArgs, mountArgs } from './bwrap-args.js';
 import { maxIdMapping } from './idmap.js';
 import { explainIdMapFailure } from './idmap-diagnose.js';
@@ -238,7 +238,7 @@ function launch(opts: LaunchOptions): Launched {
   const setpriv = findTool('setpriv');
   const unshare = findTool('unshare');
   const extra = spec.extraFds ?? [];
-  if (extra.length > 6) throw new VaggaError(`At most 6 extra file descriptors can be passed to a sandbox, got ${extra.length}`, { exitCode: ExitCode.sandbox });
+  if (extra.length > 6) throw new VaggaError(`At most 6 extra file descriptors can be passed to a sandbox, got ${extra.length}`, { code: 'sandbox.too-many-fds' });
   const pause = Number(process.env[PAUSE_ENV] ?? 0);
   // Direct launch: unshare writes the maps (see the module comment); else the gated one.
   const direct = pause > 0 ? undefined : unshareMapsFor(unshare, spec.idMapping);
@@ -455,7 +455,7 @@ export interface StartOptions {
  */
 export function startSandbox(spec: SandboxSpec, opts: StartOptions = {}): SandboxHandle {
   if (spec.init && !spec.mounts.some((op) => op.kind === 'dev' && op.dest === '/dev')) {
-    throw new VaggaError('A sandbox with an init needs a `dev` mount at /dev (the init is bound there)', { exitCode: ExitCode.sandbox });
+    throw new VaggaError('A sandbox with an init needs a `dev` mount at /dev (the init is bound there)', { code: 'sandbox.init-needs-dev' });
   }
   const launched = launch({ spec, forwardSignals: opts.forwardSignals, ownSession: opts.ownSession });
   const done = launched.result.then(async (r): Promise<SandboxResult> => {
@@ -517,11 +517,11 @@ export const SETUP_PROBE = '/.vagga-setup-probe';
 export function explainSetupOutput(stderr: string, spec: Pick<SandboxSpec, 'init' | 'argv' | 'idMapping'>, code: number | null): VaggaError {
   const lines = stderr.split('\n').filter((l) => /^(bwrap|unshare|newuidmap|newgidmap):/.test(l));
   if (lines.some((l) => l.includes(SETUP_PROBE))) {
-    return new SandboxError(`Could not execute ${JSON.stringify(spec.init ? INIT_PATH : spec.argv[0])} in the container`);
+    return new SandboxError('sandbox.exec-failed', `Could not execute ${JSON.stringify(spec.init ? INIT_PATH : spec.argv[0])} in the container`);
   }
   const mapLine = lines.find((l) => /^new[ug]idmap:/.test(l));
   if (mapLine) return idMapError(mapLine, spec.idMapping);
-  return new SandboxError(`Could not set up the container sandbox (bwrap exited with status ${code})`, lines.join('\n') || undefined);
+  return new SandboxError('sandbox.setup-failed', `Could not set up the container sandbox (bwrap exited with status ${code})`, lines.join('\n') || undefined);
 }
 
 /**
@@ -534,6 +534,6 @@ export async function removeTreeInNamespace(path: string): Promise<void> {
   const parent = dirname(path);
   const result = await runSandbox(toolSandboxSpec(['/usr/bin/rm', '-rf', '--', path], parent, maxIdMapping()));
   if (result.status !== 0) {
-    throw new VaggaError(`Could not remove ${path}: rm exited with status ${result.status}`, { exitCode: ExitCode.launcher });
+    throw new VaggaError(`Could not remove ${path}: rm exited with status ${result.status}`, { code: 'storage.remove-failed' });
   }
 }

@@ -13,7 +13,7 @@
  * a helper fails.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { parseSubIdFile, realIdHost, usermodSuggestion, type IdHost, type SubIdRange } from './idmap.js';
 import type { IdMapEntry, IdMapping } from './types.js';
 
@@ -62,7 +62,7 @@ export function usernsSysctlProblem(read: SysctlReader = readSysctl): VaggaError
     const v = read(s.path);
     if (v !== undefined && s.bad(v)) {
       return new VaggaError(`The kernel does not let ordinary users create containers: ${s.what} (${s.name} = ${v})`, {
-        exitCode: ExitCode.launcher,
+        code: 'userns.sysctl-disabled',
         hint: `Allow them with:\n    ${s.fix}\nand make it permanent with a file in /etc/sysctl.d/ (e.g. echo '${s.name} = ...' | sudo tee /etc/sysctl.d/50-vagga.conf).`,
       });
     }
@@ -118,12 +118,12 @@ export function realDiagnoseHost(): DiagnoseHost {
 export function explainIdMapFailure(helper: 'newuidmap' | 'newgidmap', helperPath: string, helperMessage: string, mapping: IdMapping, host: DiagnoseHost = realDiagnoseHost()): VaggaError {
   const said = helperMessage.trim() || `${helper} failed`;
   const sysctl = usernsSysctlProblem(host.readSysctl);
-  if (sysctl) return new VaggaError(`${sysctl.message} (${said})`, { exitCode: ExitCode.launcher, hint: sysctl.hint });
+  if (sysctl) return new VaggaError(`${sysctl.message} (${said})`, { code: 'userns.sysctl-disabled', hint: sysctl.hint });
 
   const st = host.helperStat(helperPath);
   if (st && !(st.uid === 0 && (st.mode & 0o4000) !== 0)) {
     return new VaggaError(`\`${helperPath}\` is not setuid root, so it cannot map your subordinate ids into the container (${said})`, {
-      exitCode: ExitCode.launcher,
+      code: 'userns.helper-not-setuid',
       hint: `Fix it with: sudo chown root:root ${helperPath} && sudo chmod u+s ${helperPath}\n(or reinstall it: sudo apt-get install --reinstall uidmap)`,
     });
   }
@@ -137,12 +137,12 @@ export function explainIdMapFailure(helper: 'newuidmap' | 'newgidmap', helperPat
   try {
     allowed = text === null ? [] : parseSubIdFile(text, file, { name: h.userName, id: ownId });
   } catch (e) {
-    if (e instanceof VaggaError) return new VaggaError(`${e.message} (${said})`, { exitCode: ExitCode.launcher, hint: `Fix that line of ${file}.` });
+    if (e instanceof VaggaError) return new VaggaError(`${e.message} (${said})`, { code: 'userns.bad-subid-file', hint: `Fix that line of ${file}.` });
   }
   const fix = usermodSuggestion(h.userName, h.subuid, h.subgid);
   if (allowed.length === 0) {
     return new VaggaError(`${file} has no range for user "${h.userName}", so ${helper} refuses to map more ids (${said})`, {
-      exitCode: ExitCode.launcher,
+      code: 'userns.no-subuid',
       hint: `Add a range (the same one to both files) with:\n    ${fix}`,
     });
   }
@@ -150,12 +150,12 @@ export function explainIdMapFailure(helper: 'newuidmap' | 'newgidmap', helperPat
   const outside = uncoveredEntry(entries, allowed);
   if (outside !== undefined) {
     return new VaggaError(`The container's ${kind} map (${outside}) is not inside the ranges ${file} gives user "${h.userName}" (${said})`, {
-      exitCode: ExitCode.launcher,
+      code: 'userns.id-outside-range',
       hint: `${file} changed since the map was computed, or lists the range under another name. Check with: grep -E '^(${h.userName}|${ownId}):' ${file}`,
     });
   }
   return new VaggaError(`${helper} could not set up the container's ${kind} map (${said})`, {
-    exitCode: ExitCode.launcher,
+    code: 'userns.map-failed',
     hint: `The map is inside your ${file} ranges, so the kernel or a security module refused it. Try: unshare --user --map-root-user true; and check dmesg for AppArmor/SELinux denials.`,
   });
 }

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { IdRange } from '../config/model.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError, type ErrorCode } from '../errors/vagga-error.js';
 import type { IdMapEntry, IdMapping } from './types.js';
 
 /** One allowed range of host ids: `count` ids from `start`. */
@@ -23,8 +23,8 @@ export interface SubIdOwner {
   id: number;
 }
 
-function fail(message: string, hint?: string): never {
-  throw new VaggaError(message, { exitCode: ExitCode.launcher, hint });
+function fail(code: ErrorCode & `userns.${string}`, message: string, hint?: string): never {
+  throw new VaggaError(message, { code, hint });
 }
 
 /** One parsed line of a subid file: owner field and range, with its 1-based line number. */
@@ -47,7 +47,7 @@ export function parseSubIdLines(content: string, file: string): SubIdLine[] {
     const parts = text.split(':');
     const [owner, start, count] = parts;
     if (parts.length !== 3 || owner === '' || !/^\d+$/.test(start) || !/^\d+$/.test(count) || Number(count) === 0) {
-      fail(`${file}:${i + 1}: Bad syntax: ${JSON.stringify(raw)}`);
+      fail('userns.bad-subid-file', `${file}:${i + 1}: Bad syntax: ${JSON.stringify(raw)}`);
     }
     out.push({ owner, start: Number(start), count: Number(count), line: i + 1 });
   });
@@ -66,7 +66,7 @@ export function parseSubIdFile(content: string, file: string, owner: SubIdOwner)
     if (e.owner !== owner.name && e.owner !== String(owner.id)) continue;
     const last = e.start + e.count - 1;
     if (owner.id >= e.start && owner.id <= last) {
-      fail(`${file}:${e.line}: range ${e.start}..${last} includes original id, they should only include additional ranges not user's own uid/gid`);
+      fail('userns.bad-subid-file', `${file}:${e.line}: range ${e.start}..${last} includes original id, they should only include additional ranges not user's own uid/gid`);
     }
     ranges.push({ start: e.start, count: e.count });
   }
@@ -105,7 +105,7 @@ export function layRanges(kind: 'uid' | 'gid', ownId: number, requested: IdRange
     while (start <= r.end) {
       if (ai >= free.length) {
         const file = `/etc/sub${kind}`;
-        fail(
+        fail('userns.map-too-small',
           `Number of allowed sub${kind}s is too small. Required ${fmtRanges(requested)}, allowed ${fmtRanges(allowed.map((a) => ({ start: a.start, end: a.start + a.count - 1 })))}. ` +
             `You either need to increase allowed numbers in ${file} (preferred) or decrease needed ranges in vagga.yaml by adding \`${kind}s\` key to container config`,
         );
@@ -226,13 +226,13 @@ function allowedRanges(host: IdHost): { uids: SubIdRange[]; gids: SubIdRange[] }
   }
   if (uids.length > 0 && gids.length === 0) {
     // Vagga issue #248: only /etc/subuid was filled in.
-    fail(
+    fail('userns.no-subuid',
       `Number of allowed subgids is too small: user "${host.userName}" has a range in /etc/subuid but none in /etc/subgid.`,
       `Give the same range to the groups, e.g.: sudo usermod --add-subgids ${uids[0].start}-${uids[0].start + uids[0].count - 1} ${host.userName}`,
     );
   }
   if (gids.length > 0 && uids.length === 0) {
-    fail(
+    fail('userns.no-subuid',
       `Number of allowed subuids is too small: user "${host.userName}" has a range in /etc/subgid but none in /etc/subuid.`,
       `Give the same range to the user ids, e.g.: sudo usermod --add-subuids ${gids[0].start}-${gids[0].start + gids[0].count - 1} ${host.userName}`,
     );
@@ -279,7 +279,7 @@ export function maxIdMapping(host: IdHost = realIdHost()): IdMapping {
  */
 export function requireSubIds(mapping: IdMapping, what: string): void {
   if (!mapping.singleId) return;
-  fail(
+  fail('userns.no-subuid',
     `${what} needs more than one user id in the container, but your user has no range in /etc/subuid and /etc/subgid.`,
     `Add a range with:\n  ${mapping.subIdFix ?? 'sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER'}`,
   );

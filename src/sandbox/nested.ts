@@ -81,7 +81,7 @@ export async function runNested(spec: NestedSpec): Promise<SandboxResult> {
   }
   if (signal) return { status: 128 + (signalNumber(signal) ?? 0), signal };
   const detail = errTail().split('\n').filter((l) => l.startsWith('bwrap:')).join('\n') || undefined;
-  throw new SandboxError(`Could not run ${JSON.stringify(spec.argv[0])} in the container being built (bwrap exited with status ${code})`, detail);
+  throw new SandboxError('sandbox.setup-failed', `Could not run ${JSON.stringify(spec.argv[0])} in the container being built (bwrap exited with status ${code})`, detail);
 }
 
 function signalNumber(name: string): number | undefined {

@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 
 /** A resolved listen address: a literal IPv4/IPv6 address and a port. */
 export interface TcpAddress {
@@ -32,7 +32,7 @@ export interface TcpSpec {
 
 function badAddress(text: string, why: string): VaggaError {
   return new VaggaError(`Invalid pass-tcp-socket ${JSON.stringify(text)}: ${why}`, {
-    exitCode: ExitCode.launcher,
+    code: 'command.tcp-socket-invalid',
     hint: 'Use PORT (127.0.0.1), *:PORT (all interfaces), IP:PORT, [IPv6]:PORT or HOST:PORT.',
   });
 }
@@ -78,7 +78,7 @@ export async function resolveTcpSocket(text: string): Promise<TcpAddress> {
     return { ip: found.address, family: found.family === 6 ? 6 : 4, port };
   } catch (err) {
     throw new VaggaError(`Can't resolve ${JSON.stringify(host)} of pass-tcp-socket ${JSON.stringify(text)}: ${(err as Error).message}`, {
-      exitCode: ExitCode.launcher,
+      code: 'command.tcp-socket-unresolved',
       cause: err,
     });
   }
@@ -112,7 +112,7 @@ function where(addr: TcpAddress): string {
 }
 
 function socketError(addr: TcpAddress, what: string, code: number): VaggaError {
-  return new VaggaError(`Can't ${what} the pass-tcp-socket ${where(addr)}: ${errnoText(code)}`, { exitCode: ExitCode.launcher });
+  return new VaggaError(`Can't ${what} the pass-tcp-socket ${where(addr)}: ${errnoText(code)}`, { code: 'command.tcp-socket-failed' });
 }
 
 /** Listening backlog, as Vagga's. */

@@ -4,7 +4,7 @@
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { ExitCode, MissingToolError, VaggaError } from '../errors/vagga-error.js';
+import { MissingToolError, VaggaError } from '../errors/vagga-error.js';
 
 /** Host programs used by the sandbox and the builds, with their Debian package and purpose. */
 export const HOST_TOOLS = {
@@ -80,7 +80,7 @@ export function findTool(tool: HostTool): string {
 export function checkSetuidHelper(path: string, st: { mode: number; uid: number } = statSync(path)): void {
   if (st.uid === 0 && (st.mode & 0o4000) !== 0) return;
   throw new VaggaError(`\`${path}\` is not setuid root, so it cannot map the /etc/subuid and /etc/subgid ranges into the container.`, {
-    exitCode: ExitCode.launcher,
+    code: 'userns.helper-not-setuid',
     hint: `Fix it with: sudo chown root:root ${path} && sudo chmod u+s ${path}\n(or reinstall it: sudo apt-get install --reinstall uidmap)`,
   });
 }

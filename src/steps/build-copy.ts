@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { absPath, bool, def, list, opt, str, struct, type Out } from '../config/schema.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { createPathFilter } from '../version/filters.js';
 import { admittedWithParents } from './copy.js';
 import { inContainerRoot } from './root-path.js';
@@ -37,7 +37,7 @@ const buildSchema = struct({
 export type BuildParams = Out<typeof buildSchema>;
 
 function failure(message: string, hint?: string): VaggaError {
-  return new VaggaError(`!Build: ${message}`, { exitCode: ExitCode.launcher, hint });
+  return new VaggaError(`!Build: ${message}`, { code: 'build.copy-from-container', hint });
 }
 
 /** Run a program (stderr passed through); rejects with `what` and the exit status on failure. */

@@ -5,7 +5,7 @@
  * on "<active>" distribution instead` (exit 121), and without any distribution with
  * `this step requires some linux distribution to be active`.
  */
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { requireDistro, type DistroState } from './debian/distro.js';
 import type { BuildContext } from './step.js';
 
@@ -13,7 +13,7 @@ import type { BuildContext } from './step.js';
 export function requireDistroOf(ctx: Pick<BuildContext, 'state'>, names: readonly string[]): DistroState {
   const distro = requireDistro(ctx);
   if (!names.includes(distro.name)) {
-    throw new VaggaError(`step must be used on "${names[0]}" but used on "${distro.name}" distribution instead`, { exitCode: ExitCode.launcher });
+    throw new VaggaError(`step must be used on "${names[0]}" but used on "${distro.name}" distribution instead`, { code: 'build.unsupported-distro' });
   }
   return distro;
 }

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { absPath, def, int, opt, str, struct, type Out } from '../config/schema.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { checkSha256, downloadCachePath, fetchToCache, isRemoteUrl } from '../storage/downloads.js';
 import type { Digest } from '../version/digest.js';
 import type { BuildContext, PrepareContext, StepDef } from './step.js';
@@ -29,12 +29,12 @@ export function sourceKind(url: string, tag: string): SourceKind {
   if (isRemoteUrl(url)) return 'remote';
   if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
     throw new VaggaError(`!${tag}: unsupported URL scheme in ${JSON.stringify(url)}`, {
-      exitCode: ExitCode.launcher, hint: 'Use an http:// or https:// URL, or a path relative to the project (./file).',
+      code: 'build.bad-url', hint: 'Use an http:// or https:// URL, or a path relative to the project (./file).',
     });
   }
   if (isAbsolute(url)) {
     throw new VaggaError(`!${tag}: absolute path ${JSON.stringify(url)} is not supported`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.bad-url',
       hint: url.startsWith('/volumes/')
         ? 'External volumes are not supported in builds yet; copy the file into the project and use ./file.'
         : 'Use a path relative to the project directory, e.g. ./file.tar.gz.',
@@ -55,7 +55,7 @@ export async function prepareSource(tag: string, url: string, sha256: string | u
   const file = join(ctx.projectRoot, url);
   if (!existsSync(file)) {
     throw new VaggaError(`!${tag}: file ${JSON.stringify(url)} does not exist in the project (${file})`, {
-      exitCode: ExitCode.launcher, hint: 'Paths that do not start with http:// or https:// are relative to the project directory.',
+      code: 'build.source-missing', hint: 'Paths that do not start with http:// or https:// are relative to the project directory.',
     });
   }
   await checkSha256(file, sha256, url);
@@ -68,7 +68,7 @@ export function sourcePath(tag: string, url: string, sha256: string | undefined,
     : join(ctx.projectRoot, url);
   if (!existsSync(file)) {
     throw new VaggaError(`!${tag}: ${JSON.stringify(url)} is not available in the build (expected at ${file})`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.source-missing',
     });
   }
   return file;

@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { absPath, def, opt, str, struct, type Out } from '../config/schema.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import type { Digest } from '../version/digest.js';
 import { versionError } from '../version/errors.js';
 import { rustJoin, workToHost } from '../version/paths.js';
@@ -47,7 +47,7 @@ async function prepareRepo(tag: string, givenUrl: string, ctx: PrepareContext): 
   if (isProjectRepo(url)) {
     if (!existsSync(join(ctx.projectRoot, url))) {
       throw new VaggaError(`!${tag}: repository ${JSON.stringify(givenUrl)} does not exist in the project`, {
-        exitCode: ExitCode.launcher, hint: 'A `url` that is not a URL or an absolute path is relative to the project directory.',
+        code: 'build.source-missing', hint: 'A `url` that is not a URL or an absolute path is relative to the project directory.',
       });
     }
     return;
@@ -122,7 +122,7 @@ const gitInstall: StepDef<GitInstallParams> = {
     const cwd = posix.join('/tmp', posix.basename(hostDir), p.subdir);
     if (!existsSync(join(hostDir, p.subdir))) {
       throw new VaggaError(`!GitInstall: ${JSON.stringify(p.subdir)} is not found in ${p.url}`, {
-        exitCode: ExitCode.launcher, hint: 'Check `subdir` of the step against the repository contents.',
+        code: 'build.subdir-not-found', hint: 'Check `subdir` of the step against the repository contents.',
       });
     }
     await ctx.run(['/bin/sh', '-exc', p.script], { cwd });

@@ -7,7 +7,7 @@
  * (src/steps/alpine/apk-run.ts).
  */
 import { custom, list, str, type Out } from '../config/schema.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import type { BuildContext, StepDef } from './step.js';
 import { apkInstall, recordApkInstalled } from './alpine/apk-run.js';
 import { aptInstall, recordInstalled } from './debian/apt-run.js';
@@ -39,7 +39,7 @@ export function packageManagerOf(ctx: BuildContext): { distro: DistroState; mana
   const distro = requireDistro(ctx);
   if (APT_DISTROS.includes(distro.name)) return { distro, manager: APT };
   if (distro.name === 'alpine') return { distro, manager: APK };
-  throw new VaggaError(`installing packages on the "${distro.name}" distribution is not supported yet`, { exitCode: ExitCode.launcher });
+  throw new VaggaError(`installing packages on the "${distro.name}" distribution is not supported yet`, { code: 'build.unsupported-distro' });
 }
 
 /**

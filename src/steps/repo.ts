@@ -8,7 +8,7 @@
  * Version hash: field `name`.
  */
 import { str } from '../config/schema.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import type { StepDef } from './step.js';
 import { requireDistro } from './debian/distro.js';
 import { aptDistro, parseAptRepoName, repoLine, repoStepFileName, ubuntuSuites, writeAptSource } from './debian/repos.js';
@@ -43,7 +43,7 @@ const repo: StepDef<string> = {
       addAlpineRepo(ctx, distro, parseAlpineRepoName(name));
       return;
     }
-    throw new VaggaError(`!Repo is not supported on the "${distro.name}" distribution`, { exitCode: ExitCode.launcher });
+    throw new VaggaError(`!Repo is not supported on the "${distro.name}" distribution`, { code: 'build.unsupported-distro' });
   },
 };
 

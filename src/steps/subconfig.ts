@@ -21,7 +21,7 @@ import type { StepConfig } from '../config/model.js';
 import { isNull } from '../config/qnode.js';
 import { bool, def, fail, opt, str, struct, type Out, type Schema } from '../config/schema.js';
 import { readSubConfigFile } from '../config/subconfig.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { containerNotFound, versionError } from '../version/errors.js';
 import { rustJoin, workToHost } from '../version/paths.js';
 import { resolveBuildPath } from './root-path.js';
@@ -60,7 +60,7 @@ const subConfigSource: Schema<SubConfigSource> = {
 function unsupported(p: SubConfigParams): VaggaError | undefined {
   if (p.source.kind === 'Directory') return undefined;
   return new VaggaError(`!SubConfig from ${p.source.kind === 'Container' ? 'a container' : 'git'} is not supported yet`, {
-    exitCode: ExitCode.launcher,
+    code: 'build.not-supported',
     hint: 'Generate the file into the project (e.g. with a command) and use `source: !Directory` (the default).',
   });
 }
@@ -83,7 +83,7 @@ export type SubConfigParams = Out<typeof subConfigSchema>;
 function subConfigSetup(registry: StepRegistry, p: SubConfigParams, hostFile: string): StepConfig[] {
   if (!fs.existsSync(hostFile)) {
     throw new VaggaError(`!SubConfig: ${JSON.stringify(p.path)} does not exist`, {
-      exitCode: ExitCode.launcher, hint: 'The file is relative to the project directory; build the container that generates it first.',
+      code: 'build.source-missing', hint: 'The file is relative to the project directory; build the container that generates it first.',
     });
   }
   const c = readSubConfigFile(registry, hostFile).containers[p.container];
@@ -92,7 +92,7 @@ function subConfigSetup(registry: StepRegistry, p: SubConfigParams, hostFile: st
     const def = registry.get(step.tag);
     if (def?.dependsOn && def.dependsOn(step.params).length > 0) {
       throw new VaggaError(`!SubConfig: step !${step.tag} of container "${p.container}" in ${p.path} needs another container, which is not supported`, {
-        exitCode: ExitCode.launcher, hint: 'Inline the other container\'s steps into that container of the sub-configuration.',
+        code: 'build.not-supported', hint: 'Inline the other container\'s steps into that container of the sub-configuration.',
       });
     }
   }
@@ -138,7 +138,7 @@ export const subConfigStepDefs = (registry: StepRegistry): StepDef<any>[] => [{
     const steps = subConfigSetup(registry, p, resolveBuildPath(rustJoin('/work', p.path), ctx));
     for (const [i, step] of steps.entries()) {
       const def = registry.get(step.tag);
-      if (!def?.build) throw new VaggaError(`!SubConfig: step !${step.tag} is not supported yet`, { exitCode: ExitCode.launcher });
+      if (!def?.build) throw new VaggaError(`!SubConfig: step !${step.tag} is not supported yet`, { code: 'build.not-supported' });
       ctx.log.info(`  SubConfig step ${i + 1}/${steps.length}: !${step.tag}`);
       await def.build(step.params, ctx);
     }

@@ -12,7 +12,7 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { def, opt, str, struct, type Out } from '../config/schema.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { sourceFileStep } from './download.js';
 import type { StepDef } from './step.js';
 import { normalSubdir, unpackTar } from './tar.js';
@@ -42,7 +42,7 @@ export async function installDir(dir: string, subdir: string | undefined, what: 
     try { isDir = (await lstat(join(dir, rel))).isDirectory(); } catch { /* missing */ }
     if (!isDir) {
       throw new VaggaError(`${what}: ${JSON.stringify(subdir)} is not found in archive`, {
-        exitCode: ExitCode.launcher, hint: 'Check `subdir` of the step against the archive contents.',
+        code: 'build.subdir-not-found', hint: 'Check `subdir` of the step against the archive contents.',
       });
     }
     return rel;
@@ -52,7 +52,7 @@ export async function installDir(dir: string, subdir: string | undefined, what: 
     throw new VaggaError(
       `${what}: the archive must contain exactly one top-level directory, found ${entries.length}` +
         (entries.length > 0 ? `: ${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''}` : ''),
-      { exitCode: ExitCode.launcher, hint: 'Set `subdir` to the directory to build in (`subdir: .` for the archive top).' },
+      { code: 'build.archive-layout', hint: 'Set `subdir` to the directory to build in (`subdir: .` for the archive top).' },
     );
   }
   return entries[0]!;

@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { open, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { absPath, def, opt, str, struct, type Out } from '../config/schema.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { sourceFileStep } from './download.js';
 import type { BuildContext, StepDef } from './step.js';
 
@@ -71,12 +71,12 @@ function runTar(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('tar', args, { stdio: ['ignore', 2, 2] });
     child.on('error', (err) => reject(new VaggaError(`!Tar: cannot run tar: ${err.message}`, {
-      exitCode: ExitCode.launcher, hint: 'GNU tar must be installed on the host (Debian package tar).',
+      code: 'build.tar-failed', hint: 'GNU tar must be installed on the host (Debian package tar).',
     })));
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();
       else reject(new VaggaError(`!Tar: tar ${args.join(' ')} failed (${signal ?? `exit code ${code}`})`, {
-        exitCode: ExitCode.launcher, hint: 'See tar\'s message above; is the archive complete and valid?',
+        code: 'build.tar-failed', hint: 'See tar\'s message above; is the archive complete and valid?',
       }));
     });
   });
@@ -137,7 +137,7 @@ export async function unpackTar(root: string, archive: string, destDir: string, 
     const from = join(tmp, sub);
     if (!(await isRealDir(from))) {
       throw new VaggaError(`${JSON.stringify(subdir)} is not found in archive`, {
-        exitCode: ExitCode.launcher, hint: 'Check `subdir` of the !Tar step against the archive contents (tar -tf FILE).',
+        code: 'build.subdir-not-found', hint: 'Check `subdir` of the !Tar step against the archive contents (tar -tf FILE).',
       });
     }
     await mergeMove(from, destDir);

@@ -15,7 +15,7 @@
  */
 import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { inContainerRoot } from './root-path.js';
 import type { StepDef } from './step.js';
 import { archiveStep, normalSubdir, type ArchiveParams } from './tar.js';
@@ -27,7 +27,7 @@ export type UnzipParams = ArchiveParams;
 /** The error for a `subdir` no archive entry lies under (Vagga's message). */
 export function subdirNotFound(subdir: string): VaggaError {
   return new VaggaError(`${JSON.stringify(subdir)} is not found in archive`, {
-    exitCode: ExitCode.launcher, hint: 'Check `subdir` of the step against the archive contents (unzip -l FILE).',
+    code: 'build.subdir-not-found', hint: 'Check `subdir` of the step against the archive contents (unzip -l FILE).',
   });
 }
 

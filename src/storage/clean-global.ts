@@ -23,16 +23,16 @@ import type { ProjectLayout } from './layout.js';
 export function checkGlobalOptions(settings: Settings, options: CleanOptions): void {
   if (!settings.storageDir) {
     throw new VaggaError('The --global flag is only meaningful if you configure storage-dir in settings', {
-      exitCode: 2,
+      code: 'clean.no-storage-dir',
       hint: 'Set `storage-dir: ~/.vagga-storage` (any absolute path) in ~/.vagga.yaml, or drop --global to clean this project only.',
     });
   }
   if (options.unused && options.atLeast === undefined) {
-    throw new VaggaError('With --global, --unused needs --at-least DURATION (other projects\' configs are not read)', { exitCode: 1 });
+    throw new VaggaError('With --global, --unused needs --at-least DURATION (other projects\' configs are not read)', { code: 'clean.bad-args' });
   }
   if (options.old || options.everything) {
     throw new VaggaError(`${options.old ? '--old' : '--everything'} with --global is not supported yet`, {
-      exitCode: 1,
+      code: 'clean.bad-args',
       hint: 'Supported with --global: --tmp, --unused --at-least DURATION, --transient.',
     });
   }

@@ -27,7 +27,7 @@ import { check as plCheck } from 'proper-lockfile';
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Config, Settings } from '../config/model.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import {
   buildLockPath, parseVersionDirName, projectLayout, versionDirName, type ProjectLayout,
 } from './layout.js';
@@ -139,7 +139,7 @@ export async function cleanStorage(config: Config, settings: Settings, options: 
       try {
         return containerVersion(STEP_DEFS, cfg, name).hash;
       } catch (err) {
-        if (err instanceof VaggaError && err.exitCode === ExitCode.versionUnknown) return undefined;
+        if (err instanceof VaggaError && err.code === 'version.unknown') return undefined;
         throw err;
       }
     };
@@ -171,7 +171,7 @@ export async function cleanLayoutWith(deps: CleanDeps, layout: ProjectLayout, co
       await deps.remove(path);
     } catch (err) {
       throw new VaggaError(`Error removing ${path}: ${(err as Error).message}`, {
-        exitCode: 3, cause: err, hint: 'Check the permissions of the directory, or remove it by hand.',
+        code: 'clean.failed', cause: err, hint: 'Check the permissions of the directory, or remove it by hand.',
       });
     }
   };

@@ -12,7 +12,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { acquireLock } from './lock.js';
 
 /** True for URLs fetched over the network (http, https). */
@@ -50,7 +50,7 @@ export async function sha256File(path: string): Promise<string> {
 /** The error for a checksum that is not a prefix of the real one (exit 121). */
 export function hashMismatch(expected: string, actual: string, what: string): VaggaError {
   return new VaggaError(`Hashsum mismatch: expected ${expected} but was ${actual}`, {
-    exitCode: ExitCode.launcher,
+    code: 'build.hash-mismatch',
     hint: `The file ${what} is not the one the sha256 in vagga.yaml describes: fix the checksum or the URL.`,
   });
 }
@@ -101,7 +101,7 @@ export async function fetchToCache(cacheDir: string, url: string, sha256: string
       const response = await (options.fetch ?? fetch)(url, { signal: options.signal, redirect: 'follow' });
       if (!response.ok || !response.body) {
         throw new VaggaError(`Error downloading ${url}: HTTP ${response.status} ${response.statusText}`, {
-          exitCode: ExitCode.launcher,
+          code: 'build.download-failed',
           hint: 'Check the URL in vagga.yaml (and the proxy settings if you use one).',
         });
       }
@@ -112,7 +112,7 @@ export async function fetchToCache(cacheDir: string, url: string, sha256: string
       await rm(part, { force: true });
       if (err instanceof VaggaError || options.signal?.aborted) throw err;
       throw new VaggaError(`Error downloading ${url}: ${(err as Error).message}${(err as Error & { cause?: Error }).cause ? ` (${(err as Error & { cause?: Error }).cause!.message})` : ''}`, {
-        exitCode: ExitCode.launcher,
+        code: 'build.download-failed',
         hint: 'Check the URL and your network connection (and the proxy settings if you use one).',
       });
     }

@@ -15,7 +15,7 @@ import { isWithin } from '../mounts/run-plan.js';
 import type { MountPlan } from '../mounts/types.js';
 import { TOOL_PATH, TOOL_SANDBOX_OPTIONS } from '../sandbox/tool-sandbox.js';
 import type { IdMapping, SandboxResult, SandboxSpec } from '../sandbox/types.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { bundleLocation, type BundleLocation } from '../builder/bundle-path.js';
 
 /** Where the helper's scratch dir is mounted inside the sandbox. */
@@ -71,7 +71,7 @@ export async function runIndexHelper<T>(
     const result = await run(indexSandboxSpec(bundle, args(INDEX_OUT), binds, outDir, idMapping));
     if (result.status !== 0) {
       throw new VaggaError(`The index helper failed (exit status ${result.status})`, {
-        exitCode: ExitCode.launcher,
+        code: 'storage.index-failed',
         hint: 'See the messages above.',
       });
     }

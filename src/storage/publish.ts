@@ -10,7 +10,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { readFile, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import type { IdMapEntry, IdMapping } from '../sandbox/types.js';
 import {
   containerLinkPath, containerLinkTarget, oldVersionDir, versionDir, VERSION_FILES, type ProjectLayout,
@@ -75,7 +75,7 @@ export async function updateContainerLink(layout: ProjectLayout, name: string, h
   } catch { /* missing or not a link */ }
   if (existsSync(link) && lstatSync(link).isDirectory()) {
     throw new VaggaError(`${link} is a directory, but vagga keeps a symlink to the container's root there`, {
-      exitCode: ExitCode.launcher,
+      code: 'storage.link-is-directory',
       hint: `Move ${link} out of the way (it is not vagga's) and run the command again.`,
     });
   }

@@ -8,7 +8,7 @@
  */
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 
 /** errno codes meaning "you may not write here". */
 const DENIED_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
@@ -74,7 +74,7 @@ export function storageDirError(err: unknown, path: string, kind: StorageDirKind
   }
   const reason = code === 'EROFS' ? 'read-only file system' : 'permission denied';
   return new VaggaError(`Can't create or write the ${what} ${path}: ${reason} (${code})`, {
-    exitCode: ExitCode.launcher,
+    code: 'storage.not-writable',
     hint: lines.join('\n'),
     cause: err,
   });

@@ -10,7 +10,7 @@
 import { lstatSync, mkdirSync, readlinkSync, rmSync, statSync, symlinkSync, renameSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Settings } from '../config/model.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import type { ProjectLayout } from './layout.js';
 import { makeStorageDir, storageDirError } from './storage-dirs.js';
 
@@ -58,7 +58,7 @@ export function chooseSubdir(storageDir: string, projectRoot: string, settings: 
     const raw = env[settings.storageSubdirFromEnvVar] ?? '';
     if (raw === '') {
       throw new VaggaError(`Environment variable ${settings.storageSubdirFromEnvVar} (setting storage-subdir-from-env-var) is empty or unset`, {
-        exitCode: ExitCode.launcher,
+        code: 'storage.subdir-env-unset',
         hint: `Set ${settings.storageSubdirFromEnvVar} to the storage subdirectory name for this project.`,
       });
     }
@@ -73,7 +73,7 @@ export function chooseSubdir(storageDir: string, projectRoot: string, settings: 
     if (readLink(join(dir, '.lnk')) === root) return dir;
   }
   throw new VaggaError(`No free storage subdirectory for ${root} in ${storageDir} (${name}, ${name}-1 .. ${name}-${MAX_SUFFIX} are taken)`, {
-    exitCode: ExitCode.launcher,
+    code: 'storage.no-free-subdir',
     hint: `Remove unused subdirectories of ${storageDir} (\`vagga _clean --global --unused --at-least 30days\` helps), or use \`vagga _init_storage_dir NAME\`.`,
   });
 }
@@ -97,13 +97,13 @@ export function ensureStorageBase(layout: ProjectLayout, settings: Settings, env
       return real;
     }
     throw new VaggaError(`The storage link ${lnk} points to ${real}, which does not exist`, {
-      exitCode: ExitCode.launcher,
+      code: 'storage.link-dangling',
       hint: `The storage dir was deleted or storage-dir changed. Delete ${lnk} to let vagga create a new one, or run \`vagga _init_storage_dir NAME\`.`,
     });
   }
   if (isDir(lnk)) {
     throw new VaggaError(`${lnk} is a directory, but with the storage-dir setting vagga keeps a symlink there`, {
-      exitCode: ExitCode.launcher,
+      code: 'storage.link-is-directory',
       hint: `Move ${lnk} out of the way (\`vagga _clean --everything\` without storage-dir removes it) and run the command again.`,
     });
   }
@@ -130,7 +130,7 @@ export function checkBackLink(layout: ProjectLayout, lnk: string, real: string):
   const ownerLink = readLink(join(owner, '.vagga', '.lnk'));
   if (ownerLink !== undefined && resolve(owner, '.vagga', ownerLink) === real) {
     throw new VaggaError(`The storage dir ${real} (linked by ${lnk}) belongs to the project ${owner}, not to ${layout.projectRoot}`, {
-      exitCode: ExitCode.launcher,
+      code: 'storage.link-foreign',
       hint: `This project was probably copied from ${owner} together with its .vagga/.lnk. `
         + `Delete ${lnk} (\`rm ${lnk}\`) to give this project its own storage subdirectory (its containers are rebuilt there).`,
     });
@@ -167,18 +167,18 @@ export function linkStorage(layout: ProjectLayout, dir: string, backLink: boolea
 export function initStorageDir(layout: ProjectLayout, settings: Settings, name: string, allowMultiple: boolean): string {
   if (!settings.storageDir) {
     throw new VaggaError('The storage-dir setting is not set: nothing to initialise', {
-      exitCode: 2, hint: 'Set `storage-dir: ~/.vagga-storage` (any absolute path) in ~/.vagga.yaml first.',
+      code: 'init-storage-dir.no-storage-dir', hint: 'Set `storage-dir: ~/.vagga-storage` (any absolute path) in ~/.vagga.yaml first.',
     });
   }
   if (name === '' || name === '.' || name === '..' || name.includes('/')) {
-    throw new VaggaError(`Invalid storage subdirectory name ${JSON.stringify(name)}`, { exitCode: 1, hint: 'Give a plain name, e.g. the project name.' });
+    throw new VaggaError(`Invalid storage subdirectory name ${JSON.stringify(name)}`, { code: 'init-storage-dir.bad-args', hint: 'Give a plain name, e.g. the project name.' });
   }
   const dir = join(settings.storageDir, name);
   const lnk = join(layout.vaggaDir, '.lnk');
   const current = readLink(lnk);
   if (current !== undefined && resolve(layout.vaggaDir, current) !== dir) {
     throw new VaggaError(`${lnk} already points to ${resolve(layout.vaggaDir, current)}`, {
-      exitCode: 1, hint: `Delete ${lnk} first if the project should use ${dir} instead.`,
+      code: 'init-storage-dir.link-exists', hint: `Delete ${lnk} first if the project should use ${dir} instead.`,
     });
   }
   makeStorageDir(settings.storageDir);

@@ -4,7 +4,7 @@
  * `-h`/`--help`; children are taken in sorted name order. Pure.
  */
 import type { CommandConfig, SuperviseConfig } from '../config/model.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 
 /** Parsed arguments of a supervise command. */
 export type SuperviseArgs = { kind: 'run'; only: string[]; exclude: string[] } | { kind: 'help'; text: string };
@@ -35,7 +35,7 @@ export function parseSuperviseArgs(cmd: Pick<SuperviseConfig, 'name' | 'descript
   let open: { flag: string; had: number } | undefined;
   const close = () => {
     if (open && lists[open.flag].length === open.had) {
-      throw new VaggaError(`Option ${open.flag} needs at least one name or tag`, { exitCode: ExitCode.args, hint: usageHint(cmd.name) });
+      throw new VaggaError(`Option ${open.flag} needs at least one name or tag`, { code: 'args.bad-option', hint: usageHint(cmd.name) });
     }
     open = undefined;
   };
@@ -53,7 +53,7 @@ export function parseSuperviseArgs(cmd: Pick<SuperviseConfig, 'name' | 'descript
       lists[open.flag].push(arg);
       continue;
     }
-    throw new VaggaError(`Unexpected argument ${JSON.stringify(arg)}`, { exitCode: ExitCode.args, hint: usageHint(cmd.name) });
+    throw new VaggaError(`Unexpected argument ${JSON.stringify(arg)}`, { code: 'args.bad-positional', hint: usageHint(cmd.name) });
   }
   close();
   return { kind: 'run', only: lists['--only'], exclude: lists['--exclude'] };

@@ -21,7 +21,7 @@
  */
 import type { CliContext, Project } from '../cli/context.js';
 import type { CommandConfig, SuperviseConfig } from '../config/model.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { planRunMounts } from '../mounts/run-plan.js';
 import { startSandbox, type SandboxHandle, type StartOptions } from '../sandbox/bwrap.js';
 import { idMappingFor } from '../sandbox/idmap.js';
@@ -53,12 +53,12 @@ export function planSupervise(cmd: SuperviseConfig, args: readonly string[]): Su
   const parsed = parseSuperviseArgs(cmd, args);
   if (parsed.kind === 'help') return { help: parsed.text };
   const notYet = (what: string) => new VaggaError(`Command ${JSON.stringify(cmd.name)} uses ${what}, not supported by this version yet`, {
-    exitCode: ExitCode.launcher,
+    code: 'command.not-supported',
   });
   if (cmd.options !== undefined) throw notYet('`options` (docopt argument parsing) on a !Supervise command');
   if (cmd.isolateNetwork) throw notYet('`isolate-network` on a !Supervise command (its children would not share one network)');
   const children = selectChildren(cmd.children, parsed.only, parsed.exclude);
-  if (children.length === 0) throw new VaggaError(NO_CHILDREN_MESSAGE, { exitCode: ExitCode.noCommand });
+  if (children.length === 0) throw new VaggaError(NO_CHILDREN_MESSAGE, { code: 'command.no-children' });
   for (const name of children) {
     const child = cmd.children[name];
     if (child.bridge) throw notYet(`a !BridgeCommand child (${JSON.stringify(name)})`);
@@ -109,7 +109,7 @@ export interface SuperviseEffects {
 export async function runSupervise(ctx: CliContext, project: Project, run: SuperviseRun, startChild: ChildStarter, effects: SuperviseEffects = {}): Promise<number> {
   if (ctx.globals.isolateNetwork) {
     throw new VaggaError(`--isolate-network with the !Supervise command ${JSON.stringify(run.command.name)} is not supported by this version yet`, {
-      exitCode: ExitCode.launcher,
+      code: 'command.not-supported',
       hint: 'Its children would each get a network of their own instead of sharing one.',
     });
   }

@@ -2,7 +2,7 @@
  * Turning a command's `run` and the user's extra arguments into an argv (inventory §1.6
  * `run`/`accepts-arguments`, §1.3 `default-shell`).
  */
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 
 /** The parts of a command that decide its argv. */
 export interface RunSpec {
@@ -27,7 +27,7 @@ export function checkArguments(cmd: RunSpec, args: readonly string[]): ArgsVerdi
     return { kind: 'help', text };
   }
   throw new VaggaError(`Unexpected argument ${JSON.stringify(args[0])}`, {
-    exitCode: ExitCode.args,
+    code: 'args.bad-positional',
     hint: `Command "${cmd.name}" does not accept arguments; set \`accepts-arguments: true\` in its definition to pass them.`,
   });
 }

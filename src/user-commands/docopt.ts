@@ -24,7 +24,7 @@
  *   single value (default from `[default: ...]`, else none).
  * Not supported: `[--]` as a pattern element, `options_first`, `--version` handling.
  */
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 
 /** One described option. `key` is the long name when there is one, else the short one. */
 export interface OptionSpec {
@@ -513,7 +513,7 @@ export function parseCommandOptions(name: string, description: string | undefine
   try {
     d = parseDocopt(doc);
   } catch (err) {
-    throw new VaggaError(`Error parsing \`options\` in command ${JSON.stringify(name)}: ${(err as Error).message}`, { exitCode: ExitCode.launcher });
+    throw new VaggaError(`Error parsing \`options\` in command ${JSON.stringify(name)}: ${(err as Error).message}`, { code: 'command.bad-options-doc' });
   }
   try {
     const r = matchDocopt(d, name, args);
@@ -521,7 +521,7 @@ export function parseCommandOptions(name: string, description: string | undefine
     if (r.kind === 'help') return { kind: 'help', text: doc.replace(/\n+$/, '\n') };
     return { kind: 'run', env: docoptEnvironment(r.values) };
   } catch (err) {
-    if (err instanceof DocoptUsageError) throw new VaggaError(err.message, { exitCode: ExitCode.launcher });
+    if (err instanceof DocoptUsageError) throw new VaggaError(err.message, { code: 'command.docopt-usage' });
     throw err;
   }
 }

@@ -3,7 +3,7 @@
  * the same name wins over an alias).
  */
 import type { AnyCommandConfig, Config } from '../config/model.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 
 /**
  * The command called `name`: a command of that name, else the first command (in sorted
@@ -22,7 +22,7 @@ export function resolveCommand(config: Config, name: string): AnyCommandConfig {
   const cmd = lookupCommand(config.commands, name);
   if (!cmd) {
     throw new VaggaError(`Command ${JSON.stringify(name)} not found and is not an alias`, {
-      exitCode: ExitCode.launcher,
+      code: 'command.not-found',
       hint: 'Run `vagga` without arguments to see the list of commands.',
     });
   }

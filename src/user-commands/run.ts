@@ -7,7 +7,7 @@
 import { inotifyWarning, readInotifyLimit } from './inotify-limit.js';
 import type { CliContext, Project } from '../cli/context.js';
 import type { CommandConfig } from '../config/model.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { checkArguments, commandArgv } from './argv.js';
 import { parseCommandOptions } from './docopt.js';
 import { commandEnvironment, DEFAULT_PATH, vaggaenvVariables } from '../runtime/environment.js';
@@ -56,7 +56,7 @@ export function planRuns(project: Project, names: readonly string[], args: reado
     }
     if (cmd.kind !== 'Command') {
       throw new VaggaError(`Command ${JSON.stringify(cmd.name)} is a !${cmd.kind}, which this version cannot run yet`, {
-        exitCode: ExitCode.launcher,
+        code: 'command.not-supported',
         hint: 'Only !Command and !Supervise commands are supported for now.',
       });
     }
@@ -83,7 +83,7 @@ function unsupportedFields(cmd: CommandConfig): void {
   const problems: string[] = [];
   if (problems.length > 0) {
     throw new VaggaError(`Command ${JSON.stringify(cmd.name)} uses ${problems.join(', ')}, not supported by this version yet`, {
-      exitCode: ExitCode.launcher,
+      code: 'command.not-supported',
     });
   }
 }

@@ -5,7 +5,7 @@
  * inline another container's steps (each with its own marker) through VersionContext.
  */
 import type { Config, StepConfig } from '../config/model.js';
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 import { readSubConfigFile } from '../config/subconfig.js';
 import type { StepRegistry, VersionContext } from '../steps/step.js';
 import { Digest } from './digest.js';
@@ -52,7 +52,7 @@ export function containerVersion(steps: StepRegistry, config: Config, name: stri
     containers: config.containers,
     inlineSteps(other, d) {
       if (stack.includes(other)) {
-        throw new VaggaError(`Container ${JSON.stringify(other)} has cyclic dependency`, { exitCode: ExitCode.config });
+        throw new VaggaError(`Container ${JSON.stringify(other)} has cyclic dependency`, { code: 'config.container-cycle' });
       }
       const c = config.containers[other];
       if (!c) throw containerNotFound(other);
@@ -85,7 +85,7 @@ export function containerVersion(steps: StepRegistry, config: Config, name: stri
 export function hashSteps(registry: StepRegistry, steps: readonly StepConfig[], digest: Digest, ctx: VersionContext, container = '?'): void {
   for (const step of steps) {
     const def = registry.get(step.tag);
-    if (!def) throw new VaggaError(`Step !${step.tag} has no definition`, { exitCode: ExitCode.launcher });
+    if (!def) throw new VaggaError(`Step !${step.tag} has no definition`, { code: 'version.unknown-step' });
     digest.marker(step.tag);
     try {
       def.hash(step.params, digest, ctx);

@@ -3,7 +3,7 @@
  * (`_version_hash` exits 29; `_build` builds into `.tmp.<name>` and versions afterwards,
  * vagga-inventory.md §2.1 "Version unknown") from real errors.
  */
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 
 /**
  * An input of the version hash is missing (a `!Depends`/`!Copy` path that does not exist
@@ -13,7 +13,7 @@ import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 export class VersionUnknownError extends VaggaError {
   readonly reason: string;
   constructor(reason: string) {
-    super(`Version of the container is unknown before building: ${reason}`, { exitCode: ExitCode.versionUnknown });
+    super(`Version of the container is unknown before building: ${reason}`, { code: 'version.unknown' });
     this.name = 'VersionUnknownError';
     this.reason = reason;
   }
@@ -21,7 +21,7 @@ export class VersionUnknownError extends VaggaError {
 
 /** `Container "x" not found` (exit 121): a versioned or inlined container is not in the config. */
 export function containerNotFound(name: string): VaggaError {
-  return new VaggaError(`Container ${JSON.stringify(name)} not found`, { exitCode: ExitCode.launcher });
+  return new VaggaError(`Container ${JSON.stringify(name)} not found`, { code: 'container.not-found' });
 }
 
 /** Node's fs error text: `ENOENT: no such file or directory, lstat '/host/path'`. */
@@ -72,26 +72,27 @@ export function humanizeFsDetail(detail: string): { text: string; code?: string 
 export class VersionInputError extends VaggaError {
   readonly what: string;
   readonly detail: string;
-  readonly code?: string;
+  /** The errno (ENOENT...) found in `detail`, if any: picks the hint. */
+  readonly errno?: string;
   /** Set once located: the real tag, its position and container. */
   readonly step?: { tag: string; file: string; line: number; col: number; container: string };
-  constructor(what: string, detail: string, code: string | undefined, step?: VersionInputError['step']) {
+  constructor(what: string, detail: string, errno: string | undefined, step?: VersionInputError['step']) {
     const tag = step ? stepName(what, step.tag) : what;
     const where = step ? ` at ${step.file}:${step.line}:${step.col} (container ${JSON.stringify(step.container)})` : '';
     super(`Error versioning ${tag}${where}: ${detail}`, {
-      exitCode: ExitCode.launcher,
-      hint: step ? (code && ERRNO_HINTS[code]) || undefined : undefined,
+      code: 'version.bad-input',
+      hint: step ? (errno && ERRNO_HINTS[errno]) || undefined : undefined,
     });
     this.name = 'VersionInputError';
     this.what = what;
     this.detail = detail;
-    this.code = code;
+    this.errno = errno;
     this.step = step;
   }
 
   /** The same error naming the step that failed (tag as written, file:line:col, container). */
   locate(step: NonNullable<VersionInputError['step']>): VersionInputError {
-    return this.step ? this : new VersionInputError(this.what, this.detail, this.code, step);
+    return this.step ? this : new VersionInputError(this.what, this.detail, this.errno, step);
   }
 }
 

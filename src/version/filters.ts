@@ -10,7 +10,7 @@
  * number of directories; `dir/**` also matches `dir` itself (as Vagga's own filter tests
  * assert); `[...]`/`[!...]` classes, `{a,b}` alternatives, `\` escapes.
  */
-import { ExitCode, VaggaError } from '../errors/vagga-error.js';
+import { VaggaError } from '../errors/vagga-error.js';
 
 /** Vagga's default `ignore-regex`. */
 export const DEFAULT_IGNORE_REGEX = String.raw`(^|/)\.(git|hg|svn|vagga)($|/)|~$|\.bak$|\.orig$|^#.*#$`;
@@ -59,7 +59,7 @@ export interface PathFilter {
 /** Thrown for invalid filter parameters (exit 121, Vagga's wording). */
 export class FilterError extends VaggaError {
   constructor(message: string) {
-    super(message, { exitCode: ExitCode.launcher });
+    super(message, { code: 'version.bad-filter' });
     this.name = 'FilterError';
   }
 }

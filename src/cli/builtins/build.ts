@@ -2,7 +2,7 @@
  * `vagga _build NAME [--force]` (inventory §1.8): build a container (and the containers it
  * depends on). Build progress goes to stderr; nothing is printed on stdout.
  */
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { prepareContainer } from '../../runtime/prepare-container.js';
 import { parseBuiltinArgs } from '../builtin-args.js';
 import { projectFor, type CliContext } from '../context.js';
@@ -21,7 +21,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
   if (!parsed) return 0;
   if (parsed.positionals.length !== 1) {
     throw new VaggaError(parsed.positionals.length === 0 ? 'Container name expected' : `Unexpected argument ${JSON.stringify(parsed.positionals[1])}`, {
-      exitCode: ExitCode.args,
+      code: 'args.bad-positional',
       hint: USAGE.split('\n')[0],
     });
   }

@@ -49,7 +49,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     { names: ['-n', '--dry-run'], key: 'dryRun', kind: 'flag' },
     { names: ['--at-least'], key: 'atLeast', kind: 'value' },
     { names: ['--global'], key: 'global', kind: 'flag' },
-  ], { stopAtPositional: false, errorExitCode: 1 });
+  ], { stopAtPositional: false, errorCode: 'clean.bad-args' });
   if (!parsed) return 0;
   const v = parsed.values;
   const flags: CleanFlags = {
@@ -62,19 +62,19 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     global: Boolean(v.global),
   };
   if (typeof v.atLeast === 'string') {
-    if (!flags.unused) throw new VaggaError('--at-least is only meaningful with --unused', { exitCode: 1 });
+    if (!flags.unused) throw new VaggaError('--at-least is only meaningful with --unused', { code: 'clean.bad-args' });
     const { parseDuration } = await import('../../storage/duration.js');
     try {
       flags.atLeast = parseDuration(v.atLeast);
     } catch (err) {
-      throw new VaggaError(`Invalid --at-least ${JSON.stringify(v.atLeast)}: ${(err as Error).message}`, { exitCode: 1 });
+      throw new VaggaError(`Invalid --at-least ${JSON.stringify(v.atLeast)}: ${(err as Error).message}`, { code: 'clean.bad-args' });
     }
   }
   if (parsed.positionals.length > 0) {
-    throw new VaggaError(`Unexpected argument ${JSON.stringify(parsed.positionals[0])}`, { exitCode: 1, hint: USAGE.split('\n')[0] });
+    throw new VaggaError(`Unexpected argument ${JSON.stringify(parsed.positionals[0])}`, { code: 'clean.bad-args', hint: USAGE.split('\n')[0] });
   }
   if (!flags.tmp && !flags.old && !flags.unused && !flags.transient && !flags.everything) {
-    throw new VaggaError('Nothing to clean: give at least one of --tmp, --old, --unused, --transient, --everything', { exitCode: 1 });
+    throw new VaggaError('Nothing to clean: give at least one of --tmp, --old, --unused, --transient, --everything', { code: 'clean.bad-args' });
   }
   if (flags.global) return cleanGlobally(ctx, flags);
   const project = await ctx.project();
@@ -83,7 +83,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     await cleanStorage(project.config, project.settings, { ...flags, verbosity: ctx.globals.verbosity }, ctx.err);
   } catch (err) {
     if (err instanceof VaggaError) throw err;
-    throw new VaggaError(`Cleanup failed: ${(err as Error).message}`, { exitCode: 3, cause: err });
+    throw new VaggaError(`Cleanup failed: ${(err as Error).message}`, { code: 'clean.failed', cause: err });
   }
   return 0;
 }
@@ -97,7 +97,7 @@ async function cleanGlobally(ctx: CliContext, flags: CleanFlags): Promise<number
   try {
     settings = (await ctx.project()).settings;
   } catch (err) {
-    if (!(err instanceof VaggaError) || err.exitCode !== 126 || !err.message.startsWith('Config not found')) throw err;
+    if (!(err instanceof VaggaError) || err.code !== 'config.not-found') throw err;
     const { loadSettings } = await import('../../config/settings.js');
     settings = loadSettings(ctx.cwd, ctx.env);
   }
@@ -106,7 +106,7 @@ async function cleanGlobally(ctx: CliContext, flags: CleanFlags): Promise<number
     await cleanGlobal(settings, { ...flags, verbosity: ctx.globals.verbosity }, ctx.err);
   } catch (err) {
     if (err instanceof VaggaError) throw err;
-    throw new VaggaError(`Cleanup failed: ${(err as Error).message}`, { exitCode: 3, cause: err });
+    throw new VaggaError(`Cleanup failed: ${(err as Error).message}`, { code: 'clean.failed', cause: err });
   }
   return 0;
 }

@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { parseBuiltinArgs } from '../builtin-args.js';
 import type { CliContext } from '../context.js';
 import type { IndexSandboxRunner } from '../../storage/index-sandbox.js';
@@ -27,11 +27,11 @@ export async function run(ctx: CliContext, args: string[], runner?: IndexSandbox
   const parsed = parseBuiltinArgs(ctx, USAGE, args, [{ names: ['--global'], key: 'global', kind: 'flag' }], { stopAtPositional: false });
   if (!parsed) return 0;
   if (parsed.positionals.length > 0) {
-    throw new VaggaError(`Unexpected argument ${JSON.stringify(parsed.positionals[0])}`, { exitCode: ExitCode.args, hint: USAGE.split('\n')[0] });
+    throw new VaggaError(`Unexpected argument ${JSON.stringify(parsed.positionals[0])}`, { code: 'args.bad-positional', hint: USAGE.split('\n')[0] });
   }
   if (parsed.values.global) {
     throw new VaggaError('vagga _hardlink --global is not supported yet', {
-      exitCode: ExitCode.launcher,
+      code: 'storage.not-supported',
       hint: 'Run `vagga _hardlink` in each project instead.',
     });
   }

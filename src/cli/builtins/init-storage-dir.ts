@@ -16,11 +16,11 @@ Options:
 
 /** Exit 0; 1 bad arguments or an existing link elsewhere; 2 without storage-dir; 121 fs errors. */
 export async function run(ctx: CliContext, args: string[]): Promise<number> {
-  const parsed = parseBuiltinArgs(ctx, USAGE, args, [{ names: ['--allow-multiple'], key: 'multi', kind: 'flag' }], { stopAtPositional: false, errorExitCode: 1 });
+  const parsed = parseBuiltinArgs(ctx, USAGE, args, [{ names: ['--allow-multiple'], key: 'multi', kind: 'flag' }], { stopAtPositional: false, errorCode: 'init-storage-dir.bad-args' });
   if (!parsed) return 0;
   if (parsed.positionals.length !== 1) {
     throw new VaggaError(parsed.positionals.length === 0 ? 'Storage subdirectory name expected' : `Unexpected argument ${JSON.stringify(parsed.positionals[1])}`, {
-      exitCode: 1, hint: USAGE.split('\n')[0],
+      code: 'init-storage-dir.bad-args', hint: USAGE.split('\n')[0],
     });
   }
   const { config, settings } = await ctx.project();

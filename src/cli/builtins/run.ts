@@ -3,7 +3,7 @@
  * program in a container, building it first (unless --no-build/--no-version-check). CMD
  * without `/` is looked up only in the default PATH inside the container.
  */
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { commandEnvironment, DEFAULT_PATH, vaggaenvVariables } from '../../runtime/environment.js';
 import { prepareContainer } from '../../runtime/prepare-container.js';
 import { readEnvironFile, runInContainer } from '../../runtime/run-in-container.js';
@@ -26,7 +26,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
   const [containerName, program, ...rest] = parsed.positionals;
   if (containerName === undefined || program === undefined) {
     throw new VaggaError(containerName === undefined ? 'Container name expected' : 'Command to run expected', {
-      exitCode: ExitCode.args,
+      code: 'args.bad-positional',
       hint: USAGE.split('\n')[0],
     });
   }

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { parseBuiltinArgs } from '../builtin-args.js';
 import { projectFor, type CliContext } from '../context.js';
 import type { Config, Settings } from '../../config/model.js';
@@ -27,7 +27,7 @@ export async function run(ctx: CliContext, args: string[], runner?: IndexSandbox
   if (!parsed) return 0;
   if (parsed.positionals.length !== 1) {
     throw new VaggaError(parsed.positionals.length === 0 ? 'Container name expected' : `Unexpected argument ${JSON.stringify(parsed.positionals[1])}`, {
-      exitCode: ExitCode.args,
+      code: 'args.bad-positional',
       hint: USAGE.split('\n')[0],
     });
   }
@@ -35,14 +35,14 @@ export async function run(ctx: CliContext, args: string[], runner?: IndexSandbox
   const { config, settings } = await projectFor(ctx, name);
   const container = config.containers[name];
   if (!container || !Object.hasOwn(config.containers, name)) {
-    throw new VaggaError(`Container ${JSON.stringify(name)} not found`, { exitCode: ExitCode.launcher });
+    throw new VaggaError(`Container ${JSON.stringify(name)} not found`, { code: 'container.not-found' });
   }
   const dir = await currentVersionDir(config, settings, name);
   const { INDEX_FILE, parseIndex, compareIndexes, formatVerifyReport, diffIsEmpty } = await import('../../storage/index-format.js');
   const indexPath = join(dir, INDEX_FILE);
   if (!existsSync(indexPath)) {
     throw new VaggaError(`Container ${JSON.stringify(name)} has no index (${indexPath})`, {
-      exitCode: ExitCode.launcher,
+      code: 'container.no-index',
       hint: `It was built by a vagga that did not write indexes; rebuild it with \`vagga _build --force ${name}\`.`,
     });
   }
@@ -85,7 +85,7 @@ async function currentVersionDir(config: Config, settings: Settings, name: strin
   const linked = await linkedVersionDir(layout, name);
   if (linked && existsSync(join(linked, 'root'))) return linked;
   throw new VaggaError(`Container ${JSON.stringify(name)} is not built`, {
-    exitCode: ExitCode.launcher,
+    code: 'container.not-built',
     hint: `Build it with \`vagga _build ${name}\`.`,
   });
 }

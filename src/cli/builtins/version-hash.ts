@@ -3,7 +3,7 @@
  * print the container's version hash (128 hex, or 8 with --short) on stdout. Options may
  * follow the name. Exit 29 when the version cannot be known before building.
  */
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { parseBuiltinArgs } from '../builtin-args.js';
 import { projectFor, type CliContext } from '../context.js';
 
@@ -27,14 +27,14 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
   if (!parsed) return 0;
   if (parsed.positionals.length !== 1) {
     throw new VaggaError(parsed.positionals.length === 0 ? 'Container name expected' : `Unexpected argument ${JSON.stringify(parsed.positionals[1])}`, {
-      exitCode: ExitCode.args,
+      code: 'args.bad-positional',
       hint: USAGE.split('\n')[0],
     });
   }
   const name = parsed.positionals[0];
   const { config } = await projectFor(ctx, name);
   if (!Object.hasOwn(config.containers, name)) {
-    throw new VaggaError(`Container ${JSON.stringify(name)} not found`, { exitCode: ExitCode.launcher });
+    throw new VaggaError(`Container ${JSON.stringify(name)} not found`, { code: 'container.not-found' });
   }
   const trace = Boolean(parsed.values.debug || parsed.values.dump);
   const [{ containerVersion }, { STEP_DEFS }] = await Promise.all([import('../../version/container-version.js'), import('../../steps/registry.js')]);

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config, ContainerConfig, Volume } from '../../config/model.js';
 import type { Settings } from '../../config/model.js';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { runVolumes } from '../../mounts/run-plan.js';
 import { toolSandboxSpec } from '../../sandbox/tool-sandbox.js';
 import type { IdMapping } from '../../sandbox/types.js';
@@ -36,7 +36,7 @@ export function volumesDirFor(projectRoot: string, settings: Settings): string {
 export function checkVolumeName(name: string): void {
   if (name === '' || name.includes('/') || name.startsWith('.') || name.includes('\0')) {
     throw new VaggaError(`mount !Persistent ${JSON.stringify(name)}: the name must be a plain directory name (no "/", not starting with ".")`, {
-      exitCode: ExitCode.sandbox,
+      code: 'sandbox.volume-name-invalid',
     });
   }
 }
@@ -175,7 +175,7 @@ export async function preparePersistentVolumes(
   } catch (err) {
     await finish(1).catch(() => undefined);
     if (err instanceof VaggaError) throw err;
-    throw new VaggaError(`Could not prepare the !Persistent volumes in ${volumesDir}: ${(err as Error).message}`, { exitCode: ExitCode.sandbox, cause: err });
+    throw new VaggaError(`Could not prepare the !Persistent volumes in ${volumesDir}: ${(err as Error).message}`, { code: 'sandbox.volume-prepare-failed', cause: err });
   }
   return { sources, finish };
 }
@@ -190,6 +190,6 @@ export async function chownInNamespace(path: string, uid: number, gid: number, m
   const parent = dirname(path);
   const result = await runSandbox(toolSandboxSpec(['/usr/bin/chown', `${uid}:${gid}`, '--', path], parent, mapping));
   if (result.status !== 0) {
-    throw new VaggaError(`Could not give ${path} the owner ${uid}:${gid} (chown exited with status ${result.status})`, { exitCode: ExitCode.sandbox });
+    throw new VaggaError(`Could not give ${path} the owner ${uid}:${gid} (chown exited with status ${result.status})`, { code: 'sandbox.volume-prepare-failed' });
   }
 }

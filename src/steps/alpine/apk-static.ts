@@ -7,7 +7,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import type { BuildLog } from '../step.js';
 import { lockCacheEntry } from '../debian/cache-lock.js';
 import { mirrorKey } from '../debian/mirror.js';
@@ -56,13 +56,13 @@ async function download(url: string, input: ApkStaticInput): Promise<Buffer> {
     if (input.signal?.aborted) throw err;
     const cause = (err as Error & { cause?: Error }).cause;
     throw new VaggaError(`The Alpine mirror is unreachable: ${url}: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.mirror-unreachable',
       hint: `Check the \`alpine-mirror\` setting and your network (and proxy settings).\n${alpineMirrorHint()}`,
     });
   }
   if (!response.ok) {
     throw new VaggaError(`The Alpine mirror answered HTTP ${response.status} ${response.statusText} for ${url}`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.mirror-unreachable',
       hint: `Check that the \`alpine-mirror\` setting points to an Alpine mirror carrying ${input.version} for ${input.arch}.\n${alpineMirrorHint()}`,
     });
   }
@@ -91,15 +91,15 @@ export async function ensureApkStatic(input: ApkStaticInput): Promise<string> {
     const indexUrl = apkIndexUrl(input.mirror, input.version, input.arch);
     input.log.info(`Fetching the Alpine ${input.version} package index from ${indexUrl}`);
     const index = tarGzFiles(await download(indexUrl, input)).get('APKINDEX');
-    if (index === undefined) throw new VaggaError(`${indexUrl} has no APKINDEX file`, { exitCode: ExitCode.launcher, hint: alpineMirrorHint() });
+    if (index === undefined) throw new VaggaError(`${indexUrl} has no APKINDEX file`, { code: 'build.bad-mirror-content', hint: alpineMirrorHint() });
     const pkgVersion = findIndexVersion(index.toString('utf8'), 'apk-tools-static');
     if (pkgVersion === undefined) {
-      throw new VaggaError(`The Alpine ${input.version} index at ${indexUrl} has no apk-tools-static package`, { exitCode: ExitCode.launcher, hint: alpineMirrorHint() });
+      throw new VaggaError(`The Alpine ${input.version} index at ${indexUrl} has no apk-tools-static package`, { code: 'build.bad-mirror-content', hint: alpineMirrorHint() });
     }
     const pkgUrl = apkPackageUrl(input.mirror, input.version, input.arch, 'apk-tools-static', pkgVersion);
     input.log.info(`Downloading ${pkgUrl}`);
     const apk = tarGzFiles(await download(pkgUrl, input)).get(APK_STATIC_MEMBER);
-    if (apk === undefined) throw new VaggaError(`${pkgUrl} does not contain ${APK_STATIC_MEMBER}`, { exitCode: ExitCode.launcher });
+    if (apk === undefined) throw new VaggaError(`${pkgUrl} does not contain ${APK_STATIC_MEMBER}`, { code: 'build.bad-mirror-content' });
     const dirName = `apk-tools-static-${pkgVersion}-${input.arch}-${mirrorKey(input.mirror)}`;
     const dir = join(base, dirName);
     mkdirSync(dir, { recursive: true });

@@ -10,7 +10,7 @@
  * only for that first install: alpine-base brings alpine-keys, so every later apk run in
  * the build verifies signatures with the root's own `/etc/apk/keys`.
  */
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 
 /** Vagga's version pattern (the `.` is unescaped there too: it matches any character). */
 export const ALPINE_VERSION_REGEX = /^v\d+.\d+$/;
@@ -22,7 +22,7 @@ export const ALPINE_VERSION_REGEX = /^v\d+.\d+$/;
 export function checkAlpineVersion(version: string): void {
   if (!ALPINE_VERSION_REGEX.test(version)) {
     throw new VaggaError(`Error checking alpine version: '${version}'`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.bad-alpine-version',
       hint: 'Alpine versions look like `v3.18` (a branch of the Alpine mirror).',
     });
   }
@@ -45,12 +45,12 @@ export function alpineMirrorHint(): string {
  */
 export function resolveAlpineMirror(setting: string | undefined): string {
   if (setting === undefined || setting.trim() === '') {
-    throw new VaggaError('No Alpine mirror configured: the `alpine-mirror` setting is not set', { exitCode: ExitCode.launcher, hint: MIRROR_HINT });
+    throw new VaggaError('No Alpine mirror configured: the `alpine-mirror` setting is not set', { code: 'build.no-mirror', hint: MIRROR_HINT });
   }
   const mirror = `${setting.trim().replace(/\/+$/, '')}/`;
   if (!/^https?:\/\//.test(mirror)) {
     throw new VaggaError(`The \`alpine-mirror\` setting must be an http:// or https:// URL, got ${JSON.stringify(setting)}`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.bad-mirror',
       hint: MIRROR_HINT,
     });
   }
@@ -95,7 +95,7 @@ export function parseAlpineRepoName(name: string): AlpineRepoSpec {
   if (parts.length === 2) return { branch: parts[0]!, repo: parts[1]! };
   throw new VaggaError(
     `Cannot parse repository string. Should be in the next formats: 'branch/repository' or 'repository'. But was: '${name}'`,
-    { exitCode: ExitCode.launcher },
+    { code: 'build.bad-repo-name' },
   );
 }
 

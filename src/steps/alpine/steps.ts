@@ -8,7 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { opt, str, struct } from '../../config/schema.js';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import type { BuildContext, PrepareContext, StepDef } from '../step.js';
 import { activateDistro, type DistroState } from '../debian/distro.js';
 import { ensureMountPointDirs, unexpectedRootEntry } from '../debian/unpack.js';
@@ -22,7 +22,7 @@ import {
 /** The host's Alpine architecture; throws VaggaError (121) on hosts Alpine does not support. */
 function hostApkArch(): string {
   const arch = apkArch();
-  if (arch === undefined) throw new VaggaError(`Alpine has no packages for this machine's architecture (${process.arch})`, { exitCode: ExitCode.launcher });
+  if (arch === undefined) throw new VaggaError(`Alpine has no packages for this machine's architecture (${process.arch})`, { code: 'build.unsupported-arch' });
   return arch;
 }
 
@@ -48,14 +48,14 @@ const alpine: StepDef<string> = {
     const extra = unexpectedRootEntry(ctx.root);
     if (extra !== undefined) {
       throw new VaggaError(`!Alpine must be the first step that puts files into the container, but "/${extra}" already exists`, {
-        exitCode: ExitCode.launcher,
+        code: 'build.not-first-step',
         hint: 'Move `!Alpine` to the top of the `setup` list.',
       });
     }
     const apkStatic = cachedApkStatic(ctx.cacheDir, version, arch, mirror);
     if (apkStatic === undefined) {
       throw new VaggaError(`apk.static for Alpine ${version} is missing from the cache`, {
-        exitCode: ExitCode.launcher,
+        code: 'build.base-missing',
         hint: 'It is fetched before the build starts; was the cache directory cleaned during the build? Run the build again.',
       });
     }

@@ -6,7 +6,7 @@
  * the build unless `keep-composer`), not downloaded from getcomposer.org; it runs as
  * `PHP /usr/bin/composer --no-interaction ...`.
  */
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import type { Feature } from '../lang/features.js';
 
 /** `!ComposerConfig` parameters (and the settings in force when none was given). */
@@ -108,7 +108,7 @@ export function composerDependenciesArgv(s: ComposerSettings, p: ComposerDepende
     if (p.prefer === 'dist') argv.push('--prefer-dist');
     else if (p.prefer === 'source') argv.push('--prefer-source');
     else {
-      throw new VaggaError(`Value of 'ComposerDependencies.prefer' must be either 'source' or 'dist', '${p.prefer}' given`, { exitCode: ExitCode.launcher });
+      throw new VaggaError(`Value of 'ComposerDependencies.prefer' must be either 'source' or 'dist', '${p.prefer}' given`, { code: 'build.bad-step-option' });
     }
   }
   return argv;

@@ -15,7 +15,7 @@
 import { mkdirSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { StepFailedError } from '../../builder/errors.js';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import type { BuildContext } from '../step.js';
 import {
   APT_ARCHIVES_CACHE,
@@ -171,7 +171,7 @@ function checkSpecs(packages: readonly string[]): void {
   const bad = packages.find((p) => p.startsWith('-') || /\s/.test(p) || p === '');
   if (bad !== undefined) {
     throw new VaggaError(`Invalid package name ${JSON.stringify(bad)}`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.bad-package-name',
       hint: 'Package steps take apt package names (optionally `=VERSION` or `/SUITE`), not options.',
     });
   }

@@ -3,7 +3,7 @@
  * steps (`!Debian`; Vagga's `!Alpine`/`!Ubuntu*` when implemented) set it once; package steps
  * (`!Install`, `!BuildDeps`) require it. Rules and wording: vagga-inventory.md §1.4.
  */
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import type { BuildContext } from '../step.js';
 
 /** BuildContext.state key of the active distribution. */
@@ -31,7 +31,7 @@ export function activateDistro(ctx: Pick<BuildContext, 'state'>, distro: DistroS
   const old = currentDistro(ctx);
   if (old !== undefined) {
     throw new VaggaError(`step initializes distribution "${distro.name}" but the "${old.name}" is already initialized`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.distro-already-set',
       hint: 'A container has one distribution step, and it comes first (directly or through `!Container`).',
     });
   }
@@ -46,7 +46,7 @@ export function requireDistro(ctx: Pick<BuildContext, 'state'>): DistroState {
   const distro = currentDistro(ctx);
   if (distro === undefined) {
     throw new VaggaError('this step requires some linux distribution to be active', {
-      exitCode: ExitCode.launcher,
+      code: 'build.no-distro',
       hint: 'Start the container with a distribution step, e.g. `- !Debian bookworm`, or `!Container` of one that has it.',
     });
   }

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 
 /** One apt source entry (a one-line `deb ...` line or a deb822 stanza). */
 export interface AptSourceEntry {
@@ -225,7 +225,7 @@ export function resolveDebianMirror(settingMirror: string | undefined, host: Hos
     const mirror = normalizeMirror(settingMirror);
     if (!isUsableUri(mirror)) {
       throw new VaggaError(`The \`debian-mirror\` setting must be an http://, https:// or file:// URL, got ${JSON.stringify(settingMirror)}`, {
-        exitCode: ExitCode.launcher,
+        code: 'build.bad-mirror',
         hint: SETTING_HINT,
       });
     }
@@ -234,7 +234,7 @@ export function resolveDebianMirror(settingMirror: string | undefined, host: Hos
   const id = host.osRelease !== undefined ? osReleaseId(host.osRelease) : undefined;
   if (id !== undefined && id !== 'debian') {
     throw new VaggaError(`No Debian mirror configured, and the host's apt sources are not Debian's (the host system is "${id}")`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.no-mirror',
       hint: SETTING_HINT,
     });
   }
@@ -242,7 +242,7 @@ export function resolveDebianMirror(settingMirror: string | undefined, host: Hos
   if (mirror === undefined) {
     const looked = host.files.length > 0 ? host.files.map((f) => f.path).join(', ') : 'no apt sources files found';
     throw new VaggaError(`No Debian mirror configured, and the host's apt sources have no usable \`deb\` entry (looked at: ${looked})`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.no-mirror',
       hint: SETTING_HINT,
     });
   }

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { idMappingFor, realIdHost, requireSubIds } from '../../sandbox/idmap.js';
 import { findTool } from '../../sandbox/tools.js';
 import type { BuildLog } from '../step.js';
@@ -80,7 +80,7 @@ function runMmdebstrap(program: string, argv: string[], name: string, mirrorHint
       if (code === 0) return resolve();
       reject(
         new VaggaError(`mmdebstrap failed (${sig ? `killed by ${sig}` : `exit status ${code}`}) while bootstrapping ${name}`, {
-          exitCode: ExitCode.launcher,
+          code: 'build.bootstrap-failed',
           hint: `Its last output:\n${tail.map((l) => `    ${l}`).join('\n')}\n${mirrorHint}`,
         }),
       );
@@ -137,7 +137,7 @@ export async function ensureCachedBootstrap(input: CachedBootstrapInput): Promis
     const started = Date.now();
     try {
       await runMmdebstrap(program, input.plan(temp, asRoot), input.name, input.mirrorHint, log, input.signal);
-      if (!isReady(temp)) throw new VaggaError(`mmdebstrap succeeded but wrote no tarball at ${temp}`, { exitCode: ExitCode.launcher });
+      if (!isReady(temp)) throw new VaggaError(`mmdebstrap succeeded but wrote no tarball at ${temp}`, { code: 'build.bootstrap-failed' });
       renameSync(temp, final);
     } finally {
       rmSync(temp, { force: true });

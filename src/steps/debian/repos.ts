@@ -12,7 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { Digest } from '../../version/digest.js';
 import type { BuildContext } from '../step.js';
 import { requestAptUpdate } from './apt-run.js';
@@ -75,7 +75,7 @@ export function parseAptRepoName(name: string, codename: string): { suite: strin
     return { suite: parts[0]!.startsWith('-') ? `${codename}${parts[0]}` : parts[0]!, component: parts[1]! };
   }
   throw new VaggaError(`Cannot parse repository name ${JSON.stringify(name)}: expected "component" or "suite/component"`, {
-    exitCode: ExitCode.launcher,
+    code: 'build.bad-repo-name',
     hint: 'For example `!Repo contrib` or `!Repo bookworm-updates/main`.',
   });
 }
@@ -88,7 +88,7 @@ export function repoStepFileName(suite: string, component: string): string {
 /** The active distribution's codename and mirror, which every apt source step needs. */
 export function aptDistro(distro: DistroState, tag: string): { codename: string; mirror: string } {
   if (distro.suite === undefined || distro.mirror === undefined) {
-    throw new VaggaError(`!${tag} needs the distribution's suite and mirror, which are not known`, { exitCode: ExitCode.launcher });
+    throw new VaggaError(`!${tag} needs the distribution's suite and mirror, which are not known`, { code: 'build.no-distro' });
   }
   return { codename: distro.suite, mirror: distro.mirror };
 }

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { findTool } from '../../sandbox/tools.js';
 import type { RootFile } from './apt.js';
 
@@ -59,7 +59,7 @@ export function unpackBootstrap(tarball: string, root: string, name = 'Debian'):
       const lines = errText.trim().split('\n').slice(-10);
       reject(
         new VaggaError(`Unpacking the ${name} base ${tarball} failed (${sig ? `killed by ${sig}` : `tar exit status ${code}`})`, {
-          exitCode: ExitCode.launcher,
+          code: 'build.unpack-failed',
           hint: lines.map((l) => `    ${l}`).join('\n') || undefined,
         }),
       );
@@ -76,14 +76,14 @@ export function unpackBootstrap(tarball: string, root: string, name = 'Debian'):
 export async function unpackBase(tarball: string, root: string, name: string, tag: string): Promise<void> {
   if (!existsSync(tarball)) {
     throw new VaggaError(`The ${name} base ${tarball} is missing from the cache`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.base-missing',
       hint: 'It is made before the build starts; was the cache directory cleaned during the build? Run the build again.',
     });
   }
   const extra = unexpectedRootEntry(root);
   if (extra !== undefined) {
     throw new VaggaError(`${tag} must be the first step that puts files into the container, but "/${extra}" already exists`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.not-first-step',
       hint: `Move \`${tag}\` to the top of the \`setup\` list.`,
     });
   }

@@ -6,7 +6,7 @@
  * Map format: user_namespaces(7), `/proc/self/uid_map` lines `inside outside count`.
  */
 import { readFileSync } from 'node:fs';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { usermodSuggestion } from '../../sandbox/idmap.js';
 
 /** One line of a uid_map/gid_map. */
@@ -62,7 +62,7 @@ export function debianIdMapProblem(uidMapText: string, gidMapText: string, passw
     return new VaggaError(
       'The build runs with a single-id user namespace (no subordinate uid/gid range for your user), ' +
         'but Debian packages own files as several users and groups, so apt and dpkg cannot work',
-      { exitCode: ExitCode.launcher, hint: `Add a subordinate id range with:\n    ${usermodSuggestion(user, subIdTexts[0] ?? null, subIdTexts[1] ?? null)}` },
+      { code: 'userns.single-id', hint: `Add a subordinate id range with:\n    ${usermodSuggestion(user, subIdTexts[0] ?? null, subIdTexts[1] ?? null)}` },
     );
   }
   const describe = (ids: number[]): string => (ids.length > 3 ? `${ids.slice(0, 3).join(', ')}, ... (${ids.length} ids)` : ids.join(', '));
@@ -70,7 +70,7 @@ export function debianIdMapProblem(uidMapText: string, gidMapText: string, passw
   if (missingU.length > 0) parts.push(`uids ${describe(missingU)}`);
   if (missingG.length > 0) parts.push(`gids ${describe(missingG)}`);
   return new VaggaError(`The container's id map does not cover ${parts.join(' and ')}, which a Debian root filesystem uses`, {
-    exitCode: ExitCode.launcher,
+    code: 'userns.map-too-small',
     hint: 'Use the default `uids`/`gids` (0-65535) for this container, or include at least 0-999 and 65534 in them.',
   });
 }

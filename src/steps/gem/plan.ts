@@ -7,7 +7,7 @@
  * --gemfile FILE [--without G...] [--trust-policy P]`. Ruby, its headers and bundler come
  * from the distribution (Debian `ruby`, `ruby-dev`, `bundler`), not from `gem install bundler`.
  */
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import type { Feature } from '../lang/features.js';
 
 /** `!GemConfig` parameters (and the settings in force when none was given). */
@@ -96,7 +96,7 @@ export function bundleInstallArgv(p: GemBundleParams): string[] {
     if (!(VALID_TRUST_POLICIES as readonly string[]).includes(p.trustPolicy)) {
       throw new VaggaError(
         `Value of 'GemBundle.trust_policy' must be '${VALID_TRUST_POLICIES[0]}', '${VALID_TRUST_POLICIES[1]}' or '${VALID_TRUST_POLICIES[2]}', '${p.trustPolicy}' given`,
-        { exitCode: ExitCode.launcher },
+        { code: 'build.bad-step-option' },
       );
     }
     argv.push('--trust-policy', p.trustPolicy);

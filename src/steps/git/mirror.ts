@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ExitCode, MissingToolError, VaggaError } from '../../errors/vagga-error.js';
+import { MissingToolError, VaggaError } from '../../errors/vagga-error.js';
 import { acquireLock } from '../../storage/lock.js';
 import type { BuildLog } from '../step.js';
 
@@ -67,7 +67,7 @@ export function runGit(args: string[], options: { cwd?: string; signal?: AbortSi
 
 function gitFailed(what: string, r: GitResult, hint: string): VaggaError {
   const detail = r.stderr.trim().split('\n').slice(-3).join('\n');
-  return new VaggaError(`${what} failed (git exit code ${r.status})${detail ? `:\n${detail}` : ''}`, { exitCode: ExitCode.launcher, hint });
+  return new VaggaError(`${what} failed (git exit code ${r.status})${detail ? `:\n${detail}` : ''}`, { code: 'build.git-failed', hint });
 }
 
 /**
@@ -116,7 +116,7 @@ export async function exportRevision(repo: string[], rev: string, dest: string, 
   const check = await runGit([...repo, 'rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
   if (check.status !== 0) {
     throw new VaggaError(`Revision ${JSON.stringify(rev)} is not found in ${url}`, {
-      exitCode: ExitCode.launcher, hint: 'Check `revision`/`branch` of the step; a new commit must be pushed before building.',
+      code: 'build.git-revision-not-found', hint: 'Check `revision`/`branch` of the step; a new commit must be pushed before building.',
     });
   }
   await mkdir(dest, { recursive: true, mode: 0o755 });
@@ -135,7 +135,7 @@ export async function exportRevision(repo: string[], rev: string, dest: string, 
     const done = (who: string) => (code: number | null) => {
       if (code !== 0 && !failed) failed = `${who} exited with ${code}`;
       if (--pending === 0) {
-        if (failed) reject(new VaggaError(`Checking out ${rev} of ${url} failed (${failed})${errText.trim() ? `:\n${errText.trim()}` : ''}`, { exitCode: ExitCode.launcher }));
+        if (failed) reject(new VaggaError(`Checking out ${rev} of ${url} failed (${failed})${errText.trim() ? `:\n${errText.trim()}` : ''}`, { code: 'build.git-failed' }));
         else resolvePromise();
       }
     };

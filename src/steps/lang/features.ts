@@ -11,7 +11,7 @@
  * The mapping is pure (packagesForFeatures) and unit-tested; ensureFeatures installs through
  * the distribution's package step code (src/steps/debian/apt-run.ts, src/steps/alpine/apk-run.ts).
  */
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { aptInstall } from '../debian/apt-run.js';
 import { requireDistro } from '../debian/distro.js';
 import { apkInstall } from '../alpine/apk-run.js';
@@ -106,7 +106,7 @@ export function packagesForFeatures(
     const p = table?.[f];
     if (p === undefined) {
       throw new VaggaError(`${what} needs ${f} packages, which vagga does not know for the "${distro}" distribution`, {
-        exitCode: ExitCode.launcher,
+        code: 'build.unsupported-distro',
         hint: 'Use a Debian or Ubuntu base (`!Debian bookworm`), or install the tools with `!Install` and turn off the step\'s own install option.',
       });
     }

@@ -5,7 +5,7 @@
  * build machine; the tool's own output above explains the details, and the hint names the
  * vagga setting or step option that points the tool elsewhere.
  */
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { StepFailedError } from '../../builder/errors.js';
 import type { MountPlan } from '../../mounts/types.js';
 import type { BuildContext } from '../step.js';
@@ -38,7 +38,7 @@ export async function runTool(ctx: Pick<BuildContext, 'run'>, run: ToolRun): Pro
     });
   } catch (err) {
     if (err instanceof StepFailedError) {
-      throw new VaggaError(`${run.what}: ${err.message}`, { exitCode: ExitCode.launcher, hint: run.advice, cause: err });
+      throw new VaggaError(`${run.what}: ${err.message}`, { code: 'build.step-failed', hint: run.advice, cause: err });
     }
     throw err;
   }

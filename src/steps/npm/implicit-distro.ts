@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { StepConfig } from '../../config/model.js';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { debianStep } from '../debian.js';
 import { currentDistro, type DistroState } from '../debian/distro.js';
 import { osReleaseId } from '../debian/mirror.js';
@@ -70,7 +70,7 @@ export async function ensureNpmDistro(ctx: BuildContext, what: string): Promise<
   const extra = unexpectedRootEntry(ctx.root);
   if (extra !== undefined) {
     throw new VaggaError(`${what} needs a distribution, none is active, and "/${extra}" already exists in the container`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.not-first-step',
       hint: `Start the container with a distribution step, e.g. \`- !Debian ${suite}\`, before other steps.`,
     });
   }

@@ -13,7 +13,7 @@
  * newest; a `--force` rebuild does not change that, but removing `<cache>/npm-cache` (or
  * pinning the version) does.
  */
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import type { Feature } from '../lang/features.js';
 import { compareBytes } from '../../version/paths.js';
 import { jsonObject } from './hash.js';
@@ -103,12 +103,12 @@ export function dependencySpecs(data: unknown, p: Omit<NpmDependenciesParams, 'f
     if (!present) continue;
     const deps = jsonObject(data, key);
     if (deps === undefined) {
-      throw new VaggaError(`The ${JSON.stringify(key)} is not a mapping (JSON object)`, { exitCode: ExitCode.launcher });
+      throw new VaggaError(`The ${JSON.stringify(key)} is not a mapping (JSON object)`, { code: 'build.bad-package-json' });
     }
     for (const name of Object.keys(deps).sort(compareBytes)) {
       const range = deps[name];
       if (typeof range !== 'string') {
-        throw new VaggaError(`Package ${JSON.stringify(name)} has wrong version ${JSON.stringify(range)}`, { exitCode: ExitCode.launcher });
+        throw new VaggaError(`Package ${JSON.stringify(name)} has wrong version ${JSON.stringify(range)}`, { code: 'build.bad-package-json' });
       }
       out.push(`${name}@${range}`);
     }
@@ -137,7 +137,7 @@ export function checkAlpineNpm(version: string | undefined): void {
   if (!m) return;
   const [major, minor] = [Number(m[1]), Number(m[2])];
   if (major < 3 || (major === 3 && minor < 9)) {
-    throw new VaggaError(`Vagga does not support npm on Alpine ${version} (use >= v3.9)`, { exitCode: ExitCode.launcher });
+    throw new VaggaError(`Vagga does not support npm on Alpine ${version} (use >= v3.9)`, { code: 'build.unsupported-distro' });
   }
 }
 

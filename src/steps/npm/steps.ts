@@ -17,7 +17,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, st
 import * as fs from 'node:fs';
 import { join, posix } from 'node:path';
 import { bool, def, list, opt, str, struct } from '../../config/schema.js';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { rustJoin } from '../../version/paths.js';
 import { ensureFeatures } from '../lang/features.js';
 import { hostOf, readJson } from '../lang/project-files.js';
@@ -124,7 +124,7 @@ const npmDependencies: StepDef<NpmDependenciesParams> = {
     try {
       data = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new VaggaError(`!NpmDependencies: error reading ${JSON.stringify(rustJoin('/work', p.file))}: ${(e as Error).message}`, { exitCode: ExitCode.launcher });
+      throw new VaggaError(`!NpmDependencies: error reading ${JSON.stringify(rustJoin('/work', p.file))}: ${(e as Error).message}`, { code: 'build.bad-package-json' });
     }
     await npmInstall(ctx, '!NpmDependencies', dependencySpecs(data, p));
   },
@@ -226,7 +226,7 @@ const yarnDependencies: StepDef<YarnDependenciesParams> = {
     const created = !present(modules);
     if (created) mkdirSync(modules, { recursive: true });
     else if (!statSync(modules).isDirectory()) {
-      throw new VaggaError(`${what}: ${posix.join(workDir, 'node_modules')} exists and is not a directory`, { exitCode: ExitCode.launcher });
+      throw new VaggaError(`${what}: ${posix.join(workDir, 'node_modules')} exists and is not a directory`, { code: 'build.not-a-directory' });
     }
     const scratch = join(ctx.root, 'tmp/yarn-modules');
     mkdirSync(scratch, { recursive: true });

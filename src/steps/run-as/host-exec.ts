@@ -11,7 +11,7 @@
  */
 import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
 import { posix } from 'node:path';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import type { MountOp } from '../../mounts/types.js';
 
 /** Where the host's /usr appears in the step sandbox. */
@@ -63,7 +63,7 @@ export interface HostExec {
 function underUsr(hostPath: string, what: string, mountPoint: string = HOST_USR_MOUNT): string {
   if (hostPath !== '/usr' && !hostPath.startsWith('/usr/')) {
     throw new VaggaError(`Can't run the host's ${what}: ${hostPath} is outside /usr`, {
-      exitCode: ExitCode.launcher, hint: 'This needs a merged-/usr host system (Debian 12 or later).',
+      code: 'env.usr-not-merged', hint: 'This needs a merged-/usr host system (Debian 12 or later).',
     });
   }
   return posix.join(mountPoint, hostPath.slice('/usr'.length));

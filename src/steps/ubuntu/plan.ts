@@ -7,7 +7,7 @@
  * setup (§2.6 "Ubuntu specifics"): sources.list = `deb <mirror> <codename>{,-updates,-security}
  * main restricted`, policy-rc.d, dpkg unsafe-io, no recommends, chfn -> /bin/true.
  */
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import { debianConfigFiles, type RootFile } from '../debian/apt.js';
 import { normalizeMirror } from '../debian/mirror.js';
 import { repoLine, ubuntuSuites } from '../debian/repos.js';
@@ -49,14 +49,14 @@ export function ubuntuSource(p: Pick<UbuntuReleaseParams, 'codename' | 'version'
     const codename = short !== undefined ? UBUNTU_CODENAMES[short] : undefined;
     if (codename === undefined) {
       throw new VaggaError(`Unknown Ubuntu version ${JSON.stringify(p.version)} in !UbuntuRelease`, {
-        exitCode: ExitCode.launcher,
+        code: 'build.bad-step-option',
         hint: 'Use `codename:` instead, e.g. `!UbuntuRelease {codename: jammy}`.',
       });
     }
     return { kind: 'bootstrap', codename };
   }
   throw new VaggaError('!UbuntuRelease needs one of `codename`, `version` or `url`', {
-    exitCode: ExitCode.launcher,
+    code: 'build.bad-step-option',
     hint: 'For example `!UbuntuRelease {codename: jammy}` or `!Ubuntu jammy`.',
   });
 }
@@ -73,12 +73,12 @@ const MIRROR_HINT =
  */
 export function resolveUbuntuMirror(setting: string | undefined): string {
   if (setting === undefined || setting.trim() === '') {
-    throw new VaggaError('No Ubuntu mirror configured: the `ubuntu-mirror` setting is not set', { exitCode: ExitCode.launcher, hint: MIRROR_HINT });
+    throw new VaggaError('No Ubuntu mirror configured: the `ubuntu-mirror` setting is not set', { code: 'build.no-mirror', hint: MIRROR_HINT });
   }
   const mirror = normalizeMirror(setting);
   if (!/^(https?|file):\/\//.test(mirror)) {
     throw new VaggaError(`The \`ubuntu-mirror\` setting must be an http://, https:// or file:// URL, got ${JSON.stringify(setting)}`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.bad-mirror',
       hint: MIRROR_HINT,
     });
   }
@@ -102,7 +102,7 @@ export function findUbuntuKeyring(exists: (path: string) => boolean, candidates 
   const found = candidates.find(exists);
   if (found !== undefined) return found;
   throw new VaggaError("Ubuntu's archive signing keys were not found on this host", {
-    exitCode: ExitCode.launcher,
+    code: 'env.missing-keyring',
     hint:
       `mmdebstrap needs them to verify the \`ubuntu-mirror\`. Looked for: ${candidates.join(', ')}.\n` +
       'Install the `ubuntu-keyring` package (Ubuntu, Debian 13 and later), or copy ubuntu-archive-keyring.gpg ' +

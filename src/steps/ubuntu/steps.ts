@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isNull } from '../../config/qnode.js';
 import { bool, custom, def, fail, list, opt, str, struct, type Out, type Schema } from '../../config/schema.js';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 import type { BuildContext, StepDef } from '../step.js';
 import { aptInstall, enableDebianContext } from '../debian/apt-run.js';
 import { APT_TRUST_PACKAGES, DEFAULT_KEYSERVER, aptTrustKeyringPath, aptTrustScript, isKeyId } from '../debian/apt-trust.js';
@@ -45,7 +45,7 @@ function nothing(): Schema<null> {
 export function ppaUrl(name: string, base: string | undefined): string {
   if (!base) {
     throw new VaggaError(`!UbuntuPPA ${name} needs the \`ubuntu-ppa-mirror\` setting: the base URL of the PPA archives.`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.no-mirror',
       hint: 'Add to ~/.config/vagga/settings.yaml: `ubuntu-ppa-mirror: <URL of the PPA archive host>` (PPAs are served as <base>/<user>/<ppa>/ubuntu).',
     });
   }
@@ -89,7 +89,7 @@ async function buildUbuntu(p: UbuntuReleaseParams, ctx: BuildContext): Promise<v
   distro.suite ??= rootCodename(ctx.root);
   if (distro.suite === undefined) {
     throw new VaggaError(`Could not read the Ubuntu codename from /etc/os-release of ${source.kind === 'tarball' ? source.url : 'the base'}`, {
-      exitCode: ExitCode.launcher,
+      code: 'build.bad-base',
       hint: 'Add `codename:` to the !UbuntuRelease step.',
     });
   }
@@ -170,7 +170,7 @@ const ubuntuPpa: StepDef<string> = {
   hash: (v, d) => d.field('ppa_name', v),
   async build(name, ctx) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\/[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name)) {
-      throw new VaggaError(`!UbuntuPPA expects "user/ppa-name", got ${JSON.stringify(name)}`, { exitCode: ExitCode.launcher });
+      throw new VaggaError(`!UbuntuPPA expects "user/ppa-name", got ${JSON.stringify(name)}`, { code: 'build.bad-step-option' });
     }
     const { codename } = aptDistro(requireDistroOf(ctx, ['ubuntu']), 'UbuntuPPA');
     const url = ppaUrl(name, ctx.settings.ubuntuPpaMirror);
@@ -226,7 +226,7 @@ const aptTrust: StepDef<AptTrustParams> = {
     if (p.keys.length === 0) return;
     const bad = p.keys.find((k) => !isKeyId(k));
     if (bad !== undefined) {
-      throw new VaggaError(`!AptTrust: ${JSON.stringify(bad)} is not a key id (8 to 40 hex digits)`, { exitCode: ExitCode.launcher });
+      throw new VaggaError(`!AptTrust: ${JSON.stringify(bad)} is not a key id (8 to 40 hex digits)`, { code: 'build.bad-step-option' });
     }
     const server = p.server ?? DEFAULT_KEYSERVER;
     await aptInstall(ctx, distro, APT_TRUST_PACKAGES, true);
@@ -236,7 +236,7 @@ const aptTrust: StepDef<AptTrustParams> = {
     } catch (err) {
       const status = /exited with (?:code|status) (\d+)/.exec((err as Error).message)?.[1];
       throw new VaggaError(`!AptTrust: could not receive keys ${p.keys.join(', ')} from the keyserver ${server}${status ? ` (gpg exited with status ${status})` : `: ${(err as Error).message}`}`, {
-        exitCode: ExitCode.launcher,
+        code: 'build.key-fetch-failed',
         hint:
           'Check that the keyserver is reachable from this machine (gpg\'s messages above tell why it failed), or name another one with `server:`.\n' +
           'Without a reachable keyserver, put the key file in the project and install it with `!Copy`/`!Sh` into /etc/apt/trusted.gpg.d/.',

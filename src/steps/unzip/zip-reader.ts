@@ -9,7 +9,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
-import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
+import { VaggaError } from '../../errors/vagga-error.js';
 
 /** One entry of the central directory. */
 export interface ZipEntry {
@@ -42,7 +42,7 @@ export function entryKind(e: ZipEntry): 'dir' | 'file' | 'symlink' {
 /** The error for an archive this reader cannot handle (exit 121). */
 export function badZip(file: string, detail: string): VaggaError {
   return new VaggaError(`!Unzip: ${file}: ${detail}`, {
-    exitCode: ExitCode.launcher,
+    code: 'build.bad-archive',
     hint: 'Check that the file is a complete zip archive (unzip -l FILE); ZIP64 and encrypted archives are not supported.',
   });
 }

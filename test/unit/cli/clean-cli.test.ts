@@ -44,7 +44,7 @@ test('_clean --global outside a project uses the user settings (VAGGA_SETTINGS)'
   const v = join(storage, 'proj', '.roots', 'app.11111111');
   mkdirSync(join(v, 'root'), { recursive: true });
   utimesSync(v, new Date(0), new Date(0));
-  const noProject = () => { throw new VaggaError('Config not found in path "/p"', { exitCode: 126 }); };
+  const noProject = () => { throw new VaggaError('Config not found in path "/p"', { code: 'config.not-found' }); };
   const r = await vagga(['_clean', '--global', '--unused', '--at-least', '1day', '--dry-run'], noProject, { VAGGA_SETTINGS: `storage-dir: ${storage}` });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`Would remove ${v}`));

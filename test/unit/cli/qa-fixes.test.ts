@@ -66,7 +66,7 @@ test('the CLI runs the owner check on the project root; --ignore-owner-check ski
   assert.equal(r.stderr, 'Warning: not yours\n');
   const q = await vagga(['-q', '_list'], listed, { ownerCheck: warn });
   assert.equal(q.stderr, '');
-  const refuse = () => { throw new VaggaError('You should not run vagga as root', { exitCode: 122 }); };
+  const refuse = () => { throw new VaggaError('You should not run vagga as root', { code: 'args.run-as-root' }); };
   assert.equal((await vagga(['_list'], listed, { ownerCheck: refuse })).status, 122);
   const ignored = await vagga(['--ignore-owner-check', '_list'], listed, { ownerCheck: refuse });
   assert.equal(ignored.status, 0);

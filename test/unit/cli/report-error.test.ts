@@ -4,10 +4,10 @@ import { renderError, useColor, INTERNAL_ERROR_EXIT } from '../../../src/cli/rep
 import { ConfigError, VaggaError } from '../../../src/errors/vagga-error.js';
 
 test('VaggaError: message, hint lines, its exit code', () => {
-  const r = renderError(new VaggaError('Something broke', { exitCode: 124, hint: 'do this\nor that' }), false);
+  const r = renderError(new VaggaError('Something broke', { code: 'sandbox.setup-failed', hint: 'do this\nor that' }), false);
   assert.equal(r.text, 'Something broke\nhint: do this\nhint: or that\n');
   assert.equal(r.exitCode, 124);
-  assert.equal(renderError(new ConfigError('Field run is expected', { file: 'v.yaml', line: 3, col: 5 }), false).exitCode, 126);
+  assert.equal(renderError(new ConfigError('config.missing-field', 'Field run is expected', { file: 'v.yaml', line: 3, col: 5 }), false).exitCode, 126);
 });
 
 test('other errors are reported as bugs with a stack, exit 121', () => {
@@ -20,5 +20,5 @@ test('colour only on a TTY without NO_COLOR', () => {
   assert.equal(useColor({ isTTY: true }, {}), true);
   assert.equal(useColor({ isTTY: true }, { NO_COLOR: '' }), false);
   assert.equal(useColor({ isTTY: false }, {}), false);
-  assert.match(renderError(new VaggaError('m', { exitCode: 1 }), true).text, /\x1b\[/);
+  assert.match(renderError(new VaggaError('m', { code: 'clean.bad-args' }), true).text, /\x1b\[/);
 });
