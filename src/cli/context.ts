@@ -4,21 +4,17 @@
  * The project loaders are imported dynamically so that `vagga --version` and friends never
  * load the YAML parser.
  */
-import type { Config, Settings } from '../config/model.js';
+import type { Project } from '../config/project.js';
 import type { SandboxDeps } from '../runtime/run-in-container.js';
 import type { GlobalOptions } from './global-options.js';
 import { loadProjectCached, quickProjectRoot } from './project-cache.js';
 import { checkProjectOwner } from './owner-check.js';
 
-/** A loaded project: validated config and merged settings. */
-export interface Project {
-  config: Config;
-  settings: Settings;
-  /** Version hashes known from the config cache (container name -> 128 hex), if any. */
-  versions?: Record<string, string>;
-  /** Remember a container's freshly computed version (the cache keeps it if it may). */
-  recordVersion?(name: string, hash: string): void;
-}
+/**
+ * Re-exported for src/runtime/prepare-container.ts only (rewritten in parallel; switch its
+ * import to ../config/project.js and drop this line). Project lives in src/config/project.ts.
+ */
+export type { Project };
 
 export interface CliContext {
   globals: GlobalOptions;

@@ -18,7 +18,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config, Settings } from '../config/model.js';
-import type { Project } from './context.js';
+import type { Project } from '../config/project.js';
 
 const FORMAT = 1;
 /** Relative to the project root. */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig, Volume } from '../config/model.js';
 import type { Pos } from '../config/qnode.js';
-import type { Project } from '../cli/context.js';
+import type { Project } from '../config/project.js';
 // Static imports: this is the start-up hot path, one module graph load beats chained import()s.
 import { planRunMounts } from '../mounts/run-plan.js';
 import { runSandbox } from '../sandbox/bwrap.js';

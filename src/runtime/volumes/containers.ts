@@ -4,7 +4,7 @@
  * Both are built on demand before the command runs, like Vagga's launcher/volumes.rs.
  */
 import type { ContainerConfig, Volume } from '../../config/model.js';
-import type { Project } from '../../cli/context.js';
+import type { Project } from '../../config/project.js';
 import { runVolumes } from '../../mounts/run-plan.js';
 import { prepareContainer, type PrepareOptions } from '../prepare-container.js';
 

@@ -9,7 +9,7 @@
  * - `!VaggaBin`: the directory of the running vagga bundle.
  * Runs without volumes of these kinds do no I/O here.
  */
-import type { Project } from '../../cli/context.js';
+import type { Project } from '../../config/project.js';
 import { planSnapshotCopies, runVolumes, type RunPlanInput } from '../../mounts/run-plan.js';
 import { isStaticElf, snapshotArgv } from '../../mounts/volumes-snapshot.js';
 import type { IdMapping } from '../../sandbox/types.js';

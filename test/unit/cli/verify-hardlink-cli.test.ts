@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createContext } from '../../../src/cli/context.js';
-import type { Project } from '../../../src/cli/context.js';
+import type { Project } from '../../../src/config/project.js';
 import { parseCommandLine } from '../../../src/cli/global-options.js';
 import { run as verify } from '../../../src/cli/builtins/verify.js';
 import { run as hardlink } from '../../../src/cli/builtins/hardlink.js';
