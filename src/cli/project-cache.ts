@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import type { Config, Settings } from '../config/model.js';
 import type { Project } from '../config/project.js';
+import { LOCAL_MIXINS, MAIN_CONFIG_FILES, PROJECT_FILES, USER_SETTINGS_FILES } from '../config/project-files.js';
 
 const FORMAT = 1;
 /** Relative to the project root. */
@@ -30,10 +31,6 @@ const CONFIG_ONLY_STEPS = new Set([
   'Debian', 'Tar', 'Download', 'Container',
 ]);
 
-/** Files whose presence or content changes settings or the config (mirrors config/settings.ts, config/load.ts). */
-const USER_SETTINGS = ['.config/vagga/settings.yaml', '.vagga/settings.yaml', '.vagga.yaml'];
-const PROJECT_INPUTS = ['.vagga.settings.yaml', '.vagga/settings.yaml', '.vagga/vagga.yaml', 'vagga.yaml',
-  'vagga.local.yaml', '.vagga.local.yaml', '.vagga/local.yaml'];
 
 interface CacheFile {
   format: number;
@@ -55,7 +52,7 @@ interface CacheFile {
 export function quickProjectRoot(cwd: string): string | undefined {
   let dir = cwd;
   for (;;) {
-    for (const name of ['.vagga/vagga.yaml', 'vagga.yaml', 'vagga.local.yaml', '.vagga.local.yaml', '.vagga/local.yaml']) {
+    for (const name of [...MAIN_CONFIG_FILES, ...LOCAL_MIXINS]) {
       if (existsSync(join(dir, name))) return dir;
     }
     const parent = dirname(dir);
@@ -95,8 +92,9 @@ function inputsKey(root: string, files: readonly string[], env: NodeJS.ProcessEn
     'tool': process.argv[1] ? fileKey(process.argv[1]) : null,
   };
   const paths = new Set<string>(files);
-  for (const rel of PROJECT_INPUTS) paths.add(join(root, rel));
-  if (env.HOME) for (const rel of USER_SETTINGS) paths.add(join(env.HOME, rel));
+  // Files whose presence or content changes settings or the config.
+  for (const rel of PROJECT_FILES) paths.add(join(root, rel));
+  if (env.HOME) for (const rel of USER_SETTINGS_FILES) paths.add(join(env.HOME, rel));
   for (const p of paths) key[p] = fileKey(p);
   return key;
 }
