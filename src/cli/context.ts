@@ -10,11 +10,6 @@ import type { GlobalOptions } from './global-options.js';
 import { loadProjectCached, quickProjectRoot } from './project-cache.js';
 import { checkProjectOwner } from './owner-check.js';
 
-/**
- * Re-exported for src/runtime/prepare-container.ts only (rewritten in parallel; switch its
- * import to ../config/project.js and drop this line). Project lives in src/config/project.ts.
- */
-export type { Project };
 
 export interface CliContext {
   globals: GlobalOptions;

@@ -8,7 +8,7 @@ import { existsSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { BuildMode } from '../cli/global-options.js';
-import type { Project } from '../cli/context.js';
+import type { Project } from '../config/project.js';
 // Static: needed by every run (start-up hot path); the version and build modules stay lazy.
 import { projectLayout, containerLinkPath, containerLinkTarget, versionDir, versionRoot } from '../storage/layout.js';
 import { touchLastUse } from '../storage/last-use.js';
