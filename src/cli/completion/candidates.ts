@@ -5,9 +5,9 @@
  *  - at the command position: the user's commands (sorted, `_`-prefixed ones hidden), then
  *    Vagga's global options `-E --env --environ -e --use-env --ignore-owner-check --no-build
  *    --no-version-check`; a prefix starting with `_` completes the built-ins instead;
- *  - after a built-in: until a positional is given, what its first positional completes
- *    (container names, fixed words) then its options (every spelling, except options
- *    declared `complete: false`); nothing after a positional; all from the built-in's
+ *  - after a built-in: what its first positional completes (container names, fixed words),
+ *    then its options (every spelling, except options declared `complete: false`); for a
+ *    built-in taking positionals, nothing once one is given. All from the built-in's
  *    declaration (src/cli/builtins.ts);
  *  - after a `!Supervise` command: `--only`/`--exclude` (each once), child names after them.
  * Differences from Vagga: only built-ins this version implements are offered, and `_run`
