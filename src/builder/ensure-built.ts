@@ -26,7 +26,8 @@ import {
   buildLockPath, cacheDirFor, projectLayout, tmpBuildDir, versionDir, versionRoot, type ProjectLayout,
 } from '../storage/layout.js';
 import { acquireLock } from '../storage/lock.js';
-import { idMapChanged, publishVersion, touchLastUse, updateContainerLink, writeIdMaps } from '../storage/publish.js';
+import { idMapChanged, publishVersion, updateContainerLink, writeIdMaps } from '../storage/publish.js';
+import { touchLastUse } from '../storage/last-use.js';
 import { removeTree } from '../storage/remove.js';
 import { makeStorageDir, storageDirError } from '../storage/storage-dirs.js';
 import { ensureStorageBase } from '../storage/storage-link.js';
@@ -139,7 +140,7 @@ async function reuse(deps: BuildDeps, layout: ProjectLayout, name: string, hash:
     deps.write(`Warning: container ${name} (${shortHash(hash)}) was built with a different uid map; rebuilding it\n`);
     return undefined;
   }
-  await touchLastUse(dir);
+  touchLastUse(dir);
   await updateContainerLink(layout, name, hash);
   return { name, hash, rootfs: versionRoot(layout, name, hash) };
 }

@@ -1,51 +1,180 @@
 /**
- * The registry of built-in commands (names starting with `_`, inventory §1.8). Each
- * built-in lives in its own module under ./builtins/ and is loaded only when used, so the
- * start-up import graph stays tiny.
+ * The registry of built-in commands (names starting with `_`, inventory §1.8): each one
+ * declared once, here, with its usage and options (builtin-spec.ts says what is generated
+ * from them). Each built-in's implementation lives in its own module under ./builtins/ and
+ * is loaded only when used, so the start-up import graph stays tiny; this module holds
+ * only data. Adding a built-in: an entry here and its module under ./builtins/.
  */
-import type { CliContext } from './context.js';
+import type { BuiltinModule, BuiltinSpec } from './builtin-spec.js';
 // `_run` is on the start-up hot path (`vagga _run C true` is benchmarked against bare bwrap):
 // imported statically so the whole path is loaded in one go instead of chained lazy imports.
 import * as runBuiltin from './builtins/run.js';
 
-/** The shape every ./builtins/<name>.ts module exports. */
-export interface BuiltinModule {
-  /** Run with the arguments after the built-in's name; resolves with the exit status. */
-  run(ctx: CliContext, args: string[]): Promise<number>;
-}
-
-export interface BuiltinEntry {
-  name: string;
-  /** One line for `_list --all` (Vagga's wording where Vagga lists it). */
-  summary: string;
-  /**
-   * Shown by `_list --all`/`--hidden`. Every built-in this version implements is listed
-   * (Vagga's own `_list` shows a fixed subset, its completion list all of them, §1.8);
-   * Vagga built-ins not implemented here are not listed.
-   */
-  listed: boolean;
+/** A built-in: its declaration and how to load its implementation. */
+export interface BuiltinEntry extends BuiltinSpec {
   load(): Promise<BuiltinModule>;
 }
 
-/** Every built-in, in the order `_list --all` prints the listed ones. */
+const CONTAINER = { name: 'CONTAINER', complete: 'container', missing: 'Container name expected' } as const;
+
+/** Every built-in, in the order `_list --all` and `vagga --help` print the listed ones. */
 export const BUILTINS: readonly BuiltinEntry[] = [
-  { name: '_build', summary: 'Build a container', listed: true, load: () => import('./builtins/build.js') },
-  { name: '_run', summary: 'Run arbitrary command, optionally building container', listed: true, load: async () => runBuiltin },
-  { name: '_clean', summary: 'Clean containers and build artifacts', listed: true, load: () => import('./builtins/clean.js') },
-  { name: '_list', summary: 'List of built-in commands', listed: true, load: () => import('./builtins/list.js') },
-  { name: '_base_dir', summary: 'Display a directory which contains vagga.yaml', listed: true, load: () => import('./builtins/base-dir.js') },
+  {
+    name: '_build',
+    summary: 'Build a container',
+    listed: true,
+    description: 'Build a container (and the containers it is built from).',
+    options: [{ flags: ['--force'], key: 'force', help: 'Rebuild even if the current version is already built' }],
+    positionals: [CONTAINER],
+    optionsAfterPositionals: true,
+    load: () => import('./builtins/build.js'),
+  },
+  {
+    name: '_run',
+    summary: 'Run arbitrary command, optionally building container',
+    listed: true,
+    description: 'Run an arbitrary command in a container, building the container first if needed.',
+    options: [{ flags: ['-W', '--writeable'], key: 'writeable', help: 'Run on a throwaway writable (hard-linked) copy of the container' }],
+    positionals: [
+      CONTAINER,
+      { name: 'COMMAND', complete: 'none', missing: 'Command to run expected' },
+      { name: 'ARGS', complete: 'none', rest: true },
+    ],
+    load: async () => runBuiltin,
+  },
+  {
+    name: '_clean',
+    summary: 'Clean containers and build artifacts',
+    listed: true,
+    description: 'Clean containers and build artifacts. Versions used by a running command are never removed.',
+    options: [
+      { flags: ['--tmp', '--tmp-folders'], key: 'tmp', help: 'Remove temporary build folders (.roots/.tmp*)' },
+      { flags: ['--old', '--old-containers'], key: 'old', help: 'Remove versions not linked from .vagga/<name>' },
+      { flags: ['--unused'], key: 'unused', help: 'Remove versions the current vagga.yaml does not hash to' },
+      {
+        flags: ['--at-least'], key: 'atLeast', value: 'DURATION',
+        help: 'With --unused: instead remove versions not used for DURATION\n(e.g. 10days, 2h, 1h30min)',
+      },
+      { flags: ['--transient'], key: 'transient', help: 'Remove leftovers of writable (transient) runs' },
+      { flags: ['--everything'], key: 'everything', help: 'Remove all containers and the storage dir' },
+      {
+        flags: ['--global'], key: 'global',
+        help: 'Clean every project under the storage-dir setting\n(with --tmp, --unused --at-least, --transient)',
+      },
+      { flags: ['-n', '--dry-run'], key: 'dryRun', help: 'Only print what would be removed' },
+    ],
+    positionals: [],
+    optionsAfterPositionals: true,
+    errorCode: 'clean.bad-args',
+    load: () => import('./builtins/clean.js'),
+  },
+  {
+    name: '_list',
+    summary: 'List of built-in commands',
+    listed: true,
+    description: 'List the commands of this project (names starting with `_` only with --all/--hidden).',
+    options: [
+      { flags: ['--containers'], key: 'containers', help: 'Show containers instead of commands' },
+      { flags: ['-A', '--all'], key: 'all', help: 'Show all commands, including hidden and built-in ones' },
+      { flags: ['--builtin'], key: 'builtin', help: 'Accepted for compatibility (no effect)', complete: false },
+      { flags: ['--hidden'], key: 'hidden', help: 'Show hidden commands (names starting with `_`)' },
+      { flags: ['--zsh'], key: 'zsh', help: 'Print `name:description` (zsh completion format)' },
+      { flags: ['--no-aliases'], key: 'noAliases', help: 'Do not show command aliases' },
+      { flags: ['-v', '--verbose'], key: 'verbose', help: 'Accepted for compatibility' },
+    ],
+    positionals: [],
+    optionsAfterPositionals: true,
+    load: () => import('./builtins/list.js'),
+  },
+  {
+    name: '_base_dir',
+    summary: 'Display a directory which contains vagga.yaml',
+    listed: true,
+    description: 'Display the directory which contains vagga.yaml (the project root).',
+    options: [],
+    positionals: [],
+    ignoreExtraArgs: true,
+    load: () => import('./builtins/base-dir.js'),
+  },
   {
     name: '_relative_work_dir',
     summary: 'Display a relative path from the current working directory to the directory containing vagga.yaml',
     listed: true,
+    description: 'Display the relative path from the directory containing vagga.yaml to the current one.',
+    options: [],
+    positionals: [],
+    ignoreExtraArgs: true,
     load: () => import('./builtins/relative-work-dir.js'),
   },
-  { name: '_version_hash', summary: 'Print the version hash of a container', listed: true, load: () => import('./builtins/version-hash.js') },
-  { name: '_init_storage_dir', summary: 'Initialize the storage dir of this project (storage-dir setting)', listed: true, load: () => import('./builtins/init-storage-dir.js') },
-  { name: '_verify', summary: 'Check that a built container is unchanged since its build', listed: true, load: () => import('./builtins/verify.js') },
-  { name: '_hardlink', summary: 'Hard-link identical files across built containers', listed: true, load: () => import('./builtins/hardlink.js') },
-  { name: '_compgen', summary: 'Shell completion backend', listed: false, load: () => import('./builtins/compgen.js') },
-  { name: '_completion', summary: 'Print a bash or zsh completion script', listed: true, load: () => import('./builtins/completion.js') },
+  {
+    name: '_version_hash',
+    summary: 'Print the version hash of a container',
+    listed: true,
+    description: 'Print the version hash of a container (what its root directory name is derived from).',
+    options: [
+      { flags: ['-s', '--short'], key: 'short', help: 'Print only the first 8 hex digits' },
+      { flags: ['--debug-versioning'], key: 'debug', help: 'Print what was hashed (stderr)' },
+      { flags: ['--dump-version-data'], key: 'dump', help: 'Same as --debug-versioning' },
+    ],
+    positionals: [CONTAINER],
+    optionsAfterPositionals: true,
+    load: () => import('./builtins/version-hash.js'),
+  },
+  {
+    name: '_init_storage_dir',
+    summary: 'Initialize the storage dir of this project (storage-dir setting)',
+    listed: true,
+    description: "Use <storage-dir>/NAME as this project's container storage (needs the storage-dir setting).",
+    options: [{ flags: ['--allow-multiple'], key: 'multi', help: 'Do not write the back-link: several checkouts may share NAME' }],
+    positionals: [{ name: 'NAME', complete: 'none', missing: 'Storage subdirectory name expected' }],
+    optionsAfterPositionals: true,
+    errorCode: 'init-storage-dir.bad-args',
+    load: () => import('./builtins/init-storage-dir.js'),
+  },
+  {
+    name: '_verify',
+    summary: 'Check that a built container is unchanged since its build',
+    listed: true,
+    description: "Check that a built container's files are unchanged since it was built.",
+    options: [],
+    positionals: [CONTAINER],
+    optionsAfterPositionals: true,
+    load: () => import('./builtins/verify.js'),
+  },
+  {
+    name: '_hardlink',
+    summary: 'Hard-link identical files across built containers',
+    listed: true,
+    description: 'Hard-link identical files across the built containers of this project.',
+    options: [{ flags: ['--global'], key: 'global', help: 'All projects of the storage dir (not supported yet)' }],
+    positionals: [],
+    optionsAfterPositionals: true,
+    load: () => import('./builtins/hardlink.js'),
+  },
+  {
+    name: '_compgen',
+    summary: 'Shell completion backend',
+    listed: false,
+    description: 'Print the completion candidates for the words typed before the cursor and the partial word after `--`.',
+    options: [],
+    positionals: [{ name: 'WORDS', complete: 'none', rest: true }],
+    rawArgs: true,
+    load: () => import('./builtins/compgen.js'),
+  },
+  {
+    name: '_completion',
+    summary: 'Print a bash or zsh completion script',
+    listed: true,
+    description: [
+      'Print a shell completion script for vagga.',
+      '  bash: add  eval "$(vagga _completion bash)"  to ~/.bashrc',
+      '  zsh:  vagga _completion zsh > ~/.zfunc/_vagga  (with fpath+=(~/.zfunc) before compinit)',
+    ].join('\n'),
+    options: [],
+    positionals: [{ name: 'SHELL', complete: ['bash', 'zsh'], missing: 'Shell name expected: bash or zsh' }],
+    errorCode: 'completion.bad-args',
+    load: () => import('./builtins/completion.js'),
+  },
 ];
 
 /** The built-in called `name`, if any. */

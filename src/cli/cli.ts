@@ -4,7 +4,8 @@
  * to text and an exit status in one place (report-error.ts). Never calls process.exit.
  */
 import { ExitCode } from '../errors/vagga-error.js';
-import { findBuiltin } from './builtins.js';
+import { builtinCall } from './builtin-args.js';
+import { BUILTINS, findBuiltin } from './builtins.js';
 import { createContext, type CliContext, type ContextInit } from './context.js';
 import { parseCommandLine, type CommandLine } from './global-options.js';
 import { renderError, useColor } from './report-error.js';
@@ -51,14 +52,17 @@ async function dispatch(ctx: CliContext, line: CommandLine): Promise<number> {
     return 0;
   }
   if (line.globals.help) {
-    const { GLOBAL_HELP } = await import('./help.js');
-    ctx.out(GLOBAL_HELP);
+    const { globalHelp } = await import('./help.js');
+    ctx.out(globalHelp(BUILTINS));
     return 0;
   }
   if (line.command === undefined) return printCommandGroups(ctx);
   if (!line.globals.runMulti && line.command.startsWith('_')) {
     const builtin = findBuiltin(line.command);
-    if (builtin) return (await builtin.load()).run(ctx, line.args);
+    if (builtin) {
+      const call = builtinCall(ctx, builtin, line.args, BUILTINS);
+      return call ? (await builtin.load()).run(ctx, call) : 0;
+    }
   }
   if (line.globals.runMulti) return runUserCommands(ctx, [line.command, ...line.args], []);
   return runUserCommands(ctx, [line.command], line.args);

@@ -10,7 +10,6 @@ import type { GlobalOptions } from './global-options.js';
 import { loadProjectCached, quickProjectRoot } from './project-cache.js';
 import { checkProjectOwner } from './owner-check.js';
 
-export type { Project } from '../config/project.js';
 
 export interface CliContext {
   globals: GlobalOptions;

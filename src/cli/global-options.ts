@@ -36,7 +36,8 @@ export interface CommandLine {
   args: string[];
 }
 
-const GLOBAL_SPECS: readonly OptionSpec[] = [
+/** Vagga's global flags (inventory §1.7), in `vagga --help` order. */
+export const GLOBAL_SPECS: readonly OptionSpec[] = [
   { names: ['-V', '--version'], key: 'version', kind: 'flag' },
   { names: ['-h', '--help'], key: 'help', kind: 'flag' },
   { names: ['-q', '--quiet'], key: 'quiet', kind: 'flag' },

@@ -1,7 +1,10 @@
-/** The text of `vagga --help` (global flags per inventory §1.7, built-ins per §1.8). */
+/**
+ * The text of `vagga --help`: the global flags (inventory §1.7) and the built-ins meant for
+ * users (§1.8), the latter generated from their declarations (builtins.ts).
+ */
+import { formatRows, synopsis, type BuiltinSpec } from './builtin-spec.js';
 
-/** Global usage, printed on stdout by `vagga -h`/`--help`. */
-export const GLOBAL_HELP = `Usage: vagga [options] [COMMAND [ARGS...]]
+const HEAD = `Usage: vagga [options] [COMMAND [ARGS...]]
 
 Runs a command from vagga.yaml (or a built-in command) in its container, building the
 container first when its configuration changed. Without a command, lists the commands.
@@ -26,19 +29,19 @@ Options:
                               (root is refused otherwise; others get a warning)
   -m, --run-multi             Every argument is a command: run them in order
   -h, --help                  This help
+`;
 
-Built-in commands (each takes --help):
-  _build CONTAINER [--force]          Build a container
-  _run CONTAINER CMD [ARGS...]        Run an arbitrary command in a container
-  _version_hash [-s] CONTAINER        Print a container's version hash
-  _list [--containers] [--all]        List commands (or containers)
-  _clean --tmp|--old|--unused|--transient|--everything [-n]
-                                      Remove container versions and build leftovers
-  _base_dir                           Print the project directory
-  _relative_work_dir                  Print the current directory relative to the project
-
-Exit codes: the command's own status (128+N when killed by signal N); 121 launcher or
+const TAIL = `Exit codes: the command's own status (128+N when killed by signal N); 121 launcher or
 build error; 122 bad arguments, or root in another user's project; 124 sandbox error;
 126 configuration error; 127 no command given; 29 version not known before building
 (_version_hash).
 `;
+
+/**
+ * Global usage, printed on stdout by `vagga -h`/`--help`: the options, then every built-in
+ * of `builtins` that is `listed`, as `name synopsis` and its summary. Pure.
+ */
+export function globalHelp(builtins: readonly BuiltinSpec[]): string {
+  const rows = builtins.filter((b) => b.listed).map((b): [string, string] => [[b.name, synopsis(b)].filter(Boolean).join(' '), b.summary]);
+  return `${HEAD}\nBuilt-in commands (each takes --help):\n${formatRows(rows, 34)}\n${TAIL}`;
+}

@@ -20,15 +20,12 @@ import { dirname, join } from 'node:path';
 import type { Config, Settings } from '../config/model.js';
 import type { Project } from '../config/project.js';
 import type { StepRegistry } from '../steps/step.js';
+import { LOCAL_MIXINS, MAIN_CONFIG_FILES, PROJECT_FILES, USER_SETTINGS_FILES } from '../config/project-files.js';
 
 const FORMAT = 1;
 /** Relative to the project root. */
 export const CACHE_FILE = '.vagga/.cache/config-cache.json';
 
-/** Files whose presence or content changes settings or the config (mirrors config/settings.ts, config/load.ts). */
-const USER_SETTINGS = ['.config/vagga/settings.yaml', '.vagga/settings.yaml', '.vagga.yaml'];
-const PROJECT_INPUTS = ['.vagga.settings.yaml', '.vagga/settings.yaml', '.vagga/vagga.yaml', 'vagga.yaml',
-  'vagga.local.yaml', '.vagga.local.yaml', '.vagga/local.yaml'];
 
 interface CacheFile {
   format: number;
@@ -50,7 +47,7 @@ interface CacheFile {
 export function quickProjectRoot(cwd: string): string | undefined {
   let dir = cwd;
   for (;;) {
-    for (const name of ['.vagga/vagga.yaml', 'vagga.yaml', 'vagga.local.yaml', '.vagga.local.yaml', '.vagga/local.yaml']) {
+    for (const name of [...MAIN_CONFIG_FILES, ...LOCAL_MIXINS]) {
       if (existsSync(join(dir, name))) return dir;
     }
     const parent = dirname(dir);
@@ -91,8 +88,9 @@ function inputsKey(root: string, files: readonly string[], env: NodeJS.ProcessEn
     'tool': process.argv[1] ? fileKey(process.argv[1]) : null,
   };
   const paths = new Set<string>(files);
-  for (const rel of PROJECT_INPUTS) paths.add(join(root, rel));
-  if (env.HOME) for (const rel of USER_SETTINGS) paths.add(join(env.HOME, rel));
+  // Files whose presence or content changes settings or the config.
+  for (const rel of PROJECT_FILES) paths.add(join(root, rel));
+  if (env.HOME) for (const rel of USER_SETTINGS_FILES) paths.add(join(env.HOME, rel));
   for (const p of paths) key[p] = fileKey(p);
   return key;
 }

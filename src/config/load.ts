@@ -9,13 +9,14 @@ import { ConfigError, VaggaError } from '../errors/vagga-error.js';
 import type { StepSchemas } from './containers.js';
 import { rawMinimumVagga, validateConfigFile, type ConfigFile } from './document.js';
 import type { Config } from './model.js';
+import { CONFIG_FILE, LOCAL_MIXINS, MAIN_CONFIG_FILES, MISTYPED_CONFIG_FILES } from './project-files.js';
 import type { QNode } from './qnode.js';
 import { checkContainerReferences, missingCommandContainers } from './references.js';
 import { satisfiesMinimum } from './version-compare.js';
 import { readQuireFile } from './yaml-dialect.js';
 
-/** Implicit mixins, in Vagga's list order (read in reverse: the last one has the highest precedence). */
-export const LOCAL_MIXINS = ['vagga.local.yaml', '.vagga.local.yaml', '.vagga/local.yaml'] as const;
+/** Re-exported: src/config/project-files.ts. */
+export { LOCAL_MIXINS };
 
 /** Where the project is: its root, the main file (absent when only local mixins exist) and typo warnings. */
 export interface ProjectLocation {
@@ -34,12 +35,12 @@ export function findProjectRoot(cwd: string): ProjectLocation {
   const warnings: string[] = [];
   let dir = start;
   for (;;) {
-    for (const typo of [join(dir, '.vagga', 'vagga.yml'), join(dir, 'vagga.yml')]) {
+    for (const typo of MISTYPED_CONFIG_FILES.map((f) => join(dir, f))) {
       if (existsSync(typo)) {
         warnings.push(`There is ${JSON.stringify(typo)}: possibly a typo, the configuration file name is vagga.yaml`);
       }
     }
-    for (const name of ['.vagga/vagga.yaml', 'vagga.yaml']) {
+    for (const name of MAIN_CONFIG_FILES) {
       const file = join(dir, name);
       if (existsSync(file)) return { root: dir, mainFile: file, warnings };
     }
@@ -140,7 +141,7 @@ export function loadConfig(steps: StepSchemas, cwd: string): Config {
   const { root: projectRoot, mainFile, warnings = [] } = findProjectRoot(cwd);
   const b = new ConfigBuilder(steps);
   b.warnings.push(...warnings);
-  const effectiveMain = mainFile ?? join(projectRoot, 'vagga.yaml');
+  const effectiveMain = mainFile ?? join(projectRoot, CONFIG_FILE);
   let main: ConfigFile = { mixins: [], containers: {}, commands: {} };
   if (mainFile !== undefined) {
     b.markSeen(mainFile);
@@ -162,7 +163,7 @@ export function loadConfig(steps: StepSchemas, cwd: string): Config {
     main = validateConfigFile(steps, root, b.warnings);
     b.absorb(main);
   }
-  const pseudo = join(projectRoot, 'vagga.yaml');
+  const pseudo = join(projectRoot, CONFIG_FILE);
   b.mixins(pseudo, LOCAL_MIXINS.filter((m) => existsSync(join(projectRoot, m))));
   b.mixins(effectiveMain, main.mixins);
 

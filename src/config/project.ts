@@ -1,6 +1,7 @@
 /**
- * A loaded project: what the config stage hands to everything after it (the validated
- * config, the merged settings and, from the config cache, known version hashes).
+ * The loaded project as every later stage sees it: the validated config, the merged
+ * settings (their paths: Config.projectRoot, Settings' storage and cache dirs) and the
+ * container versions known from the config cache (src/cli/project-cache.ts).
  */
 import type { Config, Settings } from './model.js';
 

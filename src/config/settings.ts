@@ -22,6 +22,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors/vagga-error.js';
 import type { Settings } from './model.js';
 import type { QNode } from './qnode.js';
+import { PROJECT_SETTINGS_FILES, USER_SETTINGS_FILES } from './project-files.js';
 import { bool, def, map, opt, str, struct, validate, type Schema } from './schema.js';
 import { parseQuireText, readQuireFile } from './yaml-dialect.js';
 
@@ -76,8 +77,6 @@ type SecureOut = ReturnType<typeof siteSchema.parse>;
 /** Settings keys a project's own files may set. */
 export const INSECURE_SETTINGS: readonly string[] = Object.keys(common);
 
-const USER_FILES = ['.config/vagga/settings.yaml', '.vagga/settings.yaml', '.vagga.yaml'];
-const PROJECT_FILES = ['.vagga.settings.yaml', '.vagga/settings.yaml'];
 
 function defaults(): Settings {
   return { buildLockWait: false, proxyEnvVars: true, propagateEnviron: [], environ: {}, externalVolumes: {} };
@@ -174,13 +173,13 @@ export function loadSettings(projectRoot: string, env: NodeJS.ProcessEnv): Setti
   const s = defaults();
   const root = resolve(projectRoot);
   if (env.HOME) {
-    for (const rel of USER_FILES) {
+    for (const rel of USER_SETTINGS_FILES) {
       const file = join(env.HOME, rel);
       if (existsSync(file)) applySecure(s, readQuireFile(file).root, root, env);
     }
   }
   if (env.VAGGA_SETTINGS) applySecure(s, parseQuireText(env.VAGGA_SETTINGS, '<env:VAGGA_SETTINGS>').root, root, env);
-  for (const rel of PROJECT_FILES) {
+  for (const rel of PROJECT_SETTINGS_FILES) {
     const file = join(root, rel);
     if (existsSync(file)) applyProject(s, readQuireFile(file).root, env);
   }

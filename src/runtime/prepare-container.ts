@@ -4,13 +4,14 @@
  * config hashes to, never build) or `--no-version-check` (use whatever `.vagga/<name>`
  * points to, no hashing at all).
  */
-import { existsSync, readlinkSync, realpathSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaggaError } from '../errors/vagga-error.js';
 import type { BuildMode } from '../cli/global-options.js';
 import type { Project } from '../config/project.js';
 // Static: needed by every run (start-up hot path); the version and build modules stay lazy.
-import { projectLayout, containerLinkPath, containerLinkTarget, versionDir, versionRoot, VERSION_FILES } from '../storage/layout.js';
+import { projectLayout, containerLinkPath, containerLinkTarget, versionDir, versionRoot } from '../storage/layout.js';
+import { touchLastUse } from '../storage/last-use.js';
 
 /** A container ready to run. */
 export interface ReadyContainer {
@@ -69,7 +70,7 @@ export async function prepareContainer(project: Project, name: string, opts: Pre
   if (known && !opts.force) {
     const rootfs = versionRoot(layout, name, known);
     if (existsSync(rootfs) && linkTarget(containerLinkPath(layout, name)) === containerLinkTarget(layout, name, known)) {
-      touchLastUse(join(versionDir(layout, name, known), VERSION_FILES.lastUse));
+      touchLastUse(versionDir(layout, name, known));
       return { name, rootfs };
     }
   }
@@ -77,20 +78,6 @@ export async function prepareContainer(project: Project, name: string, opts: Pre
   const built = await ensureBuilt(config, settings, name, { force: opts.force, verbosity: opts.verbosity });
   project.recordVersion?.(name, built.hash);
   return { name, rootfs: built.rootfs };
-}
-
-/** Mark a version as used now (as ensureBuilt does); best effort. */
-function touchLastUse(file: string): void {
-  const now = new Date();
-  try {
-    utimesSync(file, now, now);
-  } catch {
-    try {
-      writeFileSync(file, '');
-    } catch {
-      // read-only storage: not worth failing the run
-    }
-  }
 }
 
 function linkTarget(path: string): string | undefined {

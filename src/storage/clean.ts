@@ -27,7 +27,8 @@ import { check as plCheck } from 'proper-lockfile';
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Config, Settings } from '../config/model.js';
-import { VaggaError } from '../errors/vagga-error.js';
+import { PROJECT_FILES } from '../config/project-files.js';
+import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import {
   buildLockPath, parseVersionDirName, projectLayout, versionDirName, type ProjectLayout,
 } from './layout.js';
@@ -71,8 +72,8 @@ export interface CleanDeps {
   now?(): number;
 }
 
-/** Files in `.vagga` that belong to the user, never deleted. */
-const USER_FILES = new Set(['settings.yaml', 'vagga.yaml', 'local.yaml']);
+/** Files in `.vagga` that belong to the user (config, settings, local mixin), never deleted. */
+const USER_FILES = new Set(PROJECT_FILES.filter((f) => f.startsWith('.vagga/')).map((f) => f.slice('.vagga/'.length)));
 
 function entries(dir: string): string[] {
   try {

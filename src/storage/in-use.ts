@@ -10,8 +10,9 @@
  * Creating a mark also touches `last_use` (vagga-inventory.md §2.2: touched on every use),
  * so `--no-build`/`--no-version-check` runs count as uses too.
  */
-import { closeSync, openSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { touchLastUse } from './last-use.js';
 import { pidAlive } from './pid-alive.js';
 
 /** Re-exported: src/storage/pid-alive.ts. */
@@ -19,17 +20,6 @@ export { pidAlive };
 
 let counter = 0;
 const MARK = /^in_use\.(\d+)\.\d+$/;
-
-/** Set `<dir>/last_use` to now, creating it when missing; errors (read-only storage) are ignored. */
-export function touchLastUseSync(dir: string): void {
-  const file = join(dir, 'last_use');
-  const now = new Date();
-  try {
-    utimesSync(file, now, now);
-  } catch {
-    try { writeFileSync(file, ''); } catch { /* best effort */ }
-  }
-}
 
 /**
  * The version dir (`<base>/.roots/<name>.<8hex>`) of a rootfs path, or undefined when
@@ -49,7 +39,7 @@ export function versionDirOfRootfs(rootfs: string): string | undefined {
 export function markInUse(rootfs: string): () => void {
   const dir = versionDirOfRootfs(rootfs);
   if (!dir) return () => {};
-  touchLastUseSync(dir);
+  touchLastUse(dir);
   const file = join(dir, `in_use.${process.pid}.${++counter}`);
   try {
     closeSync(openSync(file, 'w'));

@@ -8,7 +8,7 @@
  * A failure before the rename leaves the previous version and its link untouched.
  */
 import { existsSync, lstatSync } from 'node:fs';
-import { readFile, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { VaggaError } from '../errors/vagga-error.js';
 import type { IdMapEntry, IdMapping } from '../sandbox/types.js';
@@ -17,6 +17,7 @@ import {
 } from './layout.js';
 import { removeTree } from './remove.js';
 import { versionInUse } from './in-use.js';
+import { touchLastUse } from './last-use.js';
 import { makeStorageDir } from './storage-dirs.js';
 
 /**
@@ -26,17 +27,6 @@ import { makeStorageDir } from './storage-dirs.js';
 export function formatIdMap(entries: readonly IdMapEntry[]): string {
   const col = (n: number) => String(n).padStart(10);
   return entries.map((e) => `${col(e.inside)} ${col(e.outside)} ${col(e.count)}\n`).join('');
-}
-
-/** Set `<dir>/last_use` to now (created when missing). Used to pick versions for `_clean`. */
-export async function touchLastUse(dir: string): Promise<void> {
-  const file = join(dir, VERSION_FILES.lastUse);
-  const now = new Date();
-  try {
-    await utimes(file, now, now);
-  } catch {
-    await writeFile(file, '');
-  }
 }
 
 /** Write the `uid_map` and `gid_map` files of a version dir (or a `.tmp.<name>` dir). */
@@ -129,7 +119,7 @@ export async function publishVersion(layout: ProjectLayout, name: string, hash: 
     await rename(dest, old);
   }
   await rename(buildDir, dest);
-  await touchLastUse(dest);
+  touchLastUse(dest);
   await updateContainerLink(layout, name, hash);
   if (old) await removeTree(old);
   if (previous && previous !== dest && existsSync(previous)) {

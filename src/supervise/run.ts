@@ -19,7 +19,7 @@
  * Readiness (beyond Vagga): a child's `ready-when` TCP check is polled here (supervise-ready.ts)
  * and children with `wait-for` are started once the state machine says so.
  */
-import type { CliContext, Project } from '../cli/context.js';
+import type { Project } from '../config/project.js';
 import type { CommandConfig, SuperviseConfig } from '../config/model.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import { planRunMounts } from '../mounts/run-plan.js';
@@ -88,7 +88,22 @@ export function childCommand(run: SuperviseRun, name: string): CommandConfig {
  */
 export type ChildStarter = (child: CommandConfig, deps: SandboxDeps) => Promise<number>;
 
-/** Replaceable effects, for tests (without them: startSandbox, or ctx.sandboxDeps.runSandbox when set). */
+/**
+ * What a supervise run needs from its caller (the CLI passes an adapter of its context):
+ * where to write, and the few run-wide values it reads.
+ */
+export interface SuperviseOutput {
+  /** Write `text` (as is, no newline added) to vagga's stdout: the children's end reports, the epilog. */
+  stdout(text: string): void;
+  /** Write `text` (as is) to vagga's stderr: start failures and errors. */
+  stderr(text: string): void;
+  /** `--isolate-network` was given (refused: not supported with `!Supervise` yet). */
+  isolateNetwork: boolean;
+  /** Sandbox collaborators replacing the real ones (tests); their runSandbox fakes every child's sandbox. */
+  sandboxDeps?: SandboxDeps;
+}
+
+/** Replaceable effects, for tests (without them: startSandbox, or output.sandboxDeps.runSandbox when set). */
 export interface SuperviseEffects {
   startSandbox?: (spec: SandboxSpec, opts: StartOptions) => SandboxHandle;
   /** Where vagga's signals come from (default: `process`). */
@@ -106,15 +121,15 @@ export interface SuperviseEffects {
  * policy are started again as it says (supervise-state.ts). Prints the supervise command's
  * epilog on 0. Throws VaggaError 121 for `--isolate-network` (not supported yet).
  */
-export async function runSupervise(ctx: CliContext, project: Project, run: SuperviseRun, startChild: ChildStarter, effects: SuperviseEffects = {}): Promise<number> {
-  if (ctx.globals.isolateNetwork) {
+export async function runSupervise(output: SuperviseOutput, project: Project, run: SuperviseRun, startChild: ChildStarter, effects: SuperviseEffects = {}): Promise<number> {
+  if (output.isolateNetwork) {
     throw new VaggaError(`--isolate-network with the !Supervise command ${JSON.stringify(run.command.name)} is not supported by this version yet`, {
       code: 'command.not-supported',
       hint: 'Its children would each get a network of their own instead of sharing one.',
     });
   }
-  // Tests that replace the sandbox (ctx.sandboxDeps) get handles that cannot be signalled.
-  const fake = ctx.sandboxDeps?.runSandbox;
+  // Tests that replace the sandbox (output.sandboxDeps) get handles that cannot be signalled.
+  const fake = output.sandboxDeps?.runSandbox;
   const start = effects.startSandbox ?? (fake ? (spec: SandboxSpec): SandboxHandle => ({ pid: 0, signal: () => {}, done: fake(spec) }) : startSandbox);
   const signals = effects.signals ?? process;
   const msPerSecond = effects.msPerSecond ?? 1000;
@@ -126,7 +141,7 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
   });
   const restartTimers = new Set<NodeJS.Timeout>();
   const handles = new Map<string, SandboxHandle>();
-  const baseDeps: SandboxDeps = { planRunMounts, idMappingFor, cacheDir: cacheDirFor(project.settings), ...ctx.sandboxDeps, runSandbox: () => Promise.reject(new Error('replaced per child')) };
+  const baseDeps: SandboxDeps = { planRunMounts, idMappingFor, cacheDir: cacheDirFor(project.settings), ...output.sandboxDeps, runSandbox: () => Promise.reject(new Error('replaced per child')) };
 
   let timer: NodeJS.Timeout | undefined;
   let finish!: (status: number) => void;
@@ -136,10 +151,10 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
     for (const a of actions) {
       switch (a.kind) {
         case 'stdout':
-          ctx.out(a.text);
+          output.stdout(a.text);
           break;
         case 'stderr':
-          ctx.err(a.text);
+          output.stderr(a.text);
           break;
         case 'signal':
           for (const name of a.names) handles.get(name)?.signal(a.signal);
@@ -212,7 +227,7 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
       await startOne(name);
     }
     const status = await finished;
-    if (status === 0 && run.command.epilog) ctx.out(run.command.epilog);
+    if (status === 0 && run.command.epilog) output.stdout(run.command.epilog);
     return status;
   } finally {
     for (const [sig, listener] of listeners) signals.off(sig, listener);
@@ -245,7 +260,7 @@ export async function runSupervise(ctx: CliContext, project: Project, run: Super
           if (handles.has(name)) {
             // Launched, then failed (the sandbox could not be set up, or cleaning up after it
             // failed): it has ended all the same.
-            ctx.err(`${errorText(err)}\n`);
+            output.stderr(`${errorText(err)}\n`);
             dispatch({ kind: 'exited', name, end: end ?? { status: err instanceof VaggaError ? err.exitCode : 1 } });
           } else {
             dispatch({ kind: 'start-failed', name, message: errorText(err) });

@@ -5,7 +5,8 @@
  * first non-zero status (inventory §1.6, §1.7, §2.7, §2.10).
  */
 import { inotifyWarning, readInotifyLimit } from './inotify-limit.js';
-import type { CliContext, Project } from '../cli/context.js';
+import type { CliContext } from '../cli/context.js';
+import type { Project } from '../config/project.js';
 import type { CommandConfig } from '../config/model.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import { checkArguments, commandArgv } from './argv.js';
@@ -16,7 +17,7 @@ import { orderWithPrerequisites } from './prerequisites.js';
 import { prerequisitesOf, resolveCommand } from './resolve.js';
 import { readEnvironFile, runInContainer } from '../runtime/run-in-container.js';
 import { containerWorkDir } from '../runtime/work-dir.js';
-import { isSuperviseRun, planSupervise, plannedCommands, runSupervise, type SuperviseRun } from '../supervise/run.js';
+import { isSuperviseRun, planSupervise, plannedCommands, runSupervise, type SuperviseOutput, type SuperviseRun } from '../supervise/run.js';
 import { volumeContainerNames } from '../runtime/volumes/containers.js';
 import { checkPassedSockets } from './tcp-sockets.js';
 import type { TcpAddress } from '../sandbox/tcp-socket.js';
@@ -133,12 +134,17 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
 
   for (const run of plan) {
     const status = isSuperviseRun(run)
-      ? await runSupervise(ctx, project, run, (child, sandboxDeps) => runCommand(
+      ? await runSupervise(superviseOutput(ctx), project, run, (child, sandboxDeps) => runCommand(
         { ...ctx, sandboxDeps }, project, { command: child, args: [] }, ready.get(child.container)!, vaggaenv, containerRoots, sockets))
       : await runCommand(ctx, project, run, ready.get(run.command.container)!, vaggaenv, containerRoots, sockets);
     if (status !== 0) return status;
   }
   return 0;
+}
+
+/** The CLI context as a supervise run's output (supervise/run.ts SuperviseOutput). */
+function superviseOutput(ctx: CliContext): SuperviseOutput {
+  return { stdout: ctx.out, stderr: ctx.err, isolateNetwork: ctx.globals.isolateNetwork, sandboxDeps: ctx.sandboxDeps };
 }
 
 /** Phase 3 for one command: environment, argv, cwd, sandbox; prints `epilog` on success. */

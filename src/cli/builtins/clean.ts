@@ -3,27 +3,8 @@
  * versions. Vagga's exit codes for `_clean`: 1 for bad arguments, 3 for a failed cleanup.
  */
 import { VaggaError } from '../../errors/vagga-error.js';
-import { parseBuiltinArgs } from '../builtin-args.js';
+import type { BuiltinCall } from '../builtin-spec.js';
 import type { CliContext } from '../context.js';
-
-const USAGE = `Usage: vagga _clean [options]
-
-Clean containers and build artifacts.
-
-Options:
-  --tmp, --tmp-folders        Remove temporary build folders (.roots/.tmp*)
-  --old, --old-containers     Remove versions not linked from .vagga/<name>
-  --unused                    Remove versions the current vagga.yaml does not hash to
-  --at-least DURATION         With --unused: instead remove versions not used for DURATION
-                              (e.g. 10days, 2h, 1h30min)
-  --transient                 Remove leftovers of writable (transient) runs
-  --everything                Remove all containers and the storage dir
-  --global                    Clean every project under the storage-dir setting
-                              (with --tmp, --unused --at-least, --transient)
-  -n, --dry-run               Only print what would be removed
-
-Versions used by a running command are never removed.
-  -h, --help                  This help`;
 
 /** The flags `_clean` understands; at least one action is required. */
 export interface CleanFlags {
@@ -39,18 +20,7 @@ export interface CleanFlags {
 }
 
 /** Exit 0 on success, 1 for bad arguments, 3 when the cleanup fails. */
-export async function run(ctx: CliContext, args: string[]): Promise<number> {
-  const parsed = parseBuiltinArgs(ctx, USAGE, args, [
-    { names: ['--tmp', '--tmp-folders'], key: 'tmp', kind: 'flag' },
-    { names: ['--old', '--old-containers'], key: 'old', kind: 'flag' },
-    { names: ['--unused'], key: 'unused', kind: 'flag' },
-    { names: ['--transient'], key: 'transient', kind: 'flag' },
-    { names: ['--everything'], key: 'everything', kind: 'flag' },
-    { names: ['-n', '--dry-run'], key: 'dryRun', kind: 'flag' },
-    { names: ['--at-least'], key: 'atLeast', kind: 'value' },
-    { names: ['--global'], key: 'global', kind: 'flag' },
-  ], { stopAtPositional: false, errorCode: 'clean.bad-args' });
-  if (!parsed) return 0;
+export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number> {
   const v = parsed.values;
   const flags: CleanFlags = {
     tmp: Boolean(v.tmp),
@@ -69,9 +39,6 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     } catch (err) {
       throw new VaggaError(`Invalid --at-least ${JSON.stringify(v.atLeast)}: ${(err as Error).message}`, { code: 'clean.bad-args' });
     }
-  }
-  if (parsed.positionals.length > 0) {
-    throw new VaggaError(`Unexpected argument ${JSON.stringify(parsed.positionals[0])}`, { code: 'clean.bad-args', hint: USAGE.split('\n')[0] });
   }
   if (!flags.tmp && !flags.old && !flags.unused && !flags.transient && !flags.everything) {
     throw new VaggaError('Nothing to clean: give at least one of --tmp, --old, --unused, --transient, --everything', { code: 'clean.bad-args' });

@@ -9,26 +9,13 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaggaError } from '../../errors/vagga-error.js';
-import { parseBuiltinArgs } from '../builtin-args.js';
+import type { BuiltinCall } from '../builtin-spec.js';
 import type { CliContext } from '../context.js';
 import type { IndexSandboxRunner } from '../../storage/index-sandbox.js';
 import type { HardlinkResult } from '../../storage/index-hardlink.js';
 
-const USAGE = `Usage: vagga _hardlink [options]
-
-Hard-link identical files across the built containers of this project.
-
-Options:
-  --global              All projects of the storage dir (not supported yet)
-  -h, --help            This help`;
-
-/** Exit 0 done; 121 the helper failed or --global; 122 bad args. */
-export async function run(ctx: CliContext, args: string[], runner?: IndexSandboxRunner): Promise<number> {
-  const parsed = parseBuiltinArgs(ctx, USAGE, args, [{ names: ['--global'], key: 'global', kind: 'flag' }], { stopAtPositional: false });
-  if (!parsed) return 0;
-  if (parsed.positionals.length > 0) {
-    throw new VaggaError(`Unexpected argument ${JSON.stringify(parsed.positionals[0])}`, { code: 'args.bad-positional', hint: USAGE.split('\n')[0] });
-  }
+/** Exit 0 done; 121 the helper failed or --global. `runner` replaces the sandbox (tests). */
+export async function run(ctx: CliContext, parsed: BuiltinCall, runner?: IndexSandboxRunner): Promise<number> {
   if (parsed.values.global) {
     throw new VaggaError('vagga _hardlink --global is not supported yet', {
       code: 'storage.not-supported',

@@ -2,17 +2,11 @@
  * `vagga _relative_work_dir` (inventory §1.8): print the current directory relative to
  * the project root (an empty line at the root). Reads no config file.
  */
-import { parseBuiltinArgs } from '../builtin-args.js';
 import type { CliContext } from '../context.js';
 import { relativeWorkDir } from '../../runtime/work-dir.js';
 
-const USAGE = `Usage: vagga _relative_work_dir
-
-Display the relative path from the directory containing vagga.yaml to the current one.`;
-
 /** Exit 0; 126 when no project is found from the current directory. */
-export async function run(ctx: CliContext, args: string[]): Promise<number> {
-  if (!parseBuiltinArgs(ctx, USAGE, args, [])) return 0;
+export async function run(ctx: CliContext): Promise<number> {
   const { findProjectRoot } = await import('../../config/load.js');
   ctx.out(`${relativeWorkDir(findProjectRoot(ctx.cwd).root, ctx.cwd)}\n`);
   return 0;

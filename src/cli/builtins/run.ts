@@ -3,33 +3,16 @@
  * program in a container, building it first (unless --no-build/--no-version-check). CMD
  * without `/` is looked up only in the default PATH inside the container.
  */
-import { VaggaError } from '../../errors/vagga-error.js';
 import { commandEnvironment, DEFAULT_PATH, vaggaenvVariables } from '../../runtime/environment.js';
 import { prepareContainer } from '../../runtime/prepare-container.js';
 import { readEnvironFile, runInContainer } from '../../runtime/run-in-container.js';
 import { containerWorkDir } from '../../runtime/work-dir.js';
-import { parseBuiltinArgs } from '../builtin-args.js';
+import type { BuiltinCall } from '../builtin-spec.js';
 import { projectFor, type CliContext } from '../context.js';
 
-const USAGE = `Usage: vagga _run [options] CONTAINER COMMAND [ARGS...]
-
-Run an arbitrary command in a container, building the container first if needed.
-
-Options:
-  -W, --writeable   Run on a throwaway writable (hard-linked) copy of the container
-  -h, --help        This help`;
-
-/** Resolves with the command's exit status; 124 when CMD is not found; 122 bad args. */
-export async function run(ctx: CliContext, args: string[]): Promise<number> {
-  const parsed = parseBuiltinArgs(ctx, USAGE, args, [{ names: ['-W', '--writeable'], key: 'writeable', kind: 'flag' }]);
-  if (!parsed) return 0;
-  const [containerName, program, ...rest] = parsed.positionals;
-  if (containerName === undefined || program === undefined) {
-    throw new VaggaError(containerName === undefined ? 'Container name expected' : 'Command to run expected', {
-      code: 'args.bad-positional',
-      hint: USAGE.split('\n')[0],
-    });
-  }
+/** Resolves with the command's exit status; 124 when CMD is not found. */
+export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number> {
+  const [containerName, program, ...rest] = parsed.positionals as [string, string, ...string[]];
   const project = await projectFor(ctx, containerName);
   const { globals } = ctx;
   const vaggaenv = vaggaenvVariables({ host: ctx.env, useEnv: globals.useEnv, setEnv: globals.setEnv, propagate: project.settings.propagateEnviron });

@@ -9,28 +9,13 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaggaError } from '../../errors/vagga-error.js';
-import { parseBuiltinArgs } from '../builtin-args.js';
+import type { BuiltinCall } from '../builtin-spec.js';
 import { projectFor, type CliContext } from '../context.js';
 import type { Config, Settings } from '../../config/model.js';
 import type { IndexSandboxRunner } from '../../storage/index-sandbox.js';
 
-const USAGE = `Usage: vagga _verify CONTAINER
-
-Check that a built container's files are unchanged since it was built.
-
-Options:
-  -h, --help            This help`;
-
-/** Exit 0 Ok, 1 corrupted, 121 unknown/unbuilt container or no index, 122 bad args. */
-export async function run(ctx: CliContext, args: string[], runner?: IndexSandboxRunner): Promise<number> {
-  const parsed = parseBuiltinArgs(ctx, USAGE, args, [], { stopAtPositional: false });
-  if (!parsed) return 0;
-  if (parsed.positionals.length !== 1) {
-    throw new VaggaError(parsed.positionals.length === 0 ? 'Container name expected' : `Unexpected argument ${JSON.stringify(parsed.positionals[1])}`, {
-      code: 'args.bad-positional',
-      hint: USAGE.split('\n')[0],
-    });
-  }
+/** Exit 0 Ok, 1 corrupted, 121 unknown/unbuilt container or no index. `runner` replaces the sandbox (tests). */
+export async function run(ctx: CliContext, parsed: BuiltinCall, runner?: IndexSandboxRunner): Promise<number> {
   const name = parsed.positionals[0]!;
   const { config, settings } = await projectFor(ctx, name);
   const container = config.containers[name];

@@ -4,34 +4,12 @@
  * follow the name. Exit 29 when the version cannot be known before building.
  */
 import { VaggaError } from '../../errors/vagga-error.js';
-import { parseBuiltinArgs } from '../builtin-args.js';
+import type { BuiltinCall } from '../builtin-spec.js';
 import { projectFor, type CliContext } from '../context.js';
 
-const USAGE = `Usage: vagga _version_hash [options] CONTAINER
-
-Print the version hash of a container (what its root directory name is derived from).
-
-Options:
-  -s, --short           Print only the first 8 hex digits
-  --debug-versioning    Print what was hashed (stderr)
-  --dump-version-data   Same as --debug-versioning
-  -h, --help            This help`;
-
-/** Exit 0; 29 version unknown before building; 121 unknown container; 122 bad args. */
-export async function run(ctx: CliContext, args: string[]): Promise<number> {
-  const parsed = parseBuiltinArgs(ctx, USAGE, args, [
-    { names: ['-s', '--short'], key: 'short', kind: 'flag' },
-    { names: ['--debug-versioning'], key: 'debug', kind: 'flag' },
-    { names: ['--dump-version-data'], key: 'dump', kind: 'flag' },
-  ], { stopAtPositional: false });
-  if (!parsed) return 0;
-  if (parsed.positionals.length !== 1) {
-    throw new VaggaError(parsed.positionals.length === 0 ? 'Container name expected' : `Unexpected argument ${JSON.stringify(parsed.positionals[1])}`, {
-      code: 'args.bad-positional',
-      hint: USAGE.split('\n')[0],
-    });
-  }
-  const name = parsed.positionals[0];
+/** Exit 0; 29 version unknown before building; 121 unknown container. */
+export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number> {
+  const name = parsed.positionals[0]!;
   const { config } = await projectFor(ctx, name);
   if (!Object.hasOwn(config.containers, name)) {
     throw new VaggaError(`Container ${JSON.stringify(name)} not found`, { code: 'container.not-found' });

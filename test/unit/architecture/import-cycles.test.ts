@@ -13,13 +13,6 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SRC = join(ROOT, 'src');
 
-/**
- * Cycles tolerated for now: those made only of files under src/cli/ (today
- * src/cli/builtins.ts <-> src/cli/builtins/{list,compgen}.ts).
- */
-// removed by the cli-builtins branch
-const exempt = (cycle: readonly string[]): boolean => cycle.every((f) => f.startsWith('src/cli/'));
-
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
@@ -127,6 +120,6 @@ test('src/config/ imports neither src/steps/ nor src/version/ (later stages rece
 
 test('src/ has no import cycles', () => {
   const graph = importGraph();
-  const found = cycles(graph).filter((c) => !exempt(c));
+  const found = cycles(graph);
   assert.deepEqual(found, [], `import cycles:\n${found.map((c) => `  ${c.join(' <-> ')}`).join('\n')}`);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, utimesSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/cli.js';
-import type { Project } from '../../../src/cli/context.js';
+import type { Project } from '../../../src/config/project.js';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { DEFAULT_SETTINGS, fakeProject } from './fake-project.js';
 import { tempDir } from '../temp-dir.js';

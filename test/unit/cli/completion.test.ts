@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../../../src/cli/cli.js';
-import type { Project } from '../../../src/cli/context.js';
+import type { Project } from '../../../src/config/project.js';
 import type { SuperviseConfig } from '../../../src/config/model.js';
 import { completionCandidates } from '../../../src/cli/completion/candidates.js';
 import { BASH_COMPLETION, ZSH_COMPLETION } from '../../../src/cli/completion/scripts.js';

@@ -1,6 +1,6 @@
 /** Test helpers: a validated-looking Project built in memory (no YAML involved). */
 import type { CommandConfig, ContainerConfig, Settings } from '../../../src/config/model.js';
-import type { Project } from '../../../src/cli/context.js';
+import type { Project } from '../../../src/config/project.js';
 
 const pos = { file: '/p/vagga.yaml', line: 1, col: 1 };
 

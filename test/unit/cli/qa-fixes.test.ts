@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/cli.js';
-import type { Project } from '../../../src/cli/context.js';
+import type { Project } from '../../../src/config/project.js';
 import { checkProjectOwner, type OwnerCheckHost } from '../../../src/cli/owner-check.js';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { tempDir } from '../temp-dir.js';

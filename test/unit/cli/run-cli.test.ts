@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../../../src/cli/cli.js';
-import type { Project } from '../../../src/cli/context.js';
+import type { Project } from '../../../src/config/project.js';
 import { command, fakeProject } from './fake-project.js';
 
 /** Run the CLI in-process against an in-memory project; capture stdout and stderr. */

@@ -2,18 +2,30 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createContext } from '../../../src/cli/context.js';
-import type { Project } from '../../../src/cli/context.js';
+import { createContext, type CliContext } from '../../../src/cli/context.js';
+import type { Project } from '../../../src/config/project.js';
 import { parseCommandLine } from '../../../src/cli/global-options.js';
-import { run as verify } from '../../../src/cli/builtins/verify.js';
-import { run as hardlink } from '../../../src/cli/builtins/hardlink.js';
-import { findBuiltin } from '../../../src/cli/builtins.js';
+import { run as verifyRun } from '../../../src/cli/builtins/verify.js';
+import { run as hardlinkRun } from '../../../src/cli/builtins/hardlink.js';
+import { builtinCall } from '../../../src/cli/builtin-args.js';
+import type { BuiltinCall } from '../../../src/cli/builtin-spec.js';
+import { BUILTINS, findBuiltin } from '../../../src/cli/builtins.js';
+import type { IndexSandboxRunner } from '../../../src/storage/index-sandbox.js';
 import { formatIndex, INDEX_FILE } from '../../../src/storage/index-format.js';
 import { indexTree } from '../../../src/storage/index-walk.js';
 import { indexMain } from '../../../src/storage/index-main.js';
 import type { SandboxSpec } from '../../../src/sandbox/types.js';
 import { DEFAULT_SETTINGS, fakeProject } from './fake-project.js';
 import { tempDir } from '../temp-dir.js';
+
+type RunWithRunner = (ctx: CliContext, call: BuiltinCall, runner?: IndexSandboxRunner) => Promise<number>;
+/** Built-in `name` with its arguments parsed as the CLI parses them, run with `runner` as its sandbox. */
+const viaCli = (name: string, run: RunWithRunner) => async (ctx: CliContext, args: string[], runner: IndexSandboxRunner): Promise<number> => {
+  const call = builtinCall(ctx, findBuiltin(name)!, args, BUILTINS);
+  return call ? run(ctx, call, runner) : 0;
+};
+const verify = viaCli('_verify', verifyRun);
+const hardlink = viaCli('_hardlink', hardlinkRun);
 
 /** Runs `__index__` in this process instead of a sandbox, mapping the sandbox's bind paths back to the host. */
 function inProcessRunner(seen: SandboxSpec[]) {

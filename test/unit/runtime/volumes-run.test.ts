@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/cli.js';
-import type { Project } from '../../../src/cli/context.js';
+import type { Project } from '../../../src/config/project.js';
 import type { SandboxSpec } from '../../../src/sandbox/types.js';
 import { planRunMounts } from '../../../src/mounts/run-plan.js';
 import { SNAPSHOT_SHELL, SNAPSHOT_STAGE } from '../../../src/mounts/volumes-snapshot.js';

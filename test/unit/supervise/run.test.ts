@@ -5,11 +5,10 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/cli.js';
-import { createContext, type Project } from '../../../src/cli/context.js';
-import { parseCommandLine } from '../../../src/cli/global-options.js';
+import type { Project } from '../../../src/config/project.js';
 import type { CommandConfig, SuperviseConfig } from '../../../src/config/model.js';
 import { planRuns } from '../../../src/user-commands/run.js';
-import { runSupervise, type SuperviseRun } from '../../../src/supervise/run.js';
+import { runSupervise, type SuperviseOutput, type SuperviseRun } from '../../../src/supervise/run.js';
 import { NO_CHILDREN_MESSAGE } from '../../../src/supervise/args.js';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import type { SandboxHandle, StartOptions } from '../../../src/sandbox/bwrap.js';
@@ -203,13 +202,13 @@ function fakeSandboxes() {
 function directRun(mode: SuperviseConfig['mode'], killUnresponsiveAfter = 2, stopSelf?: () => void) {
   let stdout = '';
   let stderr = '';
-  const ctx = createContext({ globals: parseCommandLine([]).globals, cwd: '/p', env: {}, out: (t) => { stdout += t; }, err: (t) => { stderr += t; } });
+  const output: SuperviseOutput = { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, isolateNetwork: false };
   const cmd = supervise({ name: 'sv', mode, killUnresponsiveAfter, children: { a: command({ name: 'a', run: ['a'] }), b: command({ name: 'b', run: ['b'] }) } });
   const run: SuperviseRun = { command: cmd, args: [], children: ['a', 'b'] };
   const fakes = fakeSandboxes();
   const signals = new EventEmitter();
   const started: string[] = [];
-  const done = runSupervise(ctx, fakeProject({}), run, (child, deps) => {
+  const done = runSupervise(output, fakeProject({}), run, (child, deps) => {
     started.push(child.name);
     return deps.runSandbox({ argv: [child.name] } as SandboxSpec).then((r) => r.status);
   }, { startSandbox: fakes.startSandbox, signals, msPerSecond: 10, stopSelf });

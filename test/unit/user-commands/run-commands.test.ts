@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/cli.js';
-import type { Project } from '../../../src/cli/context.js';
+import type { Project } from '../../../src/config/project.js';
 import type { SandboxSpec } from '../../../src/sandbox/types.js';
 import { DEFAULT_PATH } from '../../../src/runtime/environment.js';
 import { command, fakeProject } from '../cli/fake-project.js';
