@@ -1,5 +1,5 @@
 /**
- * End-to-end: the global command line and settings (issue 4 items 4-5; inventory §1.6-§1.10,
+ * End-to-end: the global command line and settings (inventory §1.6-§1.10,
  * §2.7 env precedence, §2.13 listings, §4 exact strings): `-m`, `--no-prerequisites`,
  * `-E/--environ`, `-e/--use-env`, `VAGGAENV_*`, `--no-build`, `--no-version-check`, `_list`
  * flags and format, `--help` of built-ins, command fields `aliases`, `group`, `epilog`,

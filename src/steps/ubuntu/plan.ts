@@ -3,7 +3,7 @@
  * codename, the mmdebstrap(1) command line that bootstraps the root, and the apt sources and
  * configuration written into it. Vagga downloaded Canonical's core cloud images
  * (vagga-inventory.md §1.4 `!UbuntuRelease`); this port bootstraps a `minbase` root with
- * mmdebstrap from the `ubuntu-mirror` setting instead (issue 3), keeping Vagga's container
+ * mmdebstrap from the `ubuntu-mirror` setting instead, keeping Vagga's container
  * setup (§2.6 "Ubuntu specifics"): sources.list = `deb <mirror> <codename>{,-updates,-security}
  * main restricted`, policy-rc.d, dpkg unsafe-io, no recommends, chfn -> /bin/true.
  */

@@ -1,7 +1,7 @@
 /**
  * Skipping `apt-get update` on fresh cached lists: apt's list file naming, the coverage check
  * against the root's sources, the refresh stamp, and apt-run's skip / update-and-retry logic
- * against a fake BuildContext (no apt runs here; test/e2e/issue3-packages.test.ts runs real apt).
+ * against a fake BuildContext (no apt runs here; test/e2e/debian-packages-offline-reuse.test.ts runs real apt).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

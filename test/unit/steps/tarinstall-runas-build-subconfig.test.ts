@@ -2,7 +2,7 @@
  * Build side of `!TarInstall`, `!RunAs` (argv planning), `!Build` (copy) and `!SubConfig`
  * against temp roots with a fake BuildContext whose `run` records calls; and the
  * `data-dirs` pruning. The sandboxed parts (setpriv in the step sandbox, temporary-mount)
- * are covered by test/e2e/steps-more.test.ts.
+ * are covered by test/e2e/git-build-runas-steps.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * CLI fixes after QA: the project owner check (inventory §2.5), `-q`/`-v` after a built-in's
+ * The CLI's project owner check (inventory §2.5), `-q`/`-v` after a built-in's
  * arguments, empty `-E`/`-e` names, `_build` reporting the cycle of the container asked
  * about (§4 "Cycle"), `_list --all` listing the implemented built-ins.
  */

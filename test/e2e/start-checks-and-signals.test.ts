@@ -1,5 +1,5 @@
 /**
- * End-to-end checks of the fixes made after QA, through the real bundle as an ordinary user
+ * Checks made before a command's sandbox starts, and signals reaching it, through the real bundle as an ordinary user
  * (harness.ts): absolute programs checked before the sandbox starts (124, not catatonit's
  * `failed to exec pid1`), a missing volume mount point named with its vagga.yaml line (124,
  * not bwrap's `Can't mkdir`), a data container's clear error, SIGUSR1/SIGUSR2 forwarded to the
@@ -39,10 +39,10 @@ commands:
       sleep 1000 & wait
 `;
 
-describe('QA fixes', () => {
+describe('checks before the sandbox starts; signals reach the command', () => {
   let dir = '';
   before(async () => {
-    dir = await makeProject({ 'vagga.yaml': YAML }, { name: 'qa-fixes' });
+    dir = await makeProject({ 'vagga.yaml': YAML }, { name: 'start-checks' });
     const r = await vagga(dir, ['_build', 'bb', '-q']);
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stderr, '', '-q after the built-in\'s arguments silences the build');

@@ -1,5 +1,5 @@
 /**
- * End-to-end proof of issue 3 (slow; needs the host's Debian mirror and the npm registry the
+ * End-to-end: Debian packages, build dependencies and npm dependencies, and a second container that downloads nothing (slow; needs the host's Debian mirror and the npm registry the
  * host's npm is configured for; VAGGA_E2E_SKIP_DEBIAN=1 skips it). Everything runs through the
  * real CLI bundle as the harness's ordinary user with subuid/subgid ranges:
  *
@@ -73,7 +73,7 @@ commands:
     run: *gone
 `;
 
-const packageJson = JSON.stringify({ name: 'issue3', version: '1.0.0', dependencies: { semver: '7.6.0' } });
+const packageJson = JSON.stringify({ name: 'pkg-reuse', version: '1.0.0', dependencies: { semver: '7.6.0' } });
 
 /** Packages whose .debs are removed from the shared apt cache before the first build. */
 const REFETCHED_DEBS = ['hello', 'tree'];
@@ -208,7 +208,7 @@ function hostRegistry(cwd: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }
 
-describe('issue 3: Debian packages, build deps and npm dependencies; a second container downloads no package', { skip, timeout: 1_800_000 }, () => {
+describe('Debian packages, build deps and npm dependencies; a second container downloads no package', { skip, timeout: 1_800_000 }, () => {
   let env: E2EEnv;
   let dir: string;
   let registry: RegistryProxy;
@@ -220,7 +220,7 @@ describe('issue 3: Debian packages, build deps and npm dependencies; a second co
     registry = new RegistryProxy(hostRegistry(env.stageDir));
     await registry.start();
     npmEnv = { npm_config_registry: registry.url };
-    dir = await makeProject({ 'vagga.yaml': project, 'package.json': packageJson }, { busybox: false, name: 'issue3' });
+    dir = await makeProject({ 'vagga.yaml': project, 'package.json': packageJson }, { busybox: false, name: 'pkg-reuse' });
     // Make the first build download hello and tree (under the lock vagga holds around apt runs)...
     const release = await lockCacheEntry(archives());
     try {

@@ -97,7 +97,7 @@ describe('generic steps: TarInstall, Git, GitDescribe, Build, RunAs, data-dirs',
       [`${upstreamDir}/file.txt`]: 'remote one\n',
       'upstream/file.txt': 'local v1\n',
       '.gitignore': '.vagga/\n',
-    }, { name: 'steps-more' });
+    }, { name: 'git-build-runas' });
     for (const repo of [upstreamDir, 'upstream']) {
       git(env, join(dir, repo), 'init', '-q');
       git(env, join(dir, repo), 'add', '.');
