@@ -20,7 +20,6 @@ import { checkMountPoints } from './check-mounts.js';
 import { findProgram } from './find-program.js';
 import { createTransientRoot, writableRoot } from './transient-root.js';
 import { idSwitch } from './user-ids.js';
-import type { PrepareOptions } from './prepare-container.js';
 import { prepareRunVolumes, type RunVolumes, type VolumeDeps } from './volumes/prepare.js';
 import type { RunPlanInput } from '../mounts/run-plan.js';
 import type { IdMapping } from '../sandbox/types.js';
@@ -56,12 +55,10 @@ export interface ContainerProcess {
   writable?: boolean;
   /** Internal: `rootfs` is such a copy already, mount it read-write. */
   writableRoot?: boolean;
-  /** Roots of containers used by `!Container`/`!Snapshot` volumes, if already built (others are built here). */
+  /** Roots of the containers used by `!Container`/`!Snapshot` volumes, built before the run (running never builds). */
   containerRoots?: Record<string, string>;
   /** `pass-tcp-socket`: bind this address and hand the listening socket to the command as fd 3 (sandbox/tcp-socket.ts). */
   passTcpSocket?: TcpAddress;
-  /** How to build containers needed by volumes (default: build when needed, normal verbosity). */
-  prepare?: PrepareOptions;
 }
 
 /** The sandbox collaborators; tests replace them, normally the real modules are loaded. */

@@ -3,7 +3,7 @@
  * depends on). Build progress goes to stderr; nothing is printed on stdout.
  */
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
-import { prepareContainer } from '../../runtime/prepare-container.js';
+import { prepareContainers } from '../../builder/prepare-containers.js';
 import { parseBuiltinArgs } from '../builtin-args.js';
 import { projectFor, type CliContext } from '../context.js';
 
@@ -26,7 +26,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     });
   }
   const project = await projectFor(ctx, parsed.positionals[0]);
-  await prepareContainer(project, parsed.positionals[0], {
+  await prepareContainers(project, [parsed.positionals[0]], {
     buildMode: 'normal',
     verbosity: ctx.globals.verbosity,
     force: Boolean(parsed.values.force),
