@@ -5,12 +5,14 @@
  * the store holds and the version hashes are read beforehand (store-state.ts) and passed in
  * as ContainerFacts; the plan is carried out by applyBuildPlan (ensure-built.ts).
  *
- * Dependencies (`!Container`, `!Build`, `!SubConfig`: StepDef.dependsOn) are walked only
+ * Dependencies (`!Container`, `!Build`, `!SubConfig`: StepDef.dependsOn; the walk is
+ * config/dependency-walk.ts, shared with the load-time check) are walked only
  * for containers that are built: a reused version needs nothing else, and its dependencies
  * are only used while building it.
  */
 import type { BuildMode } from '../cli/global-options.js';
 import type { Config, StepConfig } from '../config/model.js';
+import { walkDependencies } from '../config/dependency-walk.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 
 /**
@@ -109,7 +111,7 @@ export interface BuildRequest {
  * Plan making `request.targets` ready. Throws VaggaError: 121 for an unknown target
  * (listing the defined containers) or unknown dependency; with `--no-build` (121) for a
  * target whose version is not built; with `--no-version-check` (121) for a target without
- * `.vagga/<name>`; 126 when dependencies of containers to build form a loop (walkDependencies).
+ * `.vagga/<name>`; 126 when dependencies of containers to build form a loop (throwCycle).
  */
 export function planBuild(request: BuildRequest, facts: Readonly<Record<string, ContainerFacts>>): BuildPlan {
   const { config, mode } = request;
@@ -117,21 +119,25 @@ export function planBuild(request: BuildRequest, facts: Readonly<Record<string, 
   const seen = new Set<string>();
   const steps = new Map<string, PlannedContainer>();
   for (const target of request.targets) {
-    walkDependencies(target, request.dependencies, (name, edge) => {
-      if (!Object.hasOwn(config.containers, name)) throw containerNotFound(name, edge ? undefined : config);
-      const known = facts[name];
-      if (!known) {
-        plan.needFacts.push(name);
-        return false;
-      }
-      const step = decide(name, mode, edge ? false : Boolean(request.force), known);
-      steps.set(name, step);
-      return step.action === 'build';
-    }, (name, deps) => {
-      const step = steps.get(name);
-      if (!step) return;
-      step.dependencies = deps;
-      plan.containers.push(step);
+    walkDependencies(target, request.dependencies, {
+      enter: (name, via) => {
+        if (!Object.hasOwn(config.containers, name)) throw containerNotFound(name, via ? undefined : config);
+        const known = facts[name];
+        if (!known) {
+          plan.needFacts.push(name);
+          return false;
+        }
+        const step = decide(name, mode, via ? false : Boolean(request.force), known);
+        steps.set(name, step);
+        return step.action === 'build';
+      },
+      leave: (name, deps) => {
+        const step = steps.get(name);
+        if (!step) return;
+        step.dependencies = deps;
+        plan.containers.push(step);
+      },
+      cycle: throwCycle,
     }, seen);
   }
   if (plan.needFacts.length > 0) plan.containers = [];
@@ -167,58 +173,29 @@ function normalIdMap(text: string): string {
   return text.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')).join('\n');
 }
 
-/**
- * The one walk over container dependencies: depth first from `start` along
- * `dependencies`, each container entered once (`seen`, shareable between walks).
- * `enter(name, edge)` is called first (edge: the reference that led there, undefined for
- * `start`); when it returns true, the dependencies are walked, then `leave(name, deps)` is
- * called with the names of the direct dependencies walked (empty when not walked), so
- * `leave` sees containers in dependency order. Throws VaggaError 126
- * `Container "x" has cyclic dependency` when a container is reached again through its own
- * dependencies; the hint locates the step closing the loop.
- */
-export function walkDependencies(
-  start: string, dependencies: BuildRequest['dependencies'],
-  enter: (name: string, edge: DependencyEdge | undefined) => boolean, leave: (name: string, deps: string[]) => void,
-  seen: Set<string> = new Set(),
-): void {
-  const path: string[] = [];
-  const visit = (name: string, edge: DependencyEdge | undefined): void => {
-    const loop = path.indexOf(name);
-    if (loop >= 0) throw cycleError([...path.slice(loop), name], path[path.length - 1]!, edge!);
-    if (seen.has(name)) return;
-    seen.add(name);
-    const deps: string[] = [];
-    if (enter(name, edge)) {
-      path.push(name);
-      for (const dep of dependencies(name)) {
-        visit(dep.name, dep);
-        if (!deps.includes(dep.name)) deps.push(dep.name);
-      }
-      path.pop();
-    }
-    leave(name, deps);
-  };
-  visit(start, undefined);
-}
-
-/** Every container `name`'s setup needs, transitively, dependencies first, `name` excluded (walkDependencies). */
+/** Every container `name`'s setup needs, transitively, dependencies first, `name` excluded. Throws 126 for a loop (throwCycle). */
 export function dependencyOrder(name: string, dependencies: BuildRequest['dependencies']): string[] {
   const out: string[] = [];
-  walkDependencies(name, dependencies, () => true, (n) => { if (n !== name) out.push(n); });
+  walkDependencies(name, dependencies, {
+    enter: () => true,
+    leave: (n) => { if (n !== name) out.push(n); },
+    cycle: throwCycle,
+  });
   return out;
 }
 
 /**
- * 126 `Container "x" has cyclic dependency` (Vagga's line) for the loop `names` (x -> ... -> x)
- * closed by `edge` in container `from`; the hint: `!Tag x in container "y" (file:line:col)
- * closes the loop x -> ... -> x`.
+ * Throw 126 `Container "x" has cyclic dependency` (Vagga's line) for `loop` (walkDependencies:
+ * the references of the loop, the closing one last); the hint locates the closing step:
+ * `!Tag x in container "y" (file:line:col) closes the loop x -> ... -> x`.
  */
-function cycleError(names: string[], from: string, edge: DependencyEdge): VaggaError {
+function throwCycle(loop: Array<{ from: string; edge: DependencyEdge }>): never {
+  const { from, edge } = loop[loop.length - 1]!;
   const p = edge.step.pos;
-  return new VaggaError(`Container ${JSON.stringify(edge.name)} has cyclic dependency`, {
+  const names = [...loop.map((e) => e.from), edge.name].join(' -> ');
+  throw new VaggaError(`Container ${JSON.stringify(edge.name)} has cyclic dependency`, {
     exitCode: ExitCode.config,
-    hint: `!${edge.step.tag} ${edge.name} in container ${JSON.stringify(from)} (${p.file}:${p.line}:${p.col}) closes the loop ${names.join(' -> ')}`,
+    hint: `!${edge.step.tag} ${edge.name} in container ${JSON.stringify(from)} (${p.file}:${p.line}:${p.col}) closes the loop ${names}`,
   });
 }
 
