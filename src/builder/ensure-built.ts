@@ -99,16 +99,12 @@ export async function defaultBuildDeps(): Promise<BuildDeps> {
 }
 
 /**
- * Make sure container `name` (and every container it depends on) is built at its current
- * version: build into `.vagga/.roots/.tmp.<name>` under a lock, publish atomically and
- * point `.vagga/<name>` at it. Build progress goes to stderr. Throws VaggaError (121) when
- * a step fails or the build is interrupted; the previously published version stays intact.
+ * Make sure container `name` (and, when it is built, every container it is built from) is
+ * ready at its current version in the default build mode: resolveBuildPlan, then
+ * applyBuildPlan, with the collaborators `deps`. Build progress goes to stderr. Throws
+ * BuildFailedError (121) when a step fails or the build is interrupted (the previously
+ * published version stays intact), VaggaError 121 for an unknown container, 126 for a loop.
  */
-export async function ensureBuilt(config: Config, settings: Settings, name: string, options: BuildOptions): Promise<BuiltContainer> {
-  return ensureBuiltWith(await defaultBuildDeps(), config, settings, name, options);
-}
-
-/** ensureBuilt with explicit collaborators (see BuildDeps): resolveBuildPlan, then applyBuildPlan. */
 export async function ensureBuiltWith(deps: BuildDeps, config: Config, settings: Settings, name: string, options: BuildOptions): Promise<BuiltContainer> {
   const plan = await resolveBuildPlan(deps, config, settings, { targets: [name], mode: 'normal', force: options.force });
   return (await applyBuildPlan(deps, plan, config, settings, options))[name]!;
@@ -136,16 +132,17 @@ export interface ResolveOptions {
  */
 export async function resolveBuildPlan(deps: BuildDeps, config: Config, settings: Settings, options: ResolveOptions): Promise<BuildPlan> {
   const layout = projectLayout(config.projectRoot, settings);
-  if (options.mode === 'normal') ensureStorageBase(layout, settings);
   const request: BuildRequest = {
     config, targets: options.targets, mode: options.mode, force: options.force,
     dependencies: (name) => dependencyEdges(containerOf(config, name).setup, deps.stepDef),
   };
   const version = options.version ?? ((name: string) => deps.version(config, name));
   const facts: Record<string, ContainerFacts> = {};
-  for (;;) {
+  for (let round = 0; ; round++) {
     const plan = planBuild(request, facts);
     if (plan.needFacts.length === 0) return plan;
+    // After the first plan has checked that the targets exist.
+    if (round === 0 && options.mode === 'normal') ensureStorageBase(layout, settings);
     for (const name of plan.needFacts) {
       if (options.mode === 'no-version-check') {
         facts[name] = { version: undefined, store: readStoredContainer(layout, name, undefined, true) };
