@@ -90,6 +90,29 @@ test('a !Container volume: the container is prepared (prepare phase) and bound r
   }
 });
 
+test('_run: a container volume of the container is prepared with it before the run; the run itself never builds', async () => {
+  const { dir, project } = builtProject();
+  project.config.containers.c.volumes = { '/other': { kind: 'Container', name: 'o' } };
+  project.config.containers.o = { ...project.config.containers.c, name: 'o', volumes: {} };
+  project.versions = { ...project.versions, o: HASH };
+  const oroot = join(dir, '.vagga/.roots/o.0123abcd/root');
+  mkdirSync(oroot, { recursive: true });
+  symlinkSync('.roots/o.0123abcd/root', join(dir, '.vagga/o'));
+  try {
+    const r = await vagga(['_run', 'c', 'true'], project);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.specs[0].mounts.some((op) => op.kind === 'bind' && op.source === oroot && op.dest === '/other' && op.readOnly));
+    // Without the root prepared, runInContainer fails instead of building.
+    const { runInContainer } = await import('../../../src/runtime/run-in-container.js');
+    await assert.rejects(runInContainer(project, {
+      container: project.config.containers.c, rootfs: join(dir, '.vagga/.roots/c.0123abcd/root'), argv: ['true'], searchPath: '/usr/bin',
+      env: {}, cwd: '/work', commandVolumes: {}, isolateNetwork: false,
+    }, { planRunMounts, runSandbox: async () => ({ status: 0 }), idMappingFor: () => ({ uids: [], gids: [] }) }), /container "o" mounted by a volume was not prepared/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
 test('!Persistent init-command: runs first; its failure stops the run and leaves no volume; success publishes it', async () => {
   const { dir, project } = builtProject();
   const vdir = join(dir, '.vagga/.volumes');
