@@ -11,8 +11,9 @@ import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { BuildDeps } from './ensure-built.js';
 
 /**
- * Collaborators for planning containers whose versions all come from the config cache: a
- * plan that reuses them needs none; one that builds is planned again with the real ones.
+ * Collaborators for planning without building (read-only build modes, or versions all from
+ * the config cache): a plan that only reuses needs none; one that builds is planned again
+ * with the real ones.
  */
 const PLAN_ONLY_DEPS: BuildDeps = {
   version: () => undefined,
@@ -55,10 +56,11 @@ export async function prepareContainers(project: Project, names: readonly string
     version: strict ? (name) => strict(config, name).hash : undefined,
     checkUidMaps,
   });
-  // The start-up fast path: every version known from the config cache. Planned without
-  // loading the version and builder modules (nor checking uid maps, as before plans); when
-  // something has to be built after all, planned again with the real collaborators.
-  const cached = opts.buildMode === 'normal' && !opts.force && names.every((n) => project.versions?.[n] !== undefined);
+  // The start-up fast path: `--no-build`/`--no-version-check` (which never build), or every
+  // version known from the config cache. Planned without loading the step registry and
+  // builder modules (nor checking uid maps, as before plans); when something has to be
+  // built after all, planned again with the real collaborators.
+  const cached = opts.buildMode !== 'normal' || (!opts.force && names.every((n) => project.versions?.[n] !== undefined));
   let deps = cached ? PLAN_ONLY_DEPS : await defaultBuildDeps();
   let plan = await resolve(deps, !cached);
   if (cached && plan.containers.some((c) => c.action === 'build')) {
