@@ -1,6 +1,6 @@
 /**
  * `vagga __builder__ <spec.json>`: the process that builds a container, started by
- * ensureBuilt inside the builder sandbox (user namespace with the container's uid map, all
+ * applyBuildPlan (ensure-built.ts) inside the builder sandbox (user namespace with the container's uid map, all
  * capabilities, the root being built at /vagga/root). Because it is root in that namespace,
  * steps can use plain node:fs on subuid-owned files. It reads everything from the spec
  * (src/builder/builder-spec.ts), runs the steps and the finish phase, and writes

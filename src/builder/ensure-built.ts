@@ -1,15 +1,17 @@
 /**
- * Build lifecycle (vagga-inventory.md §2.3):
- *  1. build the containers this one depends on (`!Container`, `!Build`: StepDef.dependsOn);
- *  2. compute the version; if `.roots/<name>.<8hex>` exists (and was built with the same
- *     uid map) and no --force: touch `last_use`, fix `.vagga/<name>`, done;
- *  3. take the build lock `.roots/.tmp.<name>.lock` (waiting, with one message, while
- *     another vagga builds it) and check again: the other process may have built it;
- *  4. start from a fresh `.tmp.<name>/root` (a leftover from a crashed build is deleted,
- *     inside a namespace if it holds subuid-owned files), run every step's host-side
- *     `prepare`, then the builder sandbox (src/builder/run-builder.ts);
- *  5. on success write `uid_map`/`gid_map`, rename `.tmp.<name>` to `<name>.<8hex>`, touch
- *     `last_use`, repoint `.vagga/<name>`, log `Container <name> (<8hex>) built in N seconds.`
+ * Build lifecycle (vagga-inventory.md §2.3), in three parts:
+ *  - read the facts: each container's version (with the config cache's versions first) and
+ *    what the store holds (store-state.ts);
+ *  - plan (build-plan.ts, pure): which containers to reuse or build, dependencies first;
+ *  - apply the plan (applyBuildPlan, here): a reused version gets its `last_use` touched and
+ *    `.vagga/<name>` fixed; a container to build:
+ *     1. take the build lock `.roots/.tmp.<name>.lock` (waiting, with one message, while
+ *        another vagga builds it) and check again: the other process may have built it;
+ *     2. start from a fresh `.tmp.<name>/root` (a leftover from a crashed build is deleted,
+ *        inside a namespace if it holds subuid-owned files), run every step's host-side
+ *        `prepare`, then the builder sandbox (src/builder/run-builder.ts);
+ *     3. on success write `uid_map`/`gid_map`, rename `.tmp.<name>` to `<name>.<8hex>`, touch
+ *        `last_use`, repoint `.vagga/<name>`, log `Container <name> (<8hex>) built in N seconds.`
  *
  * On failure or interruption nothing published changes: the previous version and its link
  * stay. The failed `.tmp.<name>` dir is kept for inspection; the next build of the
@@ -18,6 +20,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BuildMode } from '../cli/global-options.js';
 import type { Config, ContainerConfig, IdRange, Settings, StepConfig } from '../config/model.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import type { IdMapping } from '../sandbox/types.js';
@@ -26,7 +29,7 @@ import {
   buildLockPath, cacheDirFor, projectLayout, tmpBuildDir, versionDir, versionRoot, type ProjectLayout,
 } from '../storage/layout.js';
 import { acquireLock } from '../storage/lock.js';
-import { idMapChanged, publishVersion, updateContainerLink, writeIdMaps } from '../storage/publish.js';
+import { formatIdMap, publishVersion, updateContainerLink, writeIdMaps } from '../storage/publish.js';
 import { touchLastUse } from '../storage/last-use.js';
 import { removeTree } from '../storage/remove.js';
 import { makeStorageDir, storageDirError } from '../storage/storage-dirs.js';
@@ -39,6 +42,8 @@ import { prepareSteps } from './prepare.js';
 import type { BuilderRunInput } from './run-builder.js';
 import { stepLocation } from './step-text.js';
 import { ignoreUserSignals } from '../sandbox/signals.js';
+import { dependencyOrder, planBuild, type BuildPlan, type BuildRequest, type ContainerFacts, type PlannedContainer } from './build-plan.js';
+import { readStoredContainer } from './store-state.js';
 
 export interface BuildOptions {
   /** Rebuild even if the version exists (`_build --force`). */
@@ -49,8 +54,8 @@ export interface BuildOptions {
 
 export interface BuiltContainer {
   name: string;
-  /** 128-hex version hash. */
-  hash: string;
+  /** 128-hex version hash; undefined for a `--no-version-check` container (not hashed). */
+  hash: string | undefined;
   /** Host path of the container's root filesystem: `<base>/.roots/<name>.<short>/root`. */
   rootfs: string;
 }
@@ -68,7 +73,8 @@ export interface BuildDeps {
   now(): number;
 }
 
-async function defaultDeps(): Promise<BuildDeps> {
+/** The real collaborators (loaded on first use: the version, step registry and builder modules). */
+export async function defaultBuildDeps(): Promise<BuildDeps> {
   const [{ containerVersion }, { idMappingFor }, { STEP_DEFS }, { runBuilder }] = await Promise.all([
     import('../version/container-version.js'),
     import('../sandbox/idmap.js'),
@@ -94,13 +100,63 @@ async function defaultDeps(): Promise<BuildDeps> {
 }
 
 /**
- * Make sure container `name` (and every container it depends on) is built at its current
- * version: build into `.vagga/.roots/.tmp.<name>` under a lock, publish atomically and
- * point `.vagga/<name>` at it. Build progress goes to stderr. Throws VaggaError (121) when
- * a step fails or the build is interrupted; the previously published version stays intact.
+ * Make sure container `name` (and, when it is built, every container it is built from) is
+ * ready at its current version in the default build mode: resolveBuildPlan, then
+ * applyBuildPlan, with the collaborators `deps`. Build progress goes to stderr. Throws
+ * BuildFailedError (121) when a step fails or the build is interrupted (the previously
+ * published version stays intact), VaggaError 121 for an unknown container, 126 for a loop.
  */
-export async function ensureBuilt(config: Config, settings: Settings, name: string, options: BuildOptions): Promise<BuiltContainer> {
-  return ensureBuiltWith(await defaultDeps(), config, settings, name, options);
+export async function ensureBuiltWith(deps: BuildDeps, config: Config, settings: Settings, name: string, options: BuildOptions): Promise<BuiltContainer> {
+  const plan = await resolveBuildPlan(deps, config, settings, { targets: [name], mode: 'normal', force: options.force });
+  return (await applyBuildPlan(deps, plan, config, settings, options))[name]!;
+}
+
+/** What resolveBuildPlan plans: BuildRequest without the config and the dependency lookup. */
+export interface ResolveOptions {
+  targets: readonly string[];
+  mode: BuildMode;
+  force?: boolean;
+  /** Versions known already (the config cache's); others are computed (BuildDeps.version). */
+  knownVersions?: Readonly<Record<string, string>>;
+  /** The version of a container not in knownVersions (default: BuildDeps.version). */
+  version?(name: string): string | undefined;
+  /** Compare saved uid maps with the current ones (default true; false skips BuildDeps.idMapping). */
+  checkUidMaps?: boolean;
+}
+
+/**
+ * Read the facts (versions, store state: store-state.ts) of the containers the plan needs
+ * and plan (build-plan.ts planBuild), reading the facts of dependencies as the plan asks for
+ * them. In the default mode the storage base is checked first (`.vagga/.lnk`, storage-link.ts)
+ * so that a copied project does not silently run (and rebuild) the original's containers.
+ * Throws what planBuild and the version computation throw.
+ */
+export async function resolveBuildPlan(deps: BuildDeps, config: Config, settings: Settings, options: ResolveOptions): Promise<BuildPlan> {
+  const layout = projectLayout(config.projectRoot, settings);
+  const request: BuildRequest = {
+    config, targets: options.targets, mode: options.mode, force: options.force,
+    dependencies: (name) => dependencyEdges(containerOf(config, name).setup, deps.stepDef),
+  };
+  const version = options.version ?? ((name: string) => deps.version(config, name));
+  const facts: Record<string, ContainerFacts> = {};
+  for (let round = 0; ; round++) {
+    const plan = planBuild(request, facts);
+    if (plan.needFacts.length === 0) return plan;
+    // After the first plan has checked that the targets exist.
+    if (round === 0 && options.mode === 'normal') ensureStorageBase(layout, settings);
+    for (const name of plan.needFacts) {
+      if (options.mode === 'no-version-check') {
+        facts[name] = { version: undefined, store: readStoredContainer(layout, name, undefined, true) };
+        continue;
+      }
+      const hash = options.knownVersions?.[name] ?? version(name);
+      facts[name] = { version: hash, store: readStoredContainer(layout, name, hash) };
+      if (facts[name].store.uidMap !== undefined && options.checkUidMaps !== false) {
+        const container = containerOf(config, name);
+        facts[name].wantedUidMap = formatIdMap(deps.idMapping(container.uids, container.gids).uids);
+      }
+    }
+  }
 }
 
 function containerOf(config: Config, name: string): ContainerConfig {
@@ -109,40 +165,57 @@ function containerOf(config: Config, name: string): ContainerConfig {
   return container;
 }
 
-/** Names of the containers `steps` need built first, in step order, without repeats. */
-export function directDependencies(steps: StepConfig[], stepDef: BuildDeps['stepDef']): string[] {
-  const out: string[] = [];
-  for (const step of steps) {
-    for (const dep of stepDef(step.tag)?.dependsOn?.(step.params) ?? []) if (!out.includes(dep)) out.push(dep);
-  }
-  return out;
+/** The containers `steps` reference (StepDef.dependsOn), in step order, with the referencing step. */
+function dependencyEdges(steps: StepConfig[], stepDef: BuildDeps['stepDef']): ReturnType<BuildRequest['dependencies']> {
+  return steps.flatMap((step) => (stepDef(step.tag)?.dependsOn?.(step.params) ?? []).map((name) => ({ name, step })));
 }
 
-/** Setup steps of every container `name` depends on, transitively (for `replay`). */
+/** Setup steps of every container `name` depends on, transitively (for `replay`), dependencies first. */
 export function dependencySteps(config: Config, name: string, stepDef: BuildDeps['stepDef']): Record<string, StepConfig[]> {
-  const out: Record<string, StepConfig[]> = {};
-  const visit = (n: string) => {
-    for (const dep of directDependencies(containerOf(config, n).setup, stepDef)) {
-      if (dep in out) continue;
-      out[dep] = containerOf(config, dep).setup;
-      visit(dep);
-    }
-  };
-  visit(name);
-  return out;
+  const order = dependencyOrder(name, (n) => dependencyEdges(containerOf(config, n).setup, stepDef));
+  return Object.fromEntries(order.map((dep) => [dep, containerOf(config, dep).setup]));
 }
 
-/** Reuse an existing version when possible: touch it, fix the link. */
-async function reuse(deps: BuildDeps, layout: ProjectLayout, name: string, hash: string, mapping: IdMapping): Promise<BuiltContainer | undefined> {
-  const dir = versionDir(layout, name, hash);
-  if (!existsSync(join(dir, 'root'))) return undefined;
-  if (await idMapChanged(dir, mapping)) {
-    deps.write(`Warning: container ${name} (${shortHash(hash)}) was built with a different uid map; rebuilding it\n`);
-    return undefined;
-  }
-  touchLastUse(dir);
+/** Reuse a published version: touch `last_use`, fix `.vagga/<name>`. */
+async function reuse(layout: ProjectLayout, name: string, hash: string): Promise<BuiltContainer> {
+  touchLastUse(versionDir(layout, name, hash));
   await updateContainerLink(layout, name, hash);
   return { name, hash, rootfs: versionRoot(layout, name, hash) };
+}
+
+/** Under the build lock: plan container `name` at version `hash` again from fresh store facts (`reuse` when another process built it). */
+function recheck(config: Config, layout: ProjectLayout, name: string, hash: string, mapping: IdMapping): PlannedContainer['action'] {
+  const store = readStoredContainer(layout, name, hash);
+  const facts: ContainerFacts = { version: hash, store, wantedUidMap: formatIdMap(mapping.uids) };
+  return planBuild({ config, targets: [name], mode: 'normal', dependencies: () => [] }, { [name]: facts }).containers[0]!.action;
+}
+
+/**
+ * Carry out `plan` (build-plan.ts) in its order: `linked` and `--no-build` containers are
+ * used as they are; reused versions get `last_use` touched and their link fixed; the others
+ * are built (buildContainer), each with the roots of its dependencies built or reused before
+ * it. Returns every planned container by name. Throws BuildFailedError (121) when a build
+ * fails or is interrupted (containers built before it stay published), VaggaError for
+ * storage problems.
+ */
+export async function applyBuildPlan(
+  deps: BuildDeps, plan: BuildPlan, config: Config, settings: Settings, options: BuildOptions,
+): Promise<Record<string, BuiltContainer>> {
+  const layout = projectLayout(config.projectRoot, settings);
+  const done: Record<string, BuiltContainer> = {};
+  for (const step of plan.containers) {
+    if (step.reason.kind === 'linked') {
+      done[step.name] = { name: step.name, hash: undefined, rootfs: step.rootfs! };
+    } else if (step.action === 'reuse') {
+      done[step.name] = plan.mode === 'no-build'
+        ? { name: step.name, hash: step.version, rootfs: versionRoot(layout, step.name, step.version!) }
+        : await reuse(layout, step.name, step.version!);
+    } else {
+      const containerRoots = Object.fromEntries(step.dependencies.map((dep) => [dep, done[dep]!.rootfs]));
+      done[step.name] = await buildContainer(deps, config, settings, layout, step, containerRoots, options);
+    }
+  }
+  return done;
 }
 
 /**
@@ -193,31 +266,23 @@ function vanishedError(buildDir: string, name: string, cause?: unknown): BuildFa
   return err;
 }
 
-/** ensureBuilt with explicit collaborators (see BuildDeps). `chain`: containers being built above this one. */
-export async function ensureBuiltWith(
-  deps: BuildDeps, config: Config, settings: Settings, name: string, options: BuildOptions, chain: string[] = [],
+/**
+ * Build planned container `step` (action `build`) under its build lock: warn about a
+ * changed uid map, wait for the lock, re-check (another vagga may have built the version
+ * meanwhile: then it is reused), build into `.tmp.<name>`, publish and link it.
+ * `containerRoots`: the roots of its dependencies.
+ */
+async function buildContainer(
+  deps: BuildDeps, config: Config, settings: Settings, layout: ProjectLayout, step: PlannedContainer,
+  containerRoots: Record<string, string>, options: BuildOptions,
 ): Promise<BuiltContainer> {
-  if (chain.includes(name)) {
-    throw new VaggaError(`Container ${JSON.stringify(name)} has cyclic dependency`, { code: 'config.container-cycle' });
-  }
+  const { name } = step;
   const container = containerOf(config, name);
-  const containerRoots: Record<string, string> = {};
-  for (const dep of directDependencies(container.setup, deps.stepDef)) {
-    const built = await ensureBuiltWith(deps, config, settings, dep, { verbosity: options.verbosity }, [...chain, name]);
-    containerRoots[dep] = built.rootfs;
-  }
-
-  const layout = projectLayout(config.projectRoot, settings);
   const mapping = deps.idMapping(container.uids, container.gids);
-  let hash = deps.version(config, name);
-  // storage-dir: `.vagga/.lnk` (storage/storage-link.ts); checked before reusing a version
-  // so that a copied project does not silently run (and rebuild) the original's containers.
-  ensureStorageBase(layout, settings);
-  if (hash !== undefined && !options.force) {
-    const reused = await reuse(deps, layout, name, hash, mapping);
-    if (reused) return reused;
+  let hash = step.version;
+  if (step.reason.kind === 'uid-map-changed') {
+    deps.write(`Warning: container ${name} (${shortHash(hash!)}) was built with a different uid map; rebuilding it\n`);
   }
-
   makeStorageDir(layout.rootsDir);
   const lock = await acquireLock(buildLockPath(layout, name), {
     onWait: () => deps.write(`Other process is doing a build (.tmp.${name}). Waiting...\n`),
@@ -233,9 +298,8 @@ export async function ensureBuiltWith(
   // SIGUSR1/SIGUSR2 do not stop a build (and never open Node's inspector); see sandbox/signals.ts.
   ignoreUserSignals();
   try {
-    if (hash !== undefined && !options.force) {
-      const reused = await reuse(deps, layout, name, hash, mapping);
-      if (reused) return reused;
+    if (hash !== undefined && step.reason.kind !== 'forced' && recheck(config, layout, name, hash, mapping) === 'reuse') {
+      return await reuse(layout, name, hash);
     }
     const started = deps.now();
     const buildDir = tmpBuildDir(layout, name);

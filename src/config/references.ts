@@ -5,6 +5,7 @@
  */
 import { ConfigError, VaggaError } from '../errors/vagga-error.js';
 import type { StepSchemas } from './containers.js';
+import { walkDependencies } from './dependency-walk.js';
 import type { AnyCommandConfig, CommandConfig, Config, ContainerConfig } from './model.js';
 
 /**
@@ -84,30 +85,22 @@ function cycleText(cycle: readonly Edge[]): string {
  * Vagga's exact line `Container "x" has cyclic dependency`.
  */
 export function checkContainerReferences(containers: Record<string, ContainerConfig>, steps: StepSchemas): void {
-  const state = new Map<string, 'visiting' | 'done'>();
-  const path: Edge[] = [];
+  const seen = new Set<string>();
   const cycles: Edge[][] = [];
-  const visit = (name: string): void => {
-    state.set(name, 'visiting');
-    for (const dep of containerDependencies(containers[name]!, steps)) {
-      if (!(dep.name in containers)) {
-        throw new ConfigError('config.container-not-found', `Container ${JSON.stringify(dep.name)} referenced from ${JSON.stringify(name)} is not found`,
-          dep.step.pos, `.containers.${name}.setup`);
-      }
-      const edge: Edge = { from: name, to: dep.name, step: dep.step };
-      const s = state.get(dep.name);
-      if (s === 'visiting') {
-        const start = path.findIndex((e) => e.from === dep.name);
-        cycles.push([...(start < 0 ? [] : path.slice(start)), edge]);
-      } else if (s === undefined) {
-        path.push(edge);
-        visit(dep.name);
-        path.pop();
-      }
-    }
-    state.set(name, 'done');
-  };
-  for (const name of Object.keys(containers)) if (!state.has(name)) visit(name);
+  const dependencies = (name: string) => containerDependencies(containers[name]!, steps);
+  for (const name of Object.keys(containers)) {
+    walkDependencies(name, dependencies, {
+      enter: (to, via) => {
+        if (via && !(to in containers)) {
+          throw new ConfigError('config.container-not-found', `Container ${JSON.stringify(to)} referenced from ${JSON.stringify(via.from)} is not found`,
+            via.edge.step.pos, `.containers.${via.from}.setup`);
+        }
+        return true;
+      },
+      leave: () => {},
+      cycle: (loop) => { cycles.push(loop.map(({ from, edge }) => ({ from, to: edge.name, step: edge.step }))); },
+    }, seen);
+  }
   if (cycles.length > 0) {
     const graph = Object.fromEntries(Object.entries(containers).map(([n, c]) => [n, containerDependencies(c, steps).map((d) => d.name)]));
     throw new CyclicDependencyError(cycles, graph);

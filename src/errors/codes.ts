@@ -71,6 +71,7 @@ export const ERROR_CODES = {
   'version.bad-filter': { exit: launcher, meaning: 'Invalid include/exclude rules or regular expressions of a copy step' },
   'version.unknown-step': { exit: launcher, meaning: 'A setup step has no definition (internal)' },
 
+  'build.not-prepared': { exit: launcher, meaning: 'Internal: a container the run needs was not prepared before it (a bug; running never builds)' },
   'build.failed': { exit: launcher, meaning: 'A container build failed (the message names the container and step)' },
   'build.step-failed': { exit: launcher, meaning: 'A command run by a setup step exited unsuccessfully' },
   'build.bad-step-option': { exit: launcher, meaning: 'A setup step parameter has a value the step does not accept' },

@@ -5,7 +5,6 @@
 import type { ContainerConfig, Volume } from '../config/model.js';
 import type { Pos } from '../config/qnode.js';
 import type { TcpAddress } from '../sandbox/tcp-socket.js';
-import type { PrepareOptions } from './prepare-container.js';
 
 /** Everything needed to start the process. */
 export interface ContainerProcess {
@@ -37,10 +36,8 @@ export interface ContainerProcess {
   writable?: boolean;
   /** Internal: `rootfs` is such a copy already, mount it read-write. */
   writableRoot?: boolean;
-  /** Roots of containers used by `!Container`/`!Snapshot` volumes, if already built (others are built here). */
+  /** Roots of the containers used by `!Container`/`!Snapshot` volumes, built before the run (running never builds). */
   containerRoots?: Record<string, string>;
   /** `pass-tcp-socket`: bind this address and hand the listening socket to the command as fd 3 (sandbox/tcp-socket.ts). */
   passTcpSocket?: TcpAddress;
-  /** How to build containers needed by volumes (default: build when needed, normal verbosity). */
-  prepare?: PrepareOptions;
 }

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import type { ContainerConfig } from '../config/model.js';
 import type { Project } from '../config/project.js';
+import type { ContainerProcess } from './container-process.js';
 // Static imports: this is the start-up hot path, one module graph load beats chained import()s.
 import { planRunMounts } from '../mounts/run-plan.js';
 import { runSandbox } from '../sandbox/bwrap.js';
@@ -18,12 +20,11 @@ import { checkMountPoints } from './check-mounts.js';
 import { findProgram } from './find-program.js';
 import { createTransientRoot, writableRoot } from './transient-root.js';
 import { idSwitch } from './user-ids.js';
-import type { ContainerConfig } from '../config/model.js';
-import type { ContainerProcess } from './container-process.js';
 import { prepareRunVolumes, type RunVolumes, type VolumeDeps } from './volumes/prepare.js';
 import type { RunPlanInput } from '../mounts/run-plan.js';
 import type { IdMapping } from '../sandbox/types.js';
 import { bindPassedSocket } from '../sandbox/tcp-socket.js';
+
 
 /** The sandbox collaborators; tests replace them, normally the real modules are loaded. */
 export interface SandboxDeps {

@@ -12,7 +12,7 @@ import { VaggaError } from '../errors/vagga-error.js';
 import { checkArguments, commandArgv } from './argv.js';
 import { parseCommandOptions } from './docopt.js';
 import { commandEnvironment, DEFAULT_PATH, vaggaenvVariables } from '../runtime/environment.js';
-import { prepareContainer, type ReadyContainer } from '../runtime/prepare-container.js';
+import { prepareContainers } from '../builder/prepare-containers.js';
 import { orderWithPrerequisites } from './prerequisites.js';
 import { prerequisitesOf, resolveCommand } from './resolve.js';
 import { readEnvironFile, runInContainer } from '../runtime/run-in-container.js';
@@ -110,17 +110,15 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
 
   // pass-tcp-socket: fail early when an address cannot be listened on (tcp-sockets.ts).
   const sockets = await checkPassedSockets(plan.flatMap(plannedCommands));
-  const ready = new Map<string, ReadyContainer>();
-  const prepare = { buildMode: globals.buildMode, verbosity: globals.verbosity };
+  // Phase 2: every container the runs need (each command's, supervise children's, and the
+  // containers their volumes mount: !Container, !Snapshot), planned and built before any runs.
+  const needed = new Set<string>();
   for (const command of plan.flatMap(plannedCommands)) {
-    // The command's container, then the containers its volumes mount (!Container, !Snapshot).
     const container = project.config.containers[command.container];
-    const needed = [command.container, ...(container ? volumeContainerNames(container, command.volumes) : [])];
-    for (const name of needed) {
-      if (!ready.has(name)) ready.set(name, await prepareContainer(project, name, prepare));
-    }
+    needed.add(command.container);
+    for (const name of container ? volumeContainerNames(container, command.volumes) : []) needed.add(name);
   }
-  const containerRoots = Object.fromEntries([...ready].map(([name, r]) => [name, r.rootfs]));
+  const containerRoots = await prepareContainers(project, [...needed], { buildMode: globals.buildMode, verbosity: globals.verbosity });
   if (globals.containersOnly) return 0;
 
   const expectsInotify = plan.filter((run) => run.command.expectInotifyLimit !== undefined);
@@ -135,21 +133,16 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
   for (const run of plan) {
     const status = isSuperviseRun(run)
       ? await runSupervise(superviseOutput(ctx), project, run, (child, sandboxDeps) => runCommand(
-        { ...ctx, sandboxDeps }, project, { command: child, args: [] }, ready.get(child.container)!, vaggaenv, containerRoots, sockets))
-      : await runCommand(ctx, project, run, ready.get(run.command.container)!, vaggaenv, containerRoots, sockets);
+        { ...ctx, sandboxDeps }, project, { command: child, args: [] }, containerRoots[child.container]!, vaggaenv, containerRoots, sockets))
+      : await runCommand(ctx, project, run, containerRoots[run.command.container]!, vaggaenv, containerRoots, sockets);
     if (status !== 0) return status;
   }
   return 0;
 }
 
-/** The CLI context as a supervise run's output (supervise/run.ts SuperviseOutput). */
-function superviseOutput(ctx: CliContext): SuperviseOutput {
-  return { stdout: ctx.out, stderr: ctx.err, isolateNetwork: ctx.globals.isolateNetwork, sandboxDeps: ctx.sandboxDeps };
-}
-
-/** Phase 3 for one command: environment, argv, cwd, sandbox; prints `epilog` on success. */
+/** Phase 3 for one command (its container's root `rootfs`): environment, argv, cwd, sandbox; prints `epilog` on success. */
 async function runCommand(
-  ctx: CliContext, project: Project, run: PlannedRun, ready: ReadyContainer, vaggaenv: Record<string, string>, containerRoots?: Record<string, string>,
+  ctx: CliContext, project: Project, run: PlannedRun, rootfs: string, vaggaenv: Record<string, string>, containerRoots?: Record<string, string>,
   sockets?: Map<string, TcpAddress>,
 ): Promise<number> {
   const { command } = run;
@@ -157,7 +150,7 @@ async function runCommand(
   const env = commandEnvironment({
     host: ctx.env,
     proxyEnvVars: project.settings.proxyEnvVars,
-    environFile: readEnvironFile(container, ready.rootfs),
+    environFile: readEnvironFile(container, rootfs),
     containerEnviron: container.environ,
     commandEnviron: command.environ,
     settingsEnviron: project.settings.environ,
@@ -166,7 +159,7 @@ async function runCommand(
   Object.assign(env, run.optionEnv);
   const status = await runInContainer(project, {
     container,
-    rootfs: ready.rootfs,
+    rootfs,
     argv: commandArgv(command.run, run.args, container.defaultShell),
     searchPath: env.PATH ?? DEFAULT_PATH,
     env,
@@ -182,8 +175,12 @@ async function runCommand(
     writable: command.writeMode === 'transient-hard-link-copy',
     containerRoots,
     passTcpSocket: command.passTcpSocket === undefined ? undefined : sockets?.get(command.passTcpSocket),
-    prepare: { buildMode: ctx.globals.buildMode, verbosity: ctx.globals.verbosity },
   }, ctx.sandboxDeps);
   if (status === 0 && command.epilog) ctx.out(command.epilog);
   return status;
+}
+
+/** The CLI context as a supervise run's output (supervise/run.ts SuperviseOutput). */
+function superviseOutput(ctx: CliContext): SuperviseOutput {
+  return { stdout: ctx.out, stderr: ctx.err, isolateNetwork: ctx.globals.isolateNetwork, sandboxDeps: ctx.sandboxDeps };
 }

@@ -1,10 +1,12 @@
 /**
  * `vagga _run [-W] CONTAINER CMD ARGS...` (inventory §1.8, §2.7): run an arbitrary
- * program in a container, building it first (unless --no-build/--no-version-check). CMD
+ * program in a container, building it (and the containers its volumes mount) first, unless
+ * --no-build/--no-version-check; running never builds. CMD
  * without `/` is looked up only in the default PATH inside the container.
  */
 import { commandEnvironment, DEFAULT_PATH, vaggaenvVariables } from '../../runtime/environment.js';
-import { prepareContainer } from '../../runtime/prepare-container.js';
+import { prepareContainers } from '../../builder/prepare-containers.js';
+import { volumeContainerNames } from '../../runtime/volumes/containers.js';
 import { readEnvironFile, runInContainer } from '../../runtime/run-in-container.js';
 import { containerWorkDir } from '../../runtime/work-dir.js';
 import type { BuiltinCall } from '../builtin-spec.js';
@@ -16,9 +18,12 @@ export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number>
   const project = await projectFor(ctx, containerName);
   const { globals } = ctx;
   const vaggaenv = vaggaenvVariables({ host: ctx.env, useEnv: globals.useEnv, setEnv: globals.setEnv, propagate: project.settings.propagateEnviron });
-  const ready = await prepareContainer(project, containerName, { buildMode: globals.buildMode, verbosity: globals.verbosity });
-  if (globals.containersOnly) return 0;
-  const container = project.config.containers[containerName];
+  const container = Object.hasOwn(project.config.containers, containerName) ? project.config.containers[containerName] : undefined;
+  // The container, then the containers its volumes mount: all made ready before anything runs.
+  const names = [containerName, ...(container ? volumeContainerNames(container, {}) : [])];
+  const roots = await prepareContainers(project, [...new Set(names)], { buildMode: globals.buildMode, verbosity: globals.verbosity });
+  if (globals.containersOnly || !container) return 0;
+  const ready = { rootfs: roots[containerName]! };
   return runInContainer(project, {
     container,
     rootfs: ready.rootfs,
@@ -36,6 +41,6 @@ export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number>
     commandVolumes: {},
     isolateNetwork: globals.isolateNetwork,
     writable: Boolean(parsed.values.writeable),
-    prepare: { buildMode: globals.buildMode, verbosity: globals.verbosity },
+    containerRoots: roots,
   }, ctx.sandboxDeps);
 }

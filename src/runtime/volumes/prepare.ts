@@ -1,7 +1,8 @@
 /**
  * The run-time work some volumes need before a command's mounts can be planned
  * (vagga-inventory.md §1.5, §2.7), gathered for runInContainer:
- * - `!Container` / `!Snapshot { container }`: build the other container (volumes-containers.ts);
+ * - `!Container` / `!Snapshot { container }`: the other container's root, built before the run
+ *   (ContainerProcess.containerRoots);
  * - `!Persistent`: create the volume dir, or the `.tmp.<name>` of an init command
  *   (volumes-persistent.ts), published or dropped when the command ends;
  * - `!Snapshot`: the host's static busybox that fills the tmpfs (mounts/volumes-snapshot.ts)
@@ -14,13 +15,12 @@ import { planSnapshotCopies, runVolumes, type RunPlanInput } from '../../mounts/
 import { isStaticElf, snapshotArgv } from '../../mounts/volumes-snapshot.js';
 import type { IdMapping } from '../../sandbox/types.js';
 import type { ContainerProcess } from '../container-process.js';
-import { prepareVolumeContainers, volumeContainerNames } from './containers.js';
+import { VaggaError } from '../../errors/vagga-error.js';
+import { volumeContainerNames } from './containers.js';
 import { initVolumeNames, persistentVolumes, preparePersistentVolumes, volumesDirFor, type PersistentDeps } from './persistent.js';
 
 /** Collaborators; tests replace them. */
 export interface VolumeDeps {
-  /** Roots of other containers by name (default: prepareVolumeContainers, i.e. build as needed). */
-  containerRoots?(names: readonly string[]): Promise<Record<string, string>>;
   persistent?: PersistentDeps;
   /** Host dir for `!VaggaBin` (default: the running bundle's directory). */
   bundleDir?: string;
@@ -59,10 +59,10 @@ async function bundleDirOrUndefined(): Promise<string | undefined> {
 
 /**
  * Prepare the volumes of `proc` (container volumes plus command volumes, which win at the
- * same path): build containers it mounts, create or lock `!Persistent` dirs (the command
+ * same path): take the roots of the containers it mounts from `proc.containerRoots`, create or lock `!Persistent` dirs (the command
  * named `proc.commandName` initializes the volumes whose `init-command` it is), locate the
  * snapshot shell and bundle dir when needed. `mapping` is the sandbox's uid/gid map.
- * Throws VaggaError (121 build problems, 124 volume problems).
+ * Throws VaggaError (124 volume problems; 121 when a mounted container was not prepared).
  */
 export async function prepareRunVolumes(project: Project, proc: ContainerProcess, mapping: IdMapping, deps: VolumeDeps = {}): Promise<RunVolumes> {
   const volumes = runVolumes(proc.container, proc.commandVolumes).map(([, v]) => v);
@@ -71,10 +71,13 @@ export async function prepareRunVolumes(project: Project, proc: ContainerProcess
   if (names.length > 0) {
     const known = proc.containerRoots ?? {};
     const missing = names.filter((n) => known[n] === undefined);
-    const built = missing.length === 0 ? {} : deps.containerRoots
-      ? await deps.containerRoots(missing)
-      : await prepareVolumeContainers(project, missing, proc.prepare ?? { buildMode: 'normal', verbosity: 1 });
-    planInput.containerRoots = { ...known, ...built };
+    if (missing.length > 0) {
+      // Running never builds: the caller prepares every container of the run first.
+      throw new VaggaError(`Internal error: container ${JSON.stringify(missing[0])} mounted by a volume was not prepared before the run`, {
+        code: 'build.not-prepared',
+      });
+    }
+    planInput.containerRoots = { ...known };
   }
   if (volumes.some((v) => v.kind === 'VaggaBin')) planInput.bundleDir = deps.bundleDir ?? await bundleDirOrUndefined();
   const hasSnapshots = volumes.some((v) => v.kind === 'Snapshot');

@@ -34,7 +34,6 @@ function builtProject(): { dir: string; root: string; project: Project } {
 
 async function vagga(argv: string[], project: Project, statuses: number[] = []) {
   const specs: SandboxSpec[] = [];
-  const built: string[][] = [];
   let stderr = '';
   const status = await runCli(argv, {
     cwd: project.config.projectRoot,
@@ -52,11 +51,10 @@ async function vagga(argv: string[], project: Project, statuses: number[] = []) 
       cacheDir: '/cache',
       volumes: {
         snapshotShell: '/host/busybox',
-        containerRoots: async (names) => { built.push([...names]); return Object.fromEntries(names.map((n) => [n, `/roots/${n}`])); },
       },
     },
   });
-  return { status, specs, built, stderr };
+  return { status, specs, stderr };
 }
 
 test('a !Snapshot command starts through the busybox prelude with staging binds', async () => {
@@ -85,9 +83,31 @@ test('a !Container volume: the container is prepared (prepare phase) and bound r
   try {
     const r = await vagga(['other'], project);
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(r.built, [], 'already prepared by runUserCommands, not rebuilt');
     assert.ok(r.specs[0].mounts.some((op) => op.kind === 'bind' && op.source === oroot && op.dest === '/other' && op.readOnly));
     assert.equal(r.specs[0].argv[0], '/usr/bin/true');
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('_run: a container volume of the container is prepared with it before the run; the run itself never builds', async () => {
+  const { dir, project } = builtProject();
+  project.config.containers.c.volumes = { '/other': { kind: 'Container', name: 'o' } };
+  project.config.containers.o = { ...project.config.containers.c, name: 'o', volumes: {} };
+  project.versions = { ...project.versions, o: HASH };
+  const oroot = join(dir, '.vagga/.roots/o.0123abcd/root');
+  mkdirSync(oroot, { recursive: true });
+  symlinkSync('.roots/o.0123abcd/root', join(dir, '.vagga/o'));
+  try {
+    const r = await vagga(['_run', 'c', 'true'], project);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.specs[0].mounts.some((op) => op.kind === 'bind' && op.source === oroot && op.dest === '/other' && op.readOnly));
+    // Without the root prepared, runInContainer fails instead of building.
+    const { runInContainer } = await import('../../../src/runtime/run-in-container.js');
+    await assert.rejects(runInContainer(project, {
+      container: project.config.containers.c, rootfs: join(dir, '.vagga/.roots/c.0123abcd/root'), argv: ['true'], searchPath: '/usr/bin',
+      env: {}, cwd: '/work', commandVolumes: {}, isolateNetwork: false,
+    }, { planRunMounts, runSandbox: async () => ({ status: 0 }), idMappingFor: () => ({ uids: [], gids: [] }) }), /container "o" mounted by a volume was not prepared/);
   } finally {
     rmSync(dir, { recursive: true });
   }
