@@ -21,6 +21,9 @@ import { runVolumes } from '../../mounts/run-plan.js';
 import { toolSandboxSpec } from '../../sandbox/tool-sandbox.js';
 import type { IdMapping } from '../../sandbox/types.js';
 import { projectLayout } from '../../storage/layout.js';
+import type { PersistentDeps, VolumeRuntime } from './kind.js';
+
+export type { PersistentDeps } from './kind.js';
 
 type PersistentVolume = Extract<Volume, { kind: 'Persistent' }>;
 
@@ -94,15 +97,6 @@ export interface PersistentRun {
   finish(status: number): Promise<void>;
 }
 
-/** Collaborators (tests replace them). */
-export interface PersistentDeps {
-  /** Change the owner of `path` to namespace ids uid:gid (default: chown in a sandbox). */
-  chown(path: string, uid: number, gid: number, mapping: IdMapping): Promise<void>;
-  /** Take an exclusive lock (default: src/storage/lock.ts). */
-  lock(path: string): Promise<{ release(): Promise<void> }>;
-  /** Remove a tree that may hold subordinate-owned files (default: src/storage/remove.ts). */
-  remove(path: string): Promise<void>;
-}
 
 async function defaultDeps(): Promise<PersistentDeps> {
   const [{ acquireLock }, { removeTree }] = await Promise.all([import('../../storage/lock.js'), import('../../storage/remove.js')]);
@@ -193,3 +187,25 @@ export async function chownInNamespace(path: string, uid: number, gid: number, m
     throw new VaggaError(`Could not give ${path} the owner ${uid}:${gid} (chown exited with status ${result.status})`, { code: 'sandbox.volume-prepare-failed' });
   }
 }
+
+/**
+ * `!Persistent`: creates missing volume dirs, or the `.tmp.<name>` of an init command
+ * (preparePersistentVolumes), and publishes or drops those when the command ends.
+ */
+export const persistentVolumeRuntime: VolumeRuntime = {
+  kinds: ['Persistent'],
+  async prepare({ project, proc, mapping, deps, volumesDir }) {
+    const run = await preparePersistentVolumes(
+      volumesDir,
+      persistentVolumes(proc.container, proc.commandVolumes),
+      proc.commandName,
+      mapping,
+      deps.persistent,
+      initVolumeNames(project.config, proc.commandName),
+    );
+    return {
+      planInput: Object.keys(run.sources).length > 0 ? { persistentSources: run.sources } : {},
+      finish: run.finish,
+    };
+  },
+};
