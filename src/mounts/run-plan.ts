@@ -6,6 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { ContainerConfig, Settings, Volume } from '../config/model.js';
+import { cacheNameProblem } from '../config/cache-name.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { MountOp, MountPlan } from './types.js';
 import type { IdMapping } from '../sandbox/types.js';
@@ -111,6 +112,8 @@ export function volumeOps(dest: string, vol: Volume, input: RunPlanInput, snapsh
     case 'CacheDir': {
       if (vol.name === '') mountError('mount !CacheDir: path must not be empty');
       if (vol.name.startsWith('/')) mountError(`mount !CacheDir ${JSON.stringify(vol.name)}: path must not be absolute`);
+      const problem = cacheNameProblem(vol.name);
+      if (problem) mountError(`mount !CacheDir: ${problem}`);
       return [{ kind: 'bind', source: posix.join(input.cacheDir, vol.name), dest, readOnly: false, createSource: true }];
     }
     case 'VaggaBin':

@@ -17,7 +17,8 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { absPath, bool, def, list, opt, str, struct } from '../config/schema.js';
+import { bool, def, list, opt, str, struct } from '../config/schema.js';
+import { containerPath } from '../config/container-path.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { createPathFilter } from '../version/filters.js';
 import { admittedWithParents } from './copy.js';
@@ -123,9 +124,9 @@ const build: StepDef<BuildParams> = {
   tag: 'Build',
   schema: struct({
     container: str(),
-    source: def(absPath(), '/'),
-    path: opt(absPath()),
-    'temporary-mount': opt(absPath()),
+    source: def(containerPath(), '/'),
+    path: opt(containerPath()),
+    'temporary-mount': opt(containerPath()),
     rules: def(list(str()), [] as string[]),
     'content-hash': def(bool(), false),
   }),

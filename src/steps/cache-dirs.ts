@@ -5,7 +5,8 @@
  * in the root now. Hash: `source`, `name` per entry, keys in path order.
  */
 import * as fs from 'node:fs';
-import { map, str } from '../config/schema.js';
+import { map } from '../config/schema.js';
+import { cacheName, containerPathProblem } from '../config/container-path.js';
 import type { BuildContext, StepDef } from './step.js';
 import { inContainerRoot } from './root-path.js';
 import { sortedPathEntries } from './text.js';
@@ -19,7 +20,7 @@ function register(params: CacheDirsParams, ctx: BuildContext): void {
 
 const cacheDirs: StepDef<CacheDirsParams> = {
   tag: 'CacheDirs',
-  schema: map(str(), (k) => (k.startsWith('/') ? undefined : `Path must be absolute: ${JSON.stringify(k)}`)),
+  schema: map(cacheName(), containerPathProblem),
   hash(params, digest) {
     for (const [p, name] of sortedPathEntries(params)) {
       digest.field('source', p);

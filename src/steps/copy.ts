@@ -15,7 +15,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { absPath, bool, def, int, opt, str, struct } from '../config/schema.js';
+import { bool, def, int, opt, str, struct } from '../config/schema.js';
+import { containerPath } from '../config/container-path.js';
 import { createPathFilter, type FilterOptions, type PathFilter } from '../version/filters.js';
 import { insideId } from '../version/owner.js';
 import { pathStartsWith, selfAndParents, workToHost } from '../version/paths.js';
@@ -29,7 +30,7 @@ export const DEFAULT_COPY_UMASK = 0o002;
 
 const schema = struct({
   source: str(),
-  path: absPath(),
+  path: containerPath(),
   ...filterFields,
   'owner-uid': opt(int({ min: 0 })),
   'owner-gid': opt(int({ min: 0 })),

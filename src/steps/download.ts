@@ -11,7 +11,8 @@
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import { absPath, def, int, opt, str, struct } from '../config/schema.js';
+import { def, int, opt, str, struct } from '../config/schema.js';
+import { containerPath } from '../config/container-path.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { checkSha256, downloadCachePath, fetchToCache, isRemoteUrl } from '../storage/downloads.js';
 import type { Digest } from '../version/digest.js';
@@ -120,7 +121,7 @@ export function sourceFileStep<P extends SourceFileParams>(spec: SourceFileStepS
 
 const downloadSchema = struct({
   url: str(),
-  path: absPath(),
+  path: containerPath(),
   mode: def(int({ min: 0, max: 0o1777 }), 0o644),
   sha256: opt(str()),
 });

@@ -19,7 +19,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { absPath, def, opt, str, struct } from '../config/schema.js';
+import { def, opt, str, struct } from '../config/schema.js';
+import { containerPath } from '../config/container-path.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { Digest } from '../version/digest.js';
 import { versionError } from '../version/errors.js';
@@ -76,7 +77,7 @@ function hashRepoRef(p: { url: string; revision?: string; branch?: string }, d: 
 
 const git: StepDef<GitParams> = {
   tag: 'Git',
-  schema: struct({ ...REPO_REF_FIELDS, path: absPath() }),
+  schema: struct({ ...REPO_REF_FIELDS, path: containerPath() }),
   hash(p, d) {
     hashRepoRef(p, d);
     d.field('path', p.path);
@@ -139,7 +140,7 @@ const gitDescribeStep: StepDef<GitDescribeParams> = {
   schema: struct({
     repo: def(str(), '/work'),
     pattern: opt(str()),
-    'output-file': opt(absPath()),
+    'output-file': opt(containerPath()),
   }, { shorthand: 'output-file' }),
   hash(p, d, ctx) {
     const repoPath = rustJoin('/work', p.repo);

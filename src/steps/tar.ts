@@ -14,7 +14,8 @@
 import { spawn } from 'node:child_process';
 import { open, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
-import { absPath, def, opt, str, struct } from '../config/schema.js';
+import { def, opt, str, struct } from '../config/schema.js';
+import { containerPath } from '../config/container-path.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { sourceFileStep } from './download.js';
 import type { BuildContext, StepDef } from './step.js';
@@ -155,7 +156,7 @@ export function archiveStep(tag: string, unpack: (p: ArchiveParams, archive: str
     schema: struct({
       url: str(),
       sha256: opt(str()),
-      path: def(absPath(), '/'),
+      path: def(containerPath(), '/'),
       subdir: def(str(), ''),
     }),
     hashFields(p, digest) {

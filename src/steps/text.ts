@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs/promises';
 import { map, str } from '../config/schema.js';
+import { containerPathProblem } from '../config/container-path.js';
 import { comparePaths } from '../version/paths.js';
 import type { StepDef } from './step.js';
 import { inContainerRoot } from './root-path.js';
@@ -16,11 +17,10 @@ export function sortedPathEntries<V>(m: Record<string, V>): [string, V][] {
   return Object.entries(m).sort(([a], [b]) => comparePaths(a, b));
 }
 
-const absKey = (key: string) => (key.startsWith('/') ? undefined : `Path must be absolute: ${JSON.stringify(key)}`);
 
 const text: StepDef<TextParams> = {
   tag: 'Text',
-  schema: map(str(), absKey),
+  schema: map(str(), containerPathProblem),
   hash(params, digest) {
     for (const [p, data] of sortedPathEntries(params)) {
       digest.field('path', p);

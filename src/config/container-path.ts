@@ -1,0 +1,84 @@
+/**
+ * Paths inside a container, as a vagga.yaml names them (`!Text` keys, `!EnsureDir`,
+ * `!Copy path`, volume mount points, `data-dirs`, ...). A container path is absolute and
+ * must stay inside the container's root once `.` and `..` are applied: `/../cache/x` is
+ * refused where it is written (a located ConfigError), because the builder that applies
+ * the step sees more than the container (the project, the user's cache).
+ *
+ * The value is kept as written (the version hash feeds paths as written, like Vagga);
+ * the builder normalises it again at the point of use (src/steps/root-path.ts).
+ */
+import { absPath, custom, fail, str, type ParseCtx, type Schema } from './schema.js';
+import type { QNode } from './qnode.js';
+import { cacheNameProblem } from './cache-name.js';
+
+/**
+ * `p` with `.`, `..` and repeated `/` applied (`/a/./b/../c//` -> `/a/c`), or undefined when
+ * `p` is not absolute or a `..` would go above `/`. Pure.
+ */
+export function normalizeContainerPath(p: string): string | undefined {
+  if (!p.startsWith('/')) return undefined;
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length === 0) return undefined;
+      out.pop();
+    } else {
+      out.push(part);
+    }
+  }
+  return '/' + out.join('/');
+}
+
+/** Why `p` is not a container path (a sentence), or undefined when it is one. */
+export function containerPathProblem(p: string): string | undefined {
+  if (!p.startsWith('/')) return `Path must be absolute: ${JSON.stringify(p)}`;
+  if (normalizeContainerPath(p) === undefined) {
+    return `Path ${JSON.stringify(p)} leaves the container's root: a ".." may not go above "/"`;
+  }
+  return undefined;
+}
+
+/**
+ * Schema of a container path: an absolute path that stays inside the root (see
+ * containerPathProblem); gives the text as written. Errors are ConfigErrors at the node.
+ */
+export function containerPath(): Schema<string> {
+  const abs = absPath();
+  return custom(abs.describe, (node: QNode, ctx: ParseCtx) => {
+    const text = abs.parse(node, ctx);
+    const problem = containerPathProblem(text);
+    if (problem) fail(ctx, node, problem);
+    return text;
+  });
+}
+
+/**
+ * Schema of a cache name chosen by a vagga.yaml (src/config/cache-name.ts): located
+ * ConfigError for `..` and vagga's reserved entries.
+ */
+export function cacheName(): Schema<string> {
+  const text = str();
+  return custom('a cache name', (node: QNode, ctx: ParseCtx) => {
+    const value = text.parse(node, ctx);
+    const problem = cacheNameProblem(value);
+    if (problem) fail(ctx, node, problem);
+    return value;
+  });
+}
+
+/**
+ * Schema of a `work-dir`: relative to /work, or absolute; either way it must stay inside
+ * the container's root (`../../..` is refused). Gives the text as written.
+ */
+export function workDir(): Schema<string> {
+  const text = str();
+  return custom(text.describe, (node: QNode, ctx: ParseCtx) => {
+    const value = text.parse(node, ctx);
+    if (normalizeContainerPath(value.startsWith('/') ? value : `/work/${value}`) === undefined) {
+      fail(ctx, node, `Path ${JSON.stringify(value)} leaves the container's root: a ".." may not go above "/"`);
+    }
+    return value;
+  });
+}
