@@ -43,12 +43,13 @@ export function containerPathProblem(p: string): string | undefined {
 /**
  * Schema of a container path: an absolute path that stays inside the root (see
  * containerPathProblem); gives the text as written. Errors are ConfigErrors at the node.
+ * `relative`: a relative path is accepted too, read from the root (`environ-file`).
  */
-export function containerPath(): Schema<string> {
-  const abs = absPath();
+export function containerPath(options: { relative?: boolean } = {}): Schema<string> {
+  const abs = options.relative ? str() : absPath();
   return custom(abs.describe, (node: QNode, ctx: ParseCtx) => {
     const text = abs.parse(node, ctx);
-    const problem = containerPathProblem(text);
+    const problem = containerPathProblem(options.relative ? `/${text}` : text);
     if (problem) fail(ctx, node, problem);
     return text;
   });

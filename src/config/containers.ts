@@ -70,7 +70,7 @@ function pathOrNull(fallback: string): Schema<string | null> {
 const containerFields = struct({
   setup: def(list(setupStep), []),
   environ: def(map(str()), {}),
-  'environ-file': opt(str()),
+  'environ-file': opt(containerPath({ relative: true })),
   volumes,
   uids: idRanges,
   gids: idRanges,

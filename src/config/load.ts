@@ -11,6 +11,7 @@ import type { Config } from './model.js';
 import type { QNode } from './qnode.js';
 import { checkContainerReferences, missingCommandContainers } from './references.js';
 import { satisfiesMinimum } from './version-compare.js';
+import { resolveProjectPath } from './project-path.js';
 import { readQuireFile } from './yaml-dialect.js';
 
 /** Implicit mixins, in Vagga's list order (read in reverse: the last one has the highest precedence). */
@@ -72,6 +73,8 @@ class ConfigBuilder {
   readonly commands: Config['commands'] = {};
   private readonly seen = new Set<string>();
 
+  constructor(private readonly projectRoot: string) {}
+
   /** Never read `file` as a mixin (the main file, or one read already). */
   markSeen(file: string): void {
     this.seen.add(file);
@@ -100,6 +103,13 @@ class ConfigBuilder {
       }
       if (this.seen.has(file)) continue;
       this.seen.add(file);
+      try {
+        resolveProjectPath(this.projectRoot, file, { key: 'mixins' });
+      } catch (e) {
+        if (!(e instanceof VaggaError)) throw e;
+        this.warnings.push(`Skipping mixin ${JSON.stringify(rel)} listed in ${includingFile}: ${e.message}`);
+        continue;
+      }
       if (!existsSync(file)) {
         this.warnings.push(`Skipping mixin ${JSON.stringify(rel)} listed in ${includingFile}: file ${JSON.stringify(file)} does not exist`);
         continue;
@@ -136,7 +146,7 @@ class ConfigBuilder {
  */
 export function loadConfig(cwd: string): Config {
   const { root: projectRoot, mainFile, warnings = [] } = findProjectRoot(cwd);
-  const b = new ConfigBuilder();
+  const b = new ConfigBuilder(projectRoot);
   b.warnings.push(...warnings);
   const effectiveMain = mainFile ?? join(projectRoot, 'vagga.yaml');
   let main: ConfigFile = { mixins: [], containers: {}, commands: {} };

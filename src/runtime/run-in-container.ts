@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig, Volume } from '../config/model.js';
 import type { Pos } from '../config/qnode.js';
+import { resolveLinksUnder } from '../config/resolve-links.js';
 import type { Project } from '../cli/context.js';
 // Static imports: this is the start-up hot path, one module graph load beats chained import()s.
 import { planRunMounts } from '../mounts/run-plan.js';
@@ -85,8 +86,11 @@ function realDeps(project: Project): SandboxDeps & { cacheDir: string } {
  */
 export function readEnvironFile(container: ContainerConfig, rootfs: string): Record<string, string> | undefined {
   if (!container.environFile) return undefined;
-  const hostPath = posix.join(rootfs, container.environFile);
   try {
+    // Read from the host: symlinks in the root are followed inside the root (never to the
+    // user's files), as the container itself would see them.
+    const hostPath = resolveLinksUnder(rootfs, `/${container.environFile}`);
+    if (hostPath === undefined) throw new Error('too many levels of symbolic links');
     return parseEnvironFile(readFileSync(hostPath, 'utf8'));
   } catch (err) {
     throw new VaggaError(`Can't read environ-file ${JSON.stringify(container.environFile)} of container "${container.name}": ${(err as Error).message}`, {
@@ -131,6 +135,8 @@ async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxD
     rootfs: proc.rootfs,
     projectRoot: project.config.projectRoot,
     commandVolumes: proc.commandVolumes,
+    ...(proc.commandVolumePositions ? { commandVolumePositions: proc.commandVolumePositions } : {}),
+    ...(proc.commandName !== undefined ? { commandName: proc.commandName } : {}),
     settings: project.settings,
     cacheDir: d.cacheDir ?? '',
     ...vols.planInput,

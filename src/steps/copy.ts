@@ -23,7 +23,7 @@ import { pathStartsWith, selfAndParents, workToHost } from '../version/paths.js'
 import { hashFileContent, hashTree, walkFiltered } from '../version/tree.js';
 import { filterFields } from './filter-fields.js';
 import type { BuildContext, StepDef } from './step.js';
-import { inContainerRoot, resolveBuildPath } from './root-path.js';
+import { inContainerRoot, resolveBuildPath, workToProject } from './root-path.js';
 
 /** Default `umask` of `!Copy`. */
 export const DEFAULT_COPY_UMASK = 0o002;
@@ -63,7 +63,7 @@ export function copyMode(params: Pick<CopyParams, 'preservePermissions' | 'umask
 
 function hash(params: CopyParams, digest: import('../version/digest.js').Digest, ctx: import('./step.js').VersionContext): void {
   if (pathStartsWith(params.source, '/work')) {
-    const hostPath = workToHost(params.source, ctx.projectRoot)!;
+    const hostPath = workToProject('!Copy', params.source, ctx.projectRoot, 'source')!;
     const filter = createPathFilter(params);
     hashTree(digest, { hostPath, containerPath: params.source }, filter, (entry, d) => {
       d.field('filename', entry.containerPath);
@@ -141,7 +141,7 @@ export function ensureParentDirs(dest: string): void {
 }
 
 async function build(params: CopyParams, ctx: BuildContext): Promise<void> {
-  const src = resolveBuildPath(params.source, ctx);
+  const src = resolveBuildPath(params.source, ctx, 'source');
   const dest = inContainerRoot(ctx.root, params.path);
   let st: fs.Stats;
   try {

@@ -13,6 +13,7 @@ import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { def, int, opt, str, struct } from '../config/schema.js';
 import { containerPath } from '../config/container-path.js';
+import { resolveProjectPath } from '../config/project-path.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { checkSha256, downloadCachePath, fetchToCache, isRemoteUrl } from '../storage/downloads.js';
 import type { Digest } from '../version/digest.js';
@@ -53,7 +54,7 @@ export async function prepareSource(tag: string, url: string, sha256: string | u
     await fetchToCache(ctx.cacheDir, url, sha256, { signal: ctx.signal, info: (m) => ctx.log.info(m) });
     return;
   }
-  const file = join(ctx.projectRoot, url);
+  const file = resolveProjectPath(ctx.projectRoot, url, { key: 'url' });
   if (!existsSync(file)) {
     throw new VaggaError(`!${tag}: file ${JSON.stringify(url)} does not exist in the project (${file})`, {
       exitCode: ExitCode.launcher, hint: 'Paths that do not start with http:// or https:// are relative to the project directory.',
@@ -66,7 +67,7 @@ export async function prepareSource(tag: string, url: string, sha256: string | u
 export function sourcePath(tag: string, url: string, sha256: string | undefined, ctx: BuildContext): string {
   const file = sourceKind(url, tag) === 'remote'
     ? downloadCachePath(ctx.cacheDir, url, sha256)
-    : join(ctx.projectRoot, url);
+    : resolveProjectPath(ctx.projectRoot, url, { key: 'url' });
   if (!existsSync(file)) {
     throw new VaggaError(`!${tag}: ${JSON.stringify(url)} is not available in the build (expected at ${file})`, {
       exitCode: ExitCode.launcher,

@@ -18,15 +18,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
+import { dirname, isAbsolute, join, posix } from 'node:path';
 import { def, opt, str, struct } from '../config/schema.js';
 import { containerPath } from '../config/container-path.js';
+import { resolveProjectPath } from '../config/project-path.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { Digest } from '../version/digest.js';
 import { versionError } from '../version/errors.js';
 import { rustJoin, workToHost } from '../version/paths.js';
 import { ensureMirror, exportRevision, isProjectRepo, repoArgs, wantedRevision } from './git/mirror.js';
-import { inContainerRoot, resolveBuildPath } from './root-path.js';
+import { inContainerRoot, resolveBuildPath, workToProject } from './root-path.js';
 import type { PrepareContext, StepDef } from './step.js';
 import { DEFAULT_INSTALL_SCRIPT } from './tar-install.js';
 
@@ -55,13 +56,18 @@ export function effectiveRepoUrl(url: string): string {
 async function prepareRepo(tag: string, givenUrl: string, ctx: PrepareContext): Promise<void> {
   const url = effectiveRepoUrl(givenUrl);
   if (isProjectRepo(url)) {
-    if (!existsSync(join(ctx.projectRoot, url))) {
+    if (!existsSync(resolveProjectPath(ctx.projectRoot, url, { key: 'url' }))) {
       throw new VaggaError(`!${tag}: repository ${JSON.stringify(givenUrl)} does not exist in the project`, {
         exitCode: ExitCode.launcher, hint: 'A `url` that is not a URL or an absolute path is relative to the project directory.',
       });
     }
     return;
   }
+  // A host path (absolute, or a file:// URL) is a host path the config names: it must be in
+  // the project or an `external-volumes` dir, or the mirror would copy any repository of
+  // the user into the build.
+  const local = isAbsolute(url) ? url : /^file:\/\//i.test(url) ? decodeURIComponent(new URL(url).pathname) : undefined;
+  if (local !== undefined) resolveProjectPath(ctx.projectRoot, local, { key: 'url' }, Object.values(ctx.settings.externalVolumes));
   await ensureMirror(ctx.cacheDir, url, ctx.log, ctx.signal);
 }
 
@@ -146,13 +152,13 @@ const gitDescribeStep: StepDef<GitDescribeParams> = {
     const repoPath = rustJoin('/work', p.repo);
     d.field('repo', p.repo);
     d.optField('output_file', p.outputFile);
-    const host = workToHost(repoPath, ctx.projectRoot);
+    const host = workToProject('!GitDescribe', repoPath, ctx.projectRoot, 'repo');
     if (host === undefined) throw versionError('!GitDescribe', `path ${JSON.stringify(repoPath)} is not inside /work`);
     d.field('describe', gitDescribe(host, p.pattern));
   },
   async build(p, ctx) {
     if (p.outputFile === undefined) return;
-    const describe = gitDescribe(resolveBuildPath(rustJoin('/work', p.repo), ctx), p.pattern);
+    const describe = gitDescribe(resolveBuildPath(rustJoin('/work', p.repo), ctx, 'repo'), p.pattern);
     const dest = inContainerRoot(ctx.root, p.outputFile);
     await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
     await writeFile(dest, describe, { mode: 0o644 });

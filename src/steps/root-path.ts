@@ -10,14 +10,13 @@
  * earlier step planted as a symlink (`!Sh "ln -s /vagga/cache /etc/x"`), can make the
  * builder touch a file outside the root.
  */
-import { lstatSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { containerPathProblem } from '../config/container-path.js';
+import { resolveLinksUnder, type ResolveOptions } from '../config/resolve-links.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
-import { pathStartsWith, pathComponents } from '../version/paths.js';
-
-/** Linux's limit on symlinks followed in one lookup (path_resolution(7): 40). */
-const MAX_SYMLINKS = 40;
+import { pathStartsWith, pathComponents, workToHost } from '../version/paths.js';
+import { versionError } from '../version/errors.js';
+import { ProjectPathError, resolveProjectPath } from '../config/project-path.js';
 
 /** A container path that cannot be resolved inside the root (exit 121, a build failure). */
 export class RootPathError extends VaggaError {
@@ -27,65 +26,45 @@ export class RootPathError extends VaggaError {
   }
 }
 
-export interface RootPathOptions {
-  /**
-   * Follow a symlink in the last component too (default true: a write goes where the link
-   * points, inside the root). False for operations on the link itself (`!Remove`).
-   */
-  followLast?: boolean;
-}
-
 /**
  * The path under `root` (the builder's view) that container path `containerPath` names,
- * with symlinks inside the root followed as if the root were `/` (see the file comment).
- * Missing components are kept as written. Throws RootPathError when `containerPath` is not
- * absolute or a `..` leaves `/` (the config schema refuses those already; this is the check
- * at the point of use), or after 40 symlinks (a loop).
+ * with symlinks inside the root followed as if the root were `/` (resolveLinksUnder).
+ * Throws RootPathError when `containerPath` is not absolute or a `..` leaves `/` (the config
+ * schema refuses those already; this is the check at the point of use), or for a symlink loop.
  */
-export function inContainerRoot(root: string, containerPath: string, options: RootPathOptions = {}): string {
+export function inContainerRoot(root: string, containerPath: string, options: ResolveOptions = {}): string {
   const problem = containerPathProblem(containerPath);
   if (problem) throw new RootPathError(problem);
-  const followLast = options.followLast ?? true;
-  const pending = containerPath.split('/').filter((c) => c !== '' && c !== '.');
-  const done: string[] = [];
-  let hops = 0;
-  while (pending.length > 0) {
-    const part = pending.shift()!;
-    if (part === '..') {
-      done.pop();
-      continue;
-    }
-    const host = path.join(root, ...done, part);
-    if ((pending.length > 0 || followLast) && isSymlink(host)) {
-      if (++hops > MAX_SYMLINKS) throw new RootPathError(`Too many levels of symbolic links in ${JSON.stringify(containerPath)}`);
-      const target = readlinkSync(host);
-      if (target.startsWith('/')) done.length = 0;
-      pending.unshift(...target.split('/').filter((c) => c !== '' && c !== '.'));
-      continue;
-    }
-    done.push(part);
-  }
-  return path.join(root, ...done);
-}
-
-/** lstat says symlink; false when missing (or below a non-directory). */
-function isSymlink(p: string): boolean {
-  try {
-    return lstatSync(p).isSymbolicLink();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
-    throw e;
-  }
+  const resolved = resolveLinksUnder(root, containerPath, options);
+  if (resolved === undefined) throw new RootPathError(`Too many levels of symbolic links in ${JSON.stringify(containerPath)}`);
+  return resolved;
 }
 
 /**
  * Where the builder finds a container path: under `/work` -> the project dir
  * (`projectRoot`), any other absolute path -> inside the root, a relative path -> relative
- * to /work (the build's working directory).
+ * to /work (the build's working directory). Project paths are real paths that must stay
+ * in the project (resolveProjectPath: ProjectPathError naming `key`); root paths follow
+ * symlinks inside the root (inContainerRoot).
  */
-export function resolveBuildPath(p: string, ctx: { root: string; projectRoot: string }): string {
-  if (!p.startsWith('/')) return path.join(ctx.projectRoot, p);
-  if (pathStartsWith(p, '/work')) return path.join(ctx.projectRoot, ...pathComponents(p).slice(2));
+export function resolveBuildPath(p: string, ctx: { root: string; projectRoot: string }, key = 'path'): string {
+  if (!p.startsWith('/')) return resolveProjectPath(ctx.projectRoot, path.join(ctx.projectRoot, p), { key });
+  if (pathStartsWith(p, '/work')) return resolveProjectPath(ctx.projectRoot, path.join(ctx.projectRoot, ...pathComponents(p).slice(2)), { key });
   return inContainerRoot(ctx.root, p);
+}
+
+/**
+ * Host side (version hashes): the real host path of container path `containerPath` when it
+ * is under /work (undefined otherwise), which must stay in the project: else the
+ * versionError of step `tag` naming `key` (the caller adds the step's position).
+ */
+export function workToProject(tag: string, containerPath: string, projectRoot: string, key: string): string | undefined {
+  const host = workToHost(containerPath, projectRoot);
+  if (host === undefined) return undefined;
+  try {
+    return resolveProjectPath(projectRoot, host, { key });
+  } catch (e) {
+    if (e instanceof ProjectPathError) throw versionError(tag, e.message);
+    throw e;
+  }
 }
