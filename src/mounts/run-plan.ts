@@ -82,7 +82,7 @@ export function isWithin(path: string, dir: string): boolean {
  */
 export function bindSource(path: string, projectRoot: string, settings: Settings, site: PathSite = { key: 'volumes' }): string {
   const norm = posix.normalize(path);
-  if (isWithin(norm, '/work')) return resolveProjectPath(projectRoot, posix.join(projectRoot, posix.relative('/work', norm)), site);
+  if (isWithin(norm, '/work')) return resolveProjectPath(projectRoot, posix.relative('/work', norm) || '.', site);
   if (isWithin(norm, '/volumes')) {
     const [name, ...rest] = posix.relative('/volumes', norm).split('/');
     const base = name ? settings.externalVolumes[name] : undefined;
