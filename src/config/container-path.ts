@@ -56,6 +56,21 @@ export function containerPath(options: { relative?: boolean } = {}): Schema<stri
 }
 
 /**
+ * Schema of a `subdir` of an archive or checkout (`!Tar`, `!Unzip`, `!TarInstall`,
+ * `!GitInstall`): a path inside it; a `..` that climbs out of it is a located ConfigError.
+ */
+export function archiveSubdir(): Schema<string> {
+  const text = str();
+  return custom(text.describe, (node: QNode, ctx: ParseCtx) => {
+    const value = text.parse(node, ctx);
+    if (normalizeContainerPath(`/${value}`) === undefined) {
+      fail(ctx, node, `Subdir ${JSON.stringify(value)} leaves the archive: a ".." may not climb out of it`);
+    }
+    return value;
+  });
+}
+
+/**
  * Schema of a cache name chosen by a vagga.yaml (src/config/cache-name.ts): located
  * ConfigError for `..` and vagga's reserved entries.
  */

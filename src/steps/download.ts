@@ -18,6 +18,7 @@ import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { checkSha256, downloadCachePath, fetchToCache, isRemoteUrl } from '../storage/downloads.js';
 import type { Digest } from '../version/digest.js';
 import type { BuildContext, PrepareContext, StepDef } from './step.js';
+import { inContainerRoot } from './root-path.js';
 
 /** Where a step's `url` points. */
 export type SourceKind = 'remote' | 'project';
@@ -143,7 +144,7 @@ const download = sourceFileStep<DownloadParams>({
     digest.field('mode', p.mode);
   },
   async install(p, src, ctx) {
-    const dest = join(ctx.root, p.path.replace(/^\/+/, ''));
+    const dest = inContainerRoot(ctx.root, p.path);
     await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
     await copyFile(src, dest);
     await chmod(dest, p.mode);

@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix } from 'node:path';
 import { def, opt, str, struct } from '../config/schema.js';
-import { containerPath } from '../config/container-path.js';
+import { archiveSubdir, containerPath } from '../config/container-path.js';
 import { resolveProjectPath } from '../config/project-path.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { Digest } from '../version/digest.js';
@@ -100,7 +100,7 @@ const gitInstall: StepDef<GitInstallParams> = {
   tag: 'GitInstall',
   schema: struct({
     ...REPO_REF_FIELDS,
-    subdir: def(str(), '.'),
+    subdir: def(archiveSubdir(), '.'),
     script: def(str(), DEFAULT_INSTALL_SCRIPT),
   }),
   hash(p, d) {
@@ -112,7 +112,7 @@ const gitInstall: StepDef<GitInstallParams> = {
     await prepareRepo('GitInstall', p.url, ctx);
   },
   async build(p, ctx) {
-    const tmpRoot = join(ctx.root, 'tmp');
+    const tmpRoot = inContainerRoot(ctx.root, '/tmp');
     await mkdir(tmpRoot, { recursive: true });
     const hostDir = await mkdtemp(join(tmpRoot, 'git-install-'));
     await exportRevision(repoArgs(effectiveRepoUrl(p.url), ctx), wantedRevision(p), hostDir, p.url);

@@ -15,10 +15,11 @@ import { spawn } from 'node:child_process';
 import { open, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { def, opt, str, struct } from '../config/schema.js';
-import { containerPath } from '../config/container-path.js';
+import { archiveSubdir, containerPath } from '../config/container-path.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { sourceFileStep } from './download.js';
 import type { BuildContext, StepDef } from './step.js';
+import { inContainerRoot } from './root-path.js';
 
 /** Validated parameters of the archive steps `!Tar` and `!Unzip`. */
 export interface ArchiveParams {
@@ -111,9 +112,16 @@ export async function mergeMove(src: string, dest: string): Promise<void> {
   }
 }
 
-/** Normalise `subdir` as written (`./dir/`, `dir`) to a relative path; `` for the whole archive. */
+/**
+ * Normalise `subdir` as written (`./dir/`, `dir`) to a relative path; `` for the whole archive.
+ * Throws VaggaError (121) when it climbs out of the archive (`../x`).
+ */
 export function normalSubdir(subdir: string): string {
   const n = normalize(subdir.trim() || '.').replace(/^\/+/, '').replace(/\/+$/, '');
+  // Checked again here (the schema refuses it): the subdir may not climb out of the unpacked tree.
+  if (n === '..' || n.startsWith('../')) {
+    throw new VaggaError(`Subdir ${JSON.stringify(subdir)} leaves the archive`, { exitCode: ExitCode.launcher });
+  }
   return n === '.' ? '' : n;
 }
 
@@ -157,7 +165,7 @@ export function archiveStep(tag: string, unpack: (p: ArchiveParams, archive: str
       url: str(),
       sha256: opt(str()),
       path: def(containerPath(), '/'),
-      subdir: def(str(), ''),
+      subdir: def(archiveSubdir(), ''),
     }),
     hashFields(p, digest) {
       digest.field('path', p.path);
@@ -170,7 +178,7 @@ export function archiveStep(tag: string, unpack: (p: ArchiveParams, archive: str
 const tar = archiveStep('Tar', async (p, archive, ctx) => {
   const rel = normalize(p.path).replace(/^\/+/, '');
   const atRoot = rel === '' || rel === '.';
-  await unpackTar(ctx.root, archive, atRoot ? ctx.root : join(ctx.root, rel), p.subdir, atRoot);
+  await unpackTar(ctx.root, archive, atRoot ? ctx.root : inContainerRoot(ctx.root, p.path), p.subdir, atRoot);
 });
 
 export const steps: StepDef<any>[] = [tar];
