@@ -22,7 +22,7 @@ import { containerPath } from '../config/container-path.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { createPathFilter } from '../version/filters.js';
 import { admittedWithParents } from './copy.js';
-import { inContainerRoot } from './root-path.js';
+import { inContainerRoot, refuseLinksOut } from './root-path.js';
 import type { BuildContext, StepDef } from './step.js';
 
 /** Validated `!Build` parameters. */
@@ -83,6 +83,7 @@ export function copyWithRules(src: string, dest: string, rules: string[], warn: 
 }
 
 async function copyPath(p: BuildParams, src: string, dest: string, ctx: BuildContext): Promise<void> {
+  refuseLinksOut(ctx.root, dest, [ctx.cacheDir]);
   const st = fs.lstatSync(src);
   fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o755 });
   if (!st.isDirectory()) {

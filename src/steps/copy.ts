@@ -23,7 +23,7 @@ import { pathStartsWith, selfAndParents, workToHost } from '../version/paths.js'
 import { hashFileContent, hashTree, walkFiltered } from '../version/tree.js';
 import { filterFields } from './filter-fields.js';
 import type { BuildContext, StepDef } from './step.js';
-import { inContainerRoot, resolveBuildPath, workToProject } from './root-path.js';
+import { inContainerRoot, refuseLinksOut, resolveBuildPath, workToProject } from './root-path.js';
 
 /** Default `umask` of `!Copy`. */
 export const DEFAULT_COPY_UMASK = 0o002;
@@ -143,6 +143,7 @@ export function ensureParentDirs(dest: string): void {
 async function build(params: CopyParams, ctx: BuildContext): Promise<void> {
   const src = resolveBuildPath(params.source, ctx, 'source');
   const dest = inContainerRoot(ctx.root, params.path);
+  refuseLinksOut(ctx.root, dest, [ctx.cacheDir]);
   let st: fs.Stats;
   try {
     st = fs.lstatSync(src);

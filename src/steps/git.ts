@@ -27,7 +27,7 @@ import type { Digest } from '../version/digest.js';
 import { versionError } from '../version/errors.js';
 import { rustJoin, workToHost } from '../version/paths.js';
 import { ensureMirror, exportRevision, isProjectRepo, repoArgs, wantedRevision } from './git/mirror.js';
-import { inContainerRoot, resolveBuildPath, workToProject } from './root-path.js';
+import { inContainerRoot, refuseLinksOut, resolveBuildPath, workToProject } from './root-path.js';
 import type { PrepareContext, StepDef } from './step.js';
 import { DEFAULT_INSTALL_SCRIPT } from './tar-install.js';
 
@@ -92,7 +92,9 @@ const git: StepDef<GitParams> = {
     await prepareRepo('Git', p.url, ctx);
   },
   async build(p, ctx) {
-    await exportRevision(repoArgs(effectiveRepoUrl(p.url), ctx), wantedRevision(p), inContainerRoot(ctx.root, p.path), p.url);
+    const dest = inContainerRoot(ctx.root, p.path);
+    refuseLinksOut(ctx.root, dest, [ctx.cacheDir]);
+    await exportRevision(repoArgs(effectiveRepoUrl(p.url), ctx), wantedRevision(p), dest, p.url);
   },
 };
 

@@ -10,6 +10,7 @@
  * earlier step planted as a symlink (`!Sh "ln -s /vagga/cache /etc/x"`), can make the
  * builder touch a file outside the root.
  */
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { containerPathProblem } from '../config/container-path.js';
 import { resolveLinksUnder, type ResolveOptions } from '../config/resolve-links.js';
@@ -66,5 +67,42 @@ export function workToProject(tag: string, containerPath: string, projectRoot: s
   } catch (e) {
     if (e instanceof ProjectPathError) throw versionError(tag, e.message);
     throw e;
+  }
+}
+
+/**
+ * Refuse (RootPathError) to write a tree at `destDir` (a host path inside the root, already
+ * resolved with inContainerRoot) when a symlink at or below it leads, in the builder's own
+ * view of the file system, into one of `forbidden` (the cache dir): GNU tar, `!Copy`,
+ * `!Unzip` and `git archive` follow symlinks already in the destination when they write
+ * members below them, and they do it with the builder's view, not the container's.
+ * Symlinks leading anywhere else are fine: the other places the builder sees are the root,
+ * the project, a tmpfs, or read-only host files (`/usr/bin/awk -> /etc/alternatives/awk`).
+ * Walks the subtree without following symlinks; a missing `destDir` has nothing to check.
+ */
+export function refuseLinksOut(root: string, destDir: string, forbidden: readonly string[]): void {
+  const check = (p: string) => {
+    const target = resolveLinksUnder('/', p);
+    if (target === undefined || forbidden.some((dir) => target === dir || target.startsWith(`${dir}/`))) {
+      throw new RootPathError(`${JSON.stringify(`/${path.relative(root, p)}`)} is a symlink to ${JSON.stringify(readlinkSync(p))}, ` +
+        'which would be written through outside the container; remove or replace it before this step');
+    }
+  };
+  let top: ReturnType<typeof lstatSync>;
+  try {
+    top = lstatSync(destDir);
+  } catch {
+    return;
+  }
+  if (top.isSymbolicLink()) check(destDir);
+  if (!top.isDirectory()) return;
+  const pending = [destDir];
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isSymbolicLink()) check(p);
+      else if (entry.isDirectory()) pending.push(p);
+    }
   }
 }

@@ -19,7 +19,7 @@ import { archiveSubdir, containerPath } from '../config/container-path.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { sourceFileStep } from './download.js';
 import type { BuildContext, StepDef } from './step.js';
-import { inContainerRoot } from './root-path.js';
+import { inContainerRoot, refuseLinksOut } from './root-path.js';
 
 /** Validated parameters of the archive steps `!Tar` and `!Unzip`. */
 export interface ArchiveParams {
@@ -178,7 +178,9 @@ export function archiveStep(tag: string, unpack: (p: ArchiveParams, archive: str
 const tar = archiveStep('Tar', async (p, archive, ctx) => {
   const rel = normalize(p.path).replace(/^\/+/, '');
   const atRoot = rel === '' || rel === '.';
-  await unpackTar(ctx.root, archive, atRoot ? ctx.root : inContainerRoot(ctx.root, p.path), p.subdir, atRoot);
+  const dest = atRoot ? ctx.root : inContainerRoot(ctx.root, p.path);
+  refuseLinksOut(ctx.root, dest, [ctx.cacheDir]);
+  await unpackTar(ctx.root, archive, dest, p.subdir, atRoot);
 });
 
 export const steps: StepDef<any>[] = [tar];

@@ -13,6 +13,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cleanupStage, e2eEnv, makeProject, show, token, vagga, type E2EEnv, type RunResult } from './harness.js';
@@ -58,7 +59,7 @@ after(() => {
 });
 
 /** A project: files, then symlinks (name -> target), owned by the test user. */
-async function hostileProject(name: string, yaml: string, links: Record<string, string> = {}, files: Record<string, string> = {}): Promise<string> {
+async function hostileProject(name: string, yaml: string, links: Record<string, string> = {}, files: Record<string, string | Buffer> = {}): Promise<string> {
   const dir = await makeProject({ 'vagga.yaml': yaml, 'data/f': 'data\n', ...files }, { name });
   for (const [link, target] of Object.entries(links)) {
     symlinkSync(target, join(dir, link));
@@ -216,6 +217,41 @@ test('/tmp and /var/tmp replaced by symlinks to the cache are not emptied throug
   const r = await vagga(await hostileProject('plant-tmp', yaml), ['_build', 'c']);
   assertClean(r);
   assert.equal(r.status, 0, show(r));
+});
+
+test('!Tar and !Copy of a tree over a planted symlink into the cache are refused, naming the link', async () => {
+  const tarTree = await hostileProject('plant-tar-tree', 'x: 1\n', {}, { [`tree/cachelink/${PWNED}-tar`]: 'evil\n' });
+  const made = spawnSync('tar', ['-C', join(tarTree, 'tree'), '-cf', join(tarTree, 'evil.tar'), '.']);
+  assert.equal(made.status, 0, String(made.stderr));
+  const yaml = oneContainer(
+    '    - !Sh mkdir -p /opt && ln -s /vagga/cache /opt/cachelink\n' +
+    '    - !Tar { url: ./evil.tar, path: /opt }\n');
+  const dir = await hostileProject('plant-tar', yaml, {}, { 'evil.tar': readFileSync(join(tarTree, 'evil.tar')) });
+  const r = await vagga(dir, ['_build', 'c']);
+  assertRefused(r, yaml, '!Tar { url: ./evil.tar', /"\/opt\/cachelink" is a symlink to "\/vagga\/cache"/);
+  const copy = oneContainer(
+    '    - !Sh mkdir -p /opt && ln -s /vagga/cache /opt/cachelink\n' +
+    '    - !Copy { source: /work/tree, path: /opt }\n');
+  const r2 = await vagga(await hostileProject('plant-copy', copy, {}, { [`tree/cachelink/${PWNED}-copy`]: 'evil\n' }), ['_build', 'c']);
+  assertRefused(r2, copy, '!Copy', /"\/opt\/cachelink" is a symlink/);
+});
+
+test('!Download and !TarInstall through symlinks to the cache planted by !Sh stay inside the root', async () => {
+  const yaml = oneContainer(
+    '    - !Sh mkdir -p /opt && ln -s /vagga/cache/downloads /opt/dl && rm -rf /tmp && ln -s /vagga/cache /tmp\n' +
+    `    - !Download { url: ./data/f, path: /opt/dl/canary-${TOK}-dl }\n` +
+    '    - !TarInstall { url: ./busybox.tar, script: "true" }\n');
+  const dir = await hostileProject('plant-dl', yaml);
+  const r = await vagga(dir, ['_build', 'c']);
+  assertClean(r);
+  assert.equal(r.status, 0, show(r));
+  assert.equal(readFileSync(join(dir, '.vagga', 'c', 'vagga', 'cache', 'downloads', `canary-${TOK}-dl`), 'utf8'), 'data\n');
+});
+
+test('an archive subdir climbing out of the archive is a located config error', async () => {
+  const yaml = oneContainer('    - !Tar\n      url: ./busybox.tar\n      subdir: ../../../vagga/cache\n');
+  const r = await vagga(await hostileProject('subdir', yaml), ['_build', 'c']);
+  assertRefused(r, yaml, 'subdir:', '.containers.c.setup[1].subdir', 126);
 });
 
 test('environ-file through a symlink in the root to a home file is read inside the root only', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stepDef } from '../../../src/steps/registry.js';
-import { inContainerRoot, resolveBuildPath } from '../../../src/steps/root-path.js';
+import { inContainerRoot, refuseLinksOut, resolveBuildPath } from '../../../src/steps/root-path.js';
 import { finishRoot } from '../../../src/builder/finish.js';
 import { ensureNetworkFiles } from '../../../src/builder/build-context.js';
 import { step } from '../version/helpers.js';
@@ -107,6 +107,30 @@ test('resolveBuildPath: /work paths must stay in the project, symlinks followed'
     assert.throws(() => resolveBuildPath('/work/cachelink/debian', ctx, 'source'), /^Error: source: .*outside the project|source: "[^"]*" resolves to/);
     assert.throws(() => resolveBuildPath('cachelink', ctx, 'source'), /outside the project/);
     assert.equal(resolveBuildPath('/work/sub/../x', ctx), path.join(ctx.projectRoot, 'x'));
+  } finally {
+    ctx.cleanup();
+  }
+});
+
+test('tree writers refuse a destination holding a symlink into the cache (builder view)', async () => {
+  const ctx = fakeContext();
+  try {
+    const c = canary(ctx);
+    fs.mkdirSync(path.join(ctx.root, 'etc'));
+    fs.symlinkSync('/etc/alternatives/awk', path.join(ctx.root, 'etc/awk'));
+    refuseLinksOut(ctx.root, ctx.root, [c.dir]);
+    fs.symlinkSync(path.join(c.dir, 'debian'), path.join(ctx.root, 'etc/deb'));
+    assert.throws(() => refuseLinksOut(ctx.root, ctx.root, [c.dir]), /"\/etc\/deb" is a symlink to .*outside the container/);
+    assert.throws(() => refuseLinksOut(ctx.root, path.join(ctx.root, 'etc'), [c.dir]), /"\/etc\/deb"/);
+    refuseLinksOut(ctx.root, path.join(ctx.root, 'missing'), [c.dir]);
+    ctx.cacheDir = c.dir;
+    // A single path is resolved inside the root; a tree copied over the link is refused.
+    fs.writeFileSync(path.join(ctx.projectRoot, 'f'), 'x');
+    await build(ctx, 'Copy', { source: '/work/f', path: '/etc/deb/base.tar' });
+    fs.mkdirSync(path.join(ctx.projectRoot, 'tree/deb'), { recursive: true });
+    fs.writeFileSync(path.join(ctx.projectRoot, 'tree/deb/base.tar'), 'evil');
+    await assert.rejects(build(ctx, 'Copy', { source: '/work/tree', path: '/etc' }), /"\/etc\/deb" is a symlink/);
+    c.check();
   } finally {
     ctx.cleanup();
   }
