@@ -31,13 +31,24 @@ export function normalizeContainerPath(p: string): string | undefined {
   return '/' + out.join('/');
 }
 
+/** The sentence for a path that climbs above `/`. */
+const leavesRoot = (p: string) => `Path ${JSON.stringify(p)} leaves the container's root: a ".." may not go above "/"`;
+
 /** Why `p` is not a container path (a sentence), or undefined when it is one. */
 export function containerPathProblem(p: string): string | undefined {
   if (!p.startsWith('/')) return `Path must be absolute: ${JSON.stringify(p)}`;
-  if (normalizeContainerPath(p) === undefined) {
-    return `Path ${JSON.stringify(p)} leaves the container's root: a ".." may not go above "/"`;
-  }
+  if (normalizeContainerPath(p) === undefined) return leavesRoot(p);
   return undefined;
+}
+
+/** `inner`, then `problem` on its value: a located ConfigError when it names one. */
+function checked(inner: Schema<string>, problem: (value: string) => string | undefined, describe = inner.describe): Schema<string> {
+  return custom(describe, (node: QNode, ctx: ParseCtx) => {
+    const value = inner.parse(node, ctx);
+    const why = problem(value);
+    if (why) fail(ctx, node, why);
+    return value;
+  });
 }
 
 /**
@@ -46,13 +57,9 @@ export function containerPathProblem(p: string): string | undefined {
  * `relative`: a relative path is accepted too, read from the root (`environ-file`).
  */
 export function containerPath(options: { relative?: boolean } = {}): Schema<string> {
-  const abs = options.relative ? str() : absPath();
-  return custom(abs.describe, (node: QNode, ctx: ParseCtx) => {
-    const text = abs.parse(node, ctx);
-    const problem = containerPathProblem(options.relative ? `/${text}` : text);
-    if (problem) fail(ctx, node, problem);
-    return text;
-  });
+  return options.relative
+    ? checked(str(), (v) => containerPathProblem(`/${v}`))
+    : checked(absPath(), containerPathProblem);
 }
 
 /**
@@ -60,14 +67,8 @@ export function containerPath(options: { relative?: boolean } = {}): Schema<stri
  * `!GitInstall`): a path inside it; a `..` that climbs out of it is a located ConfigError.
  */
 export function archiveSubdir(): Schema<string> {
-  const text = str();
-  return custom(text.describe, (node: QNode, ctx: ParseCtx) => {
-    const value = text.parse(node, ctx);
-    if (normalizeContainerPath(`/${value}`) === undefined) {
-      fail(ctx, node, `Subdir ${JSON.stringify(value)} leaves the archive: a ".." may not climb out of it`);
-    }
-    return value;
-  });
+  return checked(str(), (v) => (normalizeContainerPath(`/${v}`) === undefined
+    ? `Subdir ${JSON.stringify(v)} leaves the archive: a ".." may not climb out of it` : undefined));
 }
 
 /**
@@ -75,13 +76,7 @@ export function archiveSubdir(): Schema<string> {
  * ConfigError for `..` and vagga's reserved entries.
  */
 export function cacheName(): Schema<string> {
-  const text = str();
-  return custom('a cache name', (node: QNode, ctx: ParseCtx) => {
-    const value = text.parse(node, ctx);
-    const problem = cacheNameProblem(value);
-    if (problem) fail(ctx, node, problem);
-    return value;
-  });
+  return checked(str(), cacheNameProblem, 'a cache name');
 }
 
 /**
@@ -89,12 +84,5 @@ export function cacheName(): Schema<string> {
  * the container's root (`../../..` is refused). Gives the text as written.
  */
 export function workDir(): Schema<string> {
-  const text = str();
-  return custom(text.describe, (node: QNode, ctx: ParseCtx) => {
-    const value = text.parse(node, ctx);
-    if (normalizeContainerPath(value.startsWith('/') ? value : `/work/${value}`) === undefined) {
-      fail(ctx, node, `Path ${JSON.stringify(value)} leaves the container's root: a ".." may not go above "/"`);
-    }
-    return value;
-  });
+  return checked(str(), (v) => (normalizeContainerPath(v.startsWith('/') ? v : `/work/${v}`) === undefined ? leavesRoot(v) : undefined));
 }

@@ -18,7 +18,6 @@
  * are undone before the exec, so the command sees the environment it gets without snapshots.
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
-import { posix } from 'node:path';
 import type { Volume } from '../config/model.js';
 import { resolveLinksUnder } from '../config/resolve-links.js';
 import type { IdMapEntry } from '../sandbox/types.js';

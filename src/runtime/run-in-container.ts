@@ -4,7 +4,6 @@
  * program inside the rootfs, and runs it through bubblewrap with the container's uid map.
  */
 import { readFileSync } from 'node:fs';
-import { posix } from 'node:path';
 import type { ContainerConfig, Volume } from '../config/model.js';
 import type { Pos } from '../config/qnode.js';
 import { resolveLinksUnder } from '../config/resolve-links.js';

@@ -19,7 +19,7 @@ import { bool, def, int, opt, str, struct } from '../config/schema.js';
 import { containerPath } from '../config/container-path.js';
 import { createPathFilter, type FilterOptions, type PathFilter } from '../version/filters.js';
 import { insideId } from '../version/owner.js';
-import { pathStartsWith, selfAndParents, workToHost } from '../version/paths.js';
+import { pathStartsWith, selfAndParents } from '../version/paths.js';
 import { hashFileContent, hashTree, walkFiltered } from '../version/tree.js';
 import { filterFields } from './filter-fields.js';
 import type { BuildContext, StepDef } from './step.js';

@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
 import { def, int, opt, str, struct } from '../config/schema.js';
 import { containerPath } from '../config/container-path.js';
 import { resolveProjectPath } from '../config/project-path.js';

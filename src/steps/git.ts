@@ -25,7 +25,7 @@ import { resolveProjectPath } from '../config/project-path.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import type { Digest } from '../version/digest.js';
 import { versionError } from '../version/errors.js';
-import { rustJoin, workToHost } from '../version/paths.js';
+import { rustJoin } from '../version/paths.js';
 import { ensureMirror, exportRevision, isProjectRepo, repoArgs, wantedRevision } from './git/mirror.js';
 import { inContainerRoot, refuseLinksOut, resolveBuildPath, workToProject } from './root-path.js';
 import type { PrepareContext, StepDef } from './step.js';

@@ -12,10 +12,11 @@
  * their projects. Debian-free: every container starts from the harness's busybox.tar.
  */
 import { strict as assert } from 'node:assert';
-import { chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lchownSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { fileSnapshot } from './fixtures.js';
 import { cleanupStage, e2eEnv, makeProject, show, token, vagga, type E2EEnv, type RunResult } from './harness.js';
 
 after(cleanupStage);
@@ -277,20 +278,8 @@ test('canaries: none read, written, touched or deleted; nothing created outside 
     assert.equal(readFileSync(path, 'utf8'), before.content, `${path} was changed`);
     assert.equal(statSync(path).mtimeMs, before.mtimeMs, `${path} was touched`);
   }
-  const stray: string[] = [];
-  const walk = (d: string, depth: number) => {
-    let names: string[];
-    try {
-      names = readdirSync(d);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      if (n.includes(PWNED)) stray.push(join(d, n));
-      if (depth > 0 && statSync(join(d, n), { throwIfNoEntry: false })?.isDirectory()) walk(join(d, n), depth - 1);
-    }
-  };
-  walk(env.home, 3);
-  walk(env.cacheDir, 2);
+  // Every file under the home and the cache: none may carry the name a config tried to write.
+  const stray = [...fileSnapshot(env.home).keys(), ...fileSnapshot(env.cacheDir).keys()].filter((p) => p.includes(PWNED));
+  for (const dir of [join(env.cacheDir, `${PWNED}-dir`), join(env.home, `${PWNED}-bind`)]) if (existsSync(dir)) stray.push(dir);
   assert.deepEqual(stray, []);
 });

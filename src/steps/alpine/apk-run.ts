@@ -6,7 +6,7 @@
  * Per-build state lives in BuildContext.state under `alpine.apk`.
  */
 import { copyFileSync, chmodSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { BuildContext } from '../step.js';
 import { buildDepsToRemove, packageName } from '../debian/apt.js';
 import type { DistroState } from '../debian/distro.js';

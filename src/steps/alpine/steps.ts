@@ -6,7 +6,6 @@
  * opt url, opt branch, repo, opt tag); the mirror is not hashed (§2.1).
  */
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { opt, str, struct } from '../../config/schema.js';
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import type { BuildContext, PrepareContext, StepDef } from '../step.js';

@@ -11,7 +11,6 @@
  * next package step run `apt-get update` again.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ExitCode, VaggaError } from '../../errors/vagga-error.js';
 import { Digest } from '../../version/digest.js';
 import type { BuildContext } from '../step.js';

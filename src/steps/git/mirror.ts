@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { resolveProjectPath } from '../../config/project-path.js';
 import { ExitCode, MissingToolError, VaggaError } from '../../errors/vagga-error.js';
 import { acquireLock } from '../../storage/lock.js';
