@@ -56,7 +56,7 @@ interface ReadState {
  * be read, is not valid YAML or uses the dialect wrongly.
  */
 export function readQuireFile(file: string): QuireDocument {
-  const state: ReadState = { files: [], warnings: [], stack: [], topDir: dirname(file) };
+  const state: ReadState = { files: [], warnings: [], stack: [], topDir: dirname(resolve(file)) };
   const root = readInto(file, state, undefined);
   return { root, files: state.files, warnings: state.warnings };
 }

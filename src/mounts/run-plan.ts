@@ -1,7 +1,8 @@
 /**
  * Mount plan for running a command (vagga-inventory.md §2.7 "The run sandbox" and §1.5
  * "Volume types"). Pure apart from `!Snapshot` volumes, whose source and mount point are
- * stat'ed (injectable `stat`; see volumes-snapshot.ts for the copy made at command start);
+ * stat'ed (injectable `stat`; see volumes-snapshot.ts for the copy made at command start),
+ * and `!BindRW`/`!BindRO` sources, resolved with every symlink followed (bindSource);
  * the result is turned into bwrap arguments by src/sandbox/bwrap-args.ts.
  */
 import { posix } from 'node:path';
