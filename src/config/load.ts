@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError, ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { rawMinimumVagga, validateConfigFile, type ConfigFile } from './document.js';
 import type { Config } from './model.js';
-import type { QNode } from './qnode.js';
+import type { Pos, QNode } from './qnode.js';
 import { checkContainerReferences, missingCommandContainers } from './references.js';
 import { satisfiesMinimum } from './version-compare.js';
 import { resolveProjectPath } from './project-path.js';
@@ -65,6 +65,12 @@ function mixinPath(includingFile: string, relative: string): string | undefined 
   return join(dirname(includingFile), relative);
 }
 
+/** Positions of the items of a file's `mixins:` list (empty when it has none). */
+function mixinPositions(root: QNode): Pos[] {
+  const list = root.kind === 'map' ? root.entries.find((e) => e.key === 'mixins')?.value : undefined;
+  return list?.kind === 'seq' ? list.items.map((item) => item.pos) : [];
+}
+
 /** Accumulates files in precedence order: the first definition of a name is kept. */
 class ConfigBuilder {
   readonly files: string[] = [];
@@ -93,7 +99,7 @@ class ConfigBuilder {
   }
 
   /** Read `mixins` of `includingFile` last-first, each followed by its own mixins. */
-  mixins(includingFile: string, list: readonly string[]): void {
+  mixins(includingFile: string, list: readonly string[], positions: readonly Pos[] = []): void {
     for (let i = list.length - 1; i >= 0; i--) {
       const rel = list[i]!;
       const file = mixinPath(includingFile, rel);
@@ -104,10 +110,12 @@ class ConfigBuilder {
       if (this.seen.has(file)) continue;
       this.seen.add(file);
       try {
-        resolveProjectPath(this.projectRoot, file, { key: 'mixins' });
+        resolveProjectPath(this.projectRoot, file, { key: `mixins[${i}]` });
       } catch (e) {
         if (!(e instanceof VaggaError)) throw e;
-        this.warnings.push(`Skipping mixin ${JSON.stringify(rel)} listed in ${includingFile}: ${e.message}`);
+        const pos = positions[i];
+        const where = pos ? `${pos.file}:${pos.line}:${pos.col}` : includingFile;
+        this.warnings.push(`Skipping mixin ${JSON.stringify(rel)} listed in ${where}: ${e.message}`);
         continue;
       }
       if (!existsSync(file)) {
@@ -115,8 +123,10 @@ class ConfigBuilder {
         continue;
       }
       let cfg: ConfigFile;
+      let ownPositions: Pos[] = [];
       try {
         const { root } = this.read(file);
+        ownPositions = mixinPositions(root);
         const minimum = rawMinimumVagga(root);
         if (minimum !== undefined && !satisfiesMinimum(minimum)) {
           this.warnings.push(`Skipping mixin ${JSON.stringify(file)}: ${minimumVaggaMessage(minimum)}`);
@@ -129,7 +139,7 @@ class ConfigBuilder {
         continue;
       }
       this.absorb(cfg);
-      this.mixins(file, cfg.mixins);
+      this.mixins(file, cfg.mixins, ownPositions);
     }
   }
 }
@@ -150,6 +160,7 @@ export function loadConfig(cwd: string): Config {
   b.warnings.push(...warnings);
   const effectiveMain = mainFile ?? join(projectRoot, 'vagga.yaml');
   let main: ConfigFile = { mixins: [], containers: {}, commands: {} };
+  let mainMixinPositions: Pos[] = [];
   if (mainFile !== undefined) {
     b.markSeen(mainFile);
     const { root } = b.read(mainFile);
@@ -168,11 +179,12 @@ export function loadConfig(cwd: string): Config {
       });
     }
     main = validateConfigFile(root, b.warnings);
+    mainMixinPositions = mixinPositions(root);
     b.absorb(main);
   }
   const pseudo = join(projectRoot, 'vagga.yaml');
   b.mixins(pseudo, LOCAL_MIXINS.filter((m) => existsSync(join(projectRoot, m))));
-  b.mixins(effectiveMain, main.mixins);
+  b.mixins(effectiveMain, main.mixins, mainMixinPositions);
 
   checkContainerReferences(b.containers);
   b.warnings.push(...missingCommandContainers(b));

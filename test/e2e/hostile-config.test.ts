@@ -180,12 +180,12 @@ test('symlinks in the project: an include of a file in the home is refused befor
   assertRefused(r, yaml, '!*Include', '!*Include', 126);
 });
 
-test('symlinks in the project: a mixin in the home is skipped with a warning naming vagga.yaml and mixins', async () => {
+test('symlinks in the project: a mixin in the home is skipped with a warning naming vagga.yaml, the line and mixins', async () => {
   const yaml = `mixins: [mix.yaml]\n${oneContainer('', '', RUN_CAT)}`;
   const r = await vagga(await hostileProject('mixin', yaml, { 'mix.yaml': join(env.home, `canary-${TOK}.yaml`) }), ['_list']);
   assertClean(r);
   assert.equal(r.status, 0, show(r));
-  assert.match(r.stderr, /Skipping mixin "mix\.yaml" listed in .*vagga\.yaml: mixins: .*outside the project/, show(r));
+  assert.match(r.stderr, /Skipping mixin "mix\.yaml" listed in .*vagga\.yaml:1:10: mixins\[0\]: .*outside the project/, show(r));
   assert.ok(!r.stdout.includes('canary-cmd'), show(r));
 });
 
