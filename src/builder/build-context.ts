@@ -7,6 +7,8 @@
 import { lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext, BuildLog } from '../steps/step.js';
+import { cacheNameProblem } from '../config/cache-name.js';
+import { inContainerRoot, RootPathError } from '../steps/root-path.js';
 import { planStepMounts } from '../mounts/build-plan.js';
 import { runNested, type NestedSpec } from '../sandbox/nested.js';
 import type { SandboxResult } from '../sandbox/types.js';
@@ -25,10 +27,11 @@ export function stderrLog(verbosity: number, write: (s: string) => void = (s) =>
   };
 }
 
-/** Join a container path (absolute, e.g. `/var/cache`) onto the root being built. */
-export function inRoot(root: string, containerPath: string): string {
-  return join(root, containerPath.replace(/^\/+/, ''));
-}
+/**
+ * A container path (absolute, e.g. `/var/cache`) under the root being built, symlinks
+ * followed inside the root (src/steps/root-path.ts inContainerRoot).
+ */
+export const inRoot = inContainerRoot;
 
 /**
  * Make sure `etc/resolv.conf` and `etc/hosts` exist in the root (empty when created): the
@@ -36,9 +39,9 @@ export function inRoot(root: string, containerPath: string): string {
  * Symlinks there are left alone.
  */
 export function ensureNetworkFiles(root: string): void {
-  mkdirSync(join(root, 'etc'), { recursive: true, mode: 0o755 });
-  for (const rel of ['etc/resolv.conf', 'etc/hosts']) {
-    const path = join(root, rel);
+  mkdirSync(inRoot(root, '/etc'), { recursive: true, mode: 0o755 });
+  for (const file of ['/etc/resolv.conf', '/etc/hosts']) {
+    const path = inRoot(root, file, { followLast: false });
     let present = true;
     try { lstatSync(path); } catch { present = false; }
     if (!present) writeFileSync(path, '', { mode: 0o644 });
@@ -75,6 +78,10 @@ export function createBuildContext(spec: BuilderSpec, log: BuildLog, runner: Nes
     async run(argv, options = {}) {
       const cacheBinds: Record<string, string> = {};
       for (const [containerPath, name] of ctx.cacheMounts) {
+        // Checked again here (the schema refuses these already): a cache name never leaves
+        // the cache dir nor names an entry other builds trust.
+        const problem = name === '' || name.startsWith('/') ? `Cache name ${JSON.stringify(name)} must be a relative path` : cacheNameProblem(name);
+        if (problem) throw new RootPathError(problem);
         const hostDir = join(spec.cacheDir, name);
         mkdirSync(hostDir, { recursive: true });
         mkdirSync(inRoot(spec.root, containerPath), { recursive: true });

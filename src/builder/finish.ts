@@ -49,8 +49,8 @@ export async function makeSystemDirs(root: string): Promise<void> {
 
 /** Make `etc/resolv.conf` and `etc/hosts` empty regular files (symlinks are left alone). */
 export async function emptyNetworkFiles(root: string): Promise<void> {
-  for (const rel of ['etc/resolv.conf', 'etc/hosts']) {
-    const path = join(root, rel);
+  for (const file of ['/etc/resolv.conf', '/etc/hosts']) {
+    const path = inRoot(root, file, { followLast: false });
     const k = await kind(path);
     if (k === 'file') await truncate(path, 0);
     else if (k === undefined) await writeFile(path, '', { mode: 0o644 });
@@ -60,10 +60,10 @@ export async function emptyNetworkFiles(root: string): Promise<void> {
 /** Run the finish phase on `ctx.root` (see the file comment for the order). */
 export async function finishRoot(ctx: BuildContext): Promise<void> {
   for (const hook of ctx.finish.hooks) await hook();
-  for (const p of ctx.finish.removePaths) await rm(inRoot(ctx.root, p), { recursive: true, force: true });
+  for (const p of ctx.finish.removePaths) await rm(inRoot(ctx.root, p, { followLast: false }), { recursive: true, force: true });
   for (const p of ctx.finish.emptyDirs) await emptyDir(inRoot(ctx.root, p));
-  await emptyDir(join(ctx.root, 'tmp'));
-  await emptyDir(join(ctx.root, 'var/tmp'));
+  await emptyDir(inRoot(ctx.root, '/tmp', { followLast: false }));
+  await emptyDir(inRoot(ctx.root, '/var/tmp', { followLast: false }));
   for (const p of ctx.finish.ensureDirs) await mkdir(inRoot(ctx.root, p), { recursive: true, mode: 0o755 });
   await makeSystemDirs(ctx.root);
   await emptyNetworkFiles(ctx.root);

@@ -9,6 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { TRUSTED_CACHE_ENTRIES } from '../config/cache-name.js';
 import { BUILDER_PATHS, planBuilderMounts } from '../mounts/build-plan.js';
 import { runSandbox } from '../sandbox/bwrap.js';
 import type { IdMapping, SandboxResult, SandboxSpec } from '../sandbox/types.js';
@@ -118,6 +119,7 @@ export async function runBuilder(input: BuilderRunInput, runner: SandboxRunner =
   const bundle = bundleLocation(hostEnv);
   const buildsDir = join(input.cacheDir, '.builds');
   mkdirSync(buildsDir, { recursive: true });
+  for (const entry of TRUSTED_CACHE_ENTRIES) mkdirSync(join(input.cacheDir, entry), { recursive: true });
   await removeStaleScratchDirs(buildsDir);
   const scratch = await mkdtemp(join(buildsDir, `${input.name}.${process.pid}.`));
   try {

@@ -10,6 +10,7 @@ import {
   bool, child, custom, def, enumOf, fail, int, list, map, opt, str, struct, tagged,
   type ParseCtx, type Schema,
 } from './schema.js';
+import { workDir } from './container-path.js';
 import { idRanges } from './containers.js';
 import { volumePositions, volumes } from './volumes.js';
 
@@ -49,7 +50,7 @@ function runFields() {
     run,
     'accepts-arguments': opt(bool()),
     environ: def(map(str()), {}),
-    'work-dir': opt(str()),
+    'work-dir': opt(workDir()),
     volumes,
     pid1mode: def(enumOf(['wait', 'wait-all-children', 'exec'] as const), 'wait'),
     'write-mode': def(enumOf(['read-only', 'transient-hard-link-copy'] as const), 'read-only'),
@@ -179,7 +180,7 @@ const capsuleFields = struct({
   ...commonFields(true),
   'isolate-network': def(bool(), false),
   run,
-  'work-dir': opt(str()),
+  'work-dir': opt(workDir()),
   environ: def(map(str()), {}),
   'accepts-arguments': opt(bool()),
   uids: idRanges,

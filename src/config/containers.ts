@@ -6,8 +6,9 @@
 import type { ContainerConfig, IdRange, StepConfig } from './model.js';
 import { isNull, type QNode } from './qnode.js';
 import {
-  absPath, bool, custom, def, fail, list, map, opt, parseQuireInt, str, struct, type ParseCtx, type Schema,
+  bool, custom, def, fail, list, map, opt, parseQuireInt, str, struct, type ParseCtx, type Schema,
 } from './schema.js';
+import { containerPath } from './container-path.js';
 import { volumePositions, volumes } from './volumes.js';
 
 const MAX_ID = 2 ** 32 - 2;
@@ -75,20 +76,20 @@ function pathOrNull(fallback: string): Schema<string | null> {
   return {
     describe: 'an absolute path or null',
     optional: true,
-    parse: (node, ctx) => (node === undefined ? fallback : isNull(node) ? null : absPath().parse(node, ctx)),
+    parse: (node, ctx) => (node === undefined ? fallback : isNull(node) ? null : containerPath().parse(node, ctx)),
   };
 }
 
 const containerFields = (steps: StepSchemas) => struct({
   setup: def(list(setupStep(steps)), []),
   environ: def(map(str()), {}),
-  'environ-file': opt(str()),
+  'environ-file': opt(containerPath({ relative: true })),
   volumes,
   uids: idRanges,
   gids: idRanges,
   'auto-clean': def(bool(), false),
   'image-cache-url': opt(str()),
-  'data-dirs': def(list(absPath()), []),
+  'data-dirs': def(list(containerPath()), []),
   'resolv-conf-path': pathOrNull('/etc/resolv.conf'),
   'hosts-file-path': pathOrNull('/etc/hosts'),
   'default-shell': def(list(str()), []),

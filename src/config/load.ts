@@ -10,9 +10,10 @@ import type { StepSchemas } from './containers.js';
 import { rawMinimumVagga, validateConfigFile, type ConfigFile } from './document.js';
 import type { Config } from './model.js';
 import { CONFIG_FILE, LOCAL_MIXINS, MAIN_CONFIG_FILES, MISTYPED_CONFIG_FILES } from './project-files.js';
-import type { QNode } from './qnode.js';
+import type { Pos, QNode } from './qnode.js';
 import { checkContainerReferences, missingCommandContainers } from './references.js';
 import { satisfiesMinimum } from './version-compare.js';
+import { resolveProjectPath } from './project-path.js';
 import { readQuireFile } from './yaml-dialect.js';
 
 /** Re-exported: src/config/project-files.ts. */
@@ -66,14 +67,21 @@ function mixinPath(includingFile: string, relative: string): string | undefined 
   return join(dirname(includingFile), relative);
 }
 
+/** Positions of the items of a file's `mixins:` list (empty when it has none). */
+function mixinPositions(root: QNode): Pos[] {
+  const list = root.kind === 'map' ? root.entries.find((e) => e.key === 'mixins')?.value : undefined;
+  return list?.kind === 'seq' ? list.items.map((item) => item.pos) : [];
+}
+
 /** Accumulates files in precedence order: the first definition of a name is kept. */
 class ConfigBuilder {
-  constructor(readonly steps: StepSchemas) {}
   readonly files: string[] = [];
   readonly warnings: string[] = [];
   readonly containers: Config['containers'] = {};
   readonly commands: Config['commands'] = {};
   private readonly seen = new Set<string>();
+
+  constructor(readonly steps: StepSchemas, private readonly projectRoot: string) {}
 
   /** Never read `file` as a mixin (the main file, or one read already). */
   markSeen(file: string): void {
@@ -93,7 +101,7 @@ class ConfigBuilder {
   }
 
   /** Read `mixins` of `includingFile` last-first, each followed by its own mixins. */
-  mixins(includingFile: string, list: readonly string[]): void {
+  mixins(includingFile: string, list: readonly string[], positions: readonly Pos[] = []): void {
     for (let i = list.length - 1; i >= 0; i--) {
       const rel = list[i]!;
       const file = mixinPath(includingFile, rel);
@@ -103,13 +111,24 @@ class ConfigBuilder {
       }
       if (this.seen.has(file)) continue;
       this.seen.add(file);
+      try {
+        resolveProjectPath(this.projectRoot, file, { key: `mixins[${i}]` });
+      } catch (e) {
+        if (!(e instanceof VaggaError)) throw e;
+        const pos = positions[i];
+        const where = pos ? `${pos.file}:${pos.line}:${pos.col}` : includingFile;
+        this.warnings.push(`Skipping mixin ${JSON.stringify(rel)} listed in ${where}: ${e.message}`);
+        continue;
+      }
       if (!existsSync(file)) {
         this.warnings.push(`Skipping mixin ${JSON.stringify(rel)} listed in ${includingFile}: file ${JSON.stringify(file)} does not exist`);
         continue;
       }
       let cfg: ConfigFile;
+      let ownPositions: Pos[] = [];
       try {
         const { root } = this.read(file);
+        ownPositions = mixinPositions(root);
         const minimum = rawMinimumVagga(root);
         if (minimum !== undefined && !satisfiesMinimum(minimum)) {
           this.warnings.push(`Skipping mixin ${JSON.stringify(file)}: ${minimumVaggaMessage(minimum)}`);
@@ -122,7 +141,7 @@ class ConfigBuilder {
         continue;
       }
       this.absorb(cfg);
-      this.mixins(file, cfg.mixins);
+      this.mixins(file, cfg.mixins, ownPositions);
     }
   }
 }
@@ -139,10 +158,11 @@ class ConfigBuilder {
  */
 export function loadConfig(steps: StepSchemas, cwd: string): Config {
   const { root: projectRoot, mainFile, warnings = [] } = findProjectRoot(cwd);
-  const b = new ConfigBuilder(steps);
+  const b = new ConfigBuilder(steps, projectRoot);
   b.warnings.push(...warnings);
   const effectiveMain = mainFile ?? join(projectRoot, CONFIG_FILE);
   let main: ConfigFile = { mixins: [], containers: {}, commands: {} };
+  let mainMixinPositions: Pos[] = [];
   if (mainFile !== undefined) {
     b.markSeen(mainFile);
     const { root } = b.read(mainFile);
@@ -161,11 +181,12 @@ export function loadConfig(steps: StepSchemas, cwd: string): Config {
       });
     }
     main = validateConfigFile(steps, root, b.warnings);
+    mainMixinPositions = mixinPositions(root);
     b.absorb(main);
   }
   const pseudo = join(projectRoot, CONFIG_FILE);
   b.mixins(pseudo, LOCAL_MIXINS.filter((m) => existsSync(join(projectRoot, m))));
-  b.mixins(effectiveMain, main.mixins);
+  b.mixins(effectiveMain, main.mixins, mainMixinPositions);
 
   checkContainerReferences(b.containers, steps);
   b.warnings.push(...missingCommandContainers(b));

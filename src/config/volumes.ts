@@ -5,8 +5,9 @@
 import type { Volume } from './model.js';
 import { isNull, type Pos, type QNode } from './qnode.js';
 import {
-  absPath, custom, def, fail, int, map, opt, str, struct, tagged, type ParseCtx, type Schema,
+  custom, def, fail, int, map, opt, str, struct, tagged, type ParseCtx, type Schema,
 } from './schema.js';
+import { cacheName, containerPath, containerPathProblem } from './container-path.js';
 
 const MiB = 1024 * 1024;
 
@@ -48,12 +49,12 @@ const persistent = struct({
 
 const alternatives: Record<string, Schema<Volume>> = {
   Tmpfs: adapt(tmpfs, (v) => ({ kind: 'Tmpfs', size: v.size, mode: v.mode, subdirs: v.subdirs, files: v.files })),
-  BindRW: adapt(absPath(), (path) => ({ kind: 'BindRW', path })),
-  BindRO: adapt(absPath(), (path) => ({ kind: 'BindRO', path })),
+  BindRW: adapt(containerPath(), (path) => ({ kind: 'BindRW', path })),
+  BindRO: adapt(containerPath(), (path) => ({ kind: 'BindRO', path })),
   Empty: adapt(nothing('Empty'), () => ({ kind: 'Empty' })),
   VaggaBin: adapt(nothing('VaggaBin'), () => ({ kind: 'VaggaBin' })),
   // Empty and absolute names are runtime errors in Vagga (exit 124), so any string passes here.
-  CacheDir: adapt({ ...str(), describe: 'a cache name' }, (name) => ({ kind: 'CacheDir', name })),
+  CacheDir: adapt(cacheName(), (name) => ({ kind: 'CacheDir', name })),
   Snapshot: adapt(snapshot, (v) => {
     const out: Volume = { kind: 'Snapshot', size: v.size };
     if (v.ownerUid !== undefined) out.ownerUid = v.ownerUid;
@@ -78,7 +79,7 @@ export const volume: Schema<Volume> = adapt(tagged(alternatives, 'volume'), (t) 
 
 /** A `volumes:` mapping: absolute mount point -> Volume (document order kept). */
 export const volumes: Schema<Record<string, Volume>> = def(
-  map(volume, (key) => (key.startsWith('/') ? undefined : `Volume path must be absolute: ${JSON.stringify(key)}`)),
+  map(volume, (key) => (key.startsWith('/') ? containerPathProblem(key) : `Volume path must be absolute: ${JSON.stringify(key)}`)),
   {},
 );
 

@@ -19,6 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { resolveProjectPath } from './project-path.js';
 import {
   LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq,
   type Node as YNode, type Pair, type YAMLError,
@@ -45,6 +46,8 @@ interface ReadState {
   warnings: string[];
   /** Files currently being read, to detect include cycles. */
   stack: string[];
+  /** Directory of the top-level file: includes must resolve inside it (symlinks followed). */
+  topDir?: string;
 }
 
 /**
@@ -53,7 +56,7 @@ interface ReadState {
  * be read, is not valid YAML or uses the dialect wrongly.
  */
 export function readQuireFile(file: string): QuireDocument {
-  const state: ReadState = { files: [], warnings: [], stack: [] };
+  const state: ReadState = { files: [], warnings: [], stack: [], topDir: dirname(resolve(file)) };
   const root = readInto(file, state, undefined);
   return { root, files: state.files, warnings: state.warnings };
 }
@@ -223,7 +226,9 @@ class FileConverter {
       throw new ConfigError('config.bad-include', `!*Include ${JSON.stringify(relPath)}: parent directory references (..) are not allowed`, pos);
     }
     const base = this.file.startsWith('<') ? process.cwd() : dirname(this.file);
-    return readInto(resolve(base, relPath), this.state, pos);
+    const file = resolve(base, relPath);
+    const topDir = this.state.topDir;
+    return readInto(topDir === undefined ? file : resolveProjectPath(topDir, file, { key: '!*Include', pos }), this.state, pos);
   }
 
   private unpackInto(target: QNode[], parts: YNode[]): void {

@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   'config.bad-setting': { exit: config, meaning: 'A settings value is invalid, or not allowed in the file it is in' },
   'config.container-not-found': { exit: config, meaning: 'A container referenced by a step or command is not defined' },
   'config.container-cycle': { exit: config, meaning: 'Containers depend on each other in a loop' },
+  'config.path-outside-project': { exit: config, meaning: 'A host path the configuration names resolves (symlinks followed) outside the project and the external volumes' },
   'config.minimum-vagga': { exit: config, meaning: 'The configuration asks for a newer Vagga (minimum-vagga)' },
   'config.env-name-invalid': { exit: config, meaning: 'A -e/--use-env or -E/--environ variable name is empty or contains `=`' },
 
@@ -72,6 +73,8 @@ export const ERROR_CODES = {
   'version.unknown-step': { exit: launcher, meaning: 'A setup step has no definition (internal)' },
 
   'build.not-prepared': { exit: launcher, meaning: 'Internal: a container the run needs was not prepared before it (a bug; running never builds)' },
+  'build.path-outside-root': { exit: launcher, meaning: 'A container path resolves outside the root being built' },
+  'build.subdir-outside-archive': { exit: launcher, meaning: 'A `subdir` climbs out of the unpacked archive' },
   'build.failed': { exit: launcher, meaning: 'A container build failed (the message names the container and step)' },
   'build.step-failed': { exit: launcher, meaning: 'A command run by a setup step exited unsuccessfully' },
   'build.bad-step-option': { exit: launcher, meaning: 'A setup step parameter has a value the step does not accept' },

@@ -5,7 +5,8 @@
  * uid map, all capabilities) sees the host's /usr and /etc read-only plus, at fixed paths:
  *   /vagga/root            the root filesystem being built (rw)
  *   /work                  the project (rw)
- *   /vagga/cache           the shared cache dir (rw)
+ *   /vagga/cache           the shared cache dir (rw), except the trusted entries below
+ *   /vagga/cache/ENTRY     each of TRUSTED_CACHE_ENTRIES (ro): filled on the host only
  *   /vagga/containers/NAME roots of already-built containers this build uses (ro)
  *   /vagga/bin             the directory holding the vagga bundle (ro)
  * and runs `node /vagga/bin/vagga.mjs __builder__`. Steps that run programs in the
@@ -13,6 +14,7 @@
  * /vagga/root as /, /dev, /proc, /work, /run tmpfs, cache binds and the host resolv.conf.
  */
 import { posix } from 'node:path';
+import { TRUSTED_CACHE_ENTRIES } from '../config/cache-name.js';
 import { hostSystemMounts } from './host-system.js';
 import { comparePaths, isWithin } from './run-plan.js';
 import type { MountPlan } from './types.js';
@@ -42,7 +44,8 @@ export interface BuilderPlanInput {
 /**
  * Plan of the builder sandbox: host /usr read-only with the merged-usr links (/bin, /lib,
  * /lib64, /sbin), /etc read-only, /dev, /proc, a /tmp tmpfs, then the BUILDER_PATHS binds
- * (root, project, cache, other containers' roots read-only, bundle read-only) and the
+ * (root, project, cache with its trusted entries read-only, other containers' roots
+ * read-only, bundle read-only) and the
  * directory of `runtimePath` read-only at its own path when it is outside /usr (e.g. a node
  * installed under /opt or $HOME). Pure.
  */
@@ -57,6 +60,15 @@ export function planBuilderMounts(input: BuilderPlanInput): MountPlan {
     { kind: 'bind', source: input.projectRoot, dest: BUILDER_PATHS.work, readOnly: false },
     { kind: 'bind', source: input.cacheDir, dest: BUILDER_PATHS.cache, readOnly: false },
   ];
+  // The bootstrap tarballs, downloads, git mirrors and apk.static are made by the steps'
+  // `prepare` on the host; every later build of every project of the user unpacks them as
+  // they are. They are mounted read-only here rather than checked by hash before each use:
+  // a tarball has no independent hash to check against (mmdebstrap's output differs from
+  // run to run), and read-only means nothing a build runs can replace them at all.
+  // The source dirs must exist (run-builder.ts creates them).
+  for (const entry of TRUSTED_CACHE_ENTRIES) {
+    plan.push({ kind: 'bind', source: posix.join(input.cacheDir, entry), dest: posix.join(BUILDER_PATHS.cache, entry), readOnly: true });
+  }
   for (const name of Object.keys(input.containerRoots).sort()) {
     plan.push({ kind: 'bind', source: input.containerRoots[name], dest: posix.join(BUILDER_PATHS.containers, name), readOnly: true });
   }

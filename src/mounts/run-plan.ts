@@ -1,11 +1,15 @@
 /**
  * Mount plan for running a command (vagga-inventory.md §2.7 "The run sandbox" and §1.5
  * "Volume types"). Pure apart from `!Snapshot` volumes, whose source and mount point are
- * stat'ed (injectable `stat`; see volumes-snapshot.ts for the copy made at command start);
+ * stat'ed (injectable `stat`; see volumes-snapshot.ts for the copy made at command start),
+ * and `!BindRW`/`!BindRO` sources, resolved with every symlink followed (bindSource);
  * the result is turned into bwrap arguments by src/sandbox/bwrap-args.ts.
  */
 import { posix } from 'node:path';
 import type { ContainerConfig, Settings, Volume } from '../config/model.js';
+import { cacheNameProblem } from '../config/cache-name.js';
+import { resolveProjectPath, type PathSite } from '../config/project-path.js';
+import type { Pos } from '../config/qnode.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import type { MountOp, MountPlan } from './types.js';
 import type { IdMapping } from '../sandbox/types.js';
@@ -19,6 +23,9 @@ export interface RunPlanInput {
   projectRoot: string;
   /** Command volumes; they override container volumes at the same path. */
   commandVolumes: Record<string, Volume>;
+  /** Where the command volumes are declared, and the command's name (for refusals of bind sources). */
+  commandVolumePositions?: Record<string, Pos>;
+  commandName?: string;
   settings: Settings;
   /** Host cache dir, for `!CacheDir` volumes. */
   cacheDir: string;
@@ -69,21 +76,31 @@ export function isWithin(path: string, dir: string): boolean {
 
 /**
  * Host path of a `!BindRW`/`!BindRO` source: `/work/...` is inside the project,
- * `/volumes/NAME/...` inside the external volume NAME of the settings. Throws VaggaError
- * (124) for anything else or an unknown volume name.
+ * `/volumes/NAME/...` inside the external volume NAME of the settings; the real path is
+ * returned, every symlink followed, and it must stay inside the project (or that external
+ * volume): resolveProjectPath, whose ConfigError (126) names `site`. Throws VaggaError
+ * (124) for other sources or an unknown volume name. Reads the file system (lstat/readlink).
  */
-export function bindSource(path: string, projectRoot: string, settings: Settings): string {
+export function bindSource(path: string, projectRoot: string, settings: Settings, site: PathSite = { key: 'volumes' }): string {
   const norm = posix.normalize(path);
-  if (isWithin(norm, '/work')) return posix.join(projectRoot, posix.relative('/work', norm));
+  if (isWithin(norm, '/work')) return resolveProjectPath(projectRoot, posix.relative('/work', norm) || '.', site);
   if (isWithin(norm, '/volumes')) {
     const [name, ...rest] = posix.relative('/volumes', norm).split('/');
     const base = name ? settings.externalVolumes[name] : undefined;
     if (base === undefined) {
       mountError(`mount ${JSON.stringify(path)}: there is no external volume ${JSON.stringify(name ?? '')} (settings \`external-volumes\`)`);
     }
-    return posix.join(base, ...rest);
+    return resolveProjectPath(projectRoot, posix.join(base, ...rest), site, [base]);
   }
   return mountError(`mount ${JSON.stringify(path)}: bind source must be in /work or /volumes/<name>`);
+}
+
+/** Where volume `dest` was declared: the command's volume if it has one there, else the container's. */
+function volumeSite(dest: string, input: RunPlanInput): PathSite {
+  const fromCommand = input.commandVolumes[dest] !== undefined;
+  const pos = fromCommand ? input.commandVolumePositions?.[dest] : input.container.volumePositions?.[dest];
+  const key = fromCommand ? `.commands.${input.commandName ?? '?'}.volumes.${dest}` : `.containers.${input.container.name}.volumes.${dest}`;
+  return pos ? { key, pos } : { key };
 }
 
 /** Mount operations of one volume at `dest`. Throws VaggaError (124) on invalid or unsupported volumes. */
@@ -101,7 +118,7 @@ export function volumeOps(dest: string, vol: Volume, input: RunPlanInput, snapsh
     }
     case 'BindRW':
     case 'BindRO':
-      return [{ kind: 'bind', source: bindSource(vol.path, input.projectRoot, input.settings), dest, readOnly: vol.kind === 'BindRO' }];
+      return [{ kind: 'bind', source: bindSource(vol.path, input.projectRoot, input.settings, volumeSite(dest, input)), dest, readOnly: vol.kind === 'BindRO' }];
     case 'Empty':
       if (dest === '/work') mountError('mount !Empty: hiding /work itself is not supported');
       return [
@@ -111,6 +128,8 @@ export function volumeOps(dest: string, vol: Volume, input: RunPlanInput, snapsh
     case 'CacheDir': {
       if (vol.name === '') mountError('mount !CacheDir: path must not be empty');
       if (vol.name.startsWith('/')) mountError(`mount !CacheDir ${JSON.stringify(vol.name)}: path must not be absolute`);
+      const problem = cacheNameProblem(vol.name);
+      if (problem) mountError(`mount !CacheDir: ${problem}`);
       return [{ kind: 'bind', source: posix.join(input.cacheDir, vol.name), dest, readOnly: false, createSource: true }];
     }
     case 'VaggaBin':

@@ -18,8 +18,8 @@
  * are undone before the exec, so the command sees the environment it gets without snapshots.
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
-import { posix } from 'node:path';
 import type { Volume } from '../config/model.js';
+import { resolveLinksUnder } from '../config/resolve-links.js';
 import type { IdMapEntry } from '../sandbox/types.js';
 import type { MountOp } from './types.js';
 
@@ -107,13 +107,15 @@ export interface SnapshotInput {
  */
 export function snapshotPlan(s: SnapshotInput): { ops: MountOp[]; copy: SnapshotCopy } | { error: string } {
   const stat = s.stat ?? hostStat;
-  const source = posix.join(s.sourceRoot, s.dest);
-  const src = stat(source);
-  if (!src?.isDirectory) {
+  // Symlinks on the way are followed inside the container's root, never to host files.
+  const source = resolveLinksUnder(s.sourceRoot, s.dest);
+  const src = source === undefined ? undefined : stat(source);
+  if (source === undefined || !src?.isDirectory) {
     const whose = s.volume.container ? `container ${JSON.stringify(s.volume.container)}` : 'the container';
     return { error: `${s.dest} is not a directory in ${whose} (nothing to snapshot)` };
   }
-  const point = s.sourceRoot === s.rootfs ? src : stat(posix.join(s.rootfs, s.dest));
+  const pointPath = s.sourceRoot === s.rootfs ? undefined : resolveLinksUnder(s.rootfs, s.dest);
+  const point = s.sourceRoot === s.rootfs ? src : pointPath === undefined ? undefined : stat(pointPath);
   const stage = `${SNAPSHOT_STAGE}/${s.index}`;
   const copy: SnapshotCopy = {
     dest: s.dest,

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig } from '../config/model.js';
+import { resolveLinksUnder } from '../config/resolve-links.js';
 import type { Project } from '../config/project.js';
 import type { ContainerProcess } from './container-process.js';
 // Static imports: this is the start-up hot path, one module graph load beats chained import()s.
@@ -47,8 +48,11 @@ function realDeps(project: Project): SandboxDeps & { cacheDir: string } {
  */
 export function readEnvironFile(container: ContainerConfig, rootfs: string): Record<string, string> | undefined {
   if (!container.environFile) return undefined;
-  const hostPath = posix.join(rootfs, container.environFile);
   try {
+    // Read from the host: symlinks in the root are followed inside the root (never to the
+    // user's files), as the container itself would see them.
+    const hostPath = resolveLinksUnder(rootfs, `/${container.environFile}`);
+    if (hostPath === undefined) throw new Error('too many levels of symbolic links');
     return parseEnvironFile(readFileSync(hostPath, 'utf8'));
   } catch (err) {
     throw new VaggaError(`Can't read environ-file ${JSON.stringify(container.environFile)} of container "${container.name}": ${(err as Error).message}`, {
@@ -93,6 +97,8 @@ async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxD
     rootfs: proc.rootfs,
     projectRoot: project.config.projectRoot,
     commandVolumes: proc.commandVolumes,
+    ...(proc.commandVolumePositions ? { commandVolumePositions: proc.commandVolumePositions } : {}),
+    ...(proc.commandName !== undefined ? { commandName: proc.commandName } : {}),
     settings: project.settings,
     cacheDir: d.cacheDir ?? '',
     ...vols.planInput,

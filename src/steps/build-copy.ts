@@ -17,18 +17,19 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { absPath, bool, def, list, opt, str, struct, type Out } from '../config/schema.js';
+import { bool, def, list, opt, str, struct, type Out } from '../config/schema.js';
+import { containerPath } from '../config/container-path.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import { createPathFilter } from '../version/filters.js';
 import { admittedWithParents } from './copy.js';
-import { inContainerRoot } from './root-path.js';
+import { inContainerRoot, refuseLinksOut } from './root-path.js';
 import type { BuildContext, StepDef } from './step.js';
 
 const buildSchema = struct({
   container: str(),
-  source: def(absPath(), '/'),
-  path: opt(absPath()),
-  'temporary-mount': opt(absPath()),
+  source: def(containerPath(), '/'),
+  path: opt(containerPath()),
+  'temporary-mount': opt(containerPath()),
   rules: def(list(str()), [] as string[]),
   'content-hash': def(bool(), false),
 });
@@ -84,6 +85,7 @@ export function copyWithRules(src: string, dest: string, rules: string[], warn: 
 }
 
 async function copyPath(p: BuildParams, src: string, dest: string, ctx: BuildContext): Promise<void> {
+  refuseLinksOut(ctx.root, dest, [ctx.cacheDir]);
   const st = fs.lstatSync(src);
   fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o755 });
   if (!st.isDirectory()) {

@@ -5,12 +5,13 @@
  * in the root now. Hash: `source`, `name` per entry, keys in path order.
  */
 import * as fs from 'node:fs';
-import { map, str, type Out } from '../config/schema.js';
+import { map, type Out } from '../config/schema.js';
+import { cacheName, containerPathProblem } from '../config/container-path.js';
 import type { BuildContext, StepDef } from './step.js';
 import { inContainerRoot } from './root-path.js';
 import { sortedPathEntries } from './text.js';
 
-const cacheDirsSchema = map(str(), (k) => (k.startsWith('/') ? undefined : `Path must be absolute: ${JSON.stringify(k)}`));
+const cacheDirsSchema = map(cacheName(), containerPathProblem);
 
 /** `!CacheDirs` parameters: absolute container path -> cache name. */
 export type CacheDirsParams = Out<typeof cacheDirsSchema>;

@@ -15,21 +15,22 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { absPath, bool, def, int, opt, str, struct, type Out } from '../config/schema.js';
-import { createPathFilter, type PathFilter } from '../version/filters.js';
+import { bool, def, int, opt, str, struct, type Out } from '../config/schema.js';
+import { containerPath } from '../config/container-path.js';
+import { createPathFilter, type FilterOptions, type PathFilter } from '../version/filters.js';
 import { insideId } from '../version/owner.js';
-import { pathStartsWith, selfAndParents, workToHost } from '../version/paths.js';
+import { pathStartsWith, selfAndParents } from '../version/paths.js';
 import { hashFileContent, hashTree, walkFiltered } from '../version/tree.js';
 import { filterFields } from './filter-fields.js';
 import type { BuildContext, StepDef } from './step.js';
-import { inContainerRoot, resolveBuildPath } from './root-path.js';
+import { inContainerRoot, refuseLinksOut, resolveBuildPath, workToProject } from './root-path.js';
 
 /** Default `umask` of `!Copy`. */
 export const DEFAULT_COPY_UMASK = 0o002;
 
 const schema = struct({
   source: str(),
-  path: absPath(),
+  path: containerPath(),
   ...filterFields,
   'owner-uid': opt(int({ min: 0 })),
   'owner-gid': opt(int({ min: 0 })),
@@ -54,7 +55,7 @@ export function copyMode(params: Pick<CopyParams, 'preservePermissions' | 'umask
 
 function hash(params: CopyParams, digest: import('../version/digest.js').Digest, ctx: import('./step.js').VersionContext): void {
   if (pathStartsWith(params.source, '/work')) {
-    const hostPath = workToHost(params.source, ctx.projectRoot)!;
+    const hostPath = workToProject('!Copy', params.source, ctx.projectRoot, 'source')!;
     const filter = createPathFilter(params);
     hashTree(digest, { hostPath, containerPath: params.source }, filter, (entry, d) => {
       d.field('filename', entry.containerPath);
@@ -132,8 +133,9 @@ export function ensureParentDirs(dest: string): void {
 }
 
 async function build(params: CopyParams, ctx: BuildContext): Promise<void> {
-  const src = resolveBuildPath(params.source, ctx);
+  const src = resolveBuildPath(params.source, ctx, 'source');
   const dest = inContainerRoot(ctx.root, params.path);
+  refuseLinksOut(ctx.root, dest, [ctx.cacheDir]);
   let st: fs.Stats;
   try {
     st = fs.lstatSync(src);

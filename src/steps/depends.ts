@@ -6,8 +6,9 @@
  * A missing path makes the version unknown.
  */
 import { str, struct, type Out } from '../config/schema.js';
-import { createPathFilter } from '../version/filters.js';
-import { rustJoin, workToHost } from '../version/paths.js';
+import { createPathFilter, type FilterOptions } from '../version/filters.js';
+import { rustJoin } from '../version/paths.js';
+import { workToProject } from './root-path.js';
 import { hashFileContent, hashTree } from '../version/tree.js';
 import { versionError } from '../version/errors.js';
 import { filterFields } from './filter-fields.js';
@@ -23,7 +24,7 @@ const depends: StepDef<DependsParams> = {
   schema,
   hash(params, digest, ctx) {
     const containerPath = rustJoin('/work', params.path);
-    const hostPath = workToHost(containerPath, ctx.projectRoot);
+    const hostPath = workToProject('!Depends', containerPath, ctx.projectRoot, 'path');
     if (hostPath === undefined) throw versionError('!Depends', `path ${JSON.stringify(containerPath)} is not inside /work`);
     const filter = createPathFilter(params);
     hashTree(digest, { hostPath, containerPath }, filter, (entry, d) => {

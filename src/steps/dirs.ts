@@ -4,7 +4,7 @@
  * registration is also replayed through `!Container`. Hash: `path` as written.
  */
 import * as fs from 'node:fs';
-import { absPath } from '../config/schema.js';
+import { containerPath } from '../config/container-path.js';
 import { pathStartsWith } from '../version/paths.js';
 import type { BuildContext, StepDef } from './step.js';
 import { inContainerRoot } from './root-path.js';
@@ -44,7 +44,7 @@ function emptyDirContents(dir: string): void {
 const ensure: StepDef<string> = {
   tag: 'EnsureDir',
   hashReadsOnlyParams: true,
-  schema: absPath(),
+  schema: containerPath(),
   hash(p, digest) {
     digest.field('path', p);
   },
@@ -66,7 +66,7 @@ const ensure: StepDef<string> = {
 const empty: StepDef<string> = {
   tag: 'EmptyDir',
   hashReadsOnlyParams: true,
-  schema: absPath(),
+  schema: containerPath(),
   hash(p, digest) {
     digest.field('path', p);
   },
@@ -82,12 +82,12 @@ const empty: StepDef<string> = {
 const remove: StepDef<string> = {
   tag: 'Remove',
   hashReadsOnlyParams: true,
-  schema: absPath(),
+  schema: containerPath(),
   hash(p, digest) {
     digest.field('path', p);
   },
   async build(p, ctx) {
-    fs.rmSync(inContainerRoot(ctx.root, p), { recursive: true, force: true });
+    fs.rmSync(inContainerRoot(ctx.root, p, { followLast: false }), { recursive: true, force: true });
     ctx.finish.removePaths.push(p);
   },
   replay(p, ctx) {

@@ -10,12 +10,15 @@
  */
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
-import { absPath, def, int, opt, str, struct, type Out } from '../config/schema.js';
+import { dirname, isAbsolute } from 'node:path';
+import { def, int, opt, str, struct, type Out } from '../config/schema.js';
+import { containerPath } from '../config/container-path.js';
+import { resolveProjectPath } from '../config/project-path.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import { checkSha256, downloadCachePath, fetchToCache, isRemoteUrl } from '../storage/downloads.js';
 import type { Digest } from '../version/digest.js';
 import type { BuildContext, PrepareContext, StepDef } from './step.js';
+import { inContainerRoot } from './root-path.js';
 
 /** Where a step's `url` points. */
 export type SourceKind = 'remote' | 'project';
@@ -52,7 +55,7 @@ export async function prepareSource(tag: string, url: string, sha256: string | u
     await fetchToCache(ctx.cacheDir, url, sha256, { signal: ctx.signal, info: (m) => ctx.log.info(m) });
     return;
   }
-  const file = join(ctx.projectRoot, url);
+  const file = resolveProjectPath(ctx.projectRoot, url, { key: 'url' });
   if (!existsSync(file)) {
     throw new VaggaError(`!${tag}: file ${JSON.stringify(url)} does not exist in the project (${file})`, {
       code: 'build.source-missing', hint: 'Paths that do not start with http:// or https:// are relative to the project directory.',
@@ -65,7 +68,7 @@ export async function prepareSource(tag: string, url: string, sha256: string | u
 export function sourcePath(tag: string, url: string, sha256: string | undefined, ctx: BuildContext): string {
   const file = sourceKind(url, tag) === 'remote'
     ? downloadCachePath(ctx.cacheDir, url, sha256)
-    : join(ctx.projectRoot, url);
+    : resolveProjectPath(ctx.projectRoot, url, { key: 'url' });
   if (!existsSync(file)) {
     throw new VaggaError(`!${tag}: ${JSON.stringify(url)} is not available in the build (expected at ${file})`, {
       code: 'build.source-missing',
@@ -120,7 +123,7 @@ export function sourceFileStep<P extends SourceFileParams>(spec: SourceFileStepS
 
 const downloadSchema = struct({
   url: str(),
-  path: absPath(),
+  path: containerPath(),
   mode: def(int({ min: 0, max: 0o1777 }), 0o644),
   sha256: opt(str()),
 });
@@ -136,7 +139,7 @@ const download: StepDef<DownloadParams> = { ...sourceFileStep<DownloadParams>({
     digest.field('mode', p.mode);
   },
   async install(p, src, ctx) {
-    const dest = join(ctx.root, p.path.replace(/^\/+/, ''));
+    const dest = inContainerRoot(ctx.root, p.path);
     await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
     await copyFile(src, dest);
     await chmod(dest, p.mode);

@@ -18,14 +18,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
-import { absPath, def, opt, str, struct, type Out } from '../config/schema.js';
+import { dirname, isAbsolute, join, posix } from 'node:path';
+import { def, opt, str, struct, type Out } from '../config/schema.js';
+import { archiveSubdir, containerPath } from '../config/container-path.js';
+import { resolveProjectPath } from '../config/project-path.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import type { Digest } from '../version/digest.js';
 import { versionError } from '../version/errors.js';
-import { rustJoin, workToHost } from '../version/paths.js';
+import { rustJoin } from '../version/paths.js';
 import { ensureMirror, exportRevision, isProjectRepo, repoArgs, wantedRevision } from './git/mirror.js';
-import { inContainerRoot, resolveBuildPath } from './root-path.js';
+import { inContainerRoot, refuseLinksOut, resolveBuildPath, workToProject } from './root-path.js';
 import type { PrepareContext, StepDef } from './step.js';
 import { DEFAULT_INSTALL_SCRIPT } from './tar-install.js';
 
@@ -45,27 +47,32 @@ export function effectiveRepoUrl(url: string): string {
 async function prepareRepo(tag: string, givenUrl: string, ctx: PrepareContext): Promise<void> {
   const url = effectiveRepoUrl(givenUrl);
   if (isProjectRepo(url)) {
-    if (!existsSync(join(ctx.projectRoot, url))) {
+    if (!existsSync(resolveProjectPath(ctx.projectRoot, url, { key: 'url' }))) {
       throw new VaggaError(`!${tag}: repository ${JSON.stringify(givenUrl)} does not exist in the project`, {
         code: 'build.source-missing', hint: 'A `url` that is not a URL or an absolute path is relative to the project directory.',
       });
     }
     return;
   }
+  // A host path (absolute, or a file:// URL) is a host path the config names: it must be in
+  // the project or an `external-volumes` dir, or the mirror would copy any repository of
+  // the user into the build.
+  const local = isAbsolute(url) ? url : /^file:\/\//i.test(url) ? decodeURIComponent(new URL(url).pathname) : undefined;
+  if (local !== undefined) resolveProjectPath(ctx.projectRoot, local, { key: 'url' }, Object.values(ctx.settings.externalVolumes));
   await ensureMirror(ctx.cacheDir, url, ctx.log, ctx.signal);
 }
 
 /** Schema fields naming a repository and what to check out, shared by `!Git` and `!GitInstall`. */
 const REPO_REF_FIELDS = { url: str(), revision: opt(str()), branch: opt(str()) };
 
-const gitSchema = struct({ ...REPO_REF_FIELDS, path: absPath() });
+const gitSchema = struct({ ...REPO_REF_FIELDS, path: containerPath() });
 
 /** Validated `!Git` parameters. */
 export type GitParams = Out<typeof gitSchema>;
 
 const gitInstallSchema = struct({
   ...REPO_REF_FIELDS,
-  subdir: def(str(), '.'),
+  subdir: def(archiveSubdir(), '.'),
   script: def(str(), DEFAULT_INSTALL_SCRIPT),
 });
 
@@ -75,7 +82,7 @@ export type GitInstallParams = Out<typeof gitInstallSchema>;
 const gitDescribeSchema = struct({
   repo: def(str(), '/work'),
   pattern: opt(str()),
-  'output-file': opt(absPath()),
+  'output-file': opt(containerPath()),
 }, { shorthand: 'output-file' });
 
 /** `!GitDescribe` parameters (`repo` relative to /work unless absolute). */
@@ -99,7 +106,9 @@ const git: StepDef<GitParams> = {
     await prepareRepo('Git', p.url, ctx);
   },
   async build(p, ctx) {
-    await exportRevision(repoArgs(effectiveRepoUrl(p.url), ctx), wantedRevision(p), inContainerRoot(ctx.root, p.path), p.url);
+    const dest = inContainerRoot(ctx.root, p.path);
+    refuseLinksOut(ctx.root, dest, [ctx.cacheDir]);
+    await exportRevision(repoArgs(effectiveRepoUrl(p.url), ctx), wantedRevision(p), dest, p.url);
   },
 };
 
@@ -115,7 +124,7 @@ const gitInstall: StepDef<GitInstallParams> = {
     await prepareRepo('GitInstall', p.url, ctx);
   },
   async build(p, ctx) {
-    const tmpRoot = join(ctx.root, 'tmp');
+    const tmpRoot = inContainerRoot(ctx.root, '/tmp');
     await mkdir(tmpRoot, { recursive: true });
     const hostDir = await mkdtemp(join(tmpRoot, 'git-install-'));
     await exportRevision(repoArgs(effectiveRepoUrl(p.url), ctx), wantedRevision(p), hostDir, p.url);
@@ -151,13 +160,13 @@ const gitDescribeStep: StepDef<GitDescribeParams> = {
     const repoPath = rustJoin('/work', p.repo);
     d.field('repo', p.repo);
     d.optField('output_file', p.outputFile);
-    const host = workToHost(repoPath, ctx.projectRoot);
+    const host = workToProject('!GitDescribe', repoPath, ctx.projectRoot, 'repo');
     if (host === undefined) throw versionError('!GitDescribe', `path ${JSON.stringify(repoPath)} is not inside /work`);
     d.field('describe', gitDescribe(host, p.pattern));
   },
   async build(p, ctx) {
     if (p.outputFile === undefined) return;
-    const describe = gitDescribe(resolveBuildPath(rustJoin('/work', p.repo), ctx), p.pattern);
+    const describe = gitDescribe(resolveBuildPath(rustJoin('/work', p.repo), ctx, 'repo'), p.pattern);
     const dest = inContainerRoot(ctx.root, p.outputFile);
     await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
     await writeFile(dest, describe, { mode: 0o644 });

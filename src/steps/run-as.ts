@@ -18,6 +18,7 @@
  * `supplementary_gids`, `work_dir`, `isolate_network`, `script`.
  */
 import { bool, def, int, list, opt, str, struct, type Out } from '../config/schema.js';
+import { workDir } from '../config/container-path.js';
 import { rustJoin } from '../version/paths.js';
 import { hostExec, type HostExec } from './run-as/host-exec.js';
 import type { StepDef } from './step.js';
@@ -27,7 +28,7 @@ const runAsSchema = struct({
   'group-id': def(int({ min: 0 }), 0),
   'supplementary-gids': def(list(int({ min: 0 })), [] as number[]),
   'external-user-id': opt(int({ min: 0 })),
-  'work-dir': def(str(), '/work'),
+  'work-dir': def(workDir(), '/work'),
   'isolate-network': def(bool(), false),
   script: str(),
 });

@@ -12,10 +12,12 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { def, opt, str, struct, type Out } from '../config/schema.js';
+import { archiveSubdir } from '../config/container-path.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import { sourceFileStep } from './download.js';
 import type { StepDef } from './step.js';
 import { normalSubdir, unpackTar } from './tar.js';
+import { inContainerRoot } from './root-path.js';
 
 /** Default `script` of `!TarInstall` and `!GitInstall` (Vagga's). */
 export const DEFAULT_INSTALL_SCRIPT = './configure --prefix=/usr\nmake\nmake install\n';
@@ -23,7 +25,7 @@ export const DEFAULT_INSTALL_SCRIPT = './configure --prefix=/usr\nmake\nmake ins
 const tarInstallSchema = struct({
   url: str(),
   sha256: opt(str()),
-  subdir: opt(str()),
+  subdir: opt(archiveSubdir()),
   script: def(str(), DEFAULT_INSTALL_SCRIPT),
 });
 
@@ -68,7 +70,7 @@ const tarInstall = sourceFileStep<TarInstallParams>({
   async install(p, archive, ctx) {
     const name = basename(archive);
     const containerTmp = posix.join('/tmp', name);
-    const hostTmp = join(ctx.root, 'tmp', name);
+    const hostTmp = inContainerRoot(ctx.root, `/tmp/${name}`, { followLast: false });
     await rm(hostTmp, { recursive: true, force: true });
     await unpackTar(ctx.root, archive, hostTmp, '', false);
     const rel = await installDir(hostTmp, p.subdir, '!TarInstall');

@@ -14,16 +14,18 @@
 import { spawn } from 'node:child_process';
 import { open, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
-import { absPath, def, opt, str, struct, type Out } from '../config/schema.js';
+import { def, opt, str, struct, type Out } from '../config/schema.js';
+import { archiveSubdir, containerPath } from '../config/container-path.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import { sourceFileStep } from './download.js';
 import type { BuildContext, StepDef } from './step.js';
+import { inContainerRoot, refuseLinksOut } from './root-path.js';
 
 const archiveSchema = struct({
   url: str(),
   sha256: opt(str()),
-  path: def(absPath(), '/'),
-  subdir: def(str(), ''),
+  path: def(containerPath(), '/'),
+  subdir: def(archiveSubdir(), ''),
 });
 
 /** Validated parameters of the archive steps `!Tar` and `!Unzip`. */
@@ -112,9 +114,16 @@ export async function mergeMove(src: string, dest: string): Promise<void> {
   }
 }
 
-/** Normalise `subdir` as written (`./dir/`, `dir`) to a relative path; `` for the whole archive. */
+/**
+ * Normalise `subdir` as written (`./dir/`, `dir`) to a relative path; `` for the whole archive.
+ * Throws VaggaError (121) when it climbs out of the archive (`../x`).
+ */
 export function normalSubdir(subdir: string): string {
   const n = normalize(subdir.trim() || '.').replace(/^\/+/, '').replace(/\/+$/, '');
+  // Checked again here (the schema refuses it): the subdir may not climb out of the unpacked tree.
+  if (n === '..' || n.startsWith('../')) {
+    throw new VaggaError(`Subdir ${JSON.stringify(subdir)} leaves the archive`, { code: 'build.subdir-outside-archive' });
+  }
   return n === '.' ? '' : n;
 }
 
@@ -166,7 +175,9 @@ export function archiveStep(tag: string, unpack: (p: ArchiveParams, archive: str
 const tar: StepDef<ArchiveParams> = { ...archiveStep('Tar', async (p, archive, ctx) => {
   const rel = normalize(p.path).replace(/^\/+/, '');
   const atRoot = rel === '' || rel === '.';
-  await unpackTar(ctx.root, archive, atRoot ? ctx.root : join(ctx.root, rel), p.subdir, atRoot);
+  const dest = atRoot ? ctx.root : inContainerRoot(ctx.root, p.path);
+  refuseLinksOut(ctx.root, dest, [ctx.cacheDir]);
+  await unpackTar(ctx.root, archive, dest, p.subdir, atRoot);
 }), hashReadsOnlyParams: true };
 
 export const steps: StepDef<any>[] = [tar];

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs/promises';
 import { map, str, type Out } from '../config/schema.js';
+import { containerPathProblem } from '../config/container-path.js';
 import { comparePaths } from '../version/paths.js';
 import type { StepDef } from './step.js';
 import { inContainerRoot } from './root-path.js';
@@ -14,9 +15,8 @@ export function sortedPathEntries<V>(m: Record<string, V>): [string, V][] {
   return Object.entries(m).sort(([a], [b]) => comparePaths(a, b));
 }
 
-const absKey = (key: string) => (key.startsWith('/') ? undefined : `Path must be absolute: ${JSON.stringify(key)}`);
 
-const textSchema = map(str(), absKey);
+const textSchema = map(str(), containerPathProblem);
 
 /** `!Text` parameters: absolute container path -> file content. */
 export type TextParams = Out<typeof textSchema>;

@@ -16,7 +16,7 @@
 import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VaggaError } from '../errors/vagga-error.js';
-import { inContainerRoot } from './root-path.js';
+import { inContainerRoot, refuseLinksOut } from './root-path.js';
 import type { StepDef } from './step.js';
 import { archiveStep, normalSubdir, type ArchiveParams } from './tar.js';
 import { badZip, entryKind, ZipArchive } from './unzip/zip-reader.js';
@@ -90,7 +90,9 @@ export async function unzipInto(archive: string, destDir: string, subdir: string
 }
 
 const unzip = archiveStep('Unzip', async (p, archive, ctx) => {
-  await unzipInto(archive, inContainerRoot(ctx.root, p.path), p.subdir);
+  const dest = inContainerRoot(ctx.root, p.path);
+  refuseLinksOut(ctx.root, dest, [ctx.cacheDir]);
+  await unzipInto(archive, dest, p.subdir);
 });
 
 /** The `!Unzip` step. */

@@ -6,13 +6,14 @@
  * Per-build state lives in BuildContext.state under `alpine.apk`.
  */
 import { copyFileSync, chmodSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { BuildContext } from '../step.js';
 import { buildDepsToRemove, packageName } from '../debian/apt.js';
 import type { DistroState } from '../debian/distro.js';
 import {
   ALPINE_BUILD_ENV, ALPINE_PACKAGE_CACHE, APK_CACHE_PATH, APK_STATIC_IN_ROOT, apkAddArgv, apkBootstrapArgv, apkDelArgv,
 } from './plan.js';
+import { inContainerRoot } from '../root-path.js';
 
 interface ApkState {
   /** Run `apk --update-cache` on the next install (first install, or a repository was added). */
@@ -57,7 +58,7 @@ export function enableAlpineContext(ctx: BuildContext): void {
  * root's /tmp for the run and removed afterwards). `/etc/apk/repositories` must be written.
  */
 export async function apkBootstrap(ctx: BuildContext, apkStatic: string, arch: string): Promise<void> {
-  const inside = join(ctx.root, APK_STATIC_IN_ROOT.slice(1));
+  const inside = inContainerRoot(ctx.root, APK_STATIC_IN_ROOT);
   mkdirSync(dirname(inside), { recursive: true, mode: 0o1777 });
   copyFileSync(apkStatic, inside);
   chmodSync(inside, 0o755);

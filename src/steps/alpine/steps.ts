@@ -6,7 +6,6 @@
  * opt url, opt branch, repo, opt tag); the mirror is not hashed (§2.1).
  */
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { opt, str, struct } from '../../config/schema.js';
 import { VaggaError } from '../../errors/vagga-error.js';
 import type { BuildContext, PrepareContext, StepDef } from '../step.js';
@@ -18,6 +17,7 @@ import { apkBootstrap, enableAlpineContext, requestApkUpdate } from './apk-run.j
 import {
   alpineRepoLine, alpineRepositoriesText, apkArch, checkAlpineVersion, resolveAlpineMirror, type AlpineRepoSpec,
 } from './plan.js';
+import { inContainerRoot } from '../root-path.js';
 
 /** The host's Alpine architecture; throws VaggaError (121) on hosts Alpine does not support. */
 function hostApkArch(): string {
@@ -28,7 +28,7 @@ function hostApkArch(): string {
 
 /** The `/etc/apk/repositories` path in the root. */
 function repositoriesFile(root: string): string {
-  return join(root, 'etc/apk/repositories');
+  return inContainerRoot(root, '/etc/apk/repositories');
 }
 
 const alpine: StepDef<string> = {
@@ -59,7 +59,7 @@ const alpine: StepDef<string> = {
         hint: 'It is fetched before the build starts; was the cache directory cleaned during the build? Run the build again.',
       });
     }
-    mkdirSync(join(ctx.root, 'etc/apk'), { recursive: true });
+    mkdirSync(inContainerRoot(ctx.root, '/etc/apk'), { recursive: true });
     if (!existsSync(repositoriesFile(ctx.root))) writeFileSync(repositoriesFile(ctx.root), alpineRepositoriesText(mirror, version));
     enableAlpineContext(ctx);
     await apkBootstrap(ctx, apkStatic, arch);
@@ -74,7 +74,7 @@ const alpine: StepDef<string> = {
 /** Append one repository line to the root's `/etc/apk/repositories` and refresh apk's index on the next install. */
 export function addAlpineRepo(ctx: BuildContext, distro: DistroState, spec: AlpineRepoSpec): void {
   const line = alpineRepoLine(spec, distro.mirror ?? resolveAlpineMirror(ctx.settings.alpineMirror), distro.suite ?? '');
-  mkdirSync(join(ctx.root, 'etc/apk'), { recursive: true });
+  mkdirSync(inContainerRoot(ctx.root, '/etc/apk'), { recursive: true });
   appendFileSync(repositoriesFile(ctx.root), `${line}\n`);
   requestApkUpdate(ctx);
 }

@@ -18,6 +18,7 @@ import {
   COMPOSER_CACHE, COMPOSER_CACHE_NAME, COMPOSER_FAILURE_ADVICE, COMPOSER_HOME, DEFAULT_COMPOSER_SETTINGS, composerDependenciesArgv,
   composerEnv, composerFeatures, composerInstallArgv, composerKept, vaggaIniText, type ComposerDependenciesParams, type ComposerSettings,
 } from './plan.js';
+import { inContainerRoot } from '../root-path.js';
 
 const settings = configSettings<ComposerSettings>('composer.settings', DEFAULT_COMPOSER_SETTINGS);
 
@@ -67,9 +68,9 @@ async function setUpComposer(ctx: BuildContext, what: string): Promise<ComposerS
   const s = composerSettings(ctx);
   configureComposer(ctx);
   await ensureFeatures(ctx, composerFeatures(s), what, composerKept(s));
-  mkdirSync(join(ctx.root, COMPOSER_HOME.slice(1)), { recursive: true });
+  mkdirSync(inContainerRoot(ctx.root, COMPOSER_HOME), { recursive: true });
   if (s.installRuntime) {
-    for (const dir of phpConfDirs(ctx.root)) writeFileSync(join(ctx.root, dir.slice(1), 'vagga.ini'), vaggaIniText(s));
+    for (const dir of phpConfDirs(ctx.root)) writeFileSync(inContainerRoot(ctx.root, `${dir}/vagga.ini`), vaggaIniText(s));
   }
   return s;
 }

@@ -38,6 +38,7 @@ import { lockCacheEntry } from './cache-lock.js';
 import type { DistroState } from './distro.js';
 import { EATMYDATA_ACTIVATED, EATMYDATA_PACKAGE, wantsEatmydata, withEatmydata } from './eatmydata.js';
 import { requireDebianIdMap } from './userns.js';
+import { inContainerRoot } from '../root-path.js';
 
 /** Per-build apt bookkeeping, in BuildContext.state under `debian.apt`. */
 interface AptState {
@@ -258,17 +259,17 @@ async function finishDebian(ctx: BuildContext): Promise<void> {
     await runApt(ctx, aptAutoremoveArgv());
   }
   for (const rel of APT_STATE_TO_CLEAR) {
-    const dir = join(ctx.root, rel);
+    const dir = inContainerRoot(ctx.root, `/${rel}`);
     emptyDir(dir, ['lock', 'partial']);
     emptyDir(join(dir, 'partial'));
   }
-  for (const rel of APT_FILES_TO_REMOVE) rmSync(join(ctx.root, rel), { force: true });
+  for (const rel of APT_FILES_TO_REMOVE) rmSync(inContainerRoot(ctx.root, `/${rel}`, { followLast: false }), { force: true });
   for (const rel of LOGS_TO_TRUNCATE) {
     try {
-      truncateSync(join(ctx.root, rel), 0);
+      truncateSync(inContainerRoot(ctx.root, `/${rel}`), 0);
     } catch {
       /* not present */
     }
   }
-  mkdirSync(join(ctx.root, APT_LISTS_PATH.slice(1), 'partial'), { recursive: true });
+  mkdirSync(inContainerRoot(ctx.root, `${APT_LISTS_PATH}/partial`), { recursive: true });
 }

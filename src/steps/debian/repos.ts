@@ -17,6 +17,7 @@ import { Digest } from '../../version/digest.js';
 import type { BuildContext } from '../step.js';
 import { requestAptUpdate } from './apt-run.js';
 import type { DistroState } from './distro.js';
+import { inContainerRoot } from '../root-path.js';
 
 export { requestAptUpdate };
 
@@ -98,8 +99,7 @@ export function aptDistro(distro: DistroState, tag: string): { codename: string;
  * request an `apt-get update` before the next install.
  */
 export function writeAptSource(ctx: Pick<BuildContext, 'root' | 'state'>, fileName: string, text: string): void {
-  const dir = join(ctx.root, SOURCES_LIST_D.slice(1));
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  writeFileSync(join(dir, fileName), text, { mode: 0o644 });
+  mkdirSync(inContainerRoot(ctx.root, SOURCES_LIST_D), { recursive: true, mode: 0o755 });
+  writeFileSync(inContainerRoot(ctx.root, `${SOURCES_LIST_D}/${fileName}`), text, { mode: 0o644 });
   requestAptUpdate(ctx);
 }

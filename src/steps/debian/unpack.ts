@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { VaggaError } from '../../errors/vagga-error.js';
 import { findTool } from '../../sandbox/tools.js';
 import type { RootFile } from './apt.js';
+import { inContainerRoot } from '../root-path.js';
 
 /** Empty files the build machinery may create before any step (mount points of the host's files). */
 const ALLOWED_EMPTY_FILES = new Set(['etc/resolv.conf', 'etc/hosts']);
@@ -105,9 +106,9 @@ export function ensureMountPointDirs(root: string): void {
  * deb822 sources), write `files` with their modes (parents created), ensureMountPointDirs.
  */
 export function writeRootConfig(root: string, files: readonly RootFile[], replaced: readonly string[]): void {
-  for (const rel of replaced) rmSync(join(root, rel), { force: true });
+  for (const rel of replaced) rmSync(inContainerRoot(root, `/${rel}`, { followLast: false }), { force: true });
   for (const f of files) {
-    const path = join(root, f.path);
+    const path = inContainerRoot(root, `/${f.path}`);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, f.content);
     chmodSync(path, f.mode);

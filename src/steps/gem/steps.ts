@@ -20,6 +20,7 @@ import {
   DEFAULT_GEM_SETTINGS, GEMS_CACHE_NAME, GEM_FAILURE_ADVICE, GEM_UPDATE_ENV, bundleInstallArgv, gemDirScript, gemFeatures,
   gemInstallArgv, gemUpdateArgv, gemfileNeedsGit, type GemBundleParams, type GemSettings,
 } from './plan.js';
+import { inContainerRoot } from '../root-path.js';
 
 const settings = configSettings<GemSettings>('gem.settings', DEFAULT_GEM_SETTINGS);
 const CONFIGURED_KEY = 'gem.configured';
@@ -35,8 +36,8 @@ async function configureGem(ctx: BuildContext, what: string): Promise<void> {
   if (update) await runTool(ctx, { argv: update, env: { ...GEM_UPDATE_ENV }, what, advice: GEM_FAILURE_ADVICE });
   const out = '/tmp/.vagga-gemdir';
   await runTool(ctx, { argv: gemDirScript(s, out), what, advice: 'Is the `gem-exe` of !GemConfig a working gem program?' });
-  const gemdir = fs.readFileSync(join(ctx.root, out.slice(1)), 'utf8').trim();
-  fs.rmSync(join(ctx.root, out.slice(1)), { force: true });
+  const gemdir = fs.readFileSync(inContainerRoot(ctx.root, out), 'utf8').trim();
+  fs.rmSync(inContainerRoot(ctx.root, out, { followLast: false }), { force: true });
   if (gemdir.startsWith('/')) ctx.cacheMounts.set(`${gemdir.replace(/\/+$/, '')}/cache`, GEMS_CACHE_NAME);
   ctx.state.set(CONFIGURED_KEY, true);
 }

@@ -10,7 +10,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join } from 'node:path';
+import { resolveProjectPath } from '../../config/project-path.js';
 import { MissingToolError, VaggaError } from '../../errors/vagga-error.js';
 import { acquireLock } from '../../storage/lock.js';
 import type { BuildLog } from '../step.js';
@@ -26,7 +27,7 @@ export function isProjectRepo(url: string): boolean {
 
 /** Git's `--git-dir`/`-C` arguments for a repository in the project or the mirror of `url`. */
 export function repoArgs(url: string, ctx: { projectRoot: string; cacheDir: string }): string[] {
-  return isProjectRepo(url) ? ['-C', resolve(ctx.projectRoot, url)] : ['--git-dir', mirrorPath(ctx.cacheDir, url)];
+  return isProjectRepo(url) ? ['-C', resolveProjectPath(ctx.projectRoot, url, { key: 'url' })] : ['--git-dir', mirrorPath(ctx.cacheDir, url)];
 }
 
 /** `url` escaped into one file name: bytes outside `[A-Za-z0-9._-]` become `%XX` (pure). */

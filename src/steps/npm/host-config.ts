@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inContainerRoot } from '../root-path.js';
 
 /** What is carried into the build. CA fields say whether the file was copied. */
 export interface HostNpmConfig {
@@ -138,7 +139,7 @@ export function readHostNpmConfig(cacheDir: string): HostNpmConfig {
  */
 export function installHostNpmConfig(cacheDir: string, root: string): Record<string, string> {
   const config = readHostNpmConfig(cacheDir);
-  const inRoot = join(root, CA_DIR_IN_ROOT.slice(1));
+  const inRoot = inContainerRoot(root, CA_DIR_IN_ROOT);
   if (config.cafile || config.extraCaCerts) mkdirSync(inRoot, { recursive: true, mode: 0o755 });
   if (config.cafile) config.cafile = copyAtomic(join(cacheDir, NPM_HOST_DIR, CAFILE), join(inRoot, CAFILE));
   if (config.extraCaCerts) config.extraCaCerts = copyAtomic(join(cacheDir, NPM_HOST_DIR, EXTRA_CA), join(inRoot, EXTRA_CA));

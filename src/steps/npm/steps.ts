@@ -32,6 +32,7 @@ import {
   YARN_MODULES_FOLDER, checkAlpineNpm, dependencySpecs, npmFeatures, npmInstallArgv, yarnFeatures, yarnInstallArgv,
   yarnNpmSpec, type NpmDependenciesParams, type NpmSettings, type YarnDependenciesParams,
 } from './plan.js';
+import { inContainerRoot } from '../root-path.js';
 
 const settings = configSettings<NpmSettings>('npm.settings', DEFAULT_NPM_SETTINGS);
 
@@ -142,7 +143,7 @@ function present(path: string): boolean {
 
 /** Make `<root>/usr/bin/yarn`-style link `linkPath` -> `target` unless something is there already. */
 function linkIfAbsent(root: string, linkPath: string, target: string): void {
-  const at = join(root, linkPath.slice(1));
+  const at = inContainerRoot(root, linkPath, { followLast: false });
   if (present(at)) return;
   mkdirSync(join(at, '..'), { recursive: true });
   symlinkSync(target, at);
@@ -165,7 +166,7 @@ async function setUpYarn(ctx: BuildContext, env: Record<string, string>): Promis
 
 /** Link every entry of the container dir `binDir` into /usr/bin (replacing existing links), as Vagga does after yarn. */
 function linkBins(root: string, binDir: string): void {
-  const inRoot = join(root, binDir.slice(1));
+  const inRoot = inContainerRoot(root, binDir);
   let names: string[];
   try {
     names = readdirSync(inRoot);
@@ -180,7 +181,7 @@ function linkBins(root: string, binDir: string): void {
       target = posix.join(binDir, name);
     }
     const absolute = target.startsWith('/') ? target : posix.join(binDir, target);
-    const at = join(root, 'usr/bin', name);
+    const at = inContainerRoot(root, `/usr/bin/${name}`, { followLast: false });
     rmSync(at, { force: true });
     symlinkSync(absolute, at);
   }
@@ -228,7 +229,7 @@ const yarnDependencies: StepDef<YarnDependenciesParams> = {
     else if (!statSync(modules).isDirectory()) {
       throw new VaggaError(`${what}: ${posix.join(workDir, 'node_modules')} exists and is not a directory`, { code: 'build.not-a-directory' });
     }
-    const scratch = join(ctx.root, 'tmp/yarn-modules');
+    const scratch = inContainerRoot(ctx.root, '/tmp/yarn-modules');
     mkdirSync(scratch, { recursive: true });
     try {
       await runTool(ctx, {

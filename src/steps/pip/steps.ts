@@ -20,6 +20,7 @@ import {
   DEFAULT_PIP_SETTINGS, PIP_BUILD_ENV, PIP_CACHE_DIR, PIP_RUN_ENV, pipCacheMounts, pipFailureAdvice, pipFeatures,
   pipInstallArgv, pipRequirementsArgv, requirementLines, type PipSettings, type PyVersion,
 } from './plan.js';
+import { inContainerRoot } from '../root-path.js';
 
 const settings = configSettings<PipSettings>('pip.settings', DEFAULT_PIP_SETTINGS);
 
@@ -30,7 +31,7 @@ export const pipSettings = settings.get;
 function configurePip(ctx: BuildContext): void {
   const d = currentDistro(ctx);
   const ident = `${process.arch}-${d?.name ?? 'none'}-${d?.suite ?? 'unknown'}`;
-  mkdirSync(join(ctx.root, PIP_CACHE_DIR.slice(1)), { recursive: true });
+  mkdirSync(inContainerRoot(ctx.root, PIP_CACHE_DIR), { recursive: true });
   for (const [path, name] of pipCacheMounts(pipSettings(ctx), ident)) ctx.cacheMounts.set(path, name);
   Object.assign(ctx.env, PIP_BUILD_ENV);
 }

@@ -28,6 +28,7 @@ import { ensureUbuntuTarball, ubuntuTarballPath } from './bootstrap.js';
 import {
   UBUNTU_REPLACED_SOURCE_FILES, codenameFromRelease, resolveUbuntuMirror, ubuntuConfigFiles, ubuntuSource, type UbuntuReleaseParams,
 } from './plan.js';
+import { inContainerRoot } from '../root-path.js';
 
 /** Tag-only steps whose value must be null (`!UbuntuUniverse`). */
 function nothing(): Schema<null> {
@@ -68,7 +69,7 @@ function configureUbuntuRoot(root: string, mirror: string, codename: string, kee
   writeRootConfig(root, ubuntuConfigFiles(mirror, codename), UBUNTU_REPLACED_SOURCE_FILES);
   if (!keepChfn) {
     // Vagga: chfn cannot work in a build (no PAM session); adduser calls it.
-    const chfn = join(root, 'usr/bin/chfn');
+    const chfn = inContainerRoot(root, '/usr/bin/chfn', { followLast: false });
     rmSync(chfn, { force: true });
     mkdirSync(dirname(chfn), { recursive: true });
     symlinkSync('/bin/true', chfn);

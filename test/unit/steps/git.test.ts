@@ -69,6 +69,10 @@ test('!Git checks out HEAD, a revision or a branch through the mirror cache, wit
   try {
     const repo = path.join(tempDir('vgit-'), 'upstream');
     const { first } = makeRepo(repo);
+    // A host repository outside the project is refused unless it is in an external volume.
+    await assert.rejects(build(ctx, 'Git', { url: repo, path: '/src/head' }), /url: .* outside the project/);
+    await assert.rejects(build(ctx, 'Git', { url: `file://${repo}`, path: '/src/head' }), /outside the project/);
+    ctx.settings.externalVolumes = { up: path.dirname(repo) };
     await build(ctx, 'Git', { url: repo, path: '/src/head' });
     assert.equal(fs.readFileSync(path.join(ctx.root, 'src/head/file.txt'), 'utf8'), 'two\n');
     assert.equal(fs.statSync(path.join(ctx.root, 'src/head/src/build.sh')).mode & 0o111, 0o111, 'exec bit kept');
@@ -121,6 +125,7 @@ test('!GitInstall runs the script in subdir of a temp checkout under /tmp and re
   try {
     const repo = path.join(tempDir('vgit-'), 'upstream');
     makeRepo(repo);
+    ctx.settings.externalVolumes = { up: path.dirname(repo) };
     const calls: Array<{ argv: string[]; cwd?: string; seen: string }> = [];
     ctx.run = async (argv, options = {}) => {
       const hostCwd = path.join(ctx.root, options.cwd ?? '/work');

@@ -1,0 +1,31 @@
+/**
+ * Names of cache directories a vagga.yaml may choose (`!CacheDirs {/path: NAME}`,
+ * `!CacheDir NAME` volumes): a relative path below the cache dir. `..` components are
+ * refused (they would bind any host directory writable into the container), and so are
+ * the entries vagga itself owns: those filled on the host and trusted by every other build
+ * of the user (bootstrap tarballs, downloads, git mirrors, apk.static) and its bookkeeping.
+ */
+
+/**
+ * Top-level cache entries that vagga fills on the host, in a step's `prepare`, and that
+ * other builds use without checking them again. The builder sandbox sees them read-only
+ * (src/mounts/build-plan.ts).
+ */
+export const TRUSTED_CACHE_ENTRIES = ['alpine', 'debian', 'downloads', 'git', 'ubuntu'] as const;
+
+/** Top-level entries that are vagga's own bookkeeping (build scratch dirs, the unshare probe verdict). */
+const BOOKKEEPING_ENTRIES = ['.builds', 'unshare-maps.json'];
+
+/**
+ * Why `name` may not be a cache name chosen by a vagga.yaml (a sentence), or undefined.
+ * Empty and absolute names are left to the caller (Vagga reports them when mounting).
+ */
+export function cacheNameProblem(name: string): string | undefined {
+  const parts = name.split('/').filter((c) => c !== '' && c !== '.');
+  if (parts.includes('..')) return `Cache name ${JSON.stringify(name)} may not contain ".."`;
+  const first = parts[0];
+  if (first !== undefined && ((TRUSTED_CACHE_ENTRIES as readonly string[]).includes(first) || BOOKKEEPING_ENTRIES.includes(first))) {
+    return `Cache name ${JSON.stringify(name)} is reserved: vagga keeps its own ${JSON.stringify(first)} there`;
+  }
+  return undefined;
+}
