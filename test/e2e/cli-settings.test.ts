@@ -17,15 +17,11 @@ import { after, before, describe, test } from 'node:test';
 import {
   cleanupStage, e2eEnv, ensureUser, makeProject, show, vagga, writeProjectFile, type E2EEnv,
 } from './harness.js';
+import { BUSYBOX_CONTAINERS_HEAD, makeBuiltProject } from './fixtures.js';
 
 after(cleanupStage);
 
-const YAML = `
-containers:
-  bb:
-    setup:
-    - !Tar { url: ./busybox.tar }
-    - !EnsureDir /mnt
+const YAML = `${BUSYBOX_CONTAINERS_HEAD}    - !EnsureDir /mnt
     environ:
       EDITOR: vi
       SHELL: /bin/bash
@@ -111,9 +107,7 @@ describe('command line and settings', { timeout: 600_000 }, () => {
   let dir: string;
   before(async () => {
     env = await e2eEnv();
-    dir = await makeProject({ 'vagga.yaml': YAML }, { name: 'cli' });
-    const r = await vagga(dir, ['_build', 'bb']);
-    assert.equal(r.status, 0, show(r));
+    dir = await makeBuiltProject(YAML, 'cli');
   });
 
   test('-m runs commands in a row with outputs concatenated; stops at the first failure', async () => {

@@ -8,16 +8,12 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanupStage, e2eEnv, makeProject, show, vagga, type E2EEnv } from './harness.js';
+import { cleanupStage, e2eEnv, show, vagga, type E2EEnv } from './harness.js';
+import { BUSYBOX_CONTAINERS_HEAD, makeBuiltProject } from './fixtures.js';
 
 after(cleanupStage);
 
-const YAML = `
-containers:
-  bb:
-    setup:
-    - !Tar { url: ./busybox.tar }
-    - !EnsureDir /data
+const YAML = `${BUSYBOX_CONTAINERS_HEAD}    - !EnsureDir /data
 commands:
   fake-user: !Command
     container: bb
@@ -68,9 +64,7 @@ describe('command fields', () => {
   let dir: string;
   before(async () => {
     env = await e2eEnv();
-    dir = await makeProject({ 'vagga.yaml': YAML }, { name: 'fields' });
-    const r = await vagga(dir, ['_build', 'bb']);
-    assert.equal(r.status, 0, show(r));
+    dir = await makeBuiltProject(YAML, 'fields');
   });
 
   test('user-id 1 with external-user-id 0: id shows uid=1 gid=0, files belong to the host user', async () => {

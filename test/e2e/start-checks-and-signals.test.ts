@@ -8,15 +8,11 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
 import { cleanupStage, makeProject, show, spawnVagga, vagga } from './harness.js';
+import { BUSYBOX_CONTAINERS_HEAD } from './fixtures.js';
 
 after(cleanupStage);
 
-const YAML = `
-containers:
-  bb:
-    setup:
-    - !Tar { url: ./busybox.tar }
-  novol:
+const YAML = `${BUSYBOX_CONTAINERS_HEAD}  novol:
     setup:
     - !Container bb
     volumes:

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { cleanEnv, cleanupStage, e2eEnv, processesMatching, token, waitNoProcesses } from './harness.js';
-import { makeBusyboxProject } from './fixtures.js';
+import { intTrappingChildren, makeBusyboxProject } from './fixtures.js';
 
 after(cleanupStage);
 
@@ -45,12 +45,7 @@ describe('!Supervise on a terminal', { timeout: 600_000 }, () => {
     dir = await makeBusyboxProject(`
   tty-int: !Supervise
     children:
-      one: !Command
-        container: bb
-        run: "trap 'echo one-got-INT; exit 0' INT; echo one-ready; while :; do sleep 0.1; done # ${tok}"
-      two: !Command
-        container: bb
-        run: "trap 'echo two-got-INT; exit 3' INT; echo two-ready; while :; do sleep 0.1; done # ${tok}"
+${intTrappingChildren(tok)}
 `, 'supervise-tty');
   });
 

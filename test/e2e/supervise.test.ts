@@ -7,28 +7,19 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
-import { cleanupStage, makeProject, processesMatching, show, spawnVagga, token, vagga, waitNoProcesses } from './harness.js';
+import { cleanupStage, processesMatching, show, spawnVagga, token, vagga, waitNoProcesses } from './harness.js';
+import { intTrappingChildren, makeBusyboxProject } from './fixtures.js';
 
 after(cleanupStage);
 
 const STRESS = process.env.VAGGA_E2E_STRESS === '1';
-
-/** A busybox project; `commands` is YAML under `commands:` (2-space indent). */
-const yaml = (commands: string) => `
-containers:
-  bb:
-    setup:
-    - !Tar { url: ./busybox.tar }
-commands:
-${commands}`;
 
 describe('!Supervise', { timeout: 900_000 }, () => {
   let dir: string;
   const tok = token('sv');
 
   before(async () => {
-    dir = await makeProject({
-      'vagga.yaml': yaml(`
+    dir = await makeBusyboxProject(`
   fail-fast: !Supervise
     epilog: "never printed\\n"
     children:
@@ -40,21 +31,13 @@ describe('!Supervise', { timeout: 900_000 }, () => {
         run: "trap 'echo b-terminated; exit 0' TERM; echo b-started $VAGGA_COMMAND $VAGGA_SUBCOMMAND; while :; do sleep 0.1; done"
   interrupt: !Supervise
     children:
-      one: !Command
-        container: bb
-        run: "trap 'echo one-got-INT; exit 0' INT; echo one-ready; while :; do sleep 0.1; done # ${tok}"
-      two: !Command
-        container: bb
-        run: "trap 'echo two-got-INT; exit 3' INT; echo two-ready; while :; do sleep 0.1; done # ${tok}"
+${intTrappingChildren(tok)}
   three: !Supervise
     children:
       x: !Command { container: bb, run: "while :; do sleep 0.2; done # ${tok}-stress" }
       y: !Command { container: bb, run: "while :; do sleep 0.2; done # ${tok}-stress" }
       z: !Command { container: bb, run: "while :; do sleep 0.2; done # ${tok}-stress" }
-`),
-    }, { name: 'supervise' });
-    const r = await vagga(dir, ['_build', 'bb'], { timeoutMs: 300_000 });
-    assert.equal(r.status, 0, show(r));
+`, 'supervise');
   });
 
   test('stop-on-failure: the separator names the first child to exit, the rest get SIGTERM, exit code 1', async () => {

@@ -7,11 +7,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { stepDef } from '../../../src/steps/registry.js';
 import { ensureMirror, escapeGitUrl, isProjectRepo, mirrorPath, repoArgs } from '../../../src/steps/git/mirror.js';
-import type { PrepareContext } from '../../../src/steps/step.js';
-import { step } from '../version/helpers.js';
-import { fakeContext, type FakeContext } from './fake-context.js';
+import { buildStep, fakeContext } from './fake-context.js';
 import { tempDir } from '../temp-dir.js';
 
 const hasGit = spawnSync('git', ['--version']).status === 0;
@@ -41,17 +38,6 @@ function makeRepo(dir: string): { first: string; second: string } {
   return { first, second: git(dir, 'rev-parse', 'HEAD') };
 }
 
-function prepareCtx(ctx: FakeContext): PrepareContext {
-  return { projectRoot: ctx.projectRoot, cacheDir: ctx.cacheDir, settings: ctx.settings, log: ctx.log, signal: new AbortController().signal };
-}
-
-async function build(ctx: FakeContext, tag: string, value: Parameters<typeof step>[1]): Promise<void> {
-  const def = stepDef(tag)!;
-  const s = step(tag, value);
-  await def.prepare?.(s.params, prepareCtx(ctx));
-  await def.build!(s.params, ctx);
-}
-
 test('git URL helpers', () => {
   assert.equal(escapeGitUrl('https://h.example/a b.git'), 'https%3A%2F%2Fh.example%2Fa%20b.git');
   assert.equal(escapeGitUrl('.hidden'), '%2Ehidden');
@@ -70,28 +56,28 @@ test('!Git checks out HEAD, a revision or a branch through the mirror cache, wit
     const repo = path.join(tempDir('vgit-'), 'upstream');
     const { first } = makeRepo(repo);
     // A host repository outside the project is refused unless it is in an external volume.
-    await assert.rejects(build(ctx, 'Git', { url: repo, path: '/src/head' }), /url: .* outside the project/);
-    await assert.rejects(build(ctx, 'Git', { url: `file://${repo}`, path: '/src/head' }), /outside the project/);
+    await assert.rejects(buildStep(ctx, 'Git', { url: repo, path: '/src/head' }), /url: .* outside the project/);
+    await assert.rejects(buildStep(ctx, 'Git', { url: `file://${repo}`, path: '/src/head' }), /outside the project/);
     ctx.settings.externalVolumes = { up: path.dirname(repo) };
-    await build(ctx, 'Git', { url: repo, path: '/src/head' });
+    await buildStep(ctx, 'Git', { url: repo, path: '/src/head' });
     assert.equal(fs.readFileSync(path.join(ctx.root, 'src/head/file.txt'), 'utf8'), 'two\n');
     assert.equal(fs.statSync(path.join(ctx.root, 'src/head/src/build.sh')).mode & 0o111, 0o111, 'exec bit kept');
     assert.ok(!fs.existsSync(path.join(ctx.root, 'src/head/.git')));
     assert.ok(fs.existsSync(path.join(mirrorPath(ctx.cacheDir, repo), 'HEAD')), 'bare mirror in <cache>/git');
 
-    await build(ctx, 'Git', { url: repo, revision: first.slice(0, 10), path: '/src/rev' });
+    await buildStep(ctx, 'Git', { url: repo, revision: first.slice(0, 10), path: '/src/rev' });
     assert.equal(fs.readFileSync(path.join(ctx.root, 'src/rev/file.txt'), 'utf8'), 'one\n');
-    await build(ctx, 'Git', { url: repo, branch: 'side', path: '/src/side' });
+    await buildStep(ctx, 'Git', { url: repo, branch: 'side', path: '/src/side' });
     assert.equal(fs.readFileSync(path.join(ctx.root, 'src/side/file.txt'), 'utf8'), 'side\n');
 
     // A new upstream commit reaches the mirror on the next prepare.
     fs.writeFileSync(path.join(repo, 'file.txt'), 'three\n');
     git(repo, 'commit', '-q', '-am', 'three');
-    await build(ctx, 'Git', { url: repo, path: '/src/again' });
+    await buildStep(ctx, 'Git', { url: repo, path: '/src/again' });
     assert.equal(fs.readFileSync(path.join(ctx.root, 'src/again/file.txt'), 'utf8'), 'three\n');
 
-    await assert.rejects(build(ctx, 'Git', { url: repo, revision: 'nosuchrev', path: '/x' }), /Revision "nosuchrev" is not found in/);
-    await assert.rejects(build(ctx, 'Git', { url: path.join(repo, 'missing'), path: '/x' }), /Cloning .* failed/);
+    await assert.rejects(buildStep(ctx, 'Git', { url: repo, revision: 'nosuchrev', path: '/x' }), /Revision "nosuchrev" is not found in/);
+    await assert.rejects(buildStep(ctx, 'Git', { url: path.join(repo, 'missing'), path: '/x' }), /Cloning .* failed/);
   } finally { ctx.cleanup(); }
 });
 
@@ -113,10 +99,10 @@ test('!Git reads a repository inside the project in place', { skip }, async () =
   const ctx = fakeContext();
   try {
     makeRepo(path.join(ctx.projectRoot, 'vendor/lib'));
-    await build(ctx, 'Git', { url: 'vendor/lib', revision: 'v1', path: '/opt/lib' });
+    await buildStep(ctx, 'Git', { url: 'vendor/lib', revision: 'v1', path: '/opt/lib' });
     assert.equal(fs.readFileSync(path.join(ctx.root, 'opt/lib/file.txt'), 'utf8'), 'one\n');
     assert.ok(!fs.existsSync(path.join(ctx.cacheDir, 'git')), 'no mirror for project repositories');
-    await assert.rejects(build(ctx, 'Git', { url: './nope', path: '/x' }), /repository "\.\/nope" does not exist in the project/);
+    await assert.rejects(buildStep(ctx, 'Git', { url: './nope', path: '/x' }), /repository "\.\/nope" does not exist in the project/);
   } finally { ctx.cleanup(); }
 });
 
@@ -131,13 +117,13 @@ test('!GitInstall runs the script in subdir of a temp checkout under /tmp and re
       const hostCwd = path.join(ctx.root, options.cwd ?? '/work');
       calls.push({ argv, cwd: options.cwd, seen: fs.readFileSync(path.join(hostCwd, 'build.sh'), 'utf8') });
     };
-    await build(ctx, 'GitInstall', { url: repo, subdir: 'src', script: './build.sh' });
+    await buildStep(ctx, 'GitInstall', { url: repo, subdir: 'src', script: './build.sh' });
     assert.equal(calls.length, 1);
     assert.deepEqual(calls[0]!.argv, ['/bin/sh', '-exc', './build.sh']);
     assert.match(calls[0]!.cwd!, /^\/tmp\/git-install-[^/]+\/src$/);
     assert.equal(calls[0]!.seen, '#!/bin/sh\necho built\n');
     assert.deepEqual(fs.readdirSync(path.join(ctx.root, 'tmp')), [], 'checkout removed after success');
-    await assert.rejects(build(ctx, 'GitInstall', { url: repo, subdir: 'nope' }), /"nope" is not found in/);
+    await assert.rejects(buildStep(ctx, 'GitInstall', { url: repo, subdir: 'nope' }), /"nope" is not found in/);
   } finally { ctx.cleanup(); }
 });
 
@@ -145,12 +131,12 @@ test('!GitDescribe writes the describe output (no newline) to output-file', { sk
   const ctx = fakeContext();
   try {
     makeRepo(ctx.projectRoot);
-    await build(ctx, 'GitDescribe', '/version.txt');
+    await buildStep(ctx, 'GitDescribe', '/version.txt');
     assert.match(fs.readFileSync(path.join(ctx.root, 'version.txt'), 'utf8'), /^v1-1-g[0-9a-f]{7}$/);
     git(ctx.projectRoot, 'tag', '-a', 'ignoreme2', '-m', 'x');
-    await build(ctx, 'GitDescribe', { 'output-file': '/etc/v.txt', pattern: 'v*' });
+    await buildStep(ctx, 'GitDescribe', { 'output-file': '/etc/v.txt', pattern: 'v*' });
     assert.match(fs.readFileSync(path.join(ctx.root, 'etc/v.txt'), 'utf8'), /^v1-1-g[0-9a-f]{7}$/);
-    await build(ctx, 'GitDescribe', { 'output-file': '/etc/all.txt' });
+    await buildStep(ctx, 'GitDescribe', { 'output-file': '/etc/all.txt' });
     assert.equal(fs.readFileSync(path.join(ctx.root, 'etc/all.txt'), 'utf8'), 'ignoreme2');
   } finally { ctx.cleanup(); }
 });
@@ -164,9 +150,9 @@ test('!Git url /work/... is the project directory, not a host path', { skip }, a
   const ctx = fakeContext();
   try {
     makeRepo(path.join(ctx.projectRoot, 'repo'));
-    await build(ctx, 'Git', { url: '/work/repo', revision: 'v1', path: '/opt/lib' });
+    await buildStep(ctx, 'Git', { url: '/work/repo', revision: 'v1', path: '/opt/lib' });
     assert.equal(fs.readFileSync(path.join(ctx.root, 'opt/lib/file.txt'), 'utf8'), 'one\n');
     assert.ok(!fs.existsSync(path.join(ctx.cacheDir, 'git')), 'no mirror for project repositories');
-    await assert.rejects(build(ctx, 'Git', { url: '/work/nope', path: '/x' }), /repository "\/work\/nope" does not exist in the project/);
+    await assert.rejects(buildStep(ctx, 'Git', { url: '/work/nope', path: '/x' }), /repository "\/work\/nope" does not exist in the project/);
   } finally { ctx.cleanup(); }
 });

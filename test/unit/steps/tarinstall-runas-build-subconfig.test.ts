@@ -14,21 +14,8 @@ import { installDir } from '../../../src/steps/tar-install.js';
 import { runAsArgv, type RunAsParams } from '../../../src/steps/run-as.js';
 import { elfInterpreter, hostExec, HOST_USR_MOUNT } from '../../../src/steps/run-as/host-exec.js';
 import { applyDataDirs, dataDirPlan } from '../../../src/builder/data-dirs.js';
-import type { PrepareContext } from '../../../src/steps/step.js';
-import { step } from '../version/helpers.js';
-import { fakeContext, type FakeContext } from './fake-context.js';
+import { buildStep, fakeContext, type FakeContext } from './fake-context.js';
 import { tempDir } from '../temp-dir.js';
-
-function prepareCtx(ctx: FakeContext): PrepareContext {
-  return { projectRoot: ctx.projectRoot, cacheDir: ctx.cacheDir, settings: ctx.settings, log: ctx.log, signal: new AbortController().signal };
-}
-
-async function build(ctx: FakeContext, tag: string, value: Parameters<typeof step>[1]): Promise<void> {
-  const def = stepDef(tag)!;
-  const s = step(tag, value);
-  await def.prepare?.(s.params, prepareCtx(ctx));
-  await def.build!(s.params, ctx);
-}
 
 /** Record `run` calls, with a listing of the cwd taken at call time. */
 function recordRuns(ctx: FakeContext): Array<{ argv: string[]; cwd?: string; ls: string[] }> {
@@ -49,15 +36,15 @@ test('!TarInstall unpacks into /tmp/<file>, runs the script in the single top di
     fs.writeFileSync(path.join(src, 'pkg-1.0/sub/Makefile'), 'all:\n');
     execFileSync('tar', ['-C', src, '-czf', path.join(ctx.projectRoot, 'pkg-1.0.tar.gz'), 'pkg-1.0']);
     const calls = recordRuns(ctx);
-    await build(ctx, 'TarInstall', { url: './pkg-1.0.tar.gz' });
+    await buildStep(ctx, 'TarInstall', { url: './pkg-1.0.tar.gz' });
     assert.deepEqual(calls[0]!.argv, ['/bin/sh', '-exc', './configure --prefix=/usr\nmake\nmake install\n']);
     assert.equal(calls[0]!.cwd, '/tmp/pkg-1.0.tar.gz/pkg-1.0');
     assert.deepEqual(calls[0]!.ls, ['configure', 'sub']);
-    await build(ctx, 'TarInstall', { url: './pkg-1.0.tar.gz', subdir: 'pkg-1.0/sub', script: 'make' });
+    await buildStep(ctx, 'TarInstall', { url: './pkg-1.0.tar.gz', subdir: 'pkg-1.0/sub', script: 'make' });
     assert.equal(calls[1]!.cwd, '/tmp/pkg-1.0.tar.gz/pkg-1.0/sub');
     assert.deepEqual(calls[1]!.ls, ['Makefile']);
     assert.deepEqual(fs.readdirSync(path.join(ctx.root, 'tmp')), [], 'unpacked tree removed after success');
-    await assert.rejects(build(ctx, 'TarInstall', { url: './pkg-1.0.tar.gz', subdir: 'nope' }), /"nope" is not found in archive/);
+    await assert.rejects(buildStep(ctx, 'TarInstall', { url: './pkg-1.0.tar.gz', subdir: 'nope' }), /"nope" is not found in archive/);
   } finally { ctx.cleanup(); }
 });
 
@@ -114,22 +101,22 @@ test('!Build copies a tree or a file from another container, keeping modes; rule
   fs.utimesSync(path.join(srcRoot, 'usr/lib/app/run'), 1000, 2000);
   const ctx = fakeContext({ roots: { src: srcRoot } });
   try {
-    await build(ctx, 'Build', { container: 'src', source: '/usr/lib/app', path: '/opt/app' });
+    await buildStep(ctx, 'Build', { container: 'src', source: '/usr/lib/app', path: '/opt/app' });
     const app = path.join(ctx.root, 'opt/app');
     assert.deepEqual(fs.readdirSync(app).sort(), ['link', 'run', 'skip.log', 'sub']);
     assert.equal(fs.statSync(path.join(app, 'run')).mode & 0o7777, 0o750);
     assert.equal(fs.statSync(path.join(app, 'run')).mtimeMs, 2000_000);
     assert.equal(fs.readlinkSync(path.join(app, 'link')), 'run');
 
-    await build(ctx, 'Build', { container: 'src', source: '/usr/lib/app/run', path: '/bin/run' });
+    await buildStep(ctx, 'Build', { container: 'src', source: '/usr/lib/app/run', path: '/bin/run' });
     assert.equal(fs.readFileSync(path.join(ctx.root, 'bin/run'), 'utf8'), 'x');
 
-    await build(ctx, 'Build', { container: 'src', source: '/usr/lib/app', path: '/opt/ruled', rules: ['/sub', '/run'] });
+    await buildStep(ctx, 'Build', { container: 'src', source: '/usr/lib/app', path: '/opt/ruled', rules: ['/sub', '/run'] });
     assert.deepEqual(fs.readdirSync(path.join(ctx.root, 'opt/ruled')).sort(), ['run', 'sub']);
     assert.equal(fs.statSync(path.join(ctx.root, 'opt/ruled/run')).mode & 0o7777, 0o750);
 
-    await assert.rejects(build(ctx, 'Build', { container: 'src', source: '/nope', path: '/x' }), /"\/nope" does not exist in container "src"/);
-    await assert.rejects(build(ctx, 'Build', { container: 'src' }), /exactly one of `path` and `temporary-mount`/);
+    await assert.rejects(buildStep(ctx, 'Build', { container: 'src', source: '/nope', path: '/x' }), /"\/nope" does not exist in container "src"/);
+    await assert.rejects(buildStep(ctx, 'Build', { container: 'src' }), /exactly one of `path` and `temporary-mount`/);
   } finally { ctx.cleanup(); }
 });
 
@@ -149,12 +136,12 @@ test('!SubConfig builds the steps of a container from another file in the projec
       '    - !Container inner',
       '',
     ].join('\n'));
-    await build(ctx, 'SubConfig', { path: 'sub/other.yaml', container: 'inner' });
+    await buildStep(ctx, 'SubConfig', { path: 'sub/other.yaml', container: 'inner' });
     assert.equal(fs.readFileSync(path.join(ctx.root, 'etc/from-sub.txt'), 'utf8'), 'sub\n');
     assert.equal(ctx.env.SUB_VAR, 'yes', 'context (!Env) carries over to later steps');
-    await assert.rejects(build(ctx, 'SubConfig', { path: 'sub/other.yaml', container: 'nope' }), /Container "nope" not found/);
-    await assert.rejects(build(ctx, 'SubConfig', { path: 'sub/other.yaml', container: 'needs-other' }), /needs another container/);
-    await assert.rejects(build(ctx, 'SubConfig', { path: 'missing.yaml', container: 'inner' }), /"missing.yaml" does not exist/);
+    await assert.rejects(buildStep(ctx, 'SubConfig', { path: 'sub/other.yaml', container: 'nope' }), /Container "nope" not found/);
+    await assert.rejects(buildStep(ctx, 'SubConfig', { path: 'sub/other.yaml', container: 'needs-other' }), /needs another container/);
+    await assert.rejects(buildStep(ctx, 'SubConfig', { path: 'missing.yaml', container: 'inner' }), /"missing.yaml" does not exist/);
     const fromContainer = { source: { kind: 'Container', name: 'x' }, path: 'vagga.yaml', container: 'inner' };
     await assert.rejects(stepDef('SubConfig')!.build!(fromContainer, ctx), /!SubConfig from a container is not supported yet/);
   } finally { ctx.cleanup(); }

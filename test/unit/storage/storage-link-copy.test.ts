@@ -9,13 +9,21 @@ import { tempDir } from '../temp-dir.js';
 
 const base: Settings = { buildLockWait: false, proxyEnvVars: true, propagateEnviron: [], environ: {}, externalVolumes: {} };
 
-test('a copied project (cp -a, .vagga/.lnk copied) is refused with a fix; the original keeps working', () => {
+/**
+ * A project `<parent>/hello` (`orig`, in a fresh temp `parent`) whose storage base was made by
+ * ensureStorageBase under a fresh temp `storage-dir` (`settings`); `dir` is that base.
+ */
+function projectWithStorage(): { settings: Settings; parent: string; orig: string; dir: string } {
   const storage = tempDir('vagga-sdc-');
   const parent = tempDir('vagga-sdcp-');
   const orig = join(parent, 'hello');
   mkdirSync(orig);
   const settings: Settings = { ...base, storageDir: storage };
-  const dir = ensureStorageBase(projectLayout(orig, settings), settings, {});
+  return { settings, parent, orig, dir: ensureStorageBase(projectLayout(orig, settings), settings, {}) };
+}
+
+test('a copied project (cp -a, .vagga/.lnk copied) is refused with a fix; the original keeps working', () => {
+  const { settings, parent, orig, dir } = projectWithStorage();
   const copy = join(parent, 'hello-copy');
   cpSync(orig, copy, { recursive: true, verbatimSymlinks: true });
   assert.equal(readlinkSync(join(copy, '.vagga/.lnk')), dir);
@@ -25,12 +33,7 @@ test('a copied project (cp -a, .vagga/.lnk copied) is refused with a fix; the or
 });
 
 test('a moved project takes its storage dir over (the back-link is re-pointed)', () => {
-  const storage = tempDir('vagga-sdc-');
-  const parent = tempDir('vagga-sdcp-');
-  const orig = join(parent, 'hello');
-  mkdirSync(orig);
-  const settings: Settings = { ...base, storageDir: storage };
-  const dir = ensureStorageBase(projectLayout(orig, settings), settings, {});
+  const { settings, parent, orig, dir } = projectWithStorage();
   const moved = join(parent, 'moved');
   renameSync(orig, moved);
   assert.equal(ensureStorageBase(projectLayout(moved, settings), settings, {}), dir);
