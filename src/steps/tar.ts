@@ -11,13 +11,13 @@
  * emptied again at the end of the build like every root's (src/builder/finish.ts).
  * Hash: `hash` = sha256 else `url`; `path`; `subdir`.
  */
-import { spawn } from 'node:child_process';
 import { open, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { absPath, def, opt, str, struct } from '../config/schema.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import { sourceFileStep } from './download.js';
 import type { BuildContext, StepDef } from './step.js';
+import { spawnHost } from '../sandbox/host-spawn.js';
 
 /** Validated parameters of the archive steps `!Tar` and `!Unzip`. */
 export interface ArchiveParams {
@@ -67,7 +67,7 @@ export function tarExtractArgs(archive: string, dest: string, compression: Compr
 
 function runTar(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('tar', args, { stdio: ['ignore', 2, 2] });
+    const child = spawnHost('tar', args, { stdio: ['ignore', 2, 2] });
     child.on('error', (err) => reject(new VaggaError(`!Tar: cannot run tar: ${err.message}`, {
       exitCode: ExitCode.launcher, hint: 'GNU tar must be installed on the host (Debian package tar).',
     })));

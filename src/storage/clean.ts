@@ -23,7 +23,6 @@
  * namespace (src/storage/remove.ts). With `dryRun` nothing is deleted: the result lists what
  * would be.
  */
-import { check as plCheck } from 'proper-lockfile';
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Config, Settings } from '../config/model.js';
@@ -32,6 +31,7 @@ import {
   buildLockPath, parseVersionDirName, projectLayout, versionDirName, type ProjectLayout,
 } from './layout.js';
 import { removeTree } from './remove.js';
+import { lockHeld } from './lock.js';
 import { pidAlive, versionInUse } from './in-use.js';
 
 export interface CleanOptions {
@@ -115,11 +115,7 @@ export function defaultCleanDeps(write: (s: string) => void): CleanDeps {
     remove: removeTree,
     isAlive: pidAlive,
     async isLocked(layout, name) {
-      try {
-        return await plCheck(buildLockPath(layout, name), { lockfilePath: buildLockPath(layout, name), realpath: false, stale: 10000 });
-      } catch {
-        return false;
-      }
+      return lockHeld(buildLockPath(layout, name));
     },
     write,
   };
