@@ -1,6 +1,6 @@
 /**
  * Live checks of the sandbox as an ordinary user with a subuid range (runs the launcher in
- * live-helper.ts; as root it switches to VAGGA_LIVE_USER, default `vtest`, via runuser).
+ * live-helper.ts; as root it switches to the test user of live-user.ts via runuser).
  * Skips with a message when bwrap, busybox or such a user is not available.
  */
 import assert from 'node:assert/strict';
