@@ -10,7 +10,7 @@
  * still be writing: the pid in the name must be gone and, for names whose final file has a
  * lock (`<final>.lock`, src/storage/lock.ts), that lock must be free.
  */
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { lockHeld } from './lock.js';
 import { pidAlive } from './pid-alive.js';
@@ -44,22 +44,6 @@ export interface TempChecks {
 
 const realChecks: TempChecks = { isAlive: pidAlive, isLocked: lockHeld };
 
-function names(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Temp files under `cacheDir` (its top level and two levels of subdirectories, where the
  * writers above put them) whose writer is gone and whose lock is free. Never throws.
@@ -67,7 +51,14 @@ function isDir(path: string): boolean {
 export function findStaleCacheTemps(cacheDir: string, checks: TempChecks = realChecks): string[] {
   const out: string[] = [];
   const visit = (dir: string, depth: number): void => {
-    for (const name of names(dir)) {
+    let listed: Dirent[] = [];
+    try {
+      listed = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      // Missing or unreadable: nothing of ours there.
+    }
+    for (const entry of listed) {
+      const name = entry.name;
       const path = join(dir, name);
       const temp = parseCacheTemp(name);
       if (temp !== undefined) {
@@ -76,7 +67,7 @@ export function findStaleCacheTemps(cacheDir: string, checks: TempChecks = realC
         out.push(path);
         continue;
       }
-      if (depth < 2 && !name.endsWith('.lock') && isDir(path)) visit(path, depth + 1);
+      if (depth < 2 && entry.isDirectory()) visit(path, depth + 1);
     }
   };
   visit(cacheDir, 0);
