@@ -56,7 +56,13 @@ function createLockFile(lockPath: string): void {
   } catch {
     // Missing: created below.
   }
-  closeSync(openSync(lockPath, 'a', 0o644));
+  try {
+    closeSync(openSync(lockPath, 'a', 0o644));
+  } catch (err) {
+    // Another user's lock file (e.g. a shared cache): flock(1) opens it read-only, which is enough.
+    if ((err as NodeJS.ErrnoException).code !== 'EACCES') throw err;
+    closeSync(openSync(lockPath, 'r'));
+  }
 }
 
 type Attempt = { holder: ChildProcess } | 'busy';

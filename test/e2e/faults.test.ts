@@ -146,13 +146,17 @@ describe('kill -9 during first Debian bootstraps', { skip: skipDebian, timeout: 
   });
 });
 
+/** The busybox project with command `marker` (cat /marker, written `v1` by a step), then the steps `extra`. */
+const version = (extra: string): string => busyboxYaml('  marker: !Command\n    container: bb\n    run: cat /marker\n')
+  .replace('    - !Tar { url: ./busybox.tar }\n', `    - !Tar { url: ./busybox.tar }\n    - !Sh echo v1 > /marker\n${extra}`);
+
 describe('a full disk', { skip: asRoot ? false : 'needs root (mounts a 30 MB tmpfs)', timeout: 600_000 }, () => {
   let dir = '';
   let mounted = '';
 
   before(async () => {
     const env = await e2eEnv();
-    dir = await makeProject({ 'vagga.yaml': busyboxYaml('') }, { name: 'full-disk' });
+    dir = await makeProject({ 'vagga.yaml': version('') }, { name: 'full-disk' });
     mounted = join(dir, '.vagga');
     mkdirSync(mounted);
     const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=30m,mode=0755,uid=${env.uid},gid=${env.gid}`, 'tmpfs', mounted], { encoding: 'utf8' });
@@ -162,9 +166,6 @@ describe('a full disk', { skip: asRoot ? false : 'needs root (mounts a 30 MB tmp
   after(() => {
     if (mounted) spawnSync('umount', ['--lazy', mounted]);
   });
-
-  const version = (extra: string) => busyboxYaml('  marker: !Command\n    container: bb\n    run: cat /marker\n')
-    .replace('    - !Tar { url: ./busybox.tar }\n', `    - !Tar { url: ./busybox.tar }\n    - !Sh echo v1 > /marker\n${extra}`);
 
   test('the build fails naming the full disk, without an internal error; the previous version stays', async () => {
     let r = await vagga(dir, ['marker'], { timeoutMs: 300_000 });
@@ -177,6 +178,7 @@ describe('a full disk', { skip: asRoot ? false : 'needs root (mounts a 30 MB tmp
     assert.notEqual(r.status, 0, show(r));
     assert.match(r.stderr, /No space left on device/, show(r));
     assert.doesNotMatch(r.stderr, /internal error|^\s+at /m, show(r));
+    process.stderr.write(`the full-disk build ended with:\n${r.stderr.trim().split('\n').slice(-4).join('\n')}\n`);
     assert.equal(linkHash(dir, 'bb'), before, 'the link still names the previous version');
     // Nothing after it is broken: the previous config runs its container without a rebuild.
     await writeProjectFile(dir, 'vagga.yaml', version(''));
