@@ -18,6 +18,7 @@
  * processes (the sandbox launcher in src/sandbox/bwrap.ts) are started differently.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { findInDirs, findTool, searchDirs } from './tools.js';
 
 /** Shell code of the guard: reads the group id, then `done` (nothing to do) or EOF (kill the group). dash has no `kill --`. */
@@ -29,12 +30,12 @@ function deathSignalPrefix(): string[] {
 }
 
 /**
- * The program's path when it can be started (a path, or a name found in `PATH`), else
+ * The program's path when it exists (a path, or a name found in `PATH`), else
  * undefined: then the plain spawn is used, so that a missing program still fails with
  * node's ENOENT error the callers report.
  */
 function resolveProgram(program: string, env: NodeJS.ProcessEnv | undefined): string | undefined {
-  if (program.includes('/')) return program;
+  if (program.includes('/')) return existsSync(program) ? program : undefined;
   return findInDirs(program, searchDirs((env ?? process.env).PATH));
 }
 
@@ -48,7 +49,7 @@ function killGroup(pgid: number | undefined): void {
 }
 
 /**
- * spawn(2) `program` with `args` and `options` (node's child_process.spawn; `detached` is
+ * Start `program` with `args` and `options` (node's child_process.spawn; `detached` is
  * forced on) so that it and every process it starts die with vagga (see the module comment).
  * Returns the ChildProcess as spawn does: its `pid` is the program's, `kill()` signals it, an
  * `error` event reports a program that could not be started. Throws MissingToolError when
