@@ -64,7 +64,14 @@ export async function builderMain(args: string[]): Promise<number> {
   const result = await runSteps(spec, ctx, {
     stepDef,
     write: (text) => process.stderr.write(text),
-    timing: (line) => appendFileSync(timingsPath, `${line}\n`),
+    timing: (line) => {
+      try {
+        appendFileSync(timingsPath, `${line}\n`);
+      } catch {
+        // A timing line is not worth failing the build over (e.g. a full disk: the step that
+        // hit it reports that).
+      }
+    },
     now: () => Date.now(),
     onStep: (step) => { current = step; },
   });

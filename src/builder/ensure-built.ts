@@ -29,6 +29,7 @@ import {
   buildLockPath, cacheDirFor, projectLayout, tmpBuildDir, versionDir, versionRoot, type ProjectLayout,
 } from '../storage/layout.js';
 import { acquireLock } from '../storage/lock.js';
+import { removeStaleCacheTemps } from '../storage/cache-temps.js';
 import { formatIdMap, publishVersion, updateContainerLink, writeIdMaps } from '../storage/publish.js';
 import { touchLastUse } from '../storage/last-use.js';
 import { removeTree } from '../storage/remove.js';
@@ -310,6 +311,10 @@ async function buildContainer(
     await mkdir(join(buildDir, 'root'), { recursive: true, mode: 0o755 }).catch((err: unknown) => { throw storageDirError(err, buildDir); });
 
     const cacheDir = deps.cacheDir(settings);
+    // Temp files of killed runs (their writer gone, their lock free): cache-temps.ts.
+    removeStaleCacheTemps(cacheDir, (path) => {
+      if (options.verbosity >= 2) deps.write(`Removing the leftover ${path}\n`);
+    });
     const log: BuildLog = stderrLog(options.verbosity, deps.write);
     const prepareCtx: PrepareContext = { projectRoot: layout.projectRoot, cacheDir, settings, log, signal: abort.signal };
     let result = await prepareSteps(container.setup, prepareCtx, deps.stepDef);

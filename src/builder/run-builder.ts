@@ -110,6 +110,19 @@ export async function removeStaleScratchDirs(buildsDir: string, isAlive: (pid: n
   return removed;
 }
 
+/** Copy timings.log and the index from the scratch dir into the build dir; returns the fs error instead of throwing. */
+function keepBuildLogs(scratch: string, buildDir: string): unknown {
+  try {
+    const timings = join(scratch, SCRATCH_FILES.timings);
+    if (existsSync(timings)) copyFileSync(timings, join(buildDir, VERSION_FILES.timings));
+    const index = join(scratch, SCRATCH_FILES.index);
+    if (existsSync(index)) copyFileSync(index, join(buildDir, SCRATCH_FILES.index));
+    return undefined;
+  } catch (err) {
+    return err;
+  }
+}
+
 /**
  * Run the builder for `input` and return its result. A builder that ends without writing a
  * result (killed, crashed, sandbox setup failure) yields a failed result saying so.
@@ -147,12 +160,12 @@ export async function runBuilder(input: BuilderRunInput, runner: SandboxRunner =
     };
     const outcome = await runner(sandbox);
     const resultPath = join(scratch, SCRATCH_FILES.result);
-    const timings = join(scratch, SCRATCH_FILES.timings);
-    if (existsSync(timings)) copyFileSync(timings, join(input.buildDir, VERSION_FILES.timings));
-    const index = join(scratch, SCRATCH_FILES.index);
-    if (existsSync(index)) copyFileSync(index, join(input.buildDir, SCRATCH_FILES.index));
+    // A failure to keep the logs (e.g. a full disk) must not hide the build's own failure:
+    // it is reported only when the build succeeded.
+    const logError = keepBuildLogs(scratch, input.buildDir);
     if (existsSync(resultPath)) {
       const result = decodeSpecJson<BuilderResult>(readFileSync(resultPath, 'utf8'));
+      if (result.ok && logError !== undefined) throw logError;
       if (result.ok && outcome.status !== 0) {
         return { ok: false, phase: 'finish', message: `The builder reported success but exited with status ${outcome.status}` };
       }

@@ -38,6 +38,8 @@ export interface QMap {
   /** Entries in document order; merge keys (`<<`) are already resolved. */
   entries: QMapEntry[];
   pos: Pos;
+  /** Keys written again after their first entry (dropped from `entries`, first value kept). */
+  duplicates?: { key: string; keyPos: Pos }[];
 }
 
 export type QNode = QScalar | QSeq | QMap;

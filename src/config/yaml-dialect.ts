@@ -17,7 +17,6 @@
  *
  * Errors are ConfigError (exit 126) with file:line:column (1-based).
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { resolveProjectPath } from './project-path.js';
 import {
@@ -26,6 +25,7 @@ import {
 } from 'yaml';
 import { ConfigError } from '../errors/vagga-error.js';
 import type { Pos, QMap, QMapEntry, QNode, QScalar, QSeq } from './qnode.js';
+import { readConfigText } from './read-text.js';
 
 /** The result of reading one YAML file (and the files it includes). */
 export interface QuireDocument {
@@ -48,6 +48,41 @@ interface ReadState {
   stack: string[];
   /** Directory of the top-level file: includes must resolve inside it (symlinks followed). */
   topDir?: string;
+  /** Nodes added by aliases and `!*Unpack` so far (see MAX_EXPANDED). */
+  expanded?: number;
+}
+
+/**
+ * Limits that turn hostile or broken input into a located error instead of a hang or a
+ * stack overflow: nesting depth of one file, and nodes that aliases and `!*Unpack` may add
+ * in total (a "billion laughs" file: each alias of a list of aliases multiplies the tree).
+ */
+const MAX_DEPTH = 400;
+const MAX_EXPANDED = 1_000_000;
+
+/** Node count of a converted tree (shared subtrees counted each time they appear). */
+const sizes = new WeakMap<QNode, number>();
+function treeSize(node: QNode): number {
+  const known = sizes.get(node);
+  if (known !== undefined) return known;
+  let n = 1;
+  if (node.kind === 'seq') for (const item of node.items) n += treeSize(item);
+  else if (node.kind === 'map') for (const e of node.entries) n += treeSize(e.value);
+  sizes.set(node, n);
+  return n;
+}
+
+/**
+ * A sentence about the user's file for the errors of the `yaml` package whose message names
+ * its API (decided on the package's error code, e.g. MULTIPLE_DOCS); others keep `message`.
+ */
+function explainYamlMessage(code: string, message: string): string {
+  if (code === 'MULTIPLE_DOCS') {
+    return 'the file holds more than one YAML document (a `---` line starts another one); a vagga config is a single document';
+  }
+  // The parser ran out of stack on deep nesting (`[[[[...`).
+  if (code === 'RESOURCE_EXHAUSTION') return `the nesting is too deep here (at most ${MAX_DEPTH} levels)`;
+  return message;
 }
 
 /**
@@ -75,14 +110,7 @@ function readInto(file: string, state: ReadState, from: Pos | undefined): QNode 
   if (state.stack.includes(file)) {
     throw new ConfigError('config.include-cycle', `Include cycle: ${[...state.stack, file].map((f) => JSON.stringify(f)).join(' -> ')}`, from);
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String((e as Error).message);
-    throw new ConfigError('config.unreadable', `Can't read ${JSON.stringify(file)}: ${why}`, from);
-  }
+  const text = readConfigText(file, from);
   if (!state.files.includes(file)) state.files.push(file);
   state.stack.push(file);
   try {
@@ -142,7 +170,7 @@ class FileConverter {
 
   private syntaxError(err: YAMLError): never {
     const message = err.message.split('\n')[0]!.replace(/\s+at line \d+, column \d+:?$/, '');
-    throw new ConfigError('config.syntax', `YAML syntax error: ${message}`, this.pos(err.pos[0]));
+    throw new ConfigError('config.syntax', `YAML syntax error: ${explainYamlMessage(err.code, message)}`, this.pos(err.pos[0]));
   }
 
   /** `!Tag *alias`: the YAML spec forbids it, Vagga allows it; find the tag in the source. */
@@ -174,12 +202,33 @@ class FileConverter {
     return raw.slice(1);
   }
 
+  private depth = 0;
+
+  /** Count `n` nodes added by an alias or `!*Unpack` at `offset`; throws past MAX_EXPANDED. */
+  private expand(n: number, offset: number): void {
+    this.state.expanded = (this.state.expanded ?? 0) + n;
+    if (this.state.expanded > MAX_EXPANDED) {
+      throw new ConfigError('config.too-large', `Aliases expand to more than ${MAX_EXPANDED} values here (an alias of aliases of aliases...); write the repeated parts out or nest fewer aliases`, this.pos(offset));
+    }
+  }
+
   private convert(node: YNode): QNode {
     const offset = node.range?.[0] ?? 0;
+    if (this.depth >= MAX_DEPTH) throw new ConfigError('config.too-large', `The nesting is too deep here (at most ${MAX_DEPTH} levels)`, this.pos(offset));
+    this.depth++;
+    try {
+      return this.convertNode(node, offset);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private convertNode(node: YNode, offset: number): QNode {
     let out: QNode;
     if (isAlias(node)) {
       const target = this.anchors.get(node.source);
       if (target === undefined) throw new ConfigError('config.syntax', `Unknown anchor *${node.source}`, this.pos(offset));
+      this.expand(treeSize(target), offset);
       const tag = this.localTag(this.aliasTags.get(offset), offset);
       out = { ...target, pos: this.pos(offset) };
       if (tag !== undefined) out.tag = tag;
@@ -235,6 +284,7 @@ class FileConverter {
     for (const part of parts) {
       const q = this.convert(part);
       if (q.kind !== 'seq') throw new ConfigError('config.syntax', 'Every item of !*Unpack must be a sequence', q.pos);
+      this.expand(q.items.length, part.range?.[0] ?? 0);
       target.push(...q.items);
     }
   }
@@ -244,6 +294,7 @@ class FileConverter {
     const entries: QMapEntry[] = [];
     const seen = new Set<string>();
     const merges: QNode[] = [];
+    let duplicates: QMap['duplicates'];
     for (let index = 0; index < pairs.length; index++) {
       const pair = pairs[index]!;
       const keyNode = pair.key;
@@ -290,6 +341,7 @@ class FileConverter {
       }
       if (seen.has(key)) {
         this.state.warnings.push(`${this.file}:${keyPos.line}:${keyPos.col}: Duplicate key ${JSON.stringify(key)}: the first value is used`);
+        (duplicates ??= []).push({ key, keyPos });
         continue;
       }
       seen.add(key);
@@ -298,6 +350,7 @@ class FileConverter {
     for (const m of merges) this.mergeInto(entries, seen, m);
     const map: QMap = { kind: 'map', entries, pos: this.pos(this.startOf(tag === undefined ? undefined : `!${tag}`, offset)) };
     if (tag !== undefined) map.tag = tag;
+    if (duplicates !== undefined) map.duplicates = duplicates;
     return map;
   }
 

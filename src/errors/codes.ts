@@ -47,6 +47,11 @@ export const ERROR_CODES = {
   'config.container-not-found': { exit: config, meaning: 'A container referenced by a step or command is not defined' },
   'config.container-cycle': { exit: config, meaning: 'Containers depend on each other in a loop' },
   'config.path-outside-project': { exit: config, meaning: 'A host path the configuration names resolves (symlinks followed) outside the project and the external volumes' },
+  'config.duplicate-key': { exit: config, meaning: 'A key appears twice at the top level or among containers or commands' },
+  'config.invalid-name': { exit: config, meaning: 'A container or command name vagga cannot store or call (empty, `/`, leading `.` or `-`)' },
+  'config.missing-value': { exit: config, meaning: 'A container or command is declared without a value' },
+  'config.not-utf8': { exit: config, meaning: 'A configuration file is not valid UTF-8' },
+  'config.too-large': { exit: config, meaning: 'A configuration nests too deep or expands its aliases too far' },
   'config.minimum-vagga': { exit: config, meaning: 'The configuration asks for a newer Vagga (minimum-vagga)' },
   'config.env-name-invalid': { exit: config, meaning: 'A -e/--use-env or -E/--environ variable name is empty or contains `=`' },
 
@@ -134,11 +139,14 @@ export const ERROR_CODES = {
   'userns.map-failed': { exit: launcher, meaning: 'newuidmap/newgidmap failed for another reason' },
   'userns.single-id': { exit: launcher, meaning: 'A Debian build needs several ids, the user namespace has one' },
 
+  'env.resource-fault': { exit: launcher, meaning: 'The system refused a resource: disk or quota full, too many open files, permission, read-only file system' },
+  'env.args-too-big': { exit: launcher, meaning: 'A command\'s environment and arguments exceed the kernel\'s limit (E2BIG)' },
   'env.missing-tool': { exit: launcher, meaning: 'A host program vagga needs is not installed' },
   'env.missing-keyring': { exit: launcher, meaning: 'Archive signing keys needed for the build are not on the host' },
   'env.usr-not-merged': { exit: launcher, meaning: 'A host program is outside /usr (a merged-/usr host is needed)' },
   'env.no-bundle': { exit: launcher, meaning: 'Building needs the bundled vagga, but vagga runs from sources' },
 
+  'storage.lock-failed': { exit: launcher, meaning: 'A lock file cannot be taken (flock failed)' },
   'storage.not-writable': { exit: launcher, meaning: 'A storage or cache directory cannot be created or written' },
   'storage.remove-failed': { exit: launcher, meaning: 'A directory in the storage cannot be removed' },
   'storage.index-failed': { exit: launcher, meaning: 'The helper that indexes a built container failed' },

@@ -21,6 +21,7 @@ import { checkMountPoints } from './check-mounts.js';
 import { findProgram } from './find-program.js';
 import { createTransientRoot, writableRoot } from './transient-root.js';
 import { idSwitch } from './user-ids.js';
+import { signalReset } from './signal-reset.js';
 import { prepareRunVolumes, type RunVolumes, type VolumeDeps } from './volumes/prepare.js';
 import type { RunPlanInput } from '../mounts/run-plan.js';
 import type { IdMapping } from '../sandbox/types.js';
@@ -36,10 +37,12 @@ export interface SandboxDeps {
   cacheDir?: string;
   /** Volume collaborators (volumes-run.ts); tests replace them. */
   volumes?: VolumeDeps;
+  /** The command's signal-state reset (signal-reset.ts); absent in tests that fake the sandbox. */
+  signalReset?: typeof signalReset;
 }
 
 function realDeps(project: Project): SandboxDeps & { cacheDir: string } {
-  return { planRunMounts, runSandbox, idMappingFor, cacheDir: cacheDirFor(project.settings) };
+  return { planRunMounts, runSandbox, idMappingFor, cacheDir: cacheDirFor(project.settings), signalReset };
 }
 
 /**
@@ -117,9 +120,12 @@ async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxD
   // pass-tcp-socket: bound now, listening only while the launcher is spawned (tcp-socket.ts).
   const socket = proc.passTcpSocket ? bindPassedSocket(proc.passTcpSocket) : undefined;
   // Marks the version in use while it runs, so `_clean` leaves it alone (storage/in-use.ts).
+  // A shell's signal state for the command: nothing blocked or ignored (signal-reset.ts).
+  const reset = d.signalReset?.() ?? { mounts: [], prefix: [] };
+  const hostMounts = [...reset.mounts, ...(ids?.mounts ?? [])].filter((m, i, all) => all.findIndex((o) => o.dest === m.dest) === i);
   const result = await withInUseMark(proc.rootfs, () => d.runSandbox({
-    mounts: ids ? [...mounts, ...ids.mounts] : mounts,
-    argv: vols.wrapArgv([...(ids?.prefix ?? []), program, ...proc.argv.slice(1)], planInput, proc.env),
+    mounts: [...mounts, ...hostMounts],
+    argv: vols.wrapArgv([...reset.prefix, ...(ids?.prefix ?? []), program, ...proc.argv.slice(1)], planInput, proc.env),
     env: proc.env,
     cwd: proc.cwd,
     idMapping,

@@ -228,6 +228,20 @@ export function createBindSources(plan: MountPlan): void {
   for (const op of plan) if (op.kind === 'bind' && op.createSource) mkdirSync(op.source, { recursive: true });
 }
 
+/**
+ * The one-line error for a launcher that execve(2) refused with E2BIG (an argument or
+ * variable above MAX_ARG_STRLEN, 128 KiB, or all of them above the ARG_MAX limit): names
+ * the command and its biggest environment variable. Undefined for other errors.
+ */
+export function tooBigError(err: unknown, spec: Pick<SandboxSpec, 'argv' | 'env'>): VaggaError | undefined {
+  if ((err as NodeJS.ErrnoException).code !== 'E2BIG') return undefined;
+  const [name, value] = Object.entries(spec.env).sort((a, b) => b[1].length - a[1].length)[0] ?? ['', ''];
+  const biggest = name ? `; its biggest variable, ${name}, has ${value.length} bytes` : '';
+  return new VaggaError(`The environment and arguments of ${spec.argv[0] ?? 'the command'} are too big to start it (E2BIG)${biggest}: one variable may have at most 128 KiB, all together about 2 MiB`, {
+    code: 'env.args-too-big',
+  });
+}
+
 /** Spawn the launcher (synchronously; throws for missing tools) and drive its setup in the background. */
 function launch(opts: LaunchOptions): Launched {
   const { spec } = opts;
@@ -280,6 +294,8 @@ function launch(opts: LaunchOptions): Launched {
       detached: opts.ownSession === true,
       env: { PATH: direct ? launcherPath(spec.idMapping) : '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
+  } catch (err) {
+    throw tooBigError(err, spec) ?? err;
   } finally {
     spec.aroundSpawn?.after();
   }

@@ -16,6 +16,7 @@ export const HOST_TOOLS = {
   tar: { pkg: 'tar', why: 'it packs and unpacks root filesystems' },
   unshare: { pkg: 'util-linux', why: 'it creates the user namespace the sandbox runs in' },
   setpriv: { pkg: 'util-linux', why: 'it ties the sandbox lifetime to vagga' },
+  flock: { pkg: 'util-linux', why: 'it holds the build and cache locks' },
 } as const;
 
 export type HostTool = keyof typeof HOST_TOOLS;

@@ -14,7 +14,6 @@
  * Hash: Vagga hashes only the source container's steps (its own parameters are not hashed);
  * with `content-hash` the version is unknown before building (documented gap).
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bool, def, list, opt, str, struct, type Out } from '../config/schema.js';
@@ -24,6 +23,7 @@ import { createPathFilter } from '../version/filters.js';
 import { admittedWithParents } from './copy.js';
 import { inContainerRoot, refuseLinksOut } from './root-path.js';
 import type { BuildContext, StepDef } from './step.js';
+import { spawnHost } from '../sandbox/host-spawn.js';
 
 const buildSchema = struct({
   container: str(),
@@ -44,7 +44,7 @@ function failure(message: string, hint?: string): VaggaError {
 /** Run a program (stderr passed through); rejects with `what` and the exit status on failure. */
 function runProgram(argv: string[], what: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawnHost(argv[0]!, argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', (e) => reject(failure(`can't run ${argv[0]}: ${e.message}`)));
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();

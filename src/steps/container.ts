@@ -7,9 +7,9 @@
  * cache dirs, finish paths and the active distribution carries over.
  * Hash: the marker, then the parent's setup steps inlined, each with its own marker.
  */
-import { spawn } from 'node:child_process';
 import { str } from '../config/schema.js';
 import type { BuildContext, StepDef, StepRegistry } from './step.js';
+import { spawnHost } from '../sandbox/host-spawn.js';
 
 /**
  * Replay the setup steps of container `name` into `ctx` (context only, nothing is built),
@@ -28,7 +28,7 @@ export function replayContainer(registry: StepRegistry, name: string, ctx: Build
 /** Run GNU `cp -a <from>/. <to>` (stderr passed through). Rejects on failure. */
 function copyTree(from: string, to: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('cp', ['-a', '--', `${from}/.`, to], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawnHost('cp', ['-a', '--', `${from}/.`, to], { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', (e) => reject(new Error(`!Container: can't run cp: ${e.message}`)));
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();

@@ -15,7 +15,6 @@
  * opt `revision`, opt `branch`, `subdir`, `script`; GitDescribe `repo`, opt `output_file`,
  * `describe` (the output; so a new commit or tag changes the version).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, posix } from 'node:path';
@@ -30,6 +29,7 @@ import { ensureMirror, exportRevision, isProjectRepo, repoArgs, wantedRevision }
 import { inContainerRoot, refuseLinksOut, resolveBuildPath, workToProject } from './root-path.js';
 import type { PrepareContext, StepDef } from './step.js';
 import { DEFAULT_INSTALL_SCRIPT } from './tar-install.js';
+import { spawnHostSync } from '../sandbox/host-spawn.js';
 
 /**
  * The `url` git reads: `/work` and `/work/...` name the project directory (it is mounted at
@@ -147,7 +147,7 @@ const gitInstall: StepDef<GitInstallParams> = {
 export function gitDescribe(hostDir: string, pattern: string | undefined): string {
   const args = ['-c', 'safe.directory=*', '-C', hostDir, 'describe', '--abbrev=7'];
   if (pattern !== undefined) args.push('--match', pattern);
-  const r = spawnSync('git', args, { encoding: 'utf8' });
+  const r = spawnHostSync('git', args, { encoding: 'utf8' });
   if (r.error) throw versionError('!GitDescribe', `can't run git: ${r.error.message}`);
   if (r.status !== 0) throw versionError('!GitDescribe', (r.stderr || `git describe exited with ${r.status}`).trim());
   return r.stdout.trim();

@@ -11,7 +11,6 @@
  * emptied again at the end of the build like every root's (src/builder/finish.ts).
  * Hash: `hash` = sha256 else `url`; `path`; `subdir`.
  */
-import { spawn } from 'node:child_process';
 import { open, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { def, opt, str, struct, type Out } from '../config/schema.js';
@@ -20,6 +19,7 @@ import { VaggaError } from '../errors/vagga-error.js';
 import { sourceFileStep } from './download.js';
 import type { BuildContext, StepDef } from './step.js';
 import { inContainerRoot, refuseLinksOut } from './root-path.js';
+import { spawnHost } from '../sandbox/host-spawn.js';
 
 const archiveSchema = struct({
   url: str(),
@@ -71,7 +71,7 @@ export function tarExtractArgs(archive: string, dest: string, compression: Compr
 
 function runTar(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('tar', args, { stdio: ['ignore', 2, 2] });
+    const child = spawnHost('tar', args, { stdio: ['ignore', 2, 2] });
     child.on('error', (err) => reject(new VaggaError(`!Tar: cannot run tar: ${err.message}`, {
       code: 'build.tar-failed', hint: 'GNU tar must be installed on the host (Debian package tar).',
     })));

@@ -12,7 +12,7 @@ import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, Settings } from '../config/model.js';
 import { VaggaError } from '../errors/vagga-error.js';
-import { cleanLayoutWith, type CleanDeps, type CleanOptions, type CleanResult } from './clean.js';
+import { cleanCacheTemps, cleanLayoutWith, type CleanDeps, type CleanOptions, type CleanResult } from './clean.js';
 import type { ProjectLayout } from './layout.js';
 
 /**
@@ -84,6 +84,7 @@ export async function cleanGlobalWith(deps: CleanDeps, settings: Settings, optio
     const r = await cleanLayoutWith(deps, layout, config, { ...options, absolutePaths: true });
     removed.push(...r.removed);
   }
+  if (options.tmp) removed.push(...cleanCacheTemps(deps, settings, options));
   return { removed };
 }
 

@@ -1,6 +1,7 @@
 /**
  * `vagga _clean` (vagga-inventory.md §2.4). Each flag selects what goes:
- *  --tmp        `.roots/.tmp*` (failed or interrupted builds; a build holding its lock is skipped);
+ *  --tmp        `.roots/.tmp*` (failed or interrupted builds; a build holding its lock is skipped),
+ *               and the temp files killed runs left in the cache dir (cache-temps.ts);
  *  --old        versions not referenced by a `.vagga/<name>` symlink (cheap; may be stale);
  *  --unused     versions the *current* config does not hash to (containers whose version
  *               cannot be known yet keep all their versions); with `atLeast` (ms, from
@@ -23,16 +24,17 @@
  * namespace (src/storage/remove.ts). With `dryRun` nothing is deleted: the result lists what
  * would be.
  */
-import { check as plCheck } from 'proper-lockfile';
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Config, Settings } from '../config/model.js';
 import { PROJECT_FILES } from '../config/project-files.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import {
-  buildLockPath, parseVersionDirName, projectLayout, versionDirName, type ProjectLayout,
+  buildLockPath, cacheDirFor, parseVersionDirName, projectLayout, versionDirName, type ProjectLayout,
 } from './layout.js';
 import { removeTree } from './remove.js';
+import { lockHeld } from './lock.js';
+import { removeStaleCacheTemps } from './cache-temps.js';
 import { pidAlive, versionInUse } from './in-use.js';
 
 export interface CleanOptions {
@@ -70,6 +72,8 @@ export interface CleanDeps {
   inUse?(dir: string): boolean;
   /** Current time in ms since the epoch (default Date.now). */
   now?(): number;
+  /** The cache dir whose stale temp files `--tmp` removes (none when absent). */
+  cacheDir?(settings: Settings): string;
 }
 
 /** Files in `.vagga` that belong to the user (config, settings, local mixin), never deleted. */
@@ -115,12 +119,9 @@ export function defaultCleanDeps(write: (s: string) => void): CleanDeps {
     },
     remove: removeTree,
     isAlive: pidAlive,
+    cacheDir: (settings) => cacheDirFor(settings),
     async isLocked(layout, name) {
-      try {
-        return await plCheck(buildLockPath(layout, name), { lockfilePath: buildLockPath(layout, name), realpath: false, stale: 10000 });
-      } catch {
-        return false;
-      }
+      return lockHeld(buildLockPath(layout, name));
     },
     write,
   };
@@ -150,7 +151,18 @@ export async function cleanStorage(config: Config, settings: Settings, options: 
 
 /** cleanStorage with explicit collaborators. */
 export async function cleanStorageWith(deps: CleanDeps, config: Config, settings: Settings, options: CleanOptions): Promise<CleanResult> {
-  return cleanLayoutWith(deps, projectLayout(config.projectRoot, settings), config, options);
+  const result = await cleanLayoutWith(deps, projectLayout(config.projectRoot, settings), config, options);
+  if (options.tmp) result.removed.push(...cleanCacheTemps(deps, settings, options));
+  return result;
+}
+
+/** `--tmp` in the cache dir: the stale temp files of killed runs (cache-temps.ts). */
+export function cleanCacheTemps(deps: CleanDeps, settings: Settings, options: CleanOptions): string[] {
+  if (deps.cacheDir === undefined) return [];
+  const verbosity = options.verbosity ?? 1;
+  return removeStaleCacheTemps(deps.cacheDir(settings), (path) => {
+    if (verbosity >= 1) deps.write(`${options.dryRun ? 'Would remove' : 'Removing'} ${path}\n`);
+  }, options.dryRun === true);
 }
 
 /**

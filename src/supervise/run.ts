@@ -29,6 +29,7 @@ import { FORWARDED_SIGNALS } from '../sandbox/signals.js';
 import type { SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import { cacheDirFor } from '../storage/layout.js';
 import type { SandboxDeps } from '../runtime/run-in-container.js';
+import { signalReset } from '../runtime/signal-reset.js';
 import { NO_CHILDREN_MESSAGE, parseSuperviseArgs, selectChildren } from './args.js';
 import { waitTcpReady } from './ready.js';
 import { SupervisorState, type SuperviseAction, type SuperviseEvent } from './state.js';
@@ -141,7 +142,7 @@ export async function runSupervise(output: SuperviseOutput, project: Project, ru
   });
   const restartTimers = new Set<NodeJS.Timeout>();
   const handles = new Map<string, SandboxHandle>();
-  const baseDeps: SandboxDeps = { planRunMounts, idMappingFor, cacheDir: cacheDirFor(project.settings), ...output.sandboxDeps, runSandbox: () => Promise.reject(new Error('replaced per child')) };
+  const baseDeps: SandboxDeps = { planRunMounts, idMappingFor, cacheDir: cacheDirFor(project.settings), ...(fake ? {} : { signalReset }), ...output.sandboxDeps, runSandbox: () => Promise.reject(new Error('replaced per child')) };
 
   let timer: NodeJS.Timeout | undefined;
   let finish!: (status: number) => void;

@@ -103,7 +103,7 @@ export function requestAptUpdate(ctx: Pick<BuildContext, 'state'>): void {
 async function withAptLock<T>(ctx: BuildContext, fn: () => Promise<T>): Promise<T> {
   const release = await lockCacheEntry(join(ctx.cacheDir, APT_ARCHIVES_CACHE), {
     onWait: () => ctx.log.info('Another build is using the shared apt cache; waiting for it...'),
-    onCompromised: (err) => ctx.log.warn(`Lock on the apt cache was lost: ${err.message}`),
+    onStale: (line) => ctx.log.info(line),
   });
   try {
     return await fn();

@@ -1,11 +1,10 @@
 /**
- * Cross-process locks on shared cache entries (bootstrap tarballs, apt caches), built on
- * proper-lockfile: an atomic `mkdir <path>.lock` whose mtime is refreshed while held, so a
- * lock left by a killed process goes stale and is taken over. Works between the host-side
- * vagga and builder sandboxes because they see the same cache directory.
+ * Cross-process locks on shared cache entries (bootstrap tarballs, apt caches): the lock
+ * file `<path>.lock` taken with acquireLock (src/storage/lock.ts, a flock(2) kernel lock, so
+ * a lock left by a killed vagga is free at once). Works between the host-side vagga and
+ * builder sandboxes because they see the same cache directory.
  */
-import lockfile from 'proper-lockfile';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { acquireLock } from '../../storage/lock.js';
 
 /** Releases a lock taken with lockCacheEntry. */
 export type ReleaseLock = () => Promise<void>;
@@ -13,41 +12,23 @@ export type ReleaseLock = () => Promise<void>;
 export interface CacheLockOptions {
   /** Called once when the lock is busy and we start waiting. */
   onWait?: () => void;
-  /** Called if the lock was lost while held (e.g. its mtime could not be refreshed). */
-  onCompromised?: (err: Error) => void;
+  /** Called with one line when the lock was left by a process that died holding it. */
+  onStale?: (line: string) => void;
   /** Give up waiting (rejects with the signal's reason). */
   signal?: AbortSignal;
 }
 
-/** Lock directory path used for `path`. */
+/** Lock file path used for `path`. */
 export function lockPathFor(path: string): string {
   return `${path}.lock`;
 }
 
 /**
- * Take the lock for cache entry `path` (the entry itself need not exist), waiting as long as
- * another live process holds it. A holder that stopped refreshing it for 30 s is considered
- * dead and its lock is taken over. Resolves to the release function.
+ * Take the lock for cache entry `path` (the entry itself need not exist; its directory
+ * must), waiting as long as another live process holds it. Resolves to the release
+ * function. Errors: see acquireLock.
  */
 export async function lockCacheEntry(path: string, options: CacheLockOptions = {}): Promise<ReleaseLock> {
-  let waiting = false;
-  for (;;) {
-    options.signal?.throwIfAborted();
-    try {
-      return await lockfile.lock(path, {
-        realpath: false,
-        lockfilePath: lockPathFor(path),
-        stale: 30_000,
-        update: 5_000,
-        onCompromised: (err) => options.onCompromised?.(err),
-      });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-      if (!waiting) {
-        waiting = true;
-        options.onWait?.();
-      }
-      await sleep(500, undefined, { signal: options.signal });
-    }
-  }
+  const held = await acquireLock(lockPathFor(path), options);
+  return () => held.release();
 }

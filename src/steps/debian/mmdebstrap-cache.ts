@@ -8,7 +8,6 @@
  * mmdebstrap's last output. Modes and pitfalls: runtime-facts.md §4 (tar output with numeric
  * 0-based owners); stdin is /dev/null because mmdebstrap reads mirror lines from a non-tty stdin.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { VaggaError } from '../../errors/vagga-error.js';
@@ -16,6 +15,7 @@ import { idMappingFor, realIdHost, requireSubIds } from '../../sandbox/idmap.js'
 import { findTool } from '../../sandbox/tools.js';
 import type { BuildLog } from '../step.js';
 import { lockCacheEntry } from './cache-lock.js';
+import { spawnHost } from '../../sandbox/host-spawn.js';
 
 /** Ids a Debian-family base owns files as: 0-999 system users, up to 65534 (`nobody`). */
 const BASE_ID_RANGE = [{ start: 0, end: 65535 }];
@@ -63,7 +63,7 @@ function removeLeftovers(final: string): void {
  */
 function runMmdebstrap(program: string, argv: string[], name: string, mirrorHint: string, log: BuildLog, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, argv, { stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM' });
+    const child = spawnHost(program, argv, { stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM' });
     const tail: string[] = [];
     const collect = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n')) {
@@ -73,8 +73,8 @@ function runMmdebstrap(program: string, argv: string[], name: string, mirrorHint
         if (tail.length > 40) tail.shift();
       }
     };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
     child.on('error', (err) => reject(err));
     child.on('close', (code, sig) => {
       if (code === 0) return resolve();
@@ -127,7 +127,7 @@ export async function ensureCachedBootstrap(input: CachedBootstrapInput): Promis
   const release = await lockCacheEntry(final, {
     signal: input.signal,
     onWait: () => log.info(`Another vagga process is bootstrapping ${input.name}; waiting for it...`),
-    onCompromised: (err) => log.warn(`Lock on ${final} was lost: ${err.message}`),
+    onStale: (line) => log.info(line),
   });
   try {
     if (isReady(final)) return final;

@@ -5,13 +5,13 @@
  * and the mount-point directories. Device nodes are skipped: mknod is not allowed in a user
  * namespace and the sandboxes mount /dev anyway (runtime-facts.md §4).
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { VaggaError } from '../../errors/vagga-error.js';
 import { findTool } from '../../sandbox/tools.js';
 import type { RootFile } from './apt.js';
 import { inContainerRoot } from '../root-path.js';
+import { spawnHost } from '../../sandbox/host-spawn.js';
 
 /** Empty files the build machinery may create before any step (mount points of the host's files). */
 const ALLOWED_EMPTY_FILES = new Set(['etc/resolv.conf', 'etc/hosts']);
@@ -49,9 +49,9 @@ export function tarUnpackArgv(tarball: string, root: string): string[] {
 export function unpackBootstrap(tarball: string, root: string, name = 'Debian'): Promise<void> {
   const tar = findTool('tar');
   return new Promise((resolve, reject) => {
-    const child = spawn(tar, tarUnpackArgv(tarball, root), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnHost(tar, tarUnpackArgv(tarball, root), { stdio: ['ignore', 'ignore', 'pipe'] });
     let errText = '';
-    child.stderr.on('data', (c: Buffer) => {
+    child.stderr!.on('data', (c: Buffer) => {
       errText = (errText + c.toString('utf8')).slice(-4000);
     });
     child.on('error', reject);

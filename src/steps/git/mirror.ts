@@ -7,7 +7,6 @@
  * the mirror with `git archive` piped into GNU tar: the checkout has no `.git` directory
  * and the mirror is never written by builds. Host `git` is required (Debian package git).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -15,6 +14,7 @@ import { resolveProjectPath } from '../../config/project-path.js';
 import { MissingToolError, VaggaError } from '../../errors/vagga-error.js';
 import { acquireLock } from '../../storage/lock.js';
 import type { BuildLog } from '../step.js';
+import { spawnHost } from '../../sandbox/host-spawn.js';
 
 /**
  * True for a `url` naming a repository inside the project (`./repo`, `sub/repo`): such
@@ -51,14 +51,14 @@ interface GitResult { status: number | null; stdout: string; stderr: string }
 /** Run `git -c safe.directory=* ...args`; rejects with MissingToolError when git is absent. */
 export function runGit(args: string[], options: { cwd?: string; signal?: AbortSignal } = {}): Promise<GitResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('git', ['-c', 'safe.directory=*', ...args], {
+    const child = spawnHost('git', ['-c', 'safe.directory=*', ...args], {
       cwd: options.cwd, signal: options.signal, stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     child.on('error', (err: NodeJS.ErrnoException) => {
       reject(err.code === 'ENOENT' ? new MissingToolError('git', 'git', 'it fetches the repositories of !Git steps') : err);
     });
@@ -122,14 +122,14 @@ export async function exportRevision(repo: string[], rev: string, dest: string, 
   }
   await mkdir(dest, { recursive: true, mode: 0o755 });
   await new Promise<void>((resolvePromise, reject) => {
-    const git = spawn('git', ['-c', 'safe.directory=*', ...repo, 'archive', '--format=tar', check.stdout.trim()], {
+    const git = spawnHost('git', ['-c', 'safe.directory=*', ...repo, 'archive', '--format=tar', check.stdout.trim()], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const tar = spawn('tar', ['-x', '-f', '-', '-C', dest, '--no-same-owner'], { stdio: ['pipe', 'inherit', 'pipe'] });
+    const tar = spawnHost('tar', ['-x', '-f', '-', '-C', dest, '--no-same-owner'], { stdio: ['pipe', 'inherit', 'pipe'] });
     let errText = '';
-    git.stderr.setEncoding('utf8').on('data', (d: string) => { errText += d; });
+    git.stderr!.setEncoding('utf8').on('data', (d: string) => { errText += d; });
     tar.stderr!.setEncoding('utf8').on('data', (d: string) => { errText += d; });
-    git.stdout.pipe(tar.stdin!);
+    git.stdout!.pipe(tar.stdin!);
     tar.stdin!.on('error', () => {});
     let pending = 2;
     let failed: string | undefined;

@@ -11,10 +11,10 @@
  * and the CA files copied into the root's /tmp (emptied when the build finishes).
  * Auth tokens are deliberately not carried over.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inContainerRoot } from '../root-path.js';
+import { spawnHostSync } from '../../sandbox/host-spawn.js';
 
 /** What is carried into the build. CA fields say whether the file was copied. */
 export interface HostNpmConfig {
@@ -102,7 +102,7 @@ function copyAtomic(from: string, to: string): boolean {
 export function captureHostNpmConfig(cacheDir: string, hostEnv: NodeJS.ProcessEnv = process.env): HostNpmConfig {
   const dir = join(cacheDir, NPM_HOST_DIR);
   mkdirSync(dir, { recursive: true });
-  const r = spawnSync('npm', ['config', 'get', ...NPM_CONFIG_KEYS], {
+  const r = spawnHostSync('npm', ['config', 'get', ...NPM_CONFIG_KEYS], {
     cwd: dir, env: hostEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000,
   });
   const got = r.status === 0 ? parseNpmConfigGet(r.stdout) : new Map<string, string>();

@@ -10,6 +10,7 @@ import { BuildFailedError } from '../../../src/builder/errors.js';
 import type { StepDef } from '../../../src/steps/step.js';
 import type { IdMapping } from '../../../src/sandbox/types.js';
 import { tempDir } from '../temp-dir.js';
+import { lockHeld } from '../../../src/storage/lock.js';
 
 const settings: Settings = { buildLockWait: false, proxyEnvVars: true, propagateEnviron: [], environ: {}, externalVolumes: {} };
 const H1 = 'aaaaaaaa' + '1'.repeat(120);
@@ -124,7 +125,7 @@ test('a failed build leaves the previous version and its link intact and says wh
   assert.equal(existsSync(join(cfg.projectRoot, '.vagga/.roots/app.bbbbbbbb')), false);
   // The partial build stays for inspection; the lock is released.
   assert.ok(existsSync(join(cfg.projectRoot, '.vagga/.roots/.tmp.app/root/half')));
-  assert.equal(existsSync(join(cfg.projectRoot, '.vagga/.roots/.tmp.app.lock')), false);
+  assert.equal(lockHeld(join(cfg.projectRoot, '.vagga/.roots/.tmp.app.lock')), false);
 
   // The next build starts from an empty root (the leftover is removed first).
   let seen: string[] = [];

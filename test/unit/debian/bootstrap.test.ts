@@ -55,6 +55,11 @@ const noSubIds = ((): string | false => {
   }
 })();
 
+/** Names in `dir` but the lock files, which stay (src/storage/lock.ts: never deleted, empty once released). */
+function entries(dir: string): string[] {
+  return readdirSync(dir).filter((n) => !n.endsWith('.lock'));
+}
+
 const log = { messages: [] as string[], info(m: string) { this.messages.push(m); }, warn(m: string) { this.messages.push(m); }, debug() {} };
 
 function setup(): { cacheDir: string; logFile: string } {
@@ -96,7 +101,7 @@ test('concurrent builds bootstrap once; the tarball appears atomically; later ca
   const mode = process.geteuid?.() === 0 ? 'root' : 'unshare';
   assert.match(calls(logFile)[0]!, new RegExp(`^--mode=${mode} --variant=minbase --format=tar bookworm \\S+\\.tmp\\.tar http://mirror\\.example/debian$`));
   assert.equal(readFileSync(final, 'utf8'), `tarball of --mode=${mode}`);
-  assert.deepEqual(readdirSync(join(cacheDir, 'debian')), [bootstrapTarballName('bookworm', MIRROR)]);
+  assert.deepEqual(entries(join(cacheDir, 'debian')), [bootstrapTarballName('bookworm', MIRROR)]);
   assert.ok(log.messages.some((m) => /^Bootstrapping Debian bookworm/.test(m)));
   assert.ok(log.messages.some((m) => /^Debian bookworm bootstrapped in \d+\.\d s/.test(m)));
   await ensureBootstrapTarball(input);
@@ -111,7 +116,7 @@ test('a failed mmdebstrap leaves nothing behind and reports its output', { skip:
     (e: unknown) => e instanceof VaggaError && e.exitCode === 121 && /exit status 3/.test(e.message) && /E: cannot reach the mirror/.test(e.hint ?? ''),
   );
   assert.equal(calls(logFile).length, 1);
-  assert.deepEqual(readdirSync(join(cacheDir, 'debian')), []);
+  assert.deepEqual(entries(join(cacheDir, 'debian')), []);
 });
 
 test('leftovers of a killed run are removed; an abort stops mmdebstrap without a tarball', { skip: noSubIds }, async () => {
@@ -126,7 +131,7 @@ test('leftovers of a killed run are removed; an abort stops mmdebstrap without a
   await assert.rejects(p);
   delete process.env.FAKE_SLEEP;
   assert.equal(existsSync(leftover), false);
-  assert.deepEqual(readdirSync(join(cacheDir, 'debian')), []);
+  assert.deepEqual(entries(join(cacheDir, 'debian')), []);
 });
 
 test('the Ubuntu base uses the same cached bootstrap: keyring checked first, then one mmdebstrap run', { skip: noSubIds }, async () => {
@@ -140,7 +145,7 @@ test('the Ubuntu base uses the same cached bootstrap: keyring checked first, the
   assert.equal(final, ubuntuTarballPath(cacheDir, 'jammy', 'amd64', mirror));
   assert.equal(calls(logFile).length, 1);
   assert.match(calls(logFile)[0]!, new RegExp(`--keyring=${keyring} jammy \\S+\\.tmp\\.tar ${mirror}$`));
-  assert.deepEqual(readdirSync(join(cacheDir, 'ubuntu')), [`jammy-amd64-${mirrorKey(mirror)}-minbase.tar`]);
+  assert.deepEqual(entries(join(cacheDir, 'ubuntu')), [`jammy-amd64-${mirrorKey(mirror)}-minbase.tar`]);
   assert.ok(log.messages.some((m) => /^Bootstrapping Ubuntu jammy \(amd64\) with mmdebstrap/.test(m)));
   await ensureUbuntuTarball({ ...input, exists: () => false });
   assert.equal(calls(logFile).length, 1, 'a cached base needs neither the keyring nor mmdebstrap');

@@ -16,6 +16,7 @@ import { bootstrapTarballPath } from '../../../src/steps/debian/bootstrap.js';
 import { aptInstallArgv, aptListsCacheName, aptUpdateArgv } from '../../../src/steps/debian/apt.js';
 import { activateDistro } from '../../../src/steps/debian/distro.js';
 import { tempDir } from '../temp-dir.js';
+import { lockHeld } from '../../../src/storage/lock.js';
 
 const MIRROR = 'http://mirror.example/debian';
 
@@ -71,7 +72,7 @@ test('Install: apt-get update once per build, then install; caches and env set; 
   assert.equal(ctx.cacheMounts.get('/var/cache/apt/archives'), 'apt-archives-debian');
   assert.equal(ctx.cacheMounts.get('/var/lib/apt/lists'), aptListsCacheName('bookworm', MIRROR));
   assert.equal(ctx.finish.hooks.length, 1);
-  assert.equal(existsSync(join(ctx.cacheDir, 'apt-archives-debian.lock')), false);
+  assert.equal(lockHeld(join(ctx.cacheDir, 'apt-archives-debian.lock')), false, 'the apt cache lock is released');
   await assert.rejects(installStep.build!({ packages: ['--allow-unauthenticated'] }, ctx), /Invalid package name/);
 });
 

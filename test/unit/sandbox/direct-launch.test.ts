@@ -1,7 +1,7 @@
 /**
  * Live checks of the direct launcher (unshare writes the maps, src/sandbox/unshare-maps.ts)
- * against the gated one, as an ordinary user with a subuid range (as root: VAGGA_LIVE_USER,
- * default `vtest`, via runuser). Skips with a message when the tools or the user are missing.
+ * against the gated one, as an ordinary user with a subuid range (as root: the test user of
+ * live-user.ts, via runuser). Skips with a message when the tools or the user are missing.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';

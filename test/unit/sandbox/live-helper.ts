@@ -3,13 +3,16 @@
  * JSON in argv[2] and reports `PID <n>` first and `RESULT <json>` last on stderr; exits with
  * the sandbox status, or the VaggaError's exit code.
  */
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { removeTreeInNamespace, runSandbox } from '../../../src/sandbox/bwrap.js';
 import { runNested } from '../../../src/sandbox/nested.js';
 import { idMappingFor } from '../../../src/sandbox/idmap.js';
 import { planBuilderMounts, planStepMounts, BUILDER_PATHS } from '../../../src/mounts/build-plan.js';
 import type { MountPlan } from '../../../src/mounts/types.js';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
+import { signalReset } from '../../../src/runtime/signal-reset.js';
+import { TRUSTED_CACHE_ENTRIES } from '../../../src/config/cache-name.js';
 
 interface Job {
   mode: 'run' | 'builder' | 'nested' | 'rmtree';
@@ -18,6 +21,10 @@ interface Job {
   cmd: string;
   extraMounts?: MountPlan;
   init?: boolean;
+  /** The command's argv instead of `/bin/sh -c cmd` (busybox's sh itself ignores SIGQUIT). */
+  argv?: string[];
+  /** Start the command through the run sandbox's signal reset (src/runtime/signal-reset.ts). */
+  signalReset?: boolean;
 }
 
 const job = JSON.parse(process.argv[2]) as Job;
@@ -59,11 +66,16 @@ async function main(): Promise<number> {
     const r = await runNested({ mounts: planStepMounts({ root: BUILDER_PATHS.root, work: '/work', cacheBinds: {} }), argv: ['/bin/sh', '-c', job.cmd], env: { PATH: '/bin' }, cwd: '/work', input: 'from-stdin\n' });
     return r.status;
   }
+  const modules = realpathSync('node_modules');
+  // The builder plan mounts the trusted cache entries read-only over the cache: they must exist (run-builder.ts makes them).
+  if (job.mode === 'builder') for (const entry of TRUSTED_CACHE_ENTRIES) mkdirSync(join(job.work, entry), { recursive: true });
   const mounts: MountPlan =
     job.mode === 'builder'
       ? [
           ...planBuilderMounts({ rootfs: job.root, projectRoot: job.work, cacheDir: job.work, containerRoots: {}, bundleDir: job.work, runtimePath: process.execPath }),
           { kind: 'bind', source: process.cwd(), dest: process.cwd(), readOnly: true },
+          // node_modules may be a symlink out of the checkout (a git worktree sharing one).
+          ...(modules.startsWith(`${process.cwd()}/`) ? [] : [{ kind: 'bind' as const, source: modules, dest: modules, readOnly: true }]),
         ]
       : [
           { kind: 'bind', source: job.root, dest: '/', readOnly: true },
@@ -73,10 +85,15 @@ async function main(): Promise<number> {
           { kind: 'tmpfs', dest: '/tmp', size: 100 << 20, mode: 0o1777 },
           ...(job.extraMounts ?? []),
         ];
-  const argv =
+  let argv =
     job.mode === 'builder'
       ? [process.execPath, '--import', 'tsx', 'test/unit/sandbox/live-helper.ts', JSON.stringify({ ...job, mode: 'nested' })]
-      : ['/bin/sh', '-c', job.cmd];
+      : job.argv ?? ['/bin/sh', '-c', job.cmd];
+  if (job.signalReset) {
+    const reset = signalReset();
+    mounts.push(...reset.mounts);
+    argv = [...reset.prefix, ...argv];
+  }
   const r = await runSandbox({
     mounts, argv, env: { PATH: '/usr/bin:/bin', HOME: '/tmp' }, cwd: job.mode === 'builder' ? process.cwd() : '/work',
     idMapping: idMappingFor(full, full), allCaps: job.mode === 'builder', shareNet: true, init: job.init ?? job.mode === 'run',

@@ -1,18 +1,23 @@
 /**
  * Shared setup of the live sandbox tests (live.test.ts, direct-launch.test.ts): the ordinary
- * user they run as (as root: VAGGA_LIVE_USER, default `vtest`, via runuser; else this user),
- * its /etc/subuid range, why the tests must be skipped, and a tiny busybox root owned by
- * that user.
+ * user they run as (as root: VAGGA_LIVE_USER, else the end-to-end tests' user, created with
+ * its subuid/subgid ranges by test/test-user.ts, and switched to with runuser; else this
+ * user), its /etc/subuid range, why the tests must be skipped, and a tiny busybox root owned
+ * by that user.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { E2E_USER, ensureUser } from '../../test-user.js';
 
 /** Name of the user the sandbox runs as when the tests run as root. */
-export const user = process.env.VAGGA_LIVE_USER ?? 'vtest';
+export const user = process.env.VAGGA_LIVE_USER ?? E2E_USER;
 /** Whether the tests run as root (and so switch to `user`). */
 export const isRoot = process.getuid!() === 0;
+// As root, make the user (and its ranges) exactly as the end-to-end tests do; a user named
+// in VAGGA_LIVE_USER is the caller's to provide.
+if (isRoot && process.env.VAGGA_LIVE_USER === undefined) await ensureUser(user);
 const idOut = isRoot ? spawnSync('id', ['-u', user], { encoding: 'utf8' }) : undefined;
 /** Uid and gid the sandbox's launcher runs with. */
 export const runUid = isRoot ? Number(idOut!.stdout.trim()) : process.getuid!();

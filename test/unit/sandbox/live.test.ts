@@ -1,6 +1,6 @@
 /**
  * Live checks of the sandbox as an ordinary user with a subuid range (runs the launcher in
- * live-helper.ts; as root it switches to VAGGA_LIVE_USER, default `vtest`, via runuser).
+ * live-helper.ts; as root it switches to the test user of live-user.ts via runuser).
  * Skips with a message when bwrap, busybox or such a user is not available.
  */
 import assert from 'node:assert/strict';
@@ -153,6 +153,18 @@ test('kill -9 of the launcher while the command runs kills the whole sandbox', {
   assert.equal(existsSync(join(work, token)), true);
   assert.deepEqual(processesWith(token), []);
   assert.deepEqual(processesWith(root), []);
+});
+
+test('a command starts with no signal blocked or ignored, as from a shell (catatonit blocks TSTP/TTIN/TTOU)', { skip }, async () => {
+  const status = { cmd: '', argv: ['/bin/cat', '/proc/self/status'] };
+  const fields = (text: string) => Object.fromEntries([...text.matchAll(/^(SigBlk|SigIgn):\s*([0-9a-f]+)$/gm)].map((m) => [m[1], m[2]]));
+  // The init alone: what catatonit 0.1.7 hands its command (the bug this guards against).
+  const bare = await launch({ mode: 'run', ...status, init: true });
+  const got = fields(bare.stdout);
+  assert.ok(got.SigBlk !== undefined, bare.stderr);
+  if (got.SigBlk === '0000000000000000') process.stderr.write('note: this catatonit no longer blocks signals in its child\n');
+  const reset = await launch({ mode: 'run', ...status, init: true, signalReset: true });
+  assert.deepEqual(fields(reset.stdout), { SigBlk: '0000000000000000', SigIgn: '0000000000000000' }, `${reset.stderr}\nwithout the reset: ${JSON.stringify(got)}`);
 });
 
 test('builder sandbox runs node, which runs a nested step sandbox in the root', { skip }, async () => {

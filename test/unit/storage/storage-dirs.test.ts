@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { makeStorageDir, nearestExisting, storageDirError } from '../../../src/storage/storage-dirs.js';
 import { tempDir } from '../temp-dir.js';
+import { E2E_USER, ensureUser } from '../../test-user.js';
+import { probe } from './unwritable-probe.js';
 
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: denied`), { code });
 const isRoot = process.geteuid?.() === 0;
@@ -64,17 +67,30 @@ test('makeStorageDir creates missing dirs 0755 and accepts an existing writable 
   makeStorageDir(join(dir, '.vagga/.roots'));
 });
 
-test('makeStorageDir on a project the user cannot write: a VaggaError, not a bug report',
-  { skip: isRoot ? 'root may write anywhere: run the unit tests as an ordinary user to check this (the storage error text is checked above)' : false },
-  () => {
-    const project = tempDir('vagga-sd-');
-    chmodSync(project, 0o555);
-    assert.throws(() => makeStorageDir(join(project, '.vagga/.roots')), (e: unknown) =>
-      e instanceof VaggaError && e.exitCode === 121 && e.message.includes('(EACCES)') && e.hint!.startsWith(`${project} is not writable`));
-    // An existing `.vagga` left behind read-only (e.g. by another user) is reported too,
-    // although mkdir -p itself succeeds on it.
-    const other = tempDir('vagga-sd-');
-    mkdirSync(join(other, '.vagga'), { mode: 0o555 });
-    assert.throws(() => makeStorageDir(join(other, '.vagga')), (e: unknown) =>
-      e instanceof VaggaError && e.hint!.startsWith(`${join(other, '.vagga')} is not writable`));
-  });
+test('makeStorageDir on a project the user cannot write: a VaggaError, not a bug report', async () => {
+  // Root may write anywhere: then the probe runs as the ordinary test user (test/test-user.ts).
+  const base = tempDir('vagga-sd-');
+  chmodSync(base, 0o755);
+  const project = join(base, 'project');
+  mkdirSync(project);
+  chmodSync(project, 0o555);
+  // An existing `.vagga` left behind read-only (e.g. by another user) is reported too,
+  // although mkdir -p itself succeeds on it.
+  const other = join(base, 'other');
+  mkdirSync(join(other, '.vagga'), { recursive: true });
+  chmodSync(join(other, '.vagga'), 0o555);
+  let got: ReturnType<typeof probe>;
+  if (isRoot) {
+    await ensureUser(E2E_USER);
+    const r = spawnSync('runuser', ['-u', E2E_USER, '--', process.execPath, '--import', 'tsx', 'test/unit/storage/unwritable-probe.ts', project, other], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    got = JSON.parse(r.stdout) as ReturnType<typeof probe>;
+  } else {
+    got = probe(project, other);
+  }
+  assert.equal(got.project?.bug, undefined, got.project?.message);
+  assert.equal(got.project?.exitCode, 121);
+  assert.ok(got.project?.message.includes('(EACCES)'), got.project?.message);
+  assert.ok(got.project?.hint?.startsWith(`${project} is not writable`), got.project?.hint);
+  assert.ok(got.other?.hint?.startsWith(`${join(other, '.vagga')} is not writable`), got.other?.hint);
+});
