@@ -5,7 +5,7 @@
  *   <base>/.roots/<name>.<8hex>/root           the container's root filesystem
  *   <base>/.roots/<name>.<8hex>/{last_use,uid_map,gid_map,timings.log}
  *   <base>/.roots/.tmp.<name>/                 a build in progress (or the remains of a failed one)
- *   <base>/.roots/.tmp.<name>.lock             the build lock (a proper-lockfile lock directory)
+ *   <base>/.roots/.tmp.<name>.lock             the build lock (a file held with flock(2) by a util-linux flock process; src/storage/lock.ts)
  *   <base>/.roots/.tmp.<name>.old              the previous dir while a --force rebuild replaces it
  *   <base>/.transient/                         write-mode copies
  *

@@ -1,6 +1,7 @@
 /** Test helpers: a validated-looking Project built in memory (no YAML involved). */
 import type { CommandConfig, ContainerConfig, Settings } from '../../../src/config/model.js';
 import type { Project } from '../../../src/config/project.js';
+import type { SandboxDeps } from '../../../src/runtime/run-in-container.js';
 
 const pos = { file: '/p/vagga.yaml', line: 1, col: 1 };
 
@@ -35,5 +36,17 @@ export function fakeProject(commands: Record<string, CommandConfig>, containers:
       commands,
     },
     settings: DEFAULT_SETTINGS,
+  };
+}
+
+/**
+ * Sandbox collaborators that start nothing: the root bound read-only at `/`, a single-id map
+ * (host uid 1001 -> 0), and `runSandbox` as given (records specs, decides the result).
+ */
+export function fakeSandboxDeps(runSandbox: SandboxDeps['runSandbox']): SandboxDeps {
+  return {
+    planRunMounts: (input) => [{ kind: 'bind', source: input.rootfs, dest: '/', readOnly: true }],
+    idMappingFor: () => ({ uids: [{ inside: 0, outside: 1001, count: 1 }], gids: [{ inside: 0, outside: 1001, count: 1 }] }),
+    runSandbox,
   };
 }

@@ -13,7 +13,7 @@ import { NO_CHILDREN_MESSAGE } from '../../../src/supervise/args.js';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import type { SandboxHandle, StartOptions } from '../../../src/sandbox/bwrap.js';
 import type { SandboxResult, SandboxSpec } from '../../../src/sandbox/types.js';
-import { command, fakeProject } from '../cli/fake-project.js';
+import { command, fakeProject, fakeSandboxDeps } from '../cli/fake-project.js';
 
 const HASH = '0123abcd'.repeat(16);
 const pos = { file: '/p/vagga.yaml', line: 1, col: 1 };
@@ -69,16 +69,12 @@ function start(argv: string[], project: Project, dir: string) {
     out: (t) => { stdout += t; },
     err: (t) => { stderr += t; },
     loadProject: async () => project,
-    sandboxDeps: {
-      planRunMounts: (input) => [{ kind: 'bind', source: input.rootfs, dest: '/', readOnly: true }],
-      idMappingFor: () => ({ uids: [{ inside: 0, outside: 1001, count: 1 }], gids: [{ inside: 0, outside: 1001, count: 1 }] }),
-      runSandbox: (spec) => {
-        specs.push(spec);
-        const d = deferred<SandboxResult>();
-        ends.set(spec.argv[1], d);
-        return d.promise;
-      },
-    },
+    sandboxDeps: fakeSandboxDeps((spec) => {
+      specs.push(spec);
+      const d = deferred<SandboxResult>();
+      ends.set(spec.argv[1]!, d);
+      return d.promise;
+    }),
   });
   return { done, specs, ends, out: () => stdout, err: () => stderr };
 }

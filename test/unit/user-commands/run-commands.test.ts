@@ -7,7 +7,7 @@ import { runCli } from '../../../src/cli/cli.js';
 import type { Project } from '../../../src/config/project.js';
 import type { SandboxSpec } from '../../../src/sandbox/types.js';
 import { DEFAULT_PATH } from '../../../src/runtime/environment.js';
-import { command, fakeProject } from '../cli/fake-project.js';
+import { command, fakeProject, fakeSandboxDeps } from '../cli/fake-project.js';
 
 const HASH = '0123abcd'.repeat(16);
 
@@ -43,14 +43,10 @@ async function vagga(argv: string[], project: Project, cwd: string, statuses: nu
     out: (t) => { stdout += t; },
     err: (t) => { stderr += t; },
     loadProject: async () => project,
-    sandboxDeps: {
-      planRunMounts: (input) => [{ kind: 'bind', source: input.rootfs, dest: '/', readOnly: true }],
-      idMappingFor: () => ({ uids: [{ inside: 0, outside: 1001, count: 1 }], gids: [{ inside: 0, outside: 1001, count: 1 }] }),
-      runSandbox: async (spec) => {
-        specs.push(spec);
-        return { status: statuses.shift() ?? 0 };
-      },
-    },
+    sandboxDeps: fakeSandboxDeps(async (spec) => {
+      specs.push(spec);
+      return { status: statuses.shift() ?? 0 };
+    }),
   });
   return { status, stdout, stderr, specs };
 }
