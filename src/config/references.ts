@@ -6,6 +6,7 @@
 import { ConfigError, VaggaError } from '../errors/vagga-error.js';
 import type { StepSchemas } from './containers.js';
 import type { AnyCommandConfig, CommandConfig, Config, ContainerConfig } from './model.js';
+import { didYouMean } from '../errors/did-you-mean.js';
 
 /**
  * Containers a container's setup steps need built first (each step type's `dependsOn` in
@@ -92,7 +93,7 @@ export function checkContainerReferences(containers: Record<string, ContainerCon
     for (const dep of containerDependencies(containers[name]!, steps)) {
       if (!(dep.name in containers)) {
         throw new ConfigError('config.container-not-found', `Container ${JSON.stringify(dep.name)} referenced from ${JSON.stringify(name)} is not found`,
-          dep.step.pos, `.containers.${name}.setup`);
+          dep.step.pos, `.containers.${name}.setup`, didYouMean(dep.name, Object.keys(containers), (n) => JSON.stringify(n)));
       }
       const edge: Edge = { from: name, to: dep.name, step: dep.step };
       const s = state.get(dep.name);
@@ -140,7 +141,8 @@ export function missingCommandContainers(config: Pick<Config, 'containers' | 'co
   for (const cmd of Object.values(config.commands)) {
     for (const c of commandContainers(cmd)) {
       if (!(c.container in config.containers)) {
-        out.push(`${c.pos.file}:${c.pos.line}:${c.pos.col}: Command ${JSON.stringify(cmd.name)} uses container ${JSON.stringify(c.container)} which is not defined`);
+        const guess = didYouMean(c.container, Object.keys(config.containers), (n) => JSON.stringify(n));
+        out.push(`${c.pos.file}:${c.pos.line}:${c.pos.col}: Command ${JSON.stringify(cmd.name)} uses container ${JSON.stringify(c.container)} which is not defined${guess ? ` (${guess})` : ''}`);
       }
     }
   }
@@ -158,6 +160,8 @@ export function requireCommandContainer(config: Pick<Config, 'containers'>, cmd:
   throw new ConfigError('config.container-not-found',
     `Container ${JSON.stringify(cmd.container)} used by command ${JSON.stringify(cmd.name)} is not defined`,
     cmd.pos, `.commands.${cmd.name}.container`,
-    known.length ? `Defined containers: ${known.join(', ')}` : 'No containers are defined (is a mixin missing?)',
+    known.length
+      ? [didYouMean(cmd.container, known, (n) => JSON.stringify(n)), `Defined containers: ${known.join(', ')}`].filter(Boolean).join('\n')
+      : 'No containers are defined (is a mixin missing?)',
   );
 }

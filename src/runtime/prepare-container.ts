@@ -12,6 +12,7 @@ import type { Project } from '../config/project.js';
 // Static: needed by every run (start-up hot path); the version and build modules stay lazy.
 import { projectLayout, containerLinkPath, containerLinkTarget, versionDir, versionRoot } from '../storage/layout.js';
 import { touchLastUse } from '../storage/last-use.js';
+import { didYouMean } from '../errors/did-you-mean.js';
 
 /** A container ready to run. */
 export interface ReadyContainer {
@@ -39,7 +40,10 @@ export async function prepareContainer(project: Project, name: string, opts: Pre
   if (!Object.hasOwn(config.containers, name)) {
     throw new VaggaError(`Container ${JSON.stringify(name)} not found`, {
       code: 'container.not-found',
-      hint: `Containers defined: ${Object.keys(config.containers).sort().join(', ') || '(none)'}`,
+      hint: [
+        didYouMean(name, Object.keys(config.containers), (n) => JSON.stringify(n)),
+        `Containers defined: ${Object.keys(config.containers).sort().join(', ') || '(none)'}`,
+      ].filter(Boolean).join('\n'),
     });
   }
   const layout = projectLayout(config.projectRoot, settings);
