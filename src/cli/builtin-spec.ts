@@ -23,8 +23,8 @@ export interface BuiltinOption {
   complete?: boolean;
 }
 
-/** What shell completion offers for a positional: container names, fixed words or nothing. */
-export type PositionalCompletion = 'container' | 'none' | readonly string[];
+/** What shell completion offers for a positional: container names, command names (with built-ins), fixed words or nothing. */
+export type PositionalCompletion = 'container' | 'command' | 'none' | readonly string[];
 
 /** One positional argument of a built-in, in command-line order. */
 export interface BuiltinPositional {
