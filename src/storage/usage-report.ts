@@ -106,7 +106,7 @@ const KIND_LABELS: Record<StorageKind, [string, string]> = {
   transient: ['transient copy', 'transient copies'],
   tmp: ['unfinished build', 'unfinished builds'],
   volume: ['persistent volume', 'persistent volumes'],
-  cache: ['cache', 'caches'],
+  cache: ['shared cache dir', 'shared cache dirs'],
 };
 
 /**
