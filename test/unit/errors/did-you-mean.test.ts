@@ -72,3 +72,9 @@ test('unknown commands and built-ins: Vagga\'s line, then the nearest name', asy
   const container = await vagga(['_version_hash', 'ap']);
   assert.match(container.stderr, /^Container "ap" not found\nhint: Did you mean "app"\?\n/);
 });
+
+test('unknown long flags of built-ins suggest the nearest spelling', async () => {
+  const r = await vagga(['_list', '--contaners']);
+  assert.equal(r.status, 122);
+  assert.match(r.stderr, /^Unknown flag: '--contaners'\nhint: Did you mean --containers\?\n/);
+});
