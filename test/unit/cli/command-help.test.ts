@@ -80,3 +80,12 @@ test('_completion bash --install writes bash-completion\'s user file', async () 
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('vagga --help and every built-in\'s --help fit an 80-column terminal', async () => {
+  const texts = [(await vagga(['--help'])).stdout];
+  for (const b of BUILTINS.filter((x) => !x.rawArgs)) texts.push((await vagga([b.name, '--help'])).stdout);
+  for (const text of texts) {
+    assert.ok(text.length > 0);
+    for (const line of text.split('\n')) assert.ok(line.length <= 80, `${line.length}: ${line}`);
+  }
+});
