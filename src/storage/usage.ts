@@ -35,7 +35,7 @@ function real(path: string): string | undefined {
  * The stored directories of the project with storage `layout`, versions first (see
  * summarizeUsage), then unfinished builds (`.roots/.tmp*`), transient copies, the volumes
  * in `volumesDir` and, when it exists, the dir `cacheDir()` gives as one item (shared by projects). Nothing
- * (not even the cache) when the project has no storage yet. Paths are real paths. Reads
+ * (not even the cache) when the project stores none of the others. Paths are real paths. Reads
  * directory listings only.
  */
 export function listStorage(layout: ProjectLayout, volumesDir: string, cacheDir?: () => string): StorageItem[] {
@@ -52,6 +52,7 @@ export function listStorage(layout: ProjectLayout, volumesDir: string, cacheDir?
   for (const entry of dirsIn(transient)) items.push({ kind: 'transient', path: join(transient, entry) });
   const volumes = real(volumesDir);
   if (volumes) for (const entry of dirsIn(volumes)) items.push({ kind: 'volume', path: join(volumes, entry) });
+  if (items.length === 0) return items;
   const cache = cacheDir ? real(cacheDir()) : undefined;
   if (cache) items.push({ kind: 'cache', path: cache });
   return items;

@@ -102,7 +102,10 @@ test('listStorage: versions first, then unfinished builds, transient copies, vol
     ['transient', '/.vagga/.transient/a.11111111.5', undefined], ['volume', '/.vagga/.volumes/db', undefined], ['cache', '/cache', undefined],
   ]);
   const empty = tempDir('vagga-usage-');
-  assert.deepEqual(listStorage(projectLayout(empty, settings), join(empty, '.vagga/.volumes'), () => { throw new Error('not asked'); }), []);
+  const notAsked = () => { throw new Error('not asked'); };
+  assert.deepEqual(listStorage(projectLayout(empty, settings), join(empty, '.vagga/.volumes'), notAsked), []);
+  mkdirSync(join(empty, '.vagga'));
+  assert.deepEqual(listStorage(projectLayout(empty, settings), join(empty, '.vagga/.volumes'), notAsked), [], 'a .vagga with nothing stored');
   rmSync(root, { recursive: true, force: true });
 });
 
