@@ -13,6 +13,7 @@
 import type { BuildMode } from '../cli/global-options.js';
 import type { Config, StepConfig } from '../config/model.js';
 import { walkDependencies } from '../config/dependency-walk.js';
+import { didYouMean } from '../errors/did-you-mean.js';
 import { VaggaError } from '../errors/vagga-error.js';
 
 /**
@@ -203,7 +204,12 @@ function throwCycle(loop: Array<{ from: string; edge: DependencyEdge }>): never 
 function containerNotFound(name: string, config?: Config): VaggaError {
   return new VaggaError(`Container ${JSON.stringify(name)} not found`, {
     code: 'container.not-found',
-    ...(config ? { hint: `Containers defined: ${Object.keys(config.containers).sort().join(', ') || '(none)'}` } : {}),
+    ...(config ? {
+      hint: [
+        didYouMean(name, Object.keys(config.containers), (n) => JSON.stringify(n)),
+        `Containers defined: ${Object.keys(config.containers).sort().join(', ') || '(none)'}`,
+      ].filter(Boolean).join('\n'),
+    } : {}),
   });
 }
 

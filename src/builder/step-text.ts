@@ -7,12 +7,16 @@ import type { Pos } from '../config/qnode.js';
 import type { StepConfig } from '../config/model.js';
 import type { StepDef } from '../steps/step.js';
 
-const MAX = 60;
+/**
+ * Longest step summary (`!Tag text`): a `Step NN/NN: ` progress line with it stays within
+ * an 80-column terminal.
+ */
+const MAX = 66;
 
-function clip(text: string): string {
+function clip(text: string, max: number): string {
   const first = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
   const more = first !== text.trim();
-  if (first.length > MAX) return `${first.slice(0, MAX - 3)}...`;
+  if (first.length > max || (more && first.length + 4 > max)) return `${first.slice(0, Math.max(0, max - 3))}...`;
   return more ? `${first} ...` : first;
 }
 
@@ -51,7 +55,7 @@ function brief(value: unknown, userKeys = false): string {
  * `def` says so with `userKeyed`) as written.
  */
 export function stepSummary(step: Pick<StepConfig, 'tag' | 'params'>, def?: Pick<StepDef, 'userKeyed'>): string {
-  const text = clip(brief(step.params, def?.userKeyed === true));
+  const text = clip(brief(step.params, def?.userKeyed === true), Math.max(20, MAX - step.tag.length - 2));
   return text ? `!${step.tag} ${text}` : `!${step.tag}`;
 }
 

@@ -5,6 +5,7 @@
  * (`-qv`), `--` ends the options. Unlike node:util's parseArgs it can stop at the first
  * positional, so everything after a command name belongs to that command.
  */
+import { didYouMean } from '../errors/did-you-mean.js';
 import { VaggaError, type ErrorCode } from '../errors/vagga-error.js';
 
 /** One option: every spelling, where to store it and how. */
@@ -52,8 +53,8 @@ export function parseOptions(argv: readonly string[], specs: readonly OptionSpec
   }
   const positionals: string[] = [];
   const seen: string[] = [];
-  const fail = (message: string): never => {
-    throw new VaggaError(message, { code });
+  const fail = (message: string, hint?: string): never => {
+    throw new VaggaError(message, { code, hint });
   };
   const store = (spec: OptionSpec, name: string, value: string | undefined, next: () => string | undefined): void => {
     seen.push(spec.key);
@@ -79,7 +80,7 @@ export function parseOptions(argv: readonly string[], specs: readonly OptionSpec
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const name = eq < 0 ? arg : arg.slice(0, eq);
-      const spec = byName.get(name) ?? fail(`Unknown flag: '${arg}'`);
+      const spec = byName.get(name) ?? fail(`Unknown flag: '${arg}'`, didYouMean(name, [...byName.keys()].filter((n) => n.startsWith('--'))));
       store(spec, name, eq < 0 ? undefined : arg.slice(eq + 1), next);
       continue;
     }

@@ -23,8 +23,8 @@ export interface BuiltinOption {
   complete?: boolean;
 }
 
-/** What shell completion offers for a positional: container names, fixed words or nothing. */
-export type PositionalCompletion = 'container' | 'none' | readonly string[];
+/** What shell completion offers for a positional: container names, command names (with built-ins), fixed words or nothing. */
+export type PositionalCompletion = 'container' | 'command' | 'none' | readonly string[];
 
 /** One positional argument of a built-in, in command-line order. */
 export interface BuiltinPositional {
@@ -104,8 +104,8 @@ export function usageLine(spec: BuiltinSpec): string {
 /** The `-h`/`--help` every built-in with parsed arguments accepts (builtin-args.ts). */
 export const HELP_OPTION: BuiltinOption = { flags: ['-h', '--help'], key: 'help', help: 'This help' };
 
-/** Column at which formatRows wraps a text line at a space (terminal width, less a margin). */
-const LINE_WIDTH = 90;
+/** Column at which formatRows wraps a text line at a space: an 80-column terminal. */
+const LINE_WIDTH = 80;
 
 /** `line` split at spaces into pieces of at most `width` characters (a longer word stays whole). */
 function wrap(line: string, width: number): string[] {

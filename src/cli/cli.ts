@@ -63,9 +63,22 @@ async function dispatch(ctx: CliContext, line: CommandLine): Promise<number> {
       const call = builtinCall(ctx, builtin, line.args, BUILTINS);
       return call ? (await builtin.load()).run(ctx, call) : 0;
     }
+    await checkUnderscoreCommand(ctx, line.command);
   }
   if (line.globals.runMulti) return runUserCommands(ctx, [line.command, ...line.args], []);
   return runUserCommands(ctx, [line.command], line.args);
+}
+
+/**
+ * A name starting with `_` that is not a built-in must be a user command (hidden commands
+ * start with `_` too); when it is neither, the error suggests the nearest built-in or
+ * command (`vagga _buidl` -> `vagga _build`).
+ */
+async function checkUnderscoreCommand(ctx: CliContext, name: string): Promise<void> {
+  const { config } = await ctx.project();
+  const { commandNames, commandNotFound, lookupCommand } = await import('../user-commands/resolve.js');
+  if (lookupCommand(config.commands, name)) return;
+  throw commandNotFound(name, [...BUILTINS.map((b) => b.name), ...commandNames(config)]);
 }
 
 /** Bare `vagga`: the grouped command list on stderr, exit 127 (§2.13). */

@@ -6,35 +6,38 @@ import { formatRows, synopsis, type BuiltinSpec } from './builtin-spec.js';
 
 const HEAD = `Usage: vagga [options] [COMMAND [ARGS...]]
 
-Runs a command from vagga.yaml (or a built-in command) in its container, building the
-container first when its configuration changed. Without a command, lists the commands.
+Runs a command from vagga.yaml (or a built-in command) in its container,
+building the container first when its configuration changed. Without a
+command, lists the commands.
 
 Options:
-  -V, --version               Print the version and exit
-  -q, --quiet                 Less output (no build progress); also accepted after a
-                              built-in's own options (\`_build C --force -q\`)
-  -v, --verbose               More output (likewise)
+  -V, --version             Print the version and exit
+  -q, --quiet               Less output (no build progress); also accepted
+                            after a built-in's own options (\`_build C -q\`)
+  -v, --verbose             More output (likewise)
   -E, --env, --environ NAME=VALUE
-                              Set an environment variable for the command (repeatable);
-                              a bare NAME drops a VAGGAENV_NAME forwarded from the host
-  -e, --use-env NAME          Forward a host environment variable (repeatable)
-  --no-build                  Do not build: use the version the config hashes to
-  --no-version-check          Do not hash either: use whatever .vagga/<name> points to
-  --no-prerequisites          Do not run the command's prerequisites
-  --containers-only           Build the containers the commands need, run nothing
+                            Set an environment variable for the command
+                            (repeatable); a bare NAME drops a VAGGAENV_NAME
+                            forwarded from the host
+  -e, --use-env NAME        Forward a host environment variable (repeatable)
+  --no-build                Do not build: use the version the config hashes to
+  --no-version-check        Do not hash either: use what .vagga/<name> points to
+  --no-prerequisites        Do not run the command's prerequisites
+  --containers-only         Build the containers the commands need, run nothing
   --isolate-network, --no-network, --no-net
-                              Run the commands with a loopback-only network
-  --no-image-download         Never download prebuilt images (accepted; no effect yet)
-  --ignore-owner-check        Run even if the project directory belongs to another user
-                              (root is refused otherwise; others get a warning)
-  -m, --run-multi             Every argument is a command: run them in order
-  -h, --help                  This help
+                            Run the commands with a loopback-only network
+  --no-image-download       Never download prebuilt images (accepted; no effect)
+  --ignore-owner-check      Run even if the project directory belongs to
+                            another user (root is refused otherwise; others
+                            get a warning)
+  -m, --run-multi           Every argument is a command: run them in order
+  -h, --help                This help
 `;
 
-const TAIL = `Exit codes: the command's own status (128+N when killed by signal N); 121 launcher or
-build error; 122 bad arguments, or root in another user's project; 124 sandbox error;
-126 configuration error; 127 no command given; 29 version not known before building
-(_version_hash).
+const TAIL = `Exit codes: the command's own status (128+N when killed by signal N);
+121 launcher or build error; 122 bad arguments, or root in another user's
+project; 124 sandbox error; 126 configuration error; 127 no command given;
+29 version not known before building (_version_hash).
 `;
 
 /**

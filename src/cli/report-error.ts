@@ -10,14 +10,12 @@
  *   it is indistinguishable from a user command's own `exit 1`.
  */
 import { VaggaError } from '../errors/vagga-error.js';
+import { paint } from './colour.js';
+
+export { useColor } from './colour.js';
 
 /** Exit status used for unexpected (non-VaggaError) errors. */
 export const INTERNAL_ERROR_EXIT = 121;
-
-/** Colours on stderr: only on a TTY, and never when NO_COLOR is set (no-color.org). */
-export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(stream.isTTY) && env.NO_COLOR === undefined;
-}
 
 /** What each environment fault means, by errno name (errno(3)). */
 const FAULTS: Record<string, { what: string }> = {
@@ -51,8 +49,8 @@ export function environmentFault(err: unknown): VaggaError | undefined {
 
 /** Render `err` for stderr (ending with a newline) and pick the exit status. Pure. */
 export function renderError(err: unknown, color: boolean): { text: string; exitCode: number } {
-  const red = (s: string): string => (color ? `\x1b[1;31m${s}\x1b[0m` : s);
-  const yellow = (s: string): string => (color ? `\x1b[33m${s}\x1b[0m` : s);
+  const red = (s: string): string => paint(color, 'error', s);
+  const yellow = (s: string): string => paint(color, 'hint', s);
   err = environmentFault(err) ?? err;
   if (err instanceof VaggaError) {
     let text = `${red(err.message)}\n`;

@@ -6,7 +6,7 @@
 import type { ContainerConfig, IdRange, StepConfig } from './model.js';
 import { isNull, type QNode } from './qnode.js';
 import {
-  bool, custom, def, fail, list, map, opt, parseQuireInt, str, struct, type ParseCtx, type Schema,
+  bool, custom, def, fail, list, map, opt, parseQuireInt, str, struct, unknownTagHint, type ParseCtx, type Schema,
 } from './schema.js';
 import { containerPath } from './container-path.js';
 import { volumePositions, volumes } from './volumes.js';
@@ -61,7 +61,7 @@ export function setupStep(steps: StepSchemas): Schema<StepConfig> {
       fail(ctx, node, `Setup steps must be tagged, one of the tags [${[...steps.keys()].map((t) => `!${t}`).join(', ')}] expected`);
     }
     const def = steps.get(node.tag);
-    if (def === undefined) fail(ctx, node, `The tag ${node.tag} is not expected`);
+    if (def === undefined) fail(ctx, node, `The tag ${node.tag} is not expected`, unknownTagHint(node.tag, steps.keys()));
     const untagged = { ...node } as QNode;
     delete untagged.tag;
     return { tag: node.tag, params: def.schema.parse(untagged, ctx), pos: node.pos };

@@ -7,6 +7,7 @@ import { ConfigError, VaggaError } from '../errors/vagga-error.js';
 import type { StepSchemas } from './containers.js';
 import { walkDependencies } from './dependency-walk.js';
 import type { AnyCommandConfig, CommandConfig, Config, ContainerConfig } from './model.js';
+import { didYouMean } from '../errors/did-you-mean.js';
 
 /**
  * Containers a container's setup steps need built first (each step type's `dependsOn` in
@@ -93,7 +94,7 @@ export function checkContainerReferences(containers: Record<string, ContainerCon
       enter: (to, via) => {
         if (via && !(to in containers)) {
           throw new ConfigError('config.container-not-found', `Container ${JSON.stringify(to)} referenced from ${JSON.stringify(via.from)} is not found`,
-            via.edge.step.pos, `.containers.${via.from}.setup`);
+            via.edge.step.pos, `.containers.${via.from}.setup`, didYouMean(to, Object.keys(containers), (n) => JSON.stringify(n)));
         }
         return true;
       },
@@ -133,7 +134,8 @@ export function missingCommandContainers(config: Pick<Config, 'containers' | 'co
   for (const cmd of Object.values(config.commands)) {
     for (const c of commandContainers(cmd)) {
       if (!(c.container in config.containers)) {
-        out.push(`${c.pos.file}:${c.pos.line}:${c.pos.col}: Command ${JSON.stringify(cmd.name)} uses container ${JSON.stringify(c.container)} which is not defined`);
+        const guess = didYouMean(c.container, Object.keys(config.containers), (n) => JSON.stringify(n));
+        out.push(`${c.pos.file}:${c.pos.line}:${c.pos.col}: Command ${JSON.stringify(cmd.name)} uses container ${JSON.stringify(c.container)} which is not defined${guess ? ` (${guess})` : ''}`);
       }
     }
   }
@@ -151,6 +153,8 @@ export function requireCommandContainer(config: Pick<Config, 'containers'>, cmd:
   throw new ConfigError('config.container-not-found',
     `Container ${JSON.stringify(cmd.container)} used by command ${JSON.stringify(cmd.name)} is not defined`,
     cmd.pos, `.commands.${cmd.name}.container`,
-    known.length ? `Defined containers: ${known.join(', ')}` : 'No containers are defined (is a mixin missing?)',
+    known.length
+      ? [didYouMean(cmd.container, known, (n) => JSON.stringify(n)), `Defined containers: ${known.join(', ')}`].filter(Boolean).join('\n')
+      : 'No containers are defined (is a mixin missing?)',
   );
 }

@@ -9,6 +9,7 @@
  */
 import { ConfigError } from '../errors/vagga-error.js';
 import { isNull, type Pos, type QMap, type QNode } from './qnode.js';
+import { didYouMean } from '../errors/did-you-mean.js';
 
 /** Validation state passed down the tree. */
 export interface ParseCtx {
@@ -33,8 +34,8 @@ export interface Schema<T> {
 export type Out<S> = S extends Schema<infer T> ? T : never;
 
 /** Throw a ConfigError located at `node` (or the parent when the node is absent). */
-export function fail(ctx: ParseCtx, node: QNode | undefined, detail: string): never {
-  throw new ConfigError('config.invalid', detail, node ? node.pos : ctx.parentPos, ctx.path || '.');
+export function fail(ctx: ParseCtx, node: QNode | undefined, detail: string, hint?: string): never {
+  throw new ConfigError('config.invalid', detail, node ? node.pos : ctx.parentPos, ctx.path || '.', hint);
 }
 
 /** Child context for a key or index. */
@@ -213,7 +214,9 @@ export function struct<F extends Record<string, Schema<any>>>(fields: F, options
         }
         return out as StructOut<F>;
       }
-      if (!isNull(node)) fail(ctx, node, 'Expected a mapping');
+      if (!isNull(node)) {
+        fail(ctx, node, 'Expected a mapping', 'Write `key: value` lines here, indented more than the key above them (or check the indentation of this value).');
+      }
     }
     const given = new Map<string, { value: QNode; keyPos: Pos }>();
     const unknown: string[] = [];
@@ -228,7 +231,7 @@ export function struct<F extends Record<string, Schema<any>>>(fields: F, options
     if (unknown.length > 0) {
       const first = (node as QMap).entries.find((e) => e.key === unknown[0]);
       throw new ConfigError('config.unknown-key', `Keys {${unknown.map((k) => JSON.stringify(k)).join(', ')}} are not expected`,
-        first ? first.keyPos : node.pos, ctx.path || '.');
+        first ? first.keyPos : node.pos, ctx.path || '.', didYouMean(unknown[0]!.replace(/_/g, '-'), Object.keys(fields)));
     }
     for (const [key, schema] of Object.entries(fields)) {
       const sub = child(ctx, node, `.${key}`);
@@ -258,10 +261,15 @@ export function tagged<T>(alternatives: Record<string, Schema<T>>, what = 'value
   return make(`a tagged ${what}`, (node, ctx) => {
     if (node.tag === undefined) fail(ctx, node, `One of the tags [${names.map((n) => `!${n}`).join(', ')}] expected`);
     const schema = alternatives[node.tag];
-    if (!schema) fail(ctx, node, `The tag ${node.tag} is not expected`);
+    if (!schema) fail(ctx, node, `The tag ${node.tag} is not expected`, unknownTagHint(node.tag, names));
     const untagged = { ...node, tag: undefined } as QNode;
     return { tag: node.tag, value: schema.parse(untagged, ctx), pos: node.pos };
   });
+}
+
+/** `Did you mean !Tag?` for an unknown tag `tag` (without `!`) among `known`, or undefined. */
+export function unknownTagHint(tag: string, known: Iterable<string>): string | undefined {
+  return didYouMean(tag, known, (t) => `!${t}`);
 }
 
 /** Escape hatch for validators with custom logic; `parse` gets a present node. */

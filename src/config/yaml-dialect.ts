@@ -26,6 +26,7 @@ import {
 import { ConfigError } from '../errors/vagga-error.js';
 import type { Pos, QMap, QMapEntry, QNode, QScalar, QSeq } from './qnode.js';
 import { readConfigText } from './read-text.js';
+import { yamlErrorHint } from './yaml-hints.js';
 
 /** The result of reading one YAML file (and the files it includes). */
 export interface QuireDocument {
@@ -170,7 +171,7 @@ class FileConverter {
 
   private syntaxError(err: YAMLError): never {
     const message = err.message.split('\n')[0]!.replace(/\s+at line \d+, column \d+:?$/, '');
-    throw new ConfigError('config.syntax', `YAML syntax error: ${explainYamlMessage(err.code, message)}`, this.pos(err.pos[0]));
+    throw new ConfigError('config.syntax', `YAML syntax error: ${explainYamlMessage(err.code, message)}`, this.pos(err.pos[0]), undefined, yamlErrorHint(err.code));
   }
 
   /** `!Tag *alias`: the YAML spec forbids it, Vagga allows it; find the tag in the source. */

@@ -150,6 +150,7 @@ export const ERROR_CODES = {
   'storage.not-writable': { exit: launcher, meaning: 'A storage or cache directory cannot be created or written' },
   'storage.remove-failed': { exit: launcher, meaning: 'A directory in the storage cannot be removed' },
   'storage.index-failed': { exit: launcher, meaning: 'The helper that indexes a built container failed' },
+  'storage.size-failed': { exit: launcher, meaning: 'Measuring the size of stored containers (du in a user namespace) failed' },
   'storage.link-is-directory': { exit: launcher, meaning: 'A directory is where vagga keeps a symlink' },
   'storage.link-dangling': { exit: launcher, meaning: 'The storage link points to a directory that does not exist' },
   'storage.link-foreign': { exit: launcher, meaning: 'The linked storage directory belongs to another project' },

@@ -83,5 +83,7 @@ export function findProgram(rootfs: string, name: string, searchPath: string, lo
   }
   throw new VaggaError(`Command ${JSON.stringify(name)} not found in ${JSON.stringify(searchPath)}`, {
     code: 'sandbox.program-not-found',
+    hint: `No program \`${name}\` on the PATH ${where}: install it in the container's setup (e.g. \`!Install [package]\`), `
+      + 'or set PATH in the command\'s `environ` if it lives elsewhere.',
   });
 }

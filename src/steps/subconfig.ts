@@ -19,7 +19,7 @@
 import * as fs from 'node:fs';
 import type { StepConfig } from '../config/model.js';
 import { isNull } from '../config/qnode.js';
-import { bool, def, fail, opt, str, struct, type Out, type Schema } from '../config/schema.js';
+import { bool, def, fail, opt, str, struct, unknownTagHint, type Out, type Schema } from '../config/schema.js';
 import { readSubConfigFile } from '../config/subconfig.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import { containerNotFound, versionError } from '../version/errors.js';
@@ -53,7 +53,7 @@ const subConfigSource: Schema<SubConfigSource> = {
       case undefined:
         return fail(ctx, node, 'One of the tags [!Directory, !Container, !Git] expected');
       default:
-        return fail(ctx, node, `The tag ${node.tag} is not expected`);
+        return fail(ctx, node, `The tag ${node.tag} is not expected`, unknownTagHint(node.tag, ['Directory', 'Container', 'Git']));
     }
   },
 };

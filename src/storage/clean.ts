@@ -35,6 +35,8 @@ import {
 import { removeTree } from './remove.js';
 import { lockHeld } from './lock.js';
 import { removeStaleCacheTemps } from './cache-temps.js';
+import type { Measurement } from './disk-usage.js';
+import { formatRemovalSizes } from './usage-report.js';
 import { pidAlive, versionInUse } from './in-use.js';
 
 export interface CleanOptions {
@@ -74,6 +76,11 @@ export interface CleanDeps {
   now?(): number;
   /** The cache dir whose stale temp files `--tmp` removes (none when absent). */
   cacheDir?(settings: Settings): string;
+  /**
+   * Sizes of directories `paths` and their total, hard links counted once (disk-usage.ts);
+   * when given, a dry run prints each path with its size and the total at the end.
+   */
+  measure?(paths: string[]): Promise<Measurement>;
 }
 
 /** Files in `.vagga` that belong to the user (config, settings, local mixin), never deleted. */
@@ -124,6 +131,7 @@ export function defaultCleanDeps(write: (s: string) => void): CleanDeps {
       return lockHeld(buildLockPath(layout, name));
     },
     write,
+    measure: async (paths) => (await import('./usage.js')).measurePaths(paths),
   };
 }
 
@@ -170,14 +178,41 @@ export function cleanCacheTemps(deps: CleanDeps, settings: Settings, options: Cl
  * `storage-dir` for `--global`). `config` is only read by `--unused` without `atLeast`.
  */
 export async function cleanLayoutWith(deps: CleanDeps, layout: ProjectLayout, config: Config, options: CleanOptions): Promise<CleanResult> {
+  const sized = Boolean(options.dryRun && deps.measure && (options.verbosity ?? 1) >= 1);
+  const result = await selectAndClean(deps, layout, config, options, sized);
+  if (sized) await writeDrySizes(deps, result.removed, (p) => shownPath(layout, options, p));
+  return result;
+}
+
+function shownPath(layout: ProjectLayout, options: CleanOptions, p: string): string {
+  return !options.absolutePaths && p.startsWith(`${layout.projectRoot}/`) ? relative(layout.projectRoot, p) : p;
+}
+
+/**
+ * A dry run's `Would remove <path> (<size>)` lines and the total; when sizes cannot be
+ * measured, the plain lines and why.
+ */
+async function writeDrySizes(deps: CleanDeps, removed: readonly string[], show: (p: string) => string): Promise<void> {
+  const dirs = removed.filter(isDir);
+  try {
+    const m = await deps.measure!(dirs.map((d) => realpathSync(d)));
+    deps.write(formatRemovalSizes(removed.map(show), removed.map((p) => m.each[dirs.indexOf(p)]), m.total));
+  } catch (err) {
+    for (const p of removed) deps.write(`Would remove ${show(p)}\n`);
+    deps.write(`Sizes not shown: ${(err as Error).message}\n`);
+  }
+}
+
+/** cleanLayoutWith without the dry run's size lines; with `quietDryRun` a dry run prints no `Would remove` lines. */
+async function selectAndClean(deps: CleanDeps, layout: ProjectLayout, config: Config, options: CleanOptions, quietDryRun: boolean): Promise<CleanResult> {
   const verbosity = options.verbosity ?? 1;
   const removed: string[] = [];
   const now = deps.now ? deps.now() : Date.now();
   const inUse = (dir: string) => (deps.inUse ? deps.inUse(dir) : versionInUse(dir, deps.isAlive));
-  const show = (p: string) => (!options.absolutePaths && p.startsWith(`${layout.projectRoot}/`) ? relative(layout.projectRoot, p) : p);
+  const show = (p: string) => shownPath(layout, options, p);
   const drop = async (path: string) => {
     if (removed.includes(path)) return;
-    if (verbosity >= 1) deps.write(`${options.dryRun ? 'Would remove' : 'Removing'} ${show(path)}\n`);
+    if (verbosity >= 1 && !(options.dryRun && quietDryRun)) deps.write(`${options.dryRun ? 'Would remove' : 'Removing'} ${show(path)}\n`);
     removed.push(path);
     if (options.dryRun) return;
     try {

@@ -3,6 +3,7 @@
  * the same name wins over an alias).
  */
 import type { AnyCommandConfig, Config } from '../config/model.js';
+import { didYouMean } from '../errors/did-you-mean.js';
 import { VaggaError } from '../errors/vagga-error.js';
 
 /**
@@ -17,16 +18,28 @@ export function lookupCommand(commands: Record<string, AnyCommandConfig>, name: 
   return undefined;
 }
 
-/** Like lookupCommand, but throws VaggaError 121 `Command "x" not found and is not an alias`. */
+/** Like lookupCommand, but throws commandNotFound (121) when there is no such command. */
 export function resolveCommand(config: Config, name: string): AnyCommandConfig {
   const cmd = lookupCommand(config.commands, name);
-  if (!cmd) {
-    throw new VaggaError(`Command ${JSON.stringify(name)} not found and is not an alias`, {
-      code: 'command.not-found',
-      hint: 'Run `vagga` without arguments to see the list of commands.',
-    });
-  }
+  if (!cmd) throw commandNotFound(name, commandNames(config));
   return cmd;
+}
+
+/** Every name a command can be called by: command names, then aliases. */
+export function commandNames(config: Config): string[] {
+  return [...Object.keys(config.commands), ...Object.values(config.commands).flatMap((c) => c.aliases)];
+}
+
+/**
+ * VaggaError 121 `Command "x" not found and is not an alias` (Vagga's text); the hint
+ * suggests the nearest of `known` (command names, aliases, built-ins) when one is close.
+ */
+export function commandNotFound(name: string, known: Iterable<string>): VaggaError {
+  const suggestion = didYouMean(name, known, (n) => `\`vagga ${n}\``);
+  return new VaggaError(`Command ${JSON.stringify(name)} not found and is not an alias`, {
+    code: 'command.not-found',
+    hint: [suggestion, 'Run `vagga` without arguments to see the list of commands.'].filter(Boolean).join('\n'),
+  });
 }
 
 /**

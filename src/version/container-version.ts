@@ -41,7 +41,7 @@ export interface VersionOptions {
  */
 export function containerVersion(steps: StepRegistry, config: Config, name: string, options: VersionOptions = {}): ContainerVersion {
   const container = config.containers[name];
-  if (!container) throw containerNotFound(name);
+  if (!container) throw containerNotFound(name, Object.keys(config.containers));
   const digest = new Digest({ trace: options.trace });
   digest.note(`container ${name}`);
   digest.ranges('uids', container.uids);
@@ -55,7 +55,7 @@ export function containerVersion(steps: StepRegistry, config: Config, name: stri
         throw new VaggaError(`Container ${JSON.stringify(other)} has cyclic dependency`, { code: 'config.container-cycle' });
       }
       const c = config.containers[other];
-      if (!c) throw containerNotFound(other);
+      if (!c) throw containerNotFound(other, Object.keys(config.containers));
       d.note(`  (steps of container ${other})`);
       stack.push(other);
       try {

@@ -4,6 +4,7 @@
  * vagga-inventory.md §2.1 "Version unknown") from real errors.
  */
 import { VaggaError } from '../errors/vagga-error.js';
+import { didYouMean } from '../errors/did-you-mean.js';
 
 /**
  * An input of the version hash is missing (a `!Depends`/`!Copy` path that does not exist
@@ -19,9 +20,15 @@ export class VersionUnknownError extends VaggaError {
   }
 }
 
-/** `Container "x" not found` (exit 121): a versioned or inlined container is not in the config. */
-export function containerNotFound(name: string): VaggaError {
-  return new VaggaError(`Container ${JSON.stringify(name)} not found`, { code: 'container.not-found' });
+/**
+ * `Container "x" not found` (exit 121): a versioned or inlined container is not in the config.
+ * With `known` (the config's container names) the hint suggests the nearest one.
+ */
+export function containerNotFound(name: string, known: Iterable<string> = []): VaggaError {
+  return new VaggaError(`Container ${JSON.stringify(name)} not found`, {
+    code: 'container.not-found',
+    hint: didYouMean(name, known, (n) => JSON.stringify(n)),
+  });
 }
 
 /** Node's fs error text: `ENOENT: no such file or directory, lstat '/host/path'`. */

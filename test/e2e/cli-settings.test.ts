@@ -228,7 +228,9 @@ describe('command line and settings', { timeout: 600_000 }, () => {
     assert.match(zsh.stdout, /^four:$/m);
     const c = await vagga(dir, ['_list', '--containers']);
     assert.equal(c.status, 0, show(c));
-    assert.equal(c.stdout.trim(), 'bb');
+    // The name is the first word; a built container also shows its versions and size.
+    assert.deepEqual(c.stdout.trim().split('\n').map((l) => l.split(' ')[0]), ['bb']);
+    assert.match(c.stdout, /^bb +1 version +\S+ \(apparent \S+\)$/m);
   });
 
   test('--help of vagga and of built-ins prints usage on stdout, exit 0', async () => {

@@ -13,6 +13,7 @@ import type { BuiltinCall } from '../builtin-spec.js';
 import { projectFor, type CliContext } from '../context.js';
 import type { Config, Settings } from '../../config/model.js';
 import type { IndexSandboxRunner } from '../../storage/index-sandbox.js';
+import { containerNotFound } from '../../version/errors.js';
 
 /** Exit 0 Ok, 1 corrupted, 121 unknown/unbuilt container or no index. `runner` replaces the sandbox (tests). */
 export async function run(ctx: CliContext, parsed: BuiltinCall, runner?: IndexSandboxRunner): Promise<number> {
@@ -20,7 +21,7 @@ export async function run(ctx: CliContext, parsed: BuiltinCall, runner?: IndexSa
   const { config, settings } = await projectFor(ctx, name);
   const container = config.containers[name];
   if (!container || !Object.hasOwn(config.containers, name)) {
-    throw new VaggaError(`Container ${JSON.stringify(name)} not found`, { code: 'container.not-found' });
+    throw containerNotFound(name, Object.keys(config.containers));
   }
   const dir = await currentVersionDir(config, settings, name);
   const { INDEX_FILE, parseIndex, compareIndexes, formatVerifyReport, diffIsEmpty } = await import('../../storage/index-format.js');

@@ -6,13 +6,14 @@
 import { VaggaError } from '../../errors/vagga-error.js';
 import type { BuiltinCall } from '../builtin-spec.js';
 import { projectFor, type CliContext } from '../context.js';
+import { containerNotFound } from '../../version/errors.js';
 
 /** Exit 0; 29 version unknown before building; 121 unknown container. */
 export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number> {
   const name = parsed.positionals[0]!;
   const { config } = await projectFor(ctx, name);
   if (!Object.hasOwn(config.containers, name)) {
-    throw new VaggaError(`Container ${JSON.stringify(name)} not found`, { code: 'container.not-found' });
+    throw containerNotFound(name, Object.keys(config.containers));
   }
   const trace = Boolean(parsed.values.debug || parsed.values.dump);
   const [{ containerVersion }, { STEP_DEFS }] = await Promise.all([import('../../version/container-version.js'), import('../../steps/registry.js')]);

@@ -52,7 +52,9 @@ function afterCommand(command: string, rest: readonly string[], config: Config |
   if (spec) {
     if (spec.positionals.length > 0 && rest.some((w) => !w.startsWith('-'))) return [];
     const first = spec.positionals[0]?.complete;
-    const positional = first === 'container' ? Object.keys(config?.containers ?? {}).sort() : typeof first === 'object' ? first : [];
+    const positional = first === 'container' ? Object.keys(config?.containers ?? {}).sort()
+      : first === 'command' ? [...Object.keys(config?.commands ?? {}).filter((c) => !c.startsWith('_')).sort(), ...builtins.map((b) => b.name).sort()]
+        : typeof first === 'object' ? first : [];
     return [...positional, ...spec.options.filter((o) => o.complete !== false).flatMap((o) => o.flags)];
   }
   const cmd = config?.commands[command];

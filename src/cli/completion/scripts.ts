@@ -1,6 +1,6 @@
 /**
  * Shell glue for `vagga _compgen` (candidates.ts), printed by `vagga _completion bash|zsh`.
- * Install: `eval "$(vagga _completion bash)"` in ~/.bashrc; for zsh,
+ * Install: `vagga _completion bash --install` (builtins/completion.ts); for zsh,
  * `vagga _completion zsh > ~/.zfunc/_vagga` with ~/.zfunc in $fpath before compinit (or
  * `eval "$(vagga _completion zsh)"` after compinit). Both pass the words before the cursor
  * and the partial word, and fall back to file names when vagga offers nothing (the

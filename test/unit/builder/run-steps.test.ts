@@ -148,7 +148,11 @@ test('step text: one-line summaries and project-relative positions', () => {
   assert.equal(stepSummary({ tag: 'Sh', params: 'apt-get update\napt-get install -y x' }), '!Sh apt-get update ...');
   assert.equal(stepSummary({ tag: 'Install', params: ['a', 'b'] }), '!Install a b');
   assert.equal(stepSummary({ tag: 'UbuntuUniverse', params: null }), '!UbuntuUniverse');
-  assert.equal(stepSummary({ tag: 'Sh', params: 'x'.repeat(100) }).length, 4 + 60);
+  assert.equal(stepSummary({ tag: 'Sh', params: 'x'.repeat(100) }).length, 66);
+  for (const tag of ['Sh', 'PipConfig', 'UbuntuUniverse']) {
+    const line = `Step 12/15: ${stepSummary({ tag, params: 'word '.repeat(30) })}`;
+    assert.ok(line.length <= 80, `fits 80 columns: ${line}`);
+  }
   assert.equal(stepLocation({ file: '/proj/sub/vagga.yaml', line: 3, col: 1 }, '/proj'), 'sub/vagga.yaml:3');
   assert.equal(stepLocation({ file: '/other/m.yaml', line: 3, col: 1 }, '/proj'), '/other/m.yaml:3');
 });

@@ -29,7 +29,7 @@ test('vagga --help lists every built-in meant for users, with its synopsis and s
   assert.ok(names.length >= 11, names.join(' '));
   assert.ok(!names.includes('_compgen'));
   assert.match(section, /^ {2}_build \[options\] CONTAINER +Build a container$/m);
-  assert.match(section, /^ {2}_completion bash\|zsh +Print a bash or zsh completion script$/m);
+  assert.match(section, /^ {2}_completion \[options\] bash\|zsh +Print a bash or zsh completion script$/m);
   for (const line of stdout.split('\n')) assert.ok(line.length <= 90, `long line: ${line}`);
 });
 
@@ -66,7 +66,7 @@ test('missing and unexpected positionals are reported from the declaration, with
   assert.match(extra.stderr, /^Unexpected argument "x"\nhint: Usage: vagga _list \[options\]\n$/);
   const shell = await vagga(['_completion', 'fish']);
   assert.equal(shell.status, 1);
-  assert.match(shell.stderr, /^Unsupported shell "fish": bash or zsh\nhint: Usage: vagga _completion bash\|zsh\n$/);
+  assert.match(shell.stderr, /^Unsupported shell "fish": bash or zsh\nhint: Usage: vagga _completion \[options\] bash\|zsh\n$/);
   // _base_dir and _relative_work_dir ignore extra arguments, as before.
   assert.equal((await vagga(['_base_dir', 'x'])).stderr.includes('Unexpected'), false);
 });
@@ -76,7 +76,7 @@ test('_compgen offers each built-in\'s declared options and what its first posit
   assert.equal(await words(['_hardlink', '--']), '--global');
   assert.equal(await words(['_clean', '--', '--tmp']), '--tmp --tmp-folders');
   assert.equal(await words(['_list', '--', '--b']), '', '--builtin is declared complete: false');
-  assert.equal(await words(['_completion', '--']), 'bash zsh');
+  assert.equal(await words(['_completion', '--']), 'bash zsh --install');
   assert.equal(await words(['_verify', '--']), 'box');
   assert.equal(await words(['_init_storage_dir', '--']), '--allow-multiple');
 });

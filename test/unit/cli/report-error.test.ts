@@ -16,9 +16,11 @@ test('other errors are reported as bugs with a stack, exit 121', () => {
   assert.match(r.text, /^internal error \(a bug\): TypeError: x is undefined\n\s+at /);
 });
 
-test('colour only on a TTY without NO_COLOR', () => {
+test('colour only on a TTY without NO_COLOR (a non-empty value disables, no-color.org) or TERM=dumb', () => {
   assert.equal(useColor({ isTTY: true }, {}), true);
-  assert.equal(useColor({ isTTY: true }, { NO_COLOR: '' }), false);
+  assert.equal(useColor({ isTTY: true }, { NO_COLOR: '' }), true);
+  assert.equal(useColor({ isTTY: true }, { NO_COLOR: '1' }), false);
+  assert.equal(useColor({ isTTY: true }, { TERM: 'dumb' }), false);
   assert.equal(useColor({ isTTY: false }, {}), false);
   assert.match(renderError(new VaggaError('m', { code: 'clean.bad-args' }), true).text, /\x1b\[/);
 });

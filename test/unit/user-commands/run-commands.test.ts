@@ -116,7 +116,9 @@ test('_run: default PATH lookup, 124 when missing, container env only', async ()
     assert.equal(r.specs[0].cwd, '/work');
     const missing = await vagga(['_run', 'c', 'bc'], project, dir);
     assert.equal(missing.status, 124);
-    assert.equal(missing.stderr, `Command "bc" not found in "${DEFAULT_PATH}"\n`);
+    assert.equal(missing.stderr, `Command "bc" not found in "${DEFAULT_PATH}"\n`
+      + 'hint: No program `bc` on the PATH in container "c": install it in the container\'s setup (e.g. `!Install [package]`), '
+      + 'or set PATH in the command\'s `environ` if it lives elsewhere.\n');
     assert.equal(missing.specs.length, 0);
     const unknown = await vagga(['_run', 'nope', 'echo'], project, dir);
     assert.equal(unknown.status, 121);
