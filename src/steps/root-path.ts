@@ -73,7 +73,8 @@ export function workToProject(tag: string, containerPath: string, projectRoot: s
 /**
  * Refuse (RootPathError) to write a tree at `destDir` (a host path inside the root, already
  * resolved with inContainerRoot) when a symlink at or below it leads, in the builder's own
- * view of the file system, into one of `forbidden` (the cache dir): GNU tar, `!Copy`,
+ * view of the file system, into one of `forbidden` (the cache dir) or to one of its ancestors
+ * (`/vagga`, `/`, through which `link/cache/x` reaches it): GNU tar, `!Copy`,
  * `!Unzip` and `git archive` follow symlinks already in the destination when they write
  * members below them, and they do it with the builder's view, not the container's.
  * Symlinks leading anywhere else are fine: the other places the builder sees are the root,
@@ -83,7 +84,10 @@ export function workToProject(tag: string, containerPath: string, projectRoot: s
 export function refuseLinksOut(root: string, destDir: string, forbidden: readonly string[]): void {
   const check = (p: string) => {
     const target = resolveLinksUnder('/', p);
-    if (target === undefined || forbidden.some((dir) => target === dir || target.startsWith(`${dir}/`))) {
+    // Refused: a link into a forbidden dir, and a link to one of its ancestors (`/vagga`,
+    // `/`), through which a member path such as `link/cache/x` reaches it as well.
+    const reaches = (dir: string): boolean => target === dir || target!.startsWith(`${dir}/`) || target === '/' || dir.startsWith(`${target}/`);
+    if (target === undefined || forbidden.some(reaches)) {
       throw new RootPathError(`${JSON.stringify(`/${path.relative(root, p)}`)} is a symlink to ${JSON.stringify(readlinkSync(p))}, ` +
         'which would be written through outside the container; remove or replace it before this step');
     }

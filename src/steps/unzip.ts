@@ -14,9 +14,10 @@
  * Hash: `hash` = sha256 else `url`; `path`; `subdir` (unchanged from Vagga).
  */
 import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
+import { resolveLinksUnder } from '../config/resolve-links.js';
 import { VaggaError } from '../errors/vagga-error.js';
-import { inContainerRoot, refuseLinksOut } from './root-path.js';
+import { inContainerRoot, refuseLinksOut, RootPathError } from './root-path.js';
 import type { StepDef } from './step.js';
 import { archiveStep, normalSubdir, type ArchiveParams } from './tar.js';
 import { badZip, entryKind, ZipArchive } from './unzip/zip-reader.js';
@@ -48,9 +49,10 @@ export function entryTarget(name: string, sub: string, file: string): string | u
 /**
  * Extract the zip `archive` (a host path) into `destDir`, taking only the entries under
  * `subdir` (as written in vagga.yaml). Throws VaggaError (121): bad archive, unsafe names,
- * subdir not found.
+ * subdir not found. Members are written inside `root` (the container root; default
+ * `destDir`), symlinks on their way followed as if `root` were `/`.
  */
-export async function unzipInto(archive: string, destDir: string, subdir: string): Promise<void> {
+export async function unzipInto(archive: string, destDir: string, subdir: string, root: string = destDir): Promise<void> {
   const zip = await ZipArchive.open(archive);
   try {
     const sub = normalSubdir(subdir);
@@ -63,7 +65,9 @@ export async function unzipInto(archive: string, destDir: string, subdir: string
       const rel = entryTarget(e.name, sub, archive);
       if (rel === undefined) continue;
       matched = true;
-      const dest = join(destDir, rel);
+      // Every member lands inside `root`: a symlink on its way (one the archive made a moment
+      // ago included) is followed as if `root` were `/`, never into the builder's view.
+      const dest = join(underRoot(root, join(destDir, rel, '..')), basename(rel));
       const kind = entryKind(e);
       const perm = e.unixMode !== undefined ? e.unixMode & 0o7777 : undefined;
       await mkdir(join(dest, '..'), { recursive: true, mode: 0o755 });
@@ -92,8 +96,15 @@ export async function unzipInto(archive: string, destDir: string, subdir: string
 const unzip = archiveStep('Unzip', async (p, archive, ctx) => {
   const dest = inContainerRoot(ctx.root, p.path);
   refuseLinksOut(ctx.root, dest, [ctx.cacheDir]);
-  await unzipInto(archive, dest, p.subdir);
+  await unzipInto(archive, dest, p.subdir, ctx.root);
 });
 
 /** The `!Unzip` step. */
 export const steps: StepDef<any>[] = [unzip];
+
+/** `hostPath` (at or below `root`) with its symlinks followed inside `root` (resolveLinksUnder); RootPathError on a loop. */
+function underRoot(root: string, hostPath: string): string {
+  const resolved = resolveLinksUnder(root, `/${relative(root, hostPath)}`);
+  if (resolved === undefined) throw new RootPathError(`Too many levels of symbolic links in ${JSON.stringify(hostPath)}`);
+  return resolved;
+}

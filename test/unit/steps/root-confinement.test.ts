@@ -111,6 +111,15 @@ test('tree writers refuse a destination holding a symlink into the cache (builde
   assert.throws(() => refuseLinksOut(ctx.root, ctx.root, [c.dir]), /"\/etc\/deb" is a symlink to .*outside the container/);
   assert.throws(() => refuseLinksOut(ctx.root, path.join(ctx.root, 'etc'), [c.dir]), /"\/etc\/deb"/);
   refuseLinksOut(ctx.root, path.join(ctx.root, 'missing'), [c.dir]);
+  // Links to an ancestor of the cache reach it too (`link/cache/x`): regression for `/vagga` and `/`.
+  fs.rmSync(path.join(ctx.root, 'etc/deb'));
+  fs.symlinkSync(path.dirname(c.dir), path.join(ctx.root, 'etc/up'));
+  assert.throws(() => refuseLinksOut(ctx.root, ctx.root, [c.dir]), /"\/etc\/up" is a symlink/);
+  fs.rmSync(path.join(ctx.root, 'etc/up'));
+  fs.symlinkSync('/', path.join(ctx.root, 'etc/slash'));
+  assert.throws(() => refuseLinksOut(ctx.root, ctx.root, [c.dir]), /"\/etc\/slash" is a symlink/);
+  fs.rmSync(path.join(ctx.root, 'etc/slash'));
+  fs.symlinkSync(path.join(c.dir, 'debian'), path.join(ctx.root, 'etc/deb'));
   ctx.cacheDir = c.dir;
   // A single path is resolved inside the root; a tree copied over the link is refused.
   fs.writeFileSync(path.join(ctx.projectRoot, 'f'), 'x');

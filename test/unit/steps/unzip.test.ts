@@ -129,3 +129,22 @@ test('!Unzip builds from a project file into path, and prepare checks the sha256
     await assert.rejects(def.prepare!(bad.params, { projectRoot: ctx.projectRoot, cacheDir: ctx.cacheDir, settings: ctx.settings, log: ctx.log, signal: new AbortController().signal }), /Hashsum mismatch: expected 0000 but was/);
   } finally { ctx.cleanup(); }
 });
+
+test('a member written through a symlink the archive made stays inside the root (regression: zip slip by link)', async () => {
+  const dir = tempDir('vzip-link-');
+  const outside = path.join(dir, 'outside');
+  fs.mkdirSync(outside);
+  const file = path.join(dir, 'evil.zip');
+  execFileSync('python3', ['-c', String.raw`
+import sys, zipfile, stat
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    i = zipfile.ZipInfo('lnk'); i.create_system = 3; i.external_attr = (stat.S_IFLNK | 0o777) << 16
+    z.writestr(i, sys.argv[2])
+    z.writestr('lnk/pwn', b'x')
+`, file, outside]);
+  const root = path.join(dir, 'root');
+  fs.mkdirSync(root);
+  await unzipInto(file, path.join(root, 'z'), '', root);
+  assert.deepEqual(fs.readdirSync(outside), [], 'nothing written outside the root');
+  assert.equal(fs.readFileSync(path.join(root, outside, 'pwn'), 'utf8'), 'x', 'the link was followed inside the root');
+});
