@@ -7,7 +7,7 @@
 import { lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildContext, BuildLog } from '../steps/step.js';
-import { cacheNameProblem } from '../config/cache-name.js';
+import { cacheEntryPath } from '../config/cache-name.js';
 import { inContainerRoot, RootPathError } from '../steps/root-path.js';
 import { planStepMounts } from '../mounts/build-plan.js';
 import { runNested, type NestedSpec } from '../sandbox/nested.js';
@@ -80,9 +80,9 @@ export function createBuildContext(spec: BuilderSpec, log: BuildLog, runner: Nes
       for (const [containerPath, name] of ctx.cacheMounts) {
         // Checked again here (the schema refuses these already): a cache name never leaves
         // the cache dir nor names an entry other builds trust.
-        const problem = name === '' || name.startsWith('/') ? `Cache name ${JSON.stringify(name)} must be a relative path` : cacheNameProblem(name);
-        if (problem) throw new RootPathError(problem);
-        const hostDir = join(spec.cacheDir, name);
+        const entry = cacheEntryPath(spec.cacheDir, name);
+        if ('problem' in entry) throw new RootPathError(entry.problem);
+        const hostDir = entry.path;
         mkdirSync(hostDir, { recursive: true });
         mkdirSync(inRoot(spec.root, containerPath), { recursive: true });
         cacheBinds[containerPath] = hostDir;

@@ -6,6 +6,9 @@
  * of the user (bootstrap tarballs, downloads, git mirrors, apk.static) and its bookkeeping.
  */
 
+import { relative } from 'node:path';
+import { resolveLinksUnder } from './resolve-links.js';
+
 /**
  * Top-level cache entries that vagga fills on the host, in a step's `prepare`, and that
  * other builds use without checking them again. The builder sandbox sees them read-only
@@ -24,8 +27,32 @@ export function cacheNameProblem(name: string): string | undefined {
   const parts = name.split('/').filter((c) => c !== '' && c !== '.');
   if (parts.includes('..')) return `Cache name ${JSON.stringify(name)} may not contain ".."`;
   const first = parts[0];
+  if (first === undefined && name !== '' && !name.startsWith('/')) {
+    return `Cache name ${JSON.stringify(name)} names the whole cache dir; give a subdirectory name`;
+  }
+  if (first !== undefined && (first.startsWith('code-cache-') || first.endsWith('.lock'))) {
+    return `Cache name ${JSON.stringify(name)} is reserved: vagga keeps its own files named like it`;
+  }
   if (first !== undefined && ((TRUSTED_CACHE_ENTRIES as readonly string[]).includes(first) || BOOKKEEPING_ENTRIES.includes(first))) {
     return `Cache name ${JSON.stringify(name)} is reserved: vagga keeps its own ${JSON.stringify(first)} there`;
   }
   return undefined;
+}
+
+/**
+ * The host directory of cache name `name` below `cacheDir` (absolute), with symlinks in the
+ * cache followed as if `cacheDir` were `/` (resolveLinksUnder): a link a build planted
+ * (`foo -> /home/me`, `foo -> debian`) can neither leave the cache nor reach an entry other
+ * builds trust. Returns the path, or a sentence saying why the name (or where it leads) is
+ * refused. Reads the file system (lstat/readlink); creates nothing.
+ */
+export function cacheEntryPath(cacheDir: string, name: string): { path: string } | { problem: string } {
+  const problem = name === '' || name.startsWith('/') ? `Cache name ${JSON.stringify(name)} must be a relative path` : cacheNameProblem(name);
+  if (problem) return { problem };
+  const resolved = resolveLinksUnder(cacheDir, `/${name}`);
+  if (resolved === undefined) return { problem: `Cache name ${JSON.stringify(name)}: too many levels of symbolic links` };
+  const rel = relative(cacheDir, resolved);
+  const leadsTo = rel === '' ? `Cache name ${JSON.stringify(name)} leads to the whole cache dir through a symlink` : cacheNameProblem(rel);
+  if (leadsTo) return { problem: rel === name ? leadsTo : `${leadsTo} (${JSON.stringify(name)} leads there through a symlink)` };
+  return { path: resolved };
 }

@@ -73,10 +73,10 @@ export function archiveSubdir(): Schema<string> {
 
 /**
  * Schema of a cache name chosen by a vagga.yaml (src/config/cache-name.ts): located
- * ConfigError for `..` and vagga's reserved entries.
+ * ConfigError for empty and absolute names, `..`, the whole cache dir and vagga's reserved entries.
  */
 export function cacheName(): Schema<string> {
-  return checked(str(), cacheNameProblem, 'a cache name');
+  return checked(str(), (v) => (v === '' || v.startsWith('/') ? `Cache name ${JSON.stringify(v)} must be a relative path` : cacheNameProblem(v)), 'a cache name');
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { posix } from 'node:path';
 import type { ContainerConfig, Settings, Volume } from '../config/model.js';
-import { cacheNameProblem } from '../config/cache-name.js';
+import { cacheEntryPath } from '../config/cache-name.js';
 import { resolveProjectPath, type PathSite } from '../config/project-path.js';
 import type { Pos } from '../config/qnode.js';
 import { VaggaError } from '../errors/vagga-error.js';
@@ -128,9 +128,9 @@ export function volumeOps(dest: string, vol: Volume, input: RunPlanInput, snapsh
     case 'CacheDir': {
       if (vol.name === '') mountError('mount !CacheDir: path must not be empty');
       if (vol.name.startsWith('/')) mountError(`mount !CacheDir ${JSON.stringify(vol.name)}: path must not be absolute`);
-      const problem = cacheNameProblem(vol.name);
-      if (problem) mountError(`mount !CacheDir: ${problem}`);
-      return [{ kind: 'bind', source: posix.join(input.cacheDir, vol.name), dest, readOnly: false, createSource: true }];
+      const entry = cacheEntryPath(input.cacheDir, vol.name);
+      if ('problem' in entry) mountError(`mount !CacheDir: ${entry.problem}`);
+      return [{ kind: 'bind', source: entry.path, dest, readOnly: false, createSource: true }];
     }
     case 'VaggaBin':
       if (!input.bundleDir) mountError('mount !VaggaBin is not supported yet');

@@ -9,7 +9,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfigFile } from '../../../src/config/document.js';
 import { normalizeContainerPath, containerPathProblem } from '../../../src/config/container-path.js';
-import { cacheNameProblem } from '../../../src/config/cache-name.js';
+import { cacheEntryPath, cacheNameProblem } from '../../../src/config/cache-name.js';
 import { resolveProjectPath } from '../../../src/config/project-path.js';
 import { resolveLinksUnder } from '../../../src/config/resolve-links.js';
 import { loadConfig } from '../../../src/config/load.js';
@@ -81,6 +81,23 @@ test('cache names: relative, no .., none of vagga\'s own entries', () => {
   for (const reserved of ['debian', 'downloads/x', 'git', 'ubuntu', 'alpine', '.builds', './unshare-maps.json']) {
     assert.match(cacheNameProblem(reserved)!, /reserved/, reserved);
   }
+  // Regression (QA): "." and "./" mounted the whole cache dir read-write.
+  for (const whole of ['.', './', './.']) assert.match(cacheNameProblem(whole)!, /whole cache dir/, whole);
+  for (const own of ['code-cache-abc.bin', 'apt-archives-debian.lock']) assert.match(cacheNameProblem(own)!, /reserved/, own);
+});
+
+test('cache entries: links a build planted in the cache are followed inside it, never out or into trusted entries', () => {
+  const cache = project({ 'debian/base.tar': 'trusted', 'mine/f': 'x' });
+  const home = project({ 'secret.txt': 'secret' });
+  symlinkSync(home, join(cache, 'mine/out'));
+  symlinkSync('../debian', join(cache, 'mine/deb'));
+  symlinkSync('..', join(cache, 'mine/up'));
+  assert.deepEqual(cacheEntryPath(cache, 'mine'), { path: join(cache, 'mine') });
+  const out = cacheEntryPath(cache, 'mine/out');
+  assert.ok('path' in out && out.path.startsWith(`${cache}/`), JSON.stringify(out));
+  assert.match((cacheEntryPath(cache, 'mine/deb') as { problem: string }).problem, /reserved.*leads there through a symlink/);
+  assert.match((cacheEntryPath(cache, 'mine/up') as { problem: string }).problem, /whole cache dir/);
+  assert.match((cacheEntryPath(cache, '') as { problem: string }).problem, /relative path/);
 });
 
 test('resolveLinksUnder: symlinks inside the root stay inside it (absolute, relative, .., loops)', () => {
