@@ -3,39 +3,35 @@
  * whether the wanted version's root exists, the `uid_map` saved with it, and where
  * `.vagga/<name>` points (storage layout: src/storage/layout.ts).
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerLinkPath, versionDir, VERSION_FILES, type ProjectLayout } from '../storage/layout.js';
 import type { StoredContainer } from './build-plan.js';
+import { linkInside, requireRealDirOrMissing } from '../storage/planted-links.js';
 
 /**
  * The store's facts about container `name` at version `hash` (undefined: not looked up).
- * `withLink`: also resolve `.vagga/<name>` (for `--no-version-check`). Never throws: what
- * cannot be read counts as absent.
+ * `withLink`: also resolve `.vagga/<name>` (for `--no-version-check`). What cannot be read
+ * counts as absent; a version dir, root or link the project planted (a symlink out of
+ * `.roots`) throws VaggaError `storage.planted-link` (planted-links.ts).
  */
 export function readStoredContainer(layout: ProjectLayout, name: string, hash: string | undefined, withLink = false): StoredContainer {
   const linkPath = containerLinkPath(layout, name);
   const out: StoredContainer = { versionExists: false, linkPath };
   if (hash !== undefined) {
     const dir = versionDir(layout, name, hash);
+    requireRealDirOrMissing(dir);
+    requireRealDirOrMissing(join(dir, 'root'));
     out.versionExists = existsSync(join(dir, 'root'));
     if (out.versionExists) out.uidMap = readOrUndefined(join(dir, VERSION_FILES.uidMap));
   }
-  if (withLink && existsSync(linkPath)) out.linkedRoot = realpathOrUndefined(linkPath);
+  if (withLink && existsSync(linkPath)) out.linkedRoot = linkInside(linkPath, layout.rootsDir);
   return out;
 }
 
 function readOrUndefined(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function realpathOrUndefined(path: string): string | undefined {
-  try {
-    return realpathSync(path);
   } catch {
     return undefined;
   }

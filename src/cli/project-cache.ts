@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import type { Config, Settings } from '../config/model.js';
 import type { Project } from '../config/project.js';
+import { checkStorageTree } from '../storage/planted-links.js';
 import type { StepRegistry } from '../steps/step.js';
 import { LOCAL_MIXINS, MAIN_CONFIG_FILES, PROJECT_FILES, USER_SETTINGS_FILES } from '../config/project-files.js';
 
@@ -64,6 +65,7 @@ export async function loadProjectFromDisk(cwd: string, env: NodeJS.ProcessEnv): 
     import('../steps/registry.js'),
   ]);
   const config = loadConfig(STEP_DEFS, cwd);
+  checkStorageTree(config.projectRoot);
   const settings = loadSettings(config.projectRoot, env);
   return { config, settings };
 }
@@ -171,6 +173,7 @@ function withVersions(project: Project, data: CacheFile | undefined, root: strin
 export async function loadProjectCached(cwd: string, env: NodeJS.ProcessEnv): Promise<Project> {
   const root = env.VAGGA_NO_CONFIG_CACHE ? undefined : quickProjectRoot(cwd);
   if (root === undefined) return loadProjectFromDisk(cwd, env);
+  checkStorageTree(root);
   const cached = readCache(root, env);
   if (cached) return withVersions({ config: cached.config, settings: cached.settings }, cached, root);
   const startNs = BigInt(Date.now()) * 1_000_000n;

@@ -147,6 +147,7 @@ export const ERROR_CODES = {
   'env.no-bundle': { exit: launcher, meaning: 'Building needs the bundled vagga, but vagga runs from sources' },
 
   'storage.lock-failed': { exit: launcher, meaning: 'A lock file cannot be taken (flock failed)' },
+  'storage.planted-link': { exit: launcher, meaning: 'A path vagga keeps in .vagga is a symlink or file the project shipped, not a directory vagga made' },
   'storage.not-writable': { exit: launcher, meaning: 'A storage or cache directory cannot be created or written' },
   'storage.remove-failed': { exit: launcher, meaning: 'A directory in the storage cannot be removed' },
   'storage.index-failed': { exit: launcher, meaning: 'The helper that indexes a built container failed' },

@@ -10,6 +10,7 @@
 import { lstatSync, mkdirSync, readlinkSync, rmSync, statSync, symlinkSync, renameSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Settings } from '../config/model.js';
+import { linkInside } from './planted-links.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import type { ProjectLayout } from './layout.js';
 import { makeStorageDir, storageDirError } from './storage-dirs.js';
@@ -92,6 +93,8 @@ export function ensureStorageBase(layout: ProjectLayout, settings: Settings, env
   const target = readLink(lnk);
   if (target !== undefined) {
     const real = resolve(layout.vaggaDir, target);
+    // A `.lnk` the project shipped may not lead anywhere but into the user's storage dir.
+    if (isDir(real)) linkInside(lnk, settings.storageDir);
     if (isDir(real)) {
       checkBackLink(layout, lnk, real);
       return real;

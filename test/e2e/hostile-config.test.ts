@@ -12,7 +12,7 @@
  * their projects. Debian-free: every container starts from the harness's busybox.tar.
  */
 import { strict as assert } from 'node:assert';
-import { chownSync, existsSync, lchownSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lchownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -57,6 +57,7 @@ before(async () => {
 
 after(() => {
   for (const path of canaries.keys()) rmSync(path, { force: true });
+  for (const entry of readdirSync(env.home)) if (entry.startsWith(`other-${TOK}-`)) rmSync(join(env.home, entry), { recursive: true, force: true });
 });
 
 /** A project: files, then symlinks (name -> target), owned by the test user. */
@@ -270,6 +271,72 @@ test('a !Snapshot of a root path that is a symlink to the home snapshots nothing
   const r = await vagga(await hostileProject('snapshot', yaml), ['run']);
   assertClean(r);
   assert.notEqual(r.status, 0, show(r));
+});
+
+/** A directory of the test user outside every project, holding a canary (another project's files). */
+function otherDir(name: string): string {
+  const dir = join(env.home, `other-${TOK}-${name}`);
+  writeCanary(join(dir, 'important.txt'), `${CANARY}-other-${name}\n`);
+  return dir;
+}
+
+/** One line refusing a path of .vagga the project planted, naming it, without following it. */
+function assertPlanted(r: RunResult, path: RegExp): void {
+  assertClean(r);
+  assert.equal(r.status, 121, show(r));
+  assert.match(r.stderr, path, show(r));
+  assert.match(r.stderr, /not a directory vagga made; vagga does not follow or write through it/, show(r));
+}
+
+const PLANTED: Array<[string, Record<string, string>, string[], RegExp]> = [
+  ['.vagga itself, then _clean --everything', { '.vagga': 'OTHER' }, ['_clean', '--everything'], /\.vagga is a symbolic link/],
+  ['.vagga itself, then _build', { '.vagga': 'OTHER' }, ['_build', 'c'], /\.vagga is a symbolic link/],
+  ['.vagga/.roots', { '.vagga/.roots': 'OTHER' }, ['_build', 'c'], /\.vagga\/\.roots is a symbolic link/],
+  ['.vagga/.cache', { '.vagga/.cache': 'OTHER' }, ['_list'], /\.vagga\/\.cache is a symbolic link/],
+  ['.vagga/.transient', { '.vagga/.transient': 'OTHER' }, ['_clean', '--transient'], /\.vagga\/\.transient is a symbolic link/],
+  ['a !Persistent volume dir', { '.vagga/.volumes/pv': 'HOME' }, ['_run', 'p', 'cat', '/p/canary-secret'], /\.vagga\/\.volumes\/pv is a symbolic link/],
+];
+
+for (const [what, links, args, named] of PLANTED) {
+  test(`a project that ships .vagga links: ${what} is refused, nothing followed`, async () => {
+    const other = otherDir(what.replace(/\W+/g, '-'));
+    const dir = await hostileProject(`planted-${what.replace(/\W+/g, '-')}`, oneContainer('').replace('containers:\n', 'containers:\n  p:\n    setup:\n    - !Tar { url: ./busybox.tar }\n    - !EnsureDir /p\n    volumes:\n      /p: !Persistent pv\n'));
+    for (const [link, target] of Object.entries(links)) {
+      mkdirSync(join(dir, link, '..'), { recursive: true });
+      for (let d = join(dir, link, '..'); d.length > dir.length; d = join(d, '..')) own(d);
+      symlinkSync(target === 'HOME' ? env.home : other, join(dir, link));
+      own(join(dir, link), true);
+    }
+    assertPlanted(await vagga(dir, args), named);
+    assert.deepEqual(readdirSync(other), ['important.txt'], 'nothing built, cached or removed in the other directory');
+  });
+}
+
+test('a project that ships a version root linked to / is refused, not run', async () => {
+  const dir = await hostileProject('planted-root', oneContainer(''));
+  const hash = (await vagga(dir, ['_version_hash', '-s', 'c'])).stdout.trim();
+  assert.match(hash, /^[0-9a-f]{8}$/);
+  mkdirSync(join(dir, `.vagga/.roots/c.${hash}`), { recursive: true });
+  own(join(dir, '.vagga')); own(join(dir, '.vagga/.roots')); own(join(dir, `.vagga/.roots/c.${hash}`));
+  symlinkSync('/', join(dir, `.vagga/.roots/c.${hash}/root`));
+  own(join(dir, `.vagga/.roots/c.${hash}/root`), true);
+  const r = await vagga(dir, ['_run', 'c', 'cat', join(env.home, 'canary-secret')]);
+  assertPlanted(r, new RegExp(`\\.roots/c\\.${hash}/root is a symbolic link`));
+});
+
+test('cache links planted by a build: !CacheDir volumes follow them inside the cache only; "." is refused', async () => {
+  const yaml = oneContainer(`    - !CacheDirs { /x: mine }\n    - !Sh "ln -sfn ${env.home} /x/out; ln -sfn .. /x/up"\n`, '',
+    '  look: !Command\n    container: e\n    run: ls /z\n');
+  const full = yaml.replace('containers:\n', 'containers:\n  e:\n    setup:\n    - !Tar { url: ./busybox.tar }\n    - !EnsureDir /z\n    volumes:\n      /z: !CacheDir mine/out\n');
+  const dir = await hostileProject('cache-links', full);
+  const b = await vagga(dir, ['_build', 'c']);
+  assertClean(b);
+  assert.equal(b.status, 0, show(b));
+  const r = await vagga(dir, ['look']);
+  assertClean(r);
+  assert.ok(!r.stdout.includes('canary-secret'), `the home was mounted\n${show(r)}`);
+  const dot = oneContainer('    - !CacheDirs { /x: "." }\n');
+  assertRefused(await vagga(await hostileProject('cache-dot', dot), ['_build', 'c']), dot, '!CacheDirs', /whole cache dir/);
 });
 
 test('canaries: none read, written, touched or deleted; nothing created outside the projects', () => {

@@ -22,6 +22,7 @@ import { toolSandboxSpec } from '../../sandbox/tool-sandbox.js';
 import type { IdMapping } from '../../sandbox/types.js';
 import { projectLayout } from '../../storage/layout.js';
 import type { PersistentDeps, VolumeRuntime } from './kind.js';
+import { requireRealDirOrMissing } from '../../storage/planted-links.js';
 
 export type { PersistentDeps } from './kind.js';
 
@@ -144,6 +145,7 @@ export async function preparePersistentVolumes(
     for (const v of volumes) {
       checkVolumeName(v.name);
       const path = join(volumesDir, v.name);
+      requireRealDirOrMissing(path);
       if (existsSync(path) || Object.hasOwn(sources, v.name)) continue;
       const initializing = (v.initCommand !== undefined && v.initCommand === commandName) || initNames.has(v.name);
       if (!initializing) {
