@@ -86,9 +86,10 @@ export function aptMarkManualArgv(packages: readonly string[]): string[] {
  * their configuration files. By default apt also keeps anything an installed package merely
  * recommends or suggests (APT::AutoRemove::RecommendsImportant and SuggestsImportant, see
  * apt.conf(5)); Debian's nodejs suggests npm, which would keep npm and ~400 build packages,
- * and libc6-dev recommends gcc, so neither counts here: a package the user installed keeps
- * what it depends on, not what it recommends (vagga installs without recommends anyway).
- * The caller protects what the root had before the build (apt-run.ts finishDebian).
+ * and node-gyp (an npm dependency) recommends build-essential, which would keep gcc, g++ and
+ * make while npm is kept, so neither counts here: a kept package keeps what it depends on,
+ * not what it recommends (vagga installs without recommends anyway). The caller protects
+ * what the root had before the build (apt-run.ts removeBuildDeps).
  */
 export function aptAutoremoveArgv(): string[] {
   return [
