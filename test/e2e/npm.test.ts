@@ -38,7 +38,8 @@ commands:
         if test -e $f; then echo "left: $f"; fi
       done
       for p in gcc npm build-essential libnode-dev; do
-        if dpkg-query -W $p >/dev/null 2>&1; then echo "dpkg still knows: $p"; fi
+        s=$(dpkg-query -W -f='\${db:Status-Status}' $p 2>/dev/null)
+        if [ -n "$s" ] && [ "$s" != not-installed ]; then echo "dpkg still has: $p ($s)"; fi
       done
       hello && built-with-gcc && node -e 'console.log(require("/usr/local/lib/node_modules/is-number")(5))'
   node-path: !Command
