@@ -3,12 +3,12 @@
  * (children `!Command` / `!BridgeCommand`) and `!CapsuleCommand`.
  */
 import type {
-  AnyCommandConfig, CapsuleCommandConfig, CommandConfig, CommonCommandFields, SuperviseConfig,
+  AnyCommandConfig, CapsuleCommandConfig, CommandConfig, CommonCommandFields, ReadyCheck, SuperviseConfig,
 } from './model.js';
 import { isNull, type QNode } from './qnode.js';
 import {
   bool, child, custom, def, enumOf, fail, int, list, map, opt, str, struct, tagged,
-  type ParseCtx, type Schema,
+  type Out, type ParseCtx, type Schema,
 } from './schema.js';
 import { workDir } from './container-path.js';
 import { idRanges } from './containers.js';
@@ -127,6 +127,38 @@ function toCommand(name: string, v: RunOut, node: QNode, bridge: boolean): Comma
   return out;
 }
 
+/** A number of seconds, decimals allowed (`0.5`), within `min`..`max`. */
+function seconds(min: number, max: number): Schema<number> {
+  return custom('a number of seconds', (node, ctx) => {
+    const text = str().parse(node, ctx).trim();
+    const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+    if (!(n >= min && n <= max)) fail(ctx, node, `Expected a number of seconds from ${min} to ${max}, got ${JSON.stringify(text)}`);
+    return n;
+  });
+}
+
+/** `ready-when:` (model.ts ReadyCheck): exactly one of `tcp` and `command`, with `interval` and `timeout`. */
+const readyWhenFields = struct({
+  tcp: opt(int({ min: 1, max: 65535 })),
+  command: opt(run),
+  interval: opt(seconds(0.01, 3600)),
+  timeout: def(seconds(0.1, 3600), 10),
+});
+type ReadyWhenOut = Out<typeof readyWhenFields>;
+const readyWhen: Schema<ReadyWhenOut> = custom('a readiness check', (node, ctx) => {
+  const v = readyWhenFields.parse(node, ctx);
+  if ((v.tcp === undefined) === (v.command === undefined)) fail(ctx, node, 'ready-when takes exactly one of `tcp: PORT` and `command: CMD`');
+  return v;
+});
+
+/** The ReadyCheck of a child (default interval: 0.1 s for tcp, 1 s for a command). */
+function readyCheck(v: ReadyWhenOut, timeout: number): ReadyCheck {
+  const out: ReadyCheck = { interval: v.interval ?? (v.tcp !== undefined ? 0.1 : 1), probeTimeout: v.timeout, timeout };
+  if (v.tcp !== undefined) out.tcpPort = v.tcp;
+  if (v.command !== undefined) out.command = v.command;
+  return out;
+}
+
 const topCommand = struct({ ...commonFields(true), ...runFields() });
 /** Supervise children only (beyond Vagga): `restart`, `restart-limit`, `restart-delay` (model.ts RestartPolicy). */
 function restartFields() {
@@ -135,7 +167,7 @@ function restartFields() {
     'restart-limit': def(int({ min: 1, max: 1000 }), 5),
     'restart-delay': def(int({ min: 0, max: 3600 }), 1),
     // Readiness (beyond Vagga, model.ts ReadyCheck / waitFor).
-    'ready-when': opt(struct({ tcp: int({ min: 1, max: 65535 }) })),
+    'ready-when': opt(readyWhen),
     'ready-timeout': def(int({ min: 1, max: 86400 }), 30),
     'wait-for': def(list(str()), []),
   };
@@ -145,14 +177,14 @@ const bridgeCommand = struct({ ...commonFields(false), ...runFields(), ...restar
 
 type RestartOut = {
   restart: 'never' | 'on-failure' | 'always'; restartLimit: number; restartDelay: number;
-  readyWhen?: { tcp: number }; readyTimeout: number; waitFor: string[];
+  readyWhen?: ReadyWhenOut; readyTimeout: number; waitFor: string[];
 };
 
 /** A child command with its restart policy (set unless `restart: never`). */
 function toChild(name: string, v: RunOut & RestartOut, node: QNode, bridge: boolean): CommandConfig {
   const out = toCommand(name, v, node, bridge);
   if (v.restart !== 'never') out.restart = { when: v.restart, limit: v.restartLimit, delay: v.restartDelay };
-  if (v.readyWhen !== undefined) out.ready = { tcpPort: v.readyWhen.tcp, timeout: v.readyTimeout };
+  if (v.readyWhen !== undefined) out.ready = readyCheck(v.readyWhen, v.readyTimeout);
   if (v.waitFor.length > 0) out.waitFor = v.waitFor;
   return out;
 }

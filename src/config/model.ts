@@ -105,12 +105,24 @@ export interface CommandConfig extends CommonCommandFields {
 }
 
 /**
- * A `!Supervise` child's readiness check (not in Vagga): `ready-when: {tcp: PORT}` is met once a
- * TCP connection to 127.0.0.1:PORT succeeds (children share the host network); the child that
- * is not ready within `ready-timeout` seconds (default 30) fails the run like a child failure.
+ * A `!Supervise` child's readiness check (not in Vagga), `ready-when:` with exactly one probe:
+ *  - `{tcp: PORT}`: a process of the child's own sandbox listens on TCP PORT (a listener of
+ *    another program on the host does not count; src/supervise/ready.ts);
+ *  - `{command: CMD}`: CMD (a string run by the container's shell, or an argv list) exits 0
+ *    when run in a short-lived sandbox of the child's container, with its volumes and
+ *    environment (src/supervise/run.ts).
+ * Probes repeat every `interval` seconds until one passes; the child that is not ready within
+ * `ready-timeout` seconds (default 30) fails the run like a child failure.
  */
 export interface ReadyCheck {
-  tcpPort: number;
+  /** `tcp: PORT`. */
+  tcpPort?: number;
+  /** `command: CMD`: a shell string or an argv. */
+  command?: string | string[];
+  /** `interval`, seconds between probes (default 0.1 for tcp, 1 for command). */
+  interval: number;
+  /** `timeout`, seconds one command probe may run before it is killed and counts as failed (default 10). */
+  probeTimeout: number;
   /** `ready-timeout`, seconds. */
   timeout: number;
 }

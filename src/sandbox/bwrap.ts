@@ -275,8 +275,8 @@ function launch(opts: LaunchOptions): Launched {
   );
   const stdio: StdioOptions = [
     spec.stdin === 'null' ? 'ignore' : 'inherit',
-    spec.stdout === 'stderr' ? 2 : 'inherit',
-    opts.captureStderr ? 'pipe' : 'inherit',
+    spec.stdout === 'stderr' ? 2 : spec.stdout === 'null' ? 'ignore' : 'inherit',
+    opts.captureStderr ? 'pipe' : spec.stderr === 'null' ? 'ignore' : 'inherit',
     ...extra,
     ...(ctlFd === undefined ? [] : ['pipe' as const]),
     'pipe',

@@ -49,8 +49,10 @@ export interface SandboxSpec {
    * (tcp-socket.ts) to listen only in that tick, so vagga's event loop never accepts.
    */
   aroundSpawn?: { before(): void; after(): void };
-  /** Where the child's stdout goes: 'inherit' (default) or 'stderr' (builds keep stdout clean). */
-  stdout?: 'inherit' | 'stderr';
+  /** Where the child's stdout goes: 'inherit' (default), 'stderr' (builds keep stdout clean) or 'null' (readiness probes). */
+  stdout?: 'inherit' | 'stderr' | 'null';
+  /** Where the child's stderr goes: 'inherit' (default) or 'null' (readiness probes). */
+  stderr?: 'inherit' | 'null';
   /** stdin: 'inherit' (default) or 'null' (builds). */
   stdin?: 'inherit' | 'null';
 }

@@ -16,11 +16,13 @@
  * every child (with a shared terminal the last child started would take it and get Ctrl-C
  * alone). If vagga is SIGKILLed, every child's launcher dies by its
  * parent-death signal and takes its whole sandbox along (bwrap.ts module comment).
- * Readiness (beyond Vagga): a child's `ready-when` TCP check is polled here (supervise-ready.ts)
- * and children with `wait-for` are started once the state machine says so.
+ * Readiness (beyond Vagga): a child's `ready-when` probe is polled here (ready.ts: a tcp probe
+ * looks at the listening sockets of the child's own processes; a command probe runs in a
+ * short-lived sandbox of the child's container, see probeCommand) and children with
+ * `wait-for` are started once the state machine says so.
  */
 import type { Project } from '../config/project.js';
-import type { CommandConfig, SuperviseConfig } from '../config/model.js';
+import type { CommandConfig, ReadyCheck, SuperviseConfig } from '../config/model.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import { planRunMounts } from '../mounts/run-plan.js';
 import { startSandbox, type SandboxHandle, type StartOptions } from '../sandbox/bwrap.js';
@@ -31,7 +33,7 @@ import { cacheDirFor } from '../storage/layout.js';
 import type { SandboxDeps } from '../runtime/run-in-container.js';
 import { signalReset } from '../runtime/signal-reset.js';
 import { NO_CHILDREN_MESSAGE, parseSuperviseArgs, selectChildren } from './args.js';
-import { waitTcpReady } from './ready.js';
+import { sandboxListens, waitReady } from './ready.js';
 import { SupervisorState, type SuperviseAction, type SuperviseEvent } from './state.js';
 
 /** A planned `!Supervise` run: the command and the names of the selected children (sorted). */
@@ -182,7 +184,13 @@ export async function runSupervise(output: SuperviseOutput, project: Project, ru
         case 'watch-ready': {
           const check = run.command.children[a.name].ready;
           if (check === undefined) break;
-          void waitTcpReady({ port: check.tcpPort, timeoutMs: a.seconds * msPerSecond, wanted: () => state.awaitingReady(a.name) }).then((r) => {
+          const name = a.name;
+          const probe = check.tcpPort !== undefined
+            ? async () => sandboxListens(handles.get(name)?.pid ?? 0, check.tcpPort!)
+            : () => probeCommand(name, check);
+          void waitReady({
+            probe, intervalMs: check.interval * 1000, timeoutMs: a.seconds * msPerSecond, wanted: () => state.awaitingReady(name),
+          }).then((r) => {
             if (r !== 'cancelled') dispatch({ kind: r === 'ready' ? 'ready' : 'ready-timeout', name: a.name });
           });
           break;
@@ -235,6 +243,24 @@ export async function runSupervise(output: SuperviseOutput, project: Project, ru
     for (const [sig, listener] of jobControl) signals.off(sig, listener);
     if (timer) clearTimeout(timer);
     for (const t of restartTimers) clearTimeout(t);
+  }
+
+  /**
+   * One run of `check.command` for child `name`: the child's command (container, volumes,
+   * environment, user, network) with `run` replaced, read-only (a transient copy per probe
+   * would be costly: the probe sees the container and its volumes, not the child's writes to
+   * its own copy of the root), without `pass-tcp-socket`; stdin and output discarded, killed
+   * after `check.probeTimeout` seconds. Resolves true on exit status 0, false otherwise or when
+   * the sandbox could not be started.
+   */
+  function probeCommand(name: string, check: ReadyCheck): Promise<boolean> {
+    const command: CommandConfig = { ...childCommand(run, name), run: check.command!, writeMode: 'read-only', passTcpSocket: undefined };
+    const runProbe = (spec: SandboxSpec): Promise<SandboxResult> => {
+      const handle = start({ ...spec, stdin: 'null', stdout: 'null', stderr: 'null' }, { forwardSignals: false, ownSession: true });
+      const killer = setTimeout(() => handle.signal('SIGKILL'), check.probeTimeout * 1000);
+      return handle.done.finally(() => clearTimeout(killer));
+    };
+    return startChild(command, { ...baseDeps, runSandbox: runProbe }).then((status) => status === 0, () => false);
   }
 
   /** Start child `name`; resolves once its sandbox is launched or its start has failed. */

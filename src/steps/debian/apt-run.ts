@@ -12,7 +12,7 @@
  * to fetch", "Unable to locate package"), the lists are updated once and the install retried.
  * Build-time behaviour follows vagga-inventory.md §2.6.
  */
-import { mkdirSync, readdirSync, rmSync, truncateSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { StepFailedError } from '../../builder/errors.js';
 import { VaggaError } from '../../errors/vagga-error.js';
@@ -29,8 +29,11 @@ import {
   aptInstallArgv,
   aptListsCacheName,
   aptMarkAutoArgv,
+  aptMarkManualArgv,
   aptUpdateArgv,
+  autoInstalledPackages,
   buildDepsToRemove,
+  installedPackages,
   packageName,
 } from './apt.js';
 import { cachedListsUsable, writeListsStamp } from './apt-lists.js';
@@ -52,6 +55,8 @@ interface AptState {
   installed: Set<string>;
   /** `!BuildDeps` specs, in order. */
   buildDeps: string[];
+  /** Packages installed in the root before this build's first apt install (never removed by it). */
+  baseline?: Set<string>;
   /** eatmydata in this build: not set up yet, installed (it wraps apt runs), or not installable. */
   eatmydata: 'pending' | 'active' | 'unavailable';
   /** The finish hook is registered. */
@@ -201,6 +206,20 @@ async function ensureEatmydata(ctx: BuildContext, distro: DistroState, st: AptSt
   return true;
 }
 
+/** Text of `rel` in the root, or '' when missing. */
+function rootText(ctx: BuildContext, rel: string): string {
+  try {
+    return readFileSync(join(ctx.root, rel), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Names of the packages installed in the root now (dpkg's status database). */
+function installedNow(ctx: BuildContext): Set<string> {
+  return installedPackages(rootText(ctx, 'var/lib/dpkg/status'));
+}
+
 /**
  * Install `packages` with apt-get (after one `apt-get update` per build, skipped for fresh
  * cached lists, see refreshLists/installWithRetry; through eatmydata
@@ -211,6 +230,7 @@ async function ensureEatmydata(ctx: BuildContext, distro: DistroState, st: AptSt
  */
 export async function aptInstall(ctx: BuildContext, distro: DistroState, packages: readonly string[], buildDep: boolean): Promise<void> {
   const st = aptState(ctx);
+  st.baseline ??= installedNow(ctx);
   if (buildDep) st.buildDeps.push(...packages);
   else for (const p of packages) st.installed.add(packageName(p));
   if (packages.length === 0) return;
@@ -246,18 +266,33 @@ function emptyDir(dir: string, keep: readonly string[] = []): void {
 }
 
 /**
- * Finish hook of a Debian build: remove build dependencies (`apt-mark auto` + `apt-get
- * autoremove -y`), then clear apt's package lists (keeping `lock` and an empty `partial`),
- * binary caches and apt/dpkg logs in the root. The shared caches are untouched.
+ * Remove this build's build dependencies: everything apt installed for them that no kept
+ * package depends on, purged. A build dependency is kept when `!Install` named it too or the
+ * root had it before the build's first apt run. Those earlier packages are held `manual`
+ * during `apt-get autoremove` (which here ignores recommends and suggestions, see
+ * aptAutoremoveArgv), so only packages this build added can go; their marks are restored
+ * afterwards. Vagga: `apt-mark auto` + `apt-get autoremove` (inventory §2.6).
+ */
+async function removeBuildDeps(ctx: BuildContext, st: AptState): Promise<void> {
+  const baseline = st.baseline ?? new Set<string>();
+  const remove = buildDepsToRemove(st.buildDeps, new Set([...st.installed, ...baseline]));
+  if (remove.length === 0) return;
+  ctx.log.info(`Removing build dependencies: ${remove.join(' ')}`);
+  const auto = autoInstalledPackages(rootText(ctx, 'var/lib/apt/extended_states'));
+  const held = [...baseline].filter((p) => auto.has(p)).sort();
+  if (held.length > 0) await runApt(ctx, aptMarkManualArgv(held));
+  await runApt(ctx, aptMarkAutoArgv(remove));
+  await runApt(ctx, aptAutoremoveArgv());
+  if (held.length > 0) await runApt(ctx, aptMarkAutoArgv(held));
+}
+
+/**
+ * Finish hook of a Debian build: remove build dependencies (removeBuildDeps), then clear
+ * apt's package lists (keeping `lock` and an empty `partial`), binary caches and apt/dpkg
+ * logs in the root. The shared caches are untouched.
  */
 async function finishDebian(ctx: BuildContext): Promise<void> {
-  const st = aptState(ctx);
-  const remove = buildDepsToRemove(st.buildDeps, st.installed);
-  if (remove.length > 0) {
-    ctx.log.info(`Removing build dependencies: ${remove.join(' ')}`);
-    await runApt(ctx, aptMarkAutoArgv(remove));
-    await runApt(ctx, aptAutoremoveArgv());
-  }
+  await removeBuildDeps(ctx, aptState(ctx));
   for (const rel of APT_STATE_TO_CLEAR) {
     const dir = inContainerRoot(ctx.root, `/${rel}`);
     emptyDir(dir, ['lock', 'partial']);

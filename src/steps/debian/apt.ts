@@ -2,7 +2,8 @@
  * apt/dpkg configuration written into a Debian root and the apt command lines vagga runs.
  * Pure: texts and argv only. Follows Vagga's Ubuntu setup (vagga-inventory.md §2.6: policy-rc.d
  * exit 101, dpkg force-unsafe-io, no recommends/suggests, `apt-get update` once, then
- * `apt-get install -y`; BuildDeps removal with `apt-mark auto` + `apt-get autoremove -y`),
+ * `apt-get install -y`; BuildDeps removal with `apt-mark auto` + `apt-get autoremove -y`, here
+ * with `--purge` and only real dependencies counting),
  * apt-get(8), apt.conf(5), dpkg(1) and the policy-rc.d interface (invoke-rc.d(8)).
  */
 import { mirrorKey } from './mirror.js';
@@ -75,14 +76,53 @@ export function aptMarkAutoArgv(packages: readonly string[]): string[] {
   return ['apt-mark', 'auto', ...packages];
 }
 
+/** `apt-mark manual PKGS`: keeps packages out of autoremove's reach. */
+export function aptMarkManualArgv(packages: readonly string[]): string[] {
+  return ['apt-mark', 'manual', ...packages];
+}
+
 /**
- * `apt-get autoremove -y`: removes build dependencies nothing else needs. apt keeps by default
- * anything an installed package merely *suggests* (APT::AutoRemove::SuggestsImportant, see
+ * `apt-get autoremove --purge -y`: removes build dependencies nothing else *depends* on, with
+ * their configuration files. By default apt also keeps anything an installed package merely
+ * recommends or suggests (APT::AutoRemove::RecommendsImportant and SuggestsImportant, see
  * apt.conf(5)); Debian's nodejs suggests npm, which would keep npm and ~400 build packages,
- * so suggestions do not count here.
+ * and node-gyp (an npm dependency) recommends build-essential, which would keep gcc, g++ and
+ * make while npm is kept, so neither counts here: a kept package keeps what it depends on,
+ * not what it recommends (vagga installs without recommends anyway). The caller protects
+ * what the root had before the build (apt-run.ts removeBuildDeps).
  */
 export function aptAutoremoveArgv(): string[] {
-  return ['apt-get', 'autoremove', '-y', '-q', '-o', 'APT::AutoRemove::SuggestsImportant=false'];
+  return [
+    'apt-get', 'autoremove', '--purge', '-y', '-q',
+    '-o', 'APT::AutoRemove::SuggestsImportant=false', '-o', 'APT::AutoRemove::RecommendsImportant=false',
+  ];
+}
+
+/**
+ * Names of the installed packages in dpkg's status database text (`/var/lib/dpkg/status`,
+ * deb822 stanzas, dpkg-query(1) `Status: want ok installed`). Pure.
+ */
+export function installedPackages(statusText: string): Set<string> {
+  const out = new Set<string>();
+  for (const stanza of statusText.split(/\n\s*\n/)) {
+    const name = /^Package:\s*(\S+)/m.exec(stanza)?.[1];
+    const status = /^Status:\s*(.*)$/m.exec(stanza)?.[1]?.trim().split(/\s+/);
+    if (name !== undefined && status?.[2] === 'installed') out.add(name);
+  }
+  return out;
+}
+
+/**
+ * Names of the packages apt marked as automatically installed in its extended states text
+ * (`/var/lib/apt/extended_states`: stanzas `Package`, `Architecture`, `Auto-Installed: 1`). Pure.
+ */
+export function autoInstalledPackages(extendedStatesText: string): Set<string> {
+  const out = new Set<string>();
+  for (const stanza of extendedStatesText.split(/\n\s*\n/)) {
+    const name = /^Package:\s*(\S+)/m.exec(stanza)?.[1];
+    if (name !== undefined && /^Auto-Installed:\s*1\s*$/m.test(stanza)) out.add(name);
+  }
+  return out;
 }
 
 /**
@@ -94,14 +134,15 @@ export function packageName(spec: string): string {
 }
 
 /**
- * The build dependencies to remove at the end: those of `buildDeps` not explicitly
- * installed with `!Install` (by package name), de-duplicated, in first-seen order.
+ * The build dependencies to remove at the end: those of `buildDeps` not in `kept` (by package
+ * name: installed with `!Install`, or already in the root before the build), de-duplicated,
+ * in first-seen order.
  */
-export function buildDepsToRemove(buildDeps: readonly string[], installed: ReadonlySet<string>): string[] {
+export function buildDepsToRemove(buildDeps: readonly string[], kept: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const spec of buildDeps) {
     const name = packageName(spec);
-    if (!installed.has(name) && !out.includes(name)) out.push(name);
+    if (!kept.has(name) && !out.includes(name)) out.push(name);
   }
   return out;
 }

@@ -7,7 +7,8 @@
  *    Vagga's Ubuntu table); without a distribution, Debian is started (implicit-distro.ts);
  *  - npm runs as `npm install --global --user=root --cache=/tmp/npm-cache SPECS` with
  *    `<cache>/npm-cache` bind-mounted at /tmp/npm-cache and the host user's registry, proxy
- *    and CA settings (host-config.ts);
+ *    and CA settings (host-config.ts); the modules (Debian: /usr/local/lib/node_modules) are
+ *    then also reachable as /usr/lib/node_modules, Vagga's NODE_PATH (module-paths.ts);
  *  - yarn: Debian's `yarnpkg` package linked as /usr/bin/yarn (deviation: Vagga downloads
  *    yarn from GitHub), or with `yarn-version` the `yarn@VERSION` npm package;
  *    `yarn install --modules-folder=/usr/lib/node_modules` with the project's node_modules
@@ -27,6 +28,7 @@ import type { BuildContext, PrepareContext, StepDef } from '../step.js';
 import { hashNpmDeps, lockCovers, yarnLockPatterns } from './hash.js';
 import { captureHostNpmConfig, installHostNpmConfig } from './host-config.js';
 import { ensureNpmDistro, prepareImplicitDistro } from './implicit-distro.js';
+import { joinNodeModulePaths } from './module-paths.js';
 import {
   DEFAULT_NPM_SETTINGS, NPM_CACHE_NAME, NPM_CACHE_PATH, NPM_FAILURE_ADVICE, YARN_CACHE_NAME, YARN_CACHE_PATH,
   YARN_MODULES_FOLDER, checkAlpineNpm, dependencySpecs, npmFeatures, npmInstallArgv, yarnFeatures, yarnInstallArgv,
@@ -64,6 +66,7 @@ async function npmInstall(ctx: BuildContext, what: string, specs: readonly strin
   const env = await setUpNpm(ctx, what, specs);
   if (specs.length === 0) return;
   await runTool(ctx, { argv: npmInstallArgv(npmSettings(ctx), specs), env, what, advice: NPM_FAILURE_ADVICE });
+  joinNodeModulePaths(ctx.root);
 }
 
 const npmConfig: StepDef<NpmSettings> = {

@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   aptAutoremoveArgv,
+  aptMarkManualArgv,
+  autoInstalledPackages,
+  installedPackages,
   aptInstallArgv,
   aptListsCacheName,
   aptMarkAutoArgv,
@@ -19,7 +22,16 @@ test('apt argv', () => {
     'apt-get', 'install', '-y', '-q', '--no-install-recommends', '-o', 'APT::Keep-Downloaded-Packages=true', 'hello', 'bc=1.07.1-3+b1',
   ]);
   assert.deepEqual(aptMarkAutoArgv(['gcc', 'make']), ['apt-mark', 'auto', 'gcc', 'make']);
-  assert.deepEqual(aptAutoremoveArgv(), ['apt-get', 'autoremove', '-y', '-q', '-o', 'APT::AutoRemove::SuggestsImportant=false']);
+  assert.deepEqual(aptAutoremoveArgv(), [
+    'apt-get', 'autoremove', '--purge', '-y', '-q',
+    '-o', 'APT::AutoRemove::SuggestsImportant=false', '-o', 'APT::AutoRemove::RecommendsImportant=false',
+  ]);
+  assert.deepEqual(aptMarkManualArgv(['libssl3']), ['apt-mark', 'manual', 'libssl3']);
+  const status = 'Package: a\nStatus: install ok installed\n\nPackage: b\nStatus: deinstall ok config-files\n\nPackage: c\nVersion: 1\nStatus: hold ok installed\n';
+  assert.deepEqual([...installedPackages(status)], ['a', 'c']);
+  assert.deepEqual([...installedPackages('')], []);
+  const ext = 'Package: x\nArchitecture: amd64\nAuto-Installed: 1\n\nPackage: y\nArchitecture: amd64\nAuto-Installed: 0\n';
+  assert.deepEqual([...autoInstalledPackages(ext)], ['x']);
 });
 
 test('packageName strips version and release suffixes', () => {

@@ -13,7 +13,7 @@ import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { buildDepsStep, installStep } from '../../../src/steps/packages.js';
 import { debianStep } from '../../../src/steps/debian.js';
 import { bootstrapTarballPath } from '../../../src/steps/debian/bootstrap.js';
-import { aptInstallArgv, aptListsCacheName, aptUpdateArgv } from '../../../src/steps/debian/apt.js';
+import { aptAutoremoveArgv, aptInstallArgv, aptListsCacheName, aptUpdateArgv } from '../../../src/steps/debian/apt.js';
 import { activateDistro } from '../../../src/steps/debian/distro.js';
 import { tempDir } from '../temp-dir.js';
 import { lockHeld } from '../../../src/storage/lock.js';
@@ -95,12 +95,36 @@ test('BuildDeps are removed at finish unless !Install-ed; apt state in the root 
   await ctx.finish.hooks[0]!();
   assert.deepEqual(ctx.runs.map((r) => r.argv), [
     ['apt-mark', 'auto', 'gcc', 'make'],
-    ['apt-get', 'autoremove', '-y', '-q', '-o', 'APT::AutoRemove::SuggestsImportant=false'],
+    aptAutoremoveArgv(),
   ]);
   assert.deepEqual(readdirSync(lists).sort(), ['lock', 'partial']);
   assert.deepEqual(readdirSync(join(lists, 'partial')), []);
   assert.equal(existsSync(join(ctx.root, 'var/cache/apt/pkgcache.bin')), false);
   assert.equal(statSync(join(ctx.root, 'var/log/apt/history.log')).size, 0);
+});
+
+test('BuildDeps removal: packages the root had before the build are kept, auto ones held manual during autoremove', async () => {
+  const ctx = fakeCtx();
+  activateDistro(ctx, { name: 'debian', suite: 'bookworm', mirror: MIRROR });
+  mkdirSync(join(ctx.root, 'var/lib/dpkg'), { recursive: true });
+  mkdirSync(join(ctx.root, 'var/lib/apt'), { recursive: true });
+  writeFileSync(join(ctx.root, 'var/lib/dpkg/status'), [
+    'Package: perl\nStatus: install ok installed\nVersion: 5.36\n',
+    'Package: libssl3\nStatus: install ok installed\n',
+    'Package: gone\nStatus: deinstall ok config-files\n',
+  ].join('\n'));
+  writeFileSync(join(ctx.root, 'var/lib/apt/extended_states'), 'Package: libssl3\nArchitecture: amd64\nAuto-Installed: 1\n');
+  await buildDepsStep.build!({ packages: ['perl', 'gcc', 'gone'] }, ctx);
+  // What the build installed shows up in the status file only later: not part of the baseline.
+  writeFileSync(join(ctx.root, 'var/lib/apt/extended_states'), 'Package: libssl3\nArchitecture: amd64\nAuto-Installed: 1\n\nPackage: cpp\nArchitecture: amd64\nAuto-Installed: 1\n');
+  ctx.runs.length = 0;
+  await ctx.finish.hooks[0]!();
+  assert.deepEqual(ctx.runs.map((r) => r.argv), [
+    ['apt-mark', 'manual', 'libssl3'],
+    ['apt-mark', 'auto', 'gcc', 'gone'],
+    aptAutoremoveArgv(),
+    ['apt-mark', 'auto', 'libssl3'],
+  ]);
 });
 
 test('replayed !Install (via !Container) protects packages from a later BuildDeps removal', async () => {

@@ -1,7 +1,7 @@
 /** npm steps: planning, the host npm configuration carried into the build, and the build sequence. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { StepFailedError } from '../../../src/builder/errors.js';
@@ -12,6 +12,7 @@ import {
 import {
   captureHostNpmConfig, installHostNpmConfig, npmEnvFor, parseNpmConfigGet, readHostNpmConfig,
 } from '../../../src/steps/npm/host-config.js';
+import { joinNodeModulePaths } from '../../../src/steps/npm/module-paths.js';
 import { ensureNpmDistro, implicitDebianSuite, mayNeedImplicitDistro } from '../../../src/steps/npm/implicit-distro.js';
 import { step } from '../version/helpers.js';
 import { tempDir, removeTempTree } from '../temp-dir.js';
@@ -169,4 +170,40 @@ test('!YarnDependencies: Debian yarnpkg linked as /usr/bin/yarn, node_modules sh
     assert.equal(readlinkSync(join(ctx.root, 'usr/bin/tool')), '/usr/lib/node_modules/.bin/tool');
     assert.equal(ctx.cacheMounts.get('/tmp/yarn-cache'), 'yarn-cache');
   } finally { ctx.cleanup(); }
+});
+
+test('joinNodeModulePaths: npm\'s global modules also under /usr/lib/node_modules (Vagga\'s NODE_PATH), nothing replaced', () => {
+  const root = tempDir('npm-paths-');
+  try {
+    const npmDir = join(root, 'usr/local/lib/node_modules');
+    joinNodeModulePaths(root);
+    assert.equal(existsSync(join(root, 'usr/lib/node_modules')), false, 'nothing installed: nothing linked');
+    mkdirSync(join(npmDir, 'express'), { recursive: true });
+    writeFileSync(join(npmDir, 'express/index.js'), 'x');
+    joinNodeModulePaths(root);
+    assert.equal(readlinkSync(join(root, 'usr/lib/node_modules')), '../local/lib/node_modules');
+    assert.equal(readFileSync(join(root, 'usr/lib/node_modules/express/index.js'), 'utf8'), 'x');
+    joinNodeModulePaths(root);
+    assert.equal(readlinkSync(join(root, 'usr/lib/node_modules')), '../local/lib/node_modules', 'idempotent');
+
+    // yarn's real directory first: npm's modules are linked in one by one, yarn's kept.
+    const other = tempDir('npm-paths-yarn-');
+    try {
+      const yarnDir = join(other, 'usr/lib/node_modules');
+      mkdirSync(join(yarnDir, 'left-pad'), { recursive: true });
+      mkdirSync(join(yarnDir, '@types/node'), { recursive: true });
+      const npm2 = join(other, 'usr/local/lib/node_modules');
+      for (const m of ['left-pad', 'express', '@types/node', '@types/express', '.package-lock.json']) mkdirSync(join(npm2, m), { recursive: true });
+      joinNodeModulePaths(other);
+      assert.equal(lstatSync(join(yarnDir, 'left-pad')).isSymbolicLink(), false, 'yarn\'s own module stays');
+      assert.equal(readlinkSync(join(yarnDir, 'express')), '/usr/local/lib/node_modules/express');
+      assert.equal(lstatSync(join(yarnDir, '@types/node')).isSymbolicLink(), false);
+      assert.equal(readlinkSync(join(yarnDir, '@types/express')), '/usr/local/lib/node_modules/@types/express');
+      assert.equal(existsSync(join(yarnDir, '.package-lock.json')), false, 'npm\'s bookkeeping is not linked');
+    } finally {
+      removeTempTree(other);
+    }
+  } finally {
+    removeTempTree(root);
+  }
 });

@@ -261,3 +261,38 @@ test('unresponsive children are named and SIGKILLed after kill-unresponsive-afte
   assert.equal(lines[1], '---------- Processes ["b"] are still alive. Killing ... -----------');
   assert.match(lines[2], /kill-unresponsive-after.*3 s|3 s.*kill-unresponsive-after/);
 });
+
+test('a command probe runs the child\'s command with `run` replaced, quietly and read-only; the waiter starts once it passes', async () => {
+  const output: SuperviseOutput = { stdout: () => {}, stderr: () => {}, isolateNetwork: false };
+  const db = command({ name: 'db', run: ['postgres'], writeMode: 'transient-hard-link-copy', environ: { PGDATA: '/x' } });
+  db.ready = { command: ['pg_isready'], interval: 0.01, probeTimeout: 5, timeout: 30 };
+  const web = command({ name: 'web', run: ['web'] });
+  web.waitFor = ['db'];
+  const run: SuperviseRun = { command: supervise({ name: 'sv', children: { db, web } }), args: [], children: ['db', 'web'] };
+  const started: CommandConfig[] = [];
+  const specs: SandboxSpec[] = [];
+  const ends = new Map<string, (r: SandboxResult) => void>();
+  let probes = 0;
+  const startSandbox = (spec: SandboxSpec): SandboxHandle => {
+    specs.push(spec);
+    if (spec.argv[0] === 'pg_isready') return { pid: 0, signal: () => {}, done: Promise.resolve({ status: ++probes >= 3 ? 0 : 2 }) };
+    const d = deferred<SandboxResult>();
+    ends.set(spec.argv[0]!, d.resolve);
+    return { pid: 0, signal: (sig) => d.resolve({ status: sig === 'SIGKILL' ? 137 : 143 }), done: d.promise };
+  };
+  const done = runSupervise(output, fakeProject({}), run, (child, deps) => {
+    started.push(child);
+    const argv = Array.isArray(child.run) ? child.run : [child.run];
+    return deps.runSandbox({ argv, stdout: 'inherit' } as SandboxSpec).then((r) => r.status);
+  }, { startSandbox, signals: new EventEmitter(), msPerSecond: 1000 });
+  await until(() => started.some((c) => c.name === 'web'));
+  assert.equal(probes, 3, 'web started after the third probe, the first that passed');
+  const probe = started.find((c) => c.run[0] === 'pg_isready')!;
+  assert.equal(probe.writeMode, 'read-only');
+  assert.equal(probe.environ.PGDATA, '/x', 'the child\'s environment');
+  assert.equal(probe.environ.VAGGA_SUBCOMMAND, 'db');
+  const probeSpec = specs.find((s) => s.argv[0] === 'pg_isready')!;
+  assert.deepEqual([probeSpec.stdin, probeSpec.stdout, probeSpec.stderr], ['null', 'null', 'null']);
+  ends.get('web')!({ status: 0 });
+  assert.equal(await done, 0);
+});
