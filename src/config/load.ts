@@ -164,6 +164,8 @@ export function loadConfig(steps: StepSchemas, cwd: string): Config {
   let main: ConfigFile = { mixins: [], containers: {}, commands: {} };
   let mainMixinPositions: Pos[] = [];
   if (mainFile !== undefined) {
+    // The main file is the project's own: one linked out of the project is refused, never read.
+    resolveProjectPath(projectRoot, mainFile, { key: mainFile.slice(projectRoot.length + 1) });
     b.markSeen(mainFile);
     const { root } = b.read(mainFile);
     const minimum = rawMinimumVagga(root);

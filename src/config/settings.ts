@@ -25,6 +25,7 @@ import type { QNode } from './qnode.js';
 import { PROJECT_SETTINGS_FILES, USER_SETTINGS_FILES } from './project-files.js';
 import { bool, def, map, opt, str, struct, validate, type Schema } from './schema.js';
 import { parseQuireText, readQuireFile } from './yaml-dialect.js';
+import { resolveProjectPath } from './project-path.js';
 
 const common = {
   'debian-mirror': opt(str()),
@@ -181,7 +182,8 @@ export function loadSettings(projectRoot: string, env: NodeJS.ProcessEnv): Setti
   if (env.VAGGA_SETTINGS) applySecure(s, parseQuireText(env.VAGGA_SETTINGS, '<env:VAGGA_SETTINGS>').root, root, env);
   for (const rel of PROJECT_SETTINGS_FILES) {
     const file = join(root, rel);
-    if (existsSync(file)) applyProject(s, readQuireFile(file).root, env);
+    // A project settings file is the project's own: one linked out of the project is refused, never read.
+    if (existsSync(file)) applyProject(s, readQuireFile(resolveProjectPath(root, file, { key: rel })).root, env);
   }
   return s;
 }

@@ -13,6 +13,7 @@ import { cacheEntryPath, cacheNameProblem } from '../../../src/config/cache-name
 import { resolveProjectPath } from '../../../src/config/project-path.js';
 import { resolveLinksUnder } from '../../../src/config/resolve-links.js';
 import { loadConfig } from '../../../src/config/load.js';
+import { loadSettings } from '../../../src/config/settings.js';
 import { readQuireFile } from '../../../src/config/yaml-dialect.js';
 import { bindSource } from '../../../src/mounts/run-plan.js';
 import { project, q, thrown } from './helpers.js';
@@ -163,4 +164,19 @@ test('bind sources: a project symlink to home is refused at the volume, an exter
   assert.match(err.message, /vagga\.yaml:7:7: Validation Error: .*outside the project[^]*Decode error at \.containers\.c\.volumes\.\/mnt/);
   assert.throws(() => bindSource('/work/homelink/.ssh/id', root, settings, site), /outside the project/);
   assert.equal(bindSource('/volumes/ext/.ssh', root, settings, site), join(home, '.ssh'));
+});
+
+test('vagga.yaml and project settings files linked out of the project are refused unread (QA: a key of ~/.secret was printed)', () => {
+  const home = project({ 'secret.yaml': 'aws_secret_XYZ: hunter2\n' });
+  const a = project({});
+  symlinkSync(join(home, 'secret.yaml'), join(a, 'vagga.yaml'));
+  const e1 = thrown(() => loadConfig(STEP_DEFS, a));
+  assert.equal(e1.exitCode, 126);
+  assert.match(e1.message, /vagga\.yaml: .* resolves to .*outside the project/);
+  assert.doesNotMatch(e1.message, /aws_secret/);
+  const b = project({ 'vagga.yaml': 'containers:\n  c: {setup: []}\n' });
+  symlinkSync(join(home, 'secret.yaml'), join(b, '.vagga.settings.yaml'));
+  const e2 = thrown(() => loadSettings(b, { HOME: home }));
+  assert.match(e2.message, /\.vagga\.settings\.yaml: .* resolves to .*outside the project/);
+  assert.doesNotMatch(e2.message, /aws_secret/);
 });
