@@ -86,3 +86,13 @@ export function cacheName(): Schema<string> {
 export function workDir(): Schema<string> {
   return checked(str(), (v) => (normalizeContainerPath(v.startsWith('/') ? v : `/work/${v}`) === undefined ? leavesRoot(v) : undefined));
 }
+
+/**
+ * Schema of a `!Persistent` volume name: one plain directory name under `.volumes` (no `/`,
+ * not starting with `.`, which vagga reserves for `.tmp.NAME`), refused where it is written
+ * (the runtime checks again: runtime/volumes/persistent.ts checkVolumeName).
+ */
+export function persistentName(): Schema<string> {
+  return checked(str(), (v) => (v === '' || v.includes('/') || v.startsWith('.') || v.includes('\0')
+    ? `Volume name ${JSON.stringify(v)} must be a plain directory name (no "/", not starting with ".")` : undefined), 'a volume name');
+}

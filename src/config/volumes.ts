@@ -7,7 +7,7 @@ import { isNull, type Pos, type QNode } from './qnode.js';
 import {
   custom, def, fail, int, map, opt, str, struct, tagged, type ParseCtx, type Schema,
 } from './schema.js';
-import { cacheName, containerPath, containerPathProblem } from './container-path.js';
+import { cacheName, containerPath, containerPathProblem, persistentName } from './container-path.js';
 
 const MiB = 1024 * 1024;
 
@@ -41,7 +41,7 @@ const snapshot = struct({
 });
 
 const persistent = struct({
-  name: str(),
+  name: persistentName(),
   'owner-uid': def(int({ min: 0 }), 0),
   'owner-gid': def(int({ min: 0 }), 0),
   'init-command': opt(str()),

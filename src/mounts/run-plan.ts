@@ -56,6 +56,21 @@ function mountError(message: string): never {
 }
 
 /**
+ * `err` (a volume's mount error) prefixed with where the volume at `dest` is declared
+ * (`file:line:col: `) and its key path in the hint; other errors and errors that carry a
+ * position already are returned as they are.
+ */
+function locatedMountError(err: unknown, dest: string, input: RunPlanInput): unknown {
+  if (!(err instanceof VaggaError) || err.code !== 'sandbox.bad-mount') return err;
+  const site = volumeSite(dest, input);
+  if (!site.pos || err.message.startsWith(`${site.pos.file}:`)) return err;
+  return new VaggaError(`${site.pos.file}:${site.pos.line}:${site.pos.col}: ${err.message}`, {
+    code: err.code,
+    hint: [`The volume is ${site.key}.`, err.hint].filter(Boolean).join('\n'),
+  });
+}
+
+/**
  * Order of absolute paths by components (Vagga keeps volumes in a map keyed by path, so
  * `/a/b` sorts before `/a-b` and a parent always precedes what is mounted inside it).
  */
@@ -211,7 +226,11 @@ export function planRunMounts(input: RunPlanInput): MountPlan {
   }
   let snapshots = 0;
   for (const [path, vol] of runVolumes(input.container, input.commandVolumes)) {
-    plan.push(...volumeOps(path, vol, input, snapshots));
+    try {
+      plan.push(...volumeOps(path, vol, input, snapshots));
+    } catch (err) {
+      throw locatedMountError(err, path, input);
+    }
     if (vol.kind === 'Snapshot') snapshots++;
   }
   if (snapshots > 0) plan.push({ kind: 'bind', source: input.snapshotShell!, dest: SNAPSHOT_SHELL, readOnly: true });

@@ -180,3 +180,10 @@ test('vagga.yaml and project settings files linked out of the project are refuse
   assert.match(e2.message, /\.vagga\.settings\.yaml: .* resolves to .*outside the project/);
   assert.doesNotMatch(e2.message, /aws_secret/);
 });
+
+test('a !Persistent volume name that is not a plain directory name is a located config error', () => {
+  const err = thrown(() => validateConfigFile(STEP_DEFS, q('containers:\n  c:\n    setup: []\n    volumes:\n      /p: !Persistent ../../other\n'), []));
+  assert.equal(err.exitCode, 126);
+  assert.equal(err.pos?.line, 5);
+  assert.match(err.message, /must be a plain directory name/);
+});

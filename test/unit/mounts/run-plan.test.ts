@@ -104,3 +104,11 @@ test('Persistent, Container and VaggaBin when their inputs are known', () => {
 test('comparePaths orders by components so parents come first', () => {
   assert.deepEqual(['/a-b', '/a/b', '/a', '/b'].sort(comparePaths), ['/a', '/a/b', '/a-b', '/b']);
 });
+
+test('a volume that cannot be mounted names where it is declared: file:line:col and the key (QA: run-time errors without a location)', () => {
+  const pos = { file: '/p/vagga.yaml', line: 7, col: 9 };
+  const c = container({ '/mnt': { kind: 'BindRO', path: '/volumes/home' } }, { volumePositions: { '/mnt': pos } });
+  assert.throws(() => planRunMounts(input(c)), (e: VaggaError) =>
+    e.code === 'sandbox.bad-mount' && e.message.startsWith('/p/vagga.yaml:7:9: mount "/volumes/home": there is no external volume "home"')
+    && (e.hint ?? '').includes('.containers.c.volumes./mnt'));
+});
