@@ -21,6 +21,7 @@ import type { Config, Settings } from '../config/model.js';
 import type { Project } from '../config/project.js';
 import { checkStorageTree } from '../storage/planted-links.js';
 import type { StepRegistry } from '../steps/step.js';
+import { walkDependencies } from '../config/dependency-walk.js';
 import { LOCAL_MIXINS, MAIN_CONFIG_FILES, PROJECT_FILES, USER_SETTINGS_FILES } from '../config/project-files.js';
 
 const FORMAT = 1;
@@ -111,17 +112,25 @@ function jsonSafe(v: unknown): boolean {
  * is one whose definition in `steps` has `hashReadsOnlyParams`.
  */
 export function configOnlyContainers(config: Config, steps: StepRegistry): string[] {
-  const memo = new Map<string, boolean>();
-  const check = (name: string): boolean => {
-    if (memo.has(name)) return memo.get(name)!;
-    memo.set(name, false); // cycles: not cacheable
-    const c = config.containers[name];
-    const ok = c !== undefined && c.setup.every((s) => steps.get(s.tag)?.hashReadsOnlyParams === true
-      && (s.tag !== 'Container' || (typeof s.params === 'string' && check(s.params))));
-    memo.set(name, ok);
-    return ok;
-  };
-  return Object.keys(config.containers).filter(check);
+  const ok = new Map<string, boolean>();
+  const inLoop = new Set<string>();
+  const seen = new Set<string>();
+  const edges = (name: string) => (config.containers[name]?.setup ?? [])
+    .flatMap((s) => (steps.get(s.tag)?.dependsOn?.(s.params) ?? []).map((dep) => ({ name: dep })));
+  // The one dependency walk (config/dependency-walk.ts): a container is cacheable when its own
+  // steps read only their parameters and every container it inlines is cacheable; loops are not.
+  for (const name of Object.keys(config.containers)) {
+    walkDependencies(name, edges, {
+      enter: () => true,
+      leave: (n, deps) => {
+        const c = config.containers[n];
+        ok.set(n, c !== undefined && !inLoop.has(n) && c.setup.every((s) => steps.get(s.tag)?.hashReadsOnlyParams === true)
+          && deps.every((d) => ok.get(d) === true));
+      },
+      cycle: (loop) => { for (const { from } of loop) inLoop.add(from); },
+    }, seen);
+  }
+  return Object.keys(config.containers).filter((n) => ok.get(n) === true);
 }
 
 function readCache(root: string, env: NodeJS.ProcessEnv): CacheFile | undefined {
