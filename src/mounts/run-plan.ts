@@ -57,13 +57,13 @@ function mountError(message: string): never {
 
 /**
  * `err` (a volume's mount error) prefixed with where the volume at `dest` is declared
- * (`file:line:col: `) and its key path in the hint; other errors and errors that carry a
- * position already are returned as they are.
+ * (`file:line:col: `) and its key path in the hint; other errors are returned as they are
+ * (a volume's located config errors are ConfigErrors, not `sandbox.bad-mount`).
  */
 function locatedMountError(err: unknown, dest: string, input: RunPlanInput): unknown {
   if (!(err instanceof VaggaError) || err.code !== 'sandbox.bad-mount') return err;
   const site = volumeSite(dest, input);
-  if (!site.pos || err.message.startsWith(`${site.pos.file}:`)) return err;
+  if (!site.pos) return err;
   return new VaggaError(`${site.pos.file}:${site.pos.line}:${site.pos.col}: ${err.message}`, {
     code: err.code,
     hint: [`The volume is ${site.key}.`, err.hint].filter(Boolean).join('\n'),
