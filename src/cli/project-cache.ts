@@ -58,15 +58,19 @@ export function quickProjectRoot(cwd: string): string | undefined {
   }
 }
 
-/** Load config and settings the ordinary way (dynamic imports keep start-up light). */
-export async function loadProjectFromDisk(cwd: string, env: NodeJS.ProcessEnv): Promise<Project> {
+/**
+ * Load config and settings the ordinary way (dynamic imports keep start-up light), then
+ * refuse a `.vagga` the project planted (checkStorageTree). `checkedRoot`: a project root whose
+ * storage tree the caller checked already (not checked again when the config's root is it).
+ */
+export async function loadProjectFromDisk(cwd: string, env: NodeJS.ProcessEnv, checkedRoot?: string): Promise<Project> {
   const [{ loadConfig }, { loadSettings }, { STEP_DEFS }] = await Promise.all([
     import('../config/load.js'),
     import('../config/settings.js'),
     import('../steps/registry.js'),
   ]);
   const config = loadConfig(STEP_DEFS, cwd);
-  checkStorageTree(config.projectRoot);
+  if (config.projectRoot !== checkedRoot) checkStorageTree(config.projectRoot);
   const settings = loadSettings(config.projectRoot, env);
   return { config, settings };
 }
@@ -186,7 +190,7 @@ export async function loadProjectCached(cwd: string, env: NodeJS.ProcessEnv): Pr
   const cached = readCache(root, env);
   if (cached) return withVersions({ config: cached.config, settings: cached.settings }, cached, root);
   const startNs = BigInt(Date.now()) * 1_000_000n;
-  const project = await loadProjectFromDisk(cwd, env);
+  const project = await loadProjectFromDisk(cwd, env, root);
   if (project.config.projectRoot !== root || !jsonSafe(project.config) || !jsonSafe(project.settings)) return project;
   const key = inputsKey(root, project.config.files, env);
   const racy = Object.entries(key).some(([k, v]) => k.startsWith('/') && v !== null && BigInt(v.split(':')[1]) > startNs - RACY_NS);
