@@ -39,6 +39,11 @@ export function cacheNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** cacheNameProblem, plus empty and absolute names refused (where no Vagga wording applies). */
+export function relativeCacheNameProblem(name: string): string | undefined {
+  return name === '' || name.startsWith('/') ? `Cache name ${JSON.stringify(name)} must be a relative path` : cacheNameProblem(name);
+}
+
 /**
  * The host directory of cache name `name` below `cacheDir` (absolute), with symlinks in the
  * cache followed as if `cacheDir` were `/` (resolveLinksUnder): a link a build planted
@@ -47,7 +52,7 @@ export function cacheNameProblem(name: string): string | undefined {
  * refused. Reads the file system (lstat/readlink); creates nothing.
  */
 export function cacheEntryPath(cacheDir: string, name: string): { path: string } | { problem: string } {
-  const problem = name === '' || name.startsWith('/') ? `Cache name ${JSON.stringify(name)} must be a relative path` : cacheNameProblem(name);
+  const problem = relativeCacheNameProblem(name);
   if (problem) return { problem };
   const resolved = resolveLinksUnder(cacheDir, `/${name}`);
   if (resolved === undefined) return { problem: `Cache name ${JSON.stringify(name)}: too many levels of symbolic links` };

@@ -10,7 +10,7 @@
  */
 import { absPath, custom, fail, str, type ParseCtx, type Schema } from './schema.js';
 import type { QNode } from './qnode.js';
-import { cacheNameProblem } from './cache-name.js';
+import { relativeCacheNameProblem } from './cache-name.js';
 
 /**
  * `p` with `.`, `..` and repeated `/` applied (`/a/./b/../c//` -> `/a/c`), or undefined when
@@ -76,7 +76,7 @@ export function archiveSubdir(): Schema<string> {
  * ConfigError for empty and absolute names, `..`, the whole cache dir and vagga's reserved entries.
  */
 export function cacheName(): Schema<string> {
-  return checked(str(), (v) => (v === '' || v.startsWith('/') ? `Cache name ${JSON.stringify(v)} must be a relative path` : cacheNameProblem(v)), 'a cache name');
+  return checked(str(), relativeCacheNameProblem, 'a cache name');
 }
 
 /**
