@@ -2,7 +2,9 @@
  * Mount plan for running a command (vagga-inventory.md §2.7 "The run sandbox" and §1.5
  * "Volume types"). Pure apart from `!Snapshot` volumes, whose source and mount point are
  * stat'ed (injectable `stat`; see volumes-snapshot.ts for the copy made at command start),
- * and `!BindRW`/`!BindRO` sources, resolved with every symlink followed (bindSource);
+ * `!BindRW`/`!BindRO` sources, resolved with every symlink followed (bindSource), and
+ * `!CacheDir` names, resolved inside the cache dir (cacheEntryPath). It only reads: it
+ * never writes or spawns;
  * the result is turned into bwrap arguments by src/sandbox/bwrap-args.ts.
  */
 import { posix } from 'node:path';
@@ -208,7 +210,7 @@ export function planSnapshotCopies(input: RunPlanInput): SnapshotCopy[] {
  * volumes in path order (command volumes override container ones at the same path), then
  * the host's /etc/resolv.conf and /etc/hosts bound read-only at the container's
  * `resolv-conf-path`/`hosts-file-path` unless null or covered by a volume.
- * Pure. Throws VaggaError (124) for invalid volumes (e.g. `mount !CacheDir: path must not be empty`).
+ * Reads only (see the module comment). Throws VaggaError (124) for invalid volumes (e.g. `mount !CacheDir: path must not be empty`).
  */
 export function planRunMounts(input: RunPlanInput): MountPlan {
   const volumes: Record<string, Volume> = { ...input.container.volumes, ...input.commandVolumes };

@@ -8,20 +8,12 @@
  * symlink or another kind of file is refused with one line naming it and the fix. The links
  * vagga makes itself (`.vagga/NAME`, `.vagga/.lnk`) are checked where they are read.
  */
-import { lstatSync, realpathSync, type Stats } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { VaggaError } from '../errors/vagga-error.js';
 
 /** Bookkeeping directories directly under `.vagga` (or the storage dir): layout.ts. */
 const STORAGE_DIRS = ['.roots', '.cache', '.transient', '.volumes'];
-
-function lstatOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch {
-    return undefined;
-  }
-}
 
 /** VaggaError (121, `storage.planted-link`) for `path`, which is `what` instead of a directory vagga made. */
 function planted(path: string, what: string): VaggaError {
@@ -33,7 +25,7 @@ function planted(path: string, what: string): VaggaError {
 
 /** Throw `storage.planted-link` unless `path` is missing or a real directory (not a symlink). */
 export function requireRealDirOrMissing(path: string): void {
-  const st = lstatOrUndefined(path);
+  const st = lstatSync(path, { throwIfNoEntry: false });
   if (st === undefined || st.isDirectory()) return;
   throw planted(path, st.isSymbolicLink() ? 'a symbolic link' : 'not a directory');
 }
