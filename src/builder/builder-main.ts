@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { constants } from 'node:os';
 import { createBuildContext, stderrLog } from './build-context.js';
 import { decodeSpecJson, encodeSpecJson, SCRATCH_FILES, type BuilderResult, type BuilderSpec } from './builder-spec.js';
-import { runSteps } from './run-steps.js';
+import { runSteps, type RunStepsDeps } from './run-steps.js';
 import { ignoreUserSignals } from '../sandbox/signals.js';
 
 /**
@@ -61,7 +61,8 @@ export async function builderMain(args: string[]): Promise<number> {
   const ctx = createBuildContext(spec, log);
   const { stepDef } = await import('../steps/registry.js');
   const timingsPath = join(spec.scratchDir, SCRATCH_FILES.timings);
-  const result = await runSteps(spec, ctx, {
+  const { resumeStepContexts } = await import('../steps/resume.js');
+  const stepsDeps: RunStepsDeps = {
     stepDef,
     write: (text) => process.stderr.write(text),
     timing: (line) => {
@@ -73,8 +74,11 @@ export async function builderMain(args: string[]): Promise<number> {
       }
     },
     now: () => Date.now(),
-    onStep: (step) => { current = step; },
-  });
+    onStep: (step: NonNullable<BuilderResult['step']>) => { current = step; },
+  };
+  const result = spec.layers
+    ? await (await import('./run-layered.js')).runLayered(spec, spec.layers, ctx, { ...stepsDeps, resume: resumeStepContexts })
+    : await runSteps(spec, ctx, stepsDeps);
   if (result.ok) await writeRootIndex(spec, log);
   writeResult(result);
   return result.ok ? 0 : 1;

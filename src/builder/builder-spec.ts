@@ -34,6 +34,20 @@ export interface BuilderSpec {
   scratchDir: string;
   /** The container's `data-dirs` (applied after the finish phase, src/builder/data-dirs.ts). */
   dataDirs?: string[];
+  /** Build in cached layers (src/builder/run-layered.ts); absent: every step runs on the root. */
+  layers?: LayerSpec;
+}
+
+/** The per-step build cache of one build (keys from src/builder/layer-plan.ts). */
+export interface LayerSpec {
+  /** The layer store as the builder sees it (`/vagga/cache/.layers`). */
+  storeDir: string;
+  /** Chain key of each setup step, in order. */
+  keys: string[];
+  /** Chain key of the finish phase. */
+  finishKey: string;
+  /** `_build --no-cache`: run every step; the new layers replace the cached ones. */
+  noCache: boolean;
 }
 
 /** Outcome written by the builder to `<scratch>/result.json`. */

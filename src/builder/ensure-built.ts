@@ -45,12 +45,16 @@ import { stepLocation } from './step-text.js';
 import { ignoreUserSignals } from '../sandbox/signals.js';
 import { dependencyOrder, planBuild, type BuildPlan, type BuildRequest, type ContainerFacts, type PlannedContainer } from './build-plan.js';
 import { readStoredContainer } from './store-state.js';
+import { planLayers, type LayerPlan } from './layer-plan.js';
+import type { StepDigest } from '../version/container-version.js';
 
 export interface BuildOptions {
   /** Rebuild even if the version exists (`_build --force`). */
   force?: boolean;
   /** 0 quiet, 1 normal, 2 verbose. */
   verbosity: number;
+  /** `_build --no-cache`: run every setup step; the new layers replace the cached ones. */
+  noCache?: boolean;
 }
 
 export interface BuiltContainer {
@@ -65,6 +69,8 @@ export interface BuiltContainer {
 export interface BuildDeps {
   /** The container's version hash, or undefined when it cannot be known before building (exit 29 case). */
   version(config: Config, name: string): string | undefined;
+  /** Each setup step's own version digest (containerStepDigests), or undefined when one cannot be known before building. */
+  stepDigests?(config: Config, name: string): StepDigest[] | undefined;
   idMapping(uids: IdRange[], gids: IdRange[]): IdMapping;
   stepDef(tag: string): StepDef<any> | undefined;
   runBuilder(input: BuilderRunInput): Promise<BuilderResult>;
@@ -76,7 +82,7 @@ export interface BuildDeps {
 
 /** The real collaborators (loaded on first use: the version, step registry and builder modules). */
 export async function defaultBuildDeps(): Promise<BuildDeps> {
-  const [{ containerVersion }, { idMappingFor }, { STEP_DEFS }, { runBuilder }] = await Promise.all([
+  const [{ containerVersion, containerStepDigests }, { idMappingFor }, { STEP_DEFS }, { runBuilder }] = await Promise.all([
     import('../version/container-version.js'),
     import('../sandbox/idmap.js'),
     import('../steps/registry.js'),
@@ -86,6 +92,14 @@ export async function defaultBuildDeps(): Promise<BuildDeps> {
     version(config, name) {
       try {
         return containerVersion(STEP_DEFS, config, name).hash;
+      } catch (err) {
+        if (err instanceof VaggaError && err.code === 'version.unknown') return undefined;
+        throw err;
+      }
+    },
+    stepDigests(config, name) {
+      try {
+        return containerStepDigests(STEP_DEFS, config, name);
       } catch (err) {
         if (err instanceof VaggaError && err.code === 'version.unknown') return undefined;
         throw err;
@@ -268,6 +282,28 @@ function vanishedError(buildDir: string, name: string, cause?: unknown): BuildFa
 }
 
 /**
+ * The per-step cache plan of container `name` (layer-plan.ts): uncached when the
+ * `build-cache` setting is off or a step's version is unknown before building.
+ */
+function layerPlanFor(deps: BuildDeps, config: Config, settings: Settings, name: string, mapping: IdMapping): LayerPlan {
+  if (settings.buildCache === false) return { cached: false, reason: 'the build-cache setting is off' };
+  const digests = deps.stepDigests?.(config, name);
+  if (digests === undefined) return { cached: false, reason: 'a step\'s version is known only after building' };
+  const container = containerOf(config, name);
+  return planLayers({
+    steps: container.setup,
+    stepHashes: digests.map((d) => d.hash),
+    stepDef: deps.stepDef,
+    uidMap: formatIdMap(mapping.uids),
+    gidMap: formatIdMap(mapping.gids),
+    ranges: `${container.uids.map((r) => `${r.start}-${r.end}`).join(',')}/${container.gids.map((r) => `${r.start}-${r.end}`).join(',')}`,
+    dataDirs: container.dataDirs,
+    projectRoot: config.projectRoot,
+    arch: process.arch,
+  });
+}
+
+/**
  * Build planned container `step` (action `build`) under its build lock: warn about a
  * changed uid map, wait for the lock, re-check (another vagga may have built the version
  * meanwhile: then it is reused), build into `.tmp.<name>`, publish and link it.
@@ -322,6 +358,7 @@ async function buildContainer(
     if (result.ok && interruptedBy) {
       result = { ok: false, phase: 'setup', interrupted: true, message: `The build was interrupted (${interruptedBy})` };
     }
+    const layers = layerPlanFor(deps, config, settings, name, mapping);
     if (result.ok) {
       await writeIdMaps(buildDir, mapping);
       result = await vanishedCheck(buildDir, name, () => deps.runBuilder({
@@ -334,6 +371,7 @@ async function buildContainer(
         buildDir,
         containerRoots,
         dataDirs: container.dataDirs,
+        ...(layers.cached ? { layers: { keys: layers.keys, finishKey: layers.finishKey, noCache: options.noCache ?? false } } : {}),
         idMapping: mapping,
         verbosity: options.verbosity,
         timingsHead: [`${((prepared - started) / 1000).toFixed(2).padStart(8)}s ${((prepared - started) / 1000).toFixed(2).padStart(8)}s  Prepare`],

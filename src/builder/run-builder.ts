@@ -9,7 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { TRUSTED_CACHE_ENTRIES } from '../config/cache-name.js';
+import { LAYER_STORE_ENTRY, TRUSTED_CACHE_ENTRIES } from '../config/cache-name.js';
 import { BUILDER_PATHS, planBuilderMounts } from '../mounts/build-plan.js';
 import { runSandbox } from '../sandbox/bwrap.js';
 import type { IdMapping, SandboxResult, SandboxSpec } from '../sandbox/types.js';
@@ -42,6 +42,8 @@ export interface BuilderRunInput {
   timingsHead: string[];
   /** The container's `data-dirs`, if any. */
   dataDirs?: string[];
+  /** Chain keys of a build in cached layers (layer-plan.ts); absent: no build cache. */
+  layers?: { keys: string[]; finishKey: string; noCache: boolean };
 }
 
 /** Starts the sandbox; replaceable in tests. */
@@ -65,6 +67,7 @@ export function builderSpecFor(input: BuilderRunInput, scratchName: string, host
     containerRoots,
     scratchDir: `${BUILDER_PATHS.cache}/.builds/${scratchName}`,
     ...(input.dataDirs?.length ? { dataDirs: input.dataDirs } : {}),
+    ...(input.layers ? { layers: { storeDir: `${BUILDER_PATHS.cache}/${LAYER_STORE_ENTRY}`, ...input.layers } } : {}),
   };
 }
 

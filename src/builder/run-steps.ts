@@ -29,7 +29,8 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(2);
 }
 
-function failure(err: unknown, verbosity: number): { message: string; hint?: string } {
+/** A step's or phase's error as a result message (the stack only when verbose). */
+export function failure(err: unknown, verbosity: number): { message: string; hint?: string } {
   if (err instanceof VaggaError) return { message: err.message, hint: err.hint };
   const e = err as Error;
   const message = e?.message ?? String(err);
@@ -41,55 +42,92 @@ export function notSupportedMessage(step: StepConfig, projectRoot: string): stri
   return `${stepLocation(step.pos, projectRoot)}: Step !${step.tag} is not supported yet`;
 }
 
-/**
- * Build `spec.steps` into `ctx.root` and finish the root. Never throws: the outcome is a
- * BuilderResult naming the failed step (1-based) or phase, with message and hint.
- */
-export async function runSteps(spec: BuilderSpec, ctx: BuildContext, deps: RunStepsDeps): Promise<BuilderResult> {
-  const total = spec.steps.length;
+/** Times of a build, written to timings.log (`<since start>s <since last>s  <label>`). */
+export interface BuildClock {
+  mark(label: string): void;
+}
+
+/** A clock writing marks through `deps.timing`. */
+export function buildClock(deps: RunStepsDeps): BuildClock {
   const start = deps.now();
   let last = start;
-  const mark = (label: string) => {
-    const t = deps.now();
-    deps.timing(`${seconds(t - start).padStart(8)}s ${seconds(t - last).padStart(8)}s  ${label}`);
-    last = t;
+  return {
+    mark(label) {
+      const t = deps.now();
+      deps.timing(`${seconds(t - start).padStart(8)}s ${seconds(t - last).padStart(8)}s  ${label}`);
+      last = t;
+    },
   };
+}
+
+/**
+ * Run setup step `i` (0-based) of `spec.steps` on `ctx.root`, printing its progress line.
+ * Never throws: a failed result names the step, undefined means done.
+ */
+export async function runStep(spec: BuilderSpec, ctx: BuildContext, deps: RunStepsDeps, clock: BuildClock, i: number): Promise<BuilderResult | undefined> {
+  const step = spec.steps[i]!;
+  const total = spec.steps.length;
+  const def = deps.stepDef(step.tag);
+  const summary = stepSummary(step, def);
+  const where = { index: i + 1, total, tag: step.tag, pos: step.pos };
+  if (spec.verbosity >= 1) deps.write(`Step ${i + 1}/${total}: ${summary}\n`);
+  deps.onStep?.(where);
+  if (!def?.build) {
+    return {
+      ok: false, phase: 'step', step: where,
+      message: `Step !${step.tag} is not supported yet`,
+      hint: `This version of vagga parses and hashes !${step.tag} but cannot build it. ` +
+        'Replace the step (e.g. with !Sh commands doing the same) or remove it.',
+    };
+  }
+  const t0 = deps.now();
   try {
-    await makeSystemDirs(ctx.root);
+    await def.build(step.params, ctx);
   } catch (err) {
-    return { ok: false, phase: 'setup', ...failure(err, spec.verbosity) };
+    clock.mark(`Step: ${summary} (failed)`);
+    return { ok: false, phase: 'step', step: where, ...failure(err, spec.verbosity) };
   }
-  mark('Start');
-  for (const [i, step] of spec.steps.entries()) {
-    const def = deps.stepDef(step.tag);
-    const summary = stepSummary(step, def);
-    const where = { index: i + 1, total, tag: step.tag, pos: step.pos };
-    if (spec.verbosity >= 1) deps.write(`Step ${i + 1}/${total}: ${summary}\n`);
-    deps.onStep?.(where);
-    if (!def?.build) {
-      return {
-        ok: false, phase: 'step', step: where,
-        message: `Step !${step.tag} is not supported yet`,
-        hint: `This version of vagga parses and hashes !${step.tag} but cannot build it. ` +
-          'Replace the step (e.g. with !Sh commands doing the same) or remove it.',
-      };
-    }
-    const t0 = deps.now();
-    try {
-      await def.build(step.params, ctx);
-    } catch (err) {
-      mark(`Step: ${summary} (failed)`);
-      return { ok: false, phase: 'step', step: where, ...failure(err, spec.verbosity) };
-    }
-    if (spec.verbosity >= 1) deps.write(`  done in ${seconds(deps.now() - t0)}s\n`);
-    mark(`Step: ${summary}`);
-  }
+  if (spec.verbosity >= 1) deps.write(`  done in ${seconds(deps.now() - t0)}s\n`);
+  clock.mark(`Step: ${summary}`);
+  return undefined;
+}
+
+/** Report setup step `i` (0-based) as taken from the build cache. */
+export function reportCachedStep(spec: BuilderSpec, deps: RunStepsDeps, clock: BuildClock, i: number): void {
+  const step = spec.steps[i]!;
+  const summary = stepSummary(step, deps.stepDef(step.tag));
+  if (spec.verbosity >= 1) deps.write(`Step ${i + 1}/${spec.steps.length}: ${summary} (cached)\n`);
+  clock.mark(`Step: ${summary} (cached)`);
+}
+
+/** The finish phase and `data-dirs` on `ctx.root`. Never throws: undefined when done. */
+export async function runFinish(spec: BuilderSpec, ctx: BuildContext, clock: BuildClock): Promise<BuilderResult | undefined> {
   try {
     await finishRoot(ctx);
     if (spec.dataDirs?.length) await applyDataDirs(ctx.root, spec.dataDirs);
   } catch (err) {
     return { ok: false, phase: 'finish', ...failure(err, spec.verbosity) };
   }
-  mark('Finish');
-  return { ok: true };
+  clock.mark('Finish');
+  return undefined;
+}
+
+/**
+ * Build `spec.steps` into `ctx.root` and finish the root, without the build cache. Never
+ * throws: the outcome is a BuilderResult naming the failed step (1-based) or phase, with
+ * message and hint.
+ */
+export async function runSteps(spec: BuilderSpec, ctx: BuildContext, deps: RunStepsDeps): Promise<BuilderResult> {
+  const clock = buildClock(deps);
+  try {
+    await makeSystemDirs(ctx.root);
+  } catch (err) {
+    return { ok: false, phase: 'setup', ...failure(err, spec.verbosity) };
+  }
+  clock.mark('Start');
+  for (let i = 0; i < spec.steps.length; i++) {
+    const failed = await runStep(spec, ctx, deps, clock, i);
+    if (failed) return failed;
+  }
+  return (await runFinish(spec, ctx, clock)) ?? { ok: true };
 }

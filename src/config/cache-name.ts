@@ -16,8 +16,11 @@ import { resolveLinksUnder } from './resolve-links.js';
  */
 export const TRUSTED_CACHE_ENTRIES = ['alpine', 'debian', 'downloads', 'git', 'ubuntu'] as const;
 
-/** Top-level entries that are vagga's own bookkeeping (build scratch dirs, the unshare probe verdict). */
-const BOOKKEEPING_ENTRIES = ['.builds', 'unshare-maps.json'];
+/** The per-step build cache's layer store below the cache dir (src/builder/layer-store.ts). */
+export const LAYER_STORE_ENTRY = '.layers';
+
+/** Top-level entries that are vagga's own bookkeeping (build scratch dirs, the unshare probe verdict, the layer store). */
+const BOOKKEEPING_ENTRIES = ['.builds', 'unshare-maps.json', LAYER_STORE_ENTRY];
 
 /**
  * Why `name` may not be a cache name chosen by a vagga.yaml (a sentence), or undefined.

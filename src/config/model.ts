@@ -190,6 +190,10 @@ export interface Settings {
   storageDir?: string;
   /** `storage-subdir-from-env-var`: name of the variable giving the subdir name under storageDir. */
   storageSubdirFromEnvVar?: string;
+  /** `build-cache` (user settings only): false builds every container without the per-step cache. */
+  buildCache?: boolean;
+  /** `build-cache-max-size` (user settings only): bytes the layer store may keep; the least recently used layers go first. */
+  buildCacheMaxSize?: number;
   /** `disable-auto-clean` (user settings only): ignore the containers' `auto-clean`. */
   disableAutoClean?: boolean;
   buildLockWait: boolean;

@@ -23,7 +23,7 @@ import { ConfigError } from '../errors/vagga-error.js';
 import type { Settings } from './model.js';
 import type { QNode } from './qnode.js';
 import { PROJECT_SETTINGS_FILES, USER_SETTINGS_FILES } from './project-files.js';
-import { bool, def, map, opt, str, struct, validate, type Schema } from './schema.js';
+import { bool, def, int, map, opt, str, struct, validate, type Schema } from './schema.js';
 import { parseQuireText, readQuireFile } from './yaml-dialect.js';
 import { resolveProjectPath } from './project-path.js';
 
@@ -48,6 +48,9 @@ const secureOnly = {
   'storage-dir': opt(str()),
   'storage-subdir-from-env-var': opt(str()),
   'cache-dir': opt(str()),
+  // The per-step build cache (issue 9): on unless false; a size budget in bytes (suffixes as volume sizes).
+  'build-cache': opt(bool()),
+  'build-cache-max-size': opt(int({ min: 0 })),
   'proxy-env-vars': opt(bool()),
   'propagate-environ': def(listOfStrings(), []),
   'external-volumes': def(map(str()), {}),
@@ -127,6 +130,8 @@ function apply(s: Settings, v: Partial<SecureOut>, node: QNode, env: NodeJS.Proc
   if (secure && v.disableAutoClean !== undefined) s.disableAutoClean = v.disableAutoClean;
   if (v.storageSubdirFromEnvVar !== undefined) s.storageSubdirFromEnvVar = v.storageSubdirFromEnvVar;
   if (v.storageDir !== undefined) s.storageDir = hostDir('storage-dir', v.storageDir, env, entryNode(node, 'storage-dir'));
+  if (v.buildCache !== undefined) s.buildCache = v.buildCache;
+  if (v.buildCacheMaxSize !== undefined) s.buildCacheMaxSize = v.buildCacheMaxSize;
   if (v.cacheDir !== undefined) s.cacheDir = hostDir('cache-dir', v.cacheDir, env, entryNode(node, 'cache-dir'));
   if (v.environ) Object.assign(s.environ, v.environ);
   if (v.externalVolumes) {

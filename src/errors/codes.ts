@@ -82,6 +82,8 @@ export const ERROR_CODES = {
   'build.subdir-outside-archive': { exit: launcher, meaning: 'A `subdir` climbs out of the unpacked archive' },
   'build.failed': { exit: launcher, meaning: 'A container build failed (the message names the container and step)' },
   'build.step-failed': { exit: launcher, meaning: 'A command run by a setup step exited unsuccessfully' },
+  'build.overlay': { exit: launcher, meaning: 'Mounting, unmounting or copying out the layers of the per-step build cache failed' },
+  'build.layer-store': { exit: launcher, meaning: 'The per-step build cache (the layer store) could not be read or written' },
   'build.bad-step-option': { exit: launcher, meaning: 'A setup step parameter has a value the step does not accept' },
   'build.not-supported': { exit: launcher, meaning: 'A setup step or form of it is not supported yet' },
   'build.unsupported-distro': { exit: launcher, meaning: 'The step does not work on the active distribution' },

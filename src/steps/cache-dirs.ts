@@ -23,6 +23,7 @@ function register(params: CacheDirsParams, ctx: BuildContext): void {
 const cacheDirs: StepDef<CacheDirsParams> = {
   tag: 'CacheDirs',
   hashReadsOnlyParams: true,
+  projectFree: () => true,
   userKeyed: true,
   schema: cacheDirsSchema,
   hash(params, digest) {

@@ -43,6 +43,7 @@ function activateDebian(params: DebianParams, ctx: BuildContext): Required<Distr
 export const debianStep: StepDef<DebianParams> = {
   tag: 'Debian',
   hashReadsOnlyParams: true,
+  projectFree: () => true,
   schema: debianSchema,
   hash(params, digest) {
     digest.field('suite', params.suite);

@@ -44,6 +44,7 @@ function emptyDirContents(dir: string): void {
 const ensure: StepDef<string> = {
   tag: 'EnsureDir',
   hashReadsOnlyParams: true,
+  projectFree: () => true,
   schema: containerPath(),
   hash(p, digest) {
     digest.field('path', p);
@@ -66,6 +67,7 @@ const ensure: StepDef<string> = {
 const empty: StepDef<string> = {
   tag: 'EmptyDir',
   hashReadsOnlyParams: true,
+  projectFree: () => true,
   schema: containerPath(),
   hash(p, digest) {
     digest.field('path', p);
@@ -82,6 +84,7 @@ const empty: StepDef<string> = {
 const remove: StepDef<string> = {
   tag: 'Remove',
   hashReadsOnlyParams: true,
+  projectFree: () => true,
   schema: containerPath(),
   hash(p, digest) {
     digest.field('path', p);

@@ -19,6 +19,7 @@ function apply(params: EnvParams, ctx: BuildContext): void {
 const env: StepDef<EnvParams> = {
   tag: 'Env',
   hashReadsOnlyParams: true,
+  projectFree: () => true,
   userKeyed: true,
   schema: envSchema,
   hash(params, digest) {

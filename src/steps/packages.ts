@@ -63,6 +63,8 @@ function packagesStep(tag: 'Install' | 'BuildDeps', buildDeps: boolean): StepDef
     tag,
     schema: packagesSchema,
     hashReadsOnlyParams: true,
+    // A package given as a path (`./x.deb`) is read from the project.
+    projectFree: (params) => params.packages.every((p) => !p.includes('/')),
     hash(params, digest) {
       digest.list('packages', params.packages);
     },

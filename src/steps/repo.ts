@@ -29,6 +29,7 @@ export function aptRepoSource(name: string, distroName: string, codename: string
 
 const repo: StepDef<string> = {
   tag: 'Repo',
+  projectFree: () => true,
   schema: str(),
   hash: (v, d) => d.field('name', v),
   async build(name, ctx) {

@@ -102,6 +102,14 @@ export interface StepDef<P = unknown> {
    * names: `!Env`, `!Text`): build output shows those keys as written, not kebab-cased.
    */
   userKeyed?: boolean;
+  /**
+   * True when the step's build reads nothing of the project beyond what `hash` feeds: it
+   * runs no program that sees `/work` (bootstraps, package installs by name, `!Env`,
+   * `!Text`, ...). The per-step build cache (src/builder/layer-plan.ts) then shares its
+   * layer with every project of the user that has the same steps; after any other step
+   * the chain key includes the project's path. Absent or false: project-bound.
+   */
+  projectFree?(params: P): boolean;
   /** Feed the step's fields (after the `COMMAND\0Tag\0` marker, which the caller writes). */
   hash(params: P, digest: Digest, ctx: VersionContext): void;
   /** Containers this step needs built first (`!Container`, `!Build`). */

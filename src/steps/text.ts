@@ -24,6 +24,7 @@ export type TextParams = Out<typeof textSchema>;
 const text: StepDef<TextParams> = {
   tag: 'Text',
   hashReadsOnlyParams: true,
+  projectFree: () => true,
   userKeyed: true,
   schema: textSchema,
   hash(params, digest) {

@@ -41,6 +41,12 @@ export interface LockOptions {
   onStale?: (line: string) => void;
   /** Stop waiting when aborted (rejects with the signal's reason). */
   signal?: AbortSignal;
+  /**
+   * Take a shared lock (flock --shared): any number of shared holders at once, none while an
+   * exclusive one holds it (the layer store's GC lease, src/builder/layer-store.ts).
+   * Shared locks do not record a pid in the file.
+   */
+  shared?: boolean;
 }
 
 /** flock(1)'s exit status when the lock is busy (`--conflict-exit-code`). */
@@ -68,8 +74,8 @@ function createLockFile(lockPath: string): void {
 type Attempt = { holder: ChildProcess } | 'busy';
 
 /** Start a holder; resolves when it holds the lock, or 'busy' (nonblocking attempt only). */
-function attempt(lockPath: string, wait: boolean, signal: AbortSignal | undefined): Promise<Attempt> {
-  const args = ['--exclusive', ...(wait ? [] : ['--nonblock']), '--conflict-exit-code', String(BUSY), '--close', lockPath,
+function attempt(lockPath: string, wait: boolean, signal: AbortSignal | undefined, shared = false): Promise<Attempt> {
+  const args = [shared ? '--shared' : '--exclusive', ...(wait ? [] : ['--nonblock']), '--conflict-exit-code', String(BUSY), '--close', lockPath,
     '/bin/sh', '-c', 'echo locked; read _ || :'];
   const holder = spawnHost(findTool('flock'), args, { stdio: ['pipe', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
@@ -116,10 +122,10 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
   options.signal?.throwIfAborted();
   createLockFile(lockPath);
   const started = Date.now();
-  let got = await attempt(lockPath, false, options.signal);
+  let got = await attempt(lockPath, false, options.signal, options.shared);
   if (got === 'busy') {
     options.onWait?.();
-    got = await attempt(lockPath, true, options.signal);
+    got = await attempt(lockPath, true, options.signal, options.shared);
     if (got === 'busy') throw new Error('unreachable: a waiting flock reported busy');
   }
   const { holder } = got;
@@ -128,6 +134,7 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
   holder.unref();
   for (const s of [holder.stdin, holder.stdout, holder.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
   let previous = '';
+  if (options.shared) return holderRelease(holder);
   try {
     previous = readFileSync(lockPath, 'utf8').trim();
   } catch {
@@ -143,6 +150,7 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
   } catch {
     // Informational only (e.g. a full disk): the kernel lock is what counts.
   }
+  const inner = holderRelease(holder);
   let released = false;
   return {
     async release() {
@@ -153,6 +161,18 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
       } catch {
         // See above.
       }
+      await inner.release();
+    },
+  };
+}
+
+/** The release of a lock held by `holder`: close the holder's pipe and wait for it to exit (idempotent). */
+function holderRelease(holder: ChildProcess): HeldLock {
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
       holder.ref();
       const exited = new Promise<void>((resolve) => {
         if (holder.exitCode !== null || holder.signalCode !== null) resolve();
@@ -162,6 +182,19 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
       await exited;
     },
   };
+}
+
+/**
+ * Try to take the lock at `lockPath` without waiting: the held lock, or undefined when another
+ * process holds it. Same errors as acquireLock.
+ */
+export async function tryLock(lockPath: string, options: Pick<LockOptions, 'shared'> = {}): Promise<HeldLock | undefined> {
+  createLockFile(lockPath);
+  const got = await attempt(lockPath, false, undefined, options.shared);
+  if (got === 'busy') return undefined;
+  got.holder.unref();
+  for (const s of [got.holder.stdin, got.holder.stdout, got.holder.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+  return holderRelease(got.holder);
 }
 
 /**

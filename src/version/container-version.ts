@@ -46,6 +46,43 @@ export function containerVersion(steps: StepRegistry, config: Config, name: stri
   digest.note(`container ${name}`);
   digest.ranges('uids', container.uids);
   digest.ranges('gids', container.gids);
+  hashSteps(steps, container.setup, digest, versionContext(steps, config, name, options), name);
+  if (container.dataDirs.length > 0) digest.list('data_dirs', container.dataDirs);
+  const trace = digest.trace;
+  const hash = digest.hex();
+  return trace ? { hash, trace } : { hash };
+}
+
+/** One setup step's own contribution to the version hash (its marker and fields). */
+export interface StepDigest {
+  tag: string;
+  /** 128-hex BLAKE2b-512 of exactly the bytes the step feeds into the container version. */
+  hash: string;
+  /** What was fed (Digest trace lines, file contents as size and short digest). */
+  trace: string[];
+}
+
+/**
+ * The digest of each setup step of container `name` on its own (marker, fields, the files
+ * it reads, inlined containers' steps), in step order: the inputs of the per-step build
+ * cache's chain keys (src/builder/layer-plan.ts) and of `_build --explain`. The container
+ * version (containerVersion) is the same bytes fed into one digest after the uid/gid ranges.
+ * Throws what containerVersion throws.
+ */
+export function containerStepDigests(steps: StepRegistry, config: Config, name: string, options: VersionOptions = {}): StepDigest[] {
+  const container = config.containers[name];
+  if (!container) throw containerNotFound(name, Object.keys(config.containers));
+  const ctx = versionContext(steps, config, name, options);
+  return container.setup.map((step) => {
+    const digest = new Digest({ trace: true });
+    hashSteps(steps, [step], digest, ctx, name);
+    const trace = digest.trace!;
+    return { tag: step.tag, hash: digest.hex(), trace };
+  });
+}
+
+/** The VersionContext for hashing container `name`'s steps (inlining with a loop check). */
+function versionContext(steps: StepRegistry, config: Config, name: string, options: VersionOptions): VersionContext {
   const stack: string[] = [name];
   const ctx: VersionContext = {
     projectRoot: config.projectRoot,
@@ -69,11 +106,7 @@ export function containerVersion(steps: StepRegistry, config: Config, name: stri
     },
     readConfigFile: options.readConfigFile ?? ((hostPath) => readSubConfigFile(steps, hostPath)),
   };
-  hashSteps(steps, container.setup, digest, ctx, name);
-  if (container.dataDirs.length > 0) digest.list('data_dirs', container.dataDirs);
-  const trace = digest.trace;
-  const hash = digest.hex();
-  return trace ? { hash, trace } : { hash };
+  return ctx;
 }
 
 /**

@@ -54,10 +54,18 @@ export class Digest {
     this.list(key, ranges.map((r) => `${r.start}-${r.end + 1}`));
   }
 
-  /** Raw bytes with no key or separator (file contents). */
+  /**
+   * Raw bytes with no key or separator (file contents). The trace line names the label, the
+   * size and a short content digest (first 12 hex of BLAKE2b-512), so that two traces
+   * show which file changed even when its size did not (`_build --explain`).
+   */
   bytes(data: Uint8Array | string, label = 'data'): void {
     this.feed(data);
-    this.trace?.push(`  <${label}: ${typeof data === 'string' ? Buffer.byteLength(data) : data.length} bytes>`);
+    if (this.trace) {
+      const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+      const sum = createHash('blake2b512').update(data).digest('hex').slice(0, 12);
+      this.trace.push(`  <${label}: ${size} bytes, ${sum}>`);
+    }
   }
 
   /** A free-form trace line (no effect on the hash), e.g. which container is inlined. */

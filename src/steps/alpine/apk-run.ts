@@ -54,6 +54,17 @@ export function enableAlpineContext(ctx: BuildContext): void {
 }
 
 /**
+ * After a build resumed from a cached layer (src/builder/builder-state.ts): refresh apk's
+ * index before the next install and register the finish hook again.
+ */
+export function resumeAlpineContext(ctx: BuildContext): void {
+  const st = ctx.state.get(APK_STATE_KEY) as ApkState | undefined;
+  if (st === undefined) return;
+  st.needUpdate = true;
+  if (st.finishRegistered) ctx.finish.hooks.push(() => finishAlpine(ctx));
+}
+
+/**
  * Install alpine-base into the empty root with the host-side `apkStatic` (copied into the
  * root's /tmp for the run and removed afterwards). `/etc/apk/repositories` must be written.
  */

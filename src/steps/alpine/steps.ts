@@ -33,6 +33,7 @@ function repositoriesFile(root: string): string {
 
 const alpine: StepDef<string> = {
   tag: 'Alpine',
+  projectFree: () => true,
   schema: str(),
   hash: (v, d) => d.field('version', v),
   async prepare(version, ctx: PrepareContext) {
@@ -81,6 +82,7 @@ export function addAlpineRepo(ctx: BuildContext, distro: DistroState, spec: Alpi
 
 const alpineRepo: StepDef<AlpineRepoSpec> = {
   tag: 'AlpineRepo',
+  projectFree: () => true,
   schema: struct({ url: opt(str()), branch: opt(str()), repo: str(), tag: opt(str()) }),
   hash(p, d) {
     d.optField('url', p.url);

@@ -94,6 +94,21 @@ export function enableDebianContext(ctx: BuildContext, distro: DistroState): voi
 }
 
 /**
+ * After a build resumed from a cached layer (src/builder/builder-state.ts): the apt
+ * bookkeeping restored from the layer holds for the root, but the package lists and the id
+ * map check belong to the build that made the layer. So the next apt run checks the lists
+ * again (fresh cached lists are used as usual), and the finish hook is registered again.
+ */
+export function resumeDebianContext(ctx: BuildContext): void {
+  const st = ctx.state.get(APT_STATE_KEY) as AptState | undefined;
+  if (st === undefined) return;
+  st.updated = false;
+  st.listsFromCache = false;
+  st.mapsChecked = false;
+  if (st.finishRegistered) ctx.finish.hooks.push(() => finishDebian(ctx));
+}
+
+/**
  * Make the next `!Install`/`!BuildDeps` check the package lists again (used when a step added
  * an apt source, src/steps/debian/repos.ts): it runs `apt-get update` unless the cached lists
  * are fresh and already hold the new source's indexes. Does nothing before the first apt run

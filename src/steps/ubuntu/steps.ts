@@ -126,6 +126,7 @@ function ubuntuReleaseOf(codename: string): UbuntuReleaseParams {
 
 const ubuntu: StepDef<string> = {
   tag: 'Ubuntu',
+  projectFree: () => true,
   schema: str(),
   hash: (v, d) => d.field('codename', v),
   prepare: (v, ctx) => prepareUbuntu(ubuntuReleaseOf(v), ctx),
@@ -135,6 +136,7 @@ const ubuntu: StepDef<string> = {
 
 const ubuntuRelease: StepDef<UbuntuReleaseParams> = {
   tag: 'UbuntuRelease',
+  projectFree: () => true,
   schema: struct({
     codename: opt(str()),
     version: opt(str()),
@@ -157,6 +159,7 @@ const ubuntuRelease: StepDef<UbuntuReleaseParams> = {
 
 const ubuntuUniverse: StepDef<null> = {
   tag: 'UbuntuUniverse',
+  projectFree: () => true,
   schema: nothing(),
   hash() {},
   async build(_p, ctx) {
@@ -167,6 +170,7 @@ const ubuntuUniverse: StepDef<null> = {
 
 const ubuntuPpa: StepDef<string> = {
   tag: 'UbuntuPPA',
+  projectFree: () => true,
   schema: str(),
   hash: (v, d) => d.field('ppa_name', v),
   async build(name, ctx) {
@@ -191,6 +195,7 @@ export type UbuntuRepoParams = Out<typeof ubuntuRepoSchema>;
 
 const ubuntuRepo: StepDef<UbuntuRepoParams> = {
   tag: 'UbuntuRepo',
+  projectFree: () => true,
   schema: ubuntuRepoSchema,
   hash(p, d) {
     d.optField('url', p.url);
@@ -217,6 +222,7 @@ export type AptTrustParams = Out<typeof aptTrustSchema>;
 
 const aptTrust: StepDef<AptTrustParams> = {
   tag: 'AptTrust',
+  projectFree: () => true,
   schema: aptTrustSchema,
   hash(p, d) {
     d.optField('server', p.server);

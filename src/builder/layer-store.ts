@@ -1,0 +1,161 @@
+/**
+ * The layer store of the per-step build cache (issue 9), as the builder sees it. It lives
+ * in the user's cache dir (`<cache-dir>/.layers`, shared by every project of the user, like
+ * the apt cache; the builder sees it at /vagga/cache/.layers):
+ *
+ *   layers/<key32>/diff/        the overlay upper dir of one step (whiteouts, opaque dirs kept)
+ *   layers/<key32>/meta.json    LayerMeta: the full key, the stack below, the builder state
+ *   layers/<key32>/last_use     touched by every build that uses the layer
+ *   tmp/<key32>.<random>/       a layer being made (never read by a lookup)
+ *   locks/<key32>.lock          held while a build makes that layer
+ *   gc.lock                     builds hold it shared; `_clean --cache` takes it exclusive
+ *   trash/                      replaced layers, removed by the next clean
+ *   empty/                      the bottom of every stack
+ *
+ * A layer appears only by rename(2) of a complete tmp dir holding its meta.json, so a build
+ * killed at any moment leaves no half-made layer a lookup could take; its tmp dir is removed
+ * by the next build of the same key (under the key's lock, so its maker is gone).
+ * Layer files are owned by the container's ids: everything here runs as root in the
+ * builder's user namespace.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { VaggaError } from '../errors/vagga-error.js';
+import { acquireLock, type HeldLock } from '../storage/lock.js';
+import { spawnHost } from '../sandbox/host-spawn.js';
+import { LAYER_FORMAT, layerName } from './layer-plan.js';
+import { LAYER_STORE_ENTRY } from '../config/cache-name.js';
+
+
+/** What is kept with each layer. */
+export interface LayerMeta {
+  format: string;
+  /** The full chain key. */
+  key: string;
+  /** Layer names (32 hex) of the stack, bottom first, ending with this layer's own. */
+  stack: string[];
+  /** Builder state after the step (builder-state.ts), as text. */
+  state: string;
+  /** Disk use of `diff/` in bytes (du), measured at commit. */
+  bytes: number;
+  /** ISO time of the commit. */
+  created: string;
+  /** What made it: `<container> step i/n !Tag ...` (for `_clean --cache -n`). */
+  made: string;
+}
+
+/** The store at `dir` (as the builder sees it). */
+export class LayerStore {
+  constructor(readonly dir: string) {}
+
+  /** The dir lower names are relative to when mounting. */
+  get layersDir(): string {
+    return join(this.dir, 'layers');
+  }
+
+  /** Relative name (from layersDir) of the empty bottom layer. */
+  readonly emptyLower = '../empty';
+
+  /** Create the store's dirs (idempotent). Throws fs errors. */
+  init(): void {
+    for (const d of ['layers', 'tmp', 'locks', 'trash', 'empty']) mkdirSync(join(this.dir, d), { recursive: true, mode: 0o755 });
+  }
+
+  /** Relative lower name of layer `name` (from layersDir). */
+  lower(name: string): string {
+    return `${name}/diff`;
+  }
+
+  /** The metadata of the layer for `key`, when it is committed and its whole stack is present. */
+  lookup(key: string): LayerMeta | undefined {
+    const meta = this.readMeta(layerName(key));
+    if (meta === undefined || meta.key !== key || meta.format !== LAYER_FORMAT) return undefined;
+    for (const name of meta.stack) {
+      if (!existsSync(join(this.layersDir, name, 'meta.json'))) return undefined;
+    }
+    return meta;
+  }
+
+  private readMeta(name: string): LayerMeta | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.layersDir, name, 'meta.json'), 'utf8')) as LayerMeta;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Take the lock of `key` (waiting while another build makes that layer). */
+  lock(key: string, onWait: () => void): Promise<HeldLock> {
+    return acquireLock(join(this.dir, 'locks', `${layerName(key)}.lock`), { onWait, onStale: () => {} });
+  }
+
+  /** Hold the store's GC lease (shared) until released: `_clean --cache` waits for it. */
+  lease(): Promise<HeldLock> {
+    return acquireLock(join(this.dir, 'gc.lock'), { shared: true });
+  }
+
+  /**
+   * Start making the layer of `key` (call with its lock held): removes the tmp dirs earlier
+   * builds of this key left (their maker is gone: we hold the lock) and returns a fresh tmp
+   * dir with empty `diff/` and `work/`.
+   */
+  async begin(key: string): Promise<{ dir: string; diff: string; work: string }> {
+    const name = layerName(key);
+    const tmpRoot = join(this.dir, 'tmp');
+    for (const entry of readdirSync(tmpRoot)) {
+      if (entry.startsWith(`${name}.`)) rmSync(join(tmpRoot, entry), { recursive: true, force: true });
+    }
+    const dir = await mkdtemp(join(tmpRoot, `${name}.`));
+    const diff = join(dir, 'diff');
+    const work = join(dir, 'work');
+    mkdirSync(diff, { mode: 0o755 });
+    mkdirSync(work, { mode: 0o700 });
+    return { dir, diff, work };
+  }
+
+  /** Drop an unfinished tmp dir (a failed step's). Never throws. */
+  discard(tmpDir: string): void {
+    try { rmSync(tmpDir, { recursive: true, force: true }); } catch { /* the next build of the key removes it */ }
+  }
+
+  /**
+   * Commit the tmp dir `tmpDir` (overlay unmounted) as the layer of `meta.key`: write its
+   * meta.json, drop the overlay work dir, rename into place. A committed layer of the same
+   * name (a `--no-cache` rebuild) moves to trash/ first: builds using it keep it mounted.
+   */
+  async commit(tmpDir: string, meta: Omit<LayerMeta, 'bytes' | 'format' | 'created'>): Promise<LayerMeta> {
+    rmSync(join(tmpDir, 'work'), { recursive: true, force: true });
+    const full: LayerMeta = { format: LAYER_FORMAT, ...meta, bytes: await diskUse(join(tmpDir, 'diff')), created: new Date().toISOString() };
+    writeFileSync(join(tmpDir, 'meta.json'), `${JSON.stringify(full)}\n`);
+    writeFileSync(join(tmpDir, 'last_use'), '');
+    const dest = join(this.layersDir, layerName(meta.key));
+    if (existsSync(dest)) renameSync(dest, join(this.dir, 'trash', `${layerName(meta.key)}.${process.pid}.${Date.now()}`));
+    renameSync(tmpDir, dest);
+    return full;
+  }
+
+  /** Touch `last_use` of every layer in `stack` (names). Errors are ignored (a missing stamp only ages a layer). */
+  touch(stack: readonly string[]): void {
+    const now = new Date();
+    for (const name of stack) {
+      try { utimesSync(join(this.layersDir, name, 'last_use'), now, now); } catch { /* see above */ }
+    }
+  }
+}
+
+/** Disk use of a tree in bytes (`du -s -B1`); 0 when du fails. */
+function diskUse(path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawnHost('du', ['-s', '-B1', path], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.on('error', () => resolve(0));
+    child.on('exit', () => resolve(Number.parseInt(out, 10) || 0));
+  });
+}
+
+/** A store error: one line naming what failed. */
+export function layerStoreError(what: string, err: unknown): VaggaError {
+  return new VaggaError(`The build cache at ${LAYER_STORE_ENTRY}: ${what}: ${(err as Error).message ?? String(err)}`, { code: 'build.layer-store' });
+}
