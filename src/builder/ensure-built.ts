@@ -26,7 +26,7 @@ import { VaggaError } from '../errors/vagga-error.js';
 import type { IdMapping } from '../sandbox/types.js';
 import type { BuildLog, PrepareContext, StepDef } from '../steps/step.js';
 import {
-  buildLockPath, cacheDirFor, projectLayout, tmpBuildDir, versionDir, versionRoot, type ProjectLayout,
+  buildLockPath, cacheDirFor, projectLayout, tmpBuildDir, VERSION_FILES, versionDir, versionRoot, type ProjectLayout,
 } from '../storage/layout.js';
 import { acquireLock } from '../storage/lock.js';
 import { removeStaleCacheTemps } from '../storage/cache-temps.js';
@@ -41,10 +41,12 @@ import type { BuilderResult } from './builder-spec.js';
 import { BuildFailedError } from './errors.js';
 import { prepareSteps } from './prepare.js';
 import type { BuilderRunInput } from './run-builder.js';
-import { stepLocation } from './step-text.js';
+import { stepLocation, stepSummary } from './step-text.js';
 import { ignoreUserSignals } from '../sandbox/signals.js';
 import { dependencyOrder, planBuild, type BuildPlan, type BuildRequest, type ContainerFacts, type PlannedContainer } from './build-plan.js';
-import { readStoredContainer } from './store-state.js';
+import { readLinkedRecord, readStoredContainer } from './store-state.js';
+import { compareSteps, rebuildLine, type RecordedStep, type VersionRecord } from './explain.js';
+import { writeFile } from 'node:fs/promises';
 import { planLayers, type LayerPlan } from './layer-plan.js';
 import type { StepDigest } from '../version/container-version.js';
 
@@ -282,12 +284,40 @@ function vanishedError(buildDir: string, name: string, cause?: unknown): BuildFa
 }
 
 /**
- * The per-step cache plan of container `name` (layer-plan.ts): uncached when the
- * `build-cache` setting is off or a step's version is unknown before building.
+ * The line saying why container `name` is rebuilt: which step of `current` differs from the
+ * version `.vagga/<name>` points to and how (explain.ts). Undefined without a recorded
+ * version or when the steps are the same (rebuilt for another reason).
  */
-function layerPlanFor(deps: BuildDeps, config: Config, settings: Settings, name: string, mapping: IdMapping): LayerPlan {
-  if (settings.buildCache === false) return { cached: false, reason: 'the build-cache setting is off' };
+function whyRebuild(layout: ProjectLayout, name: string, current: RecordedStep[]): string | undefined {
+  const previous = readLinkedRecord(layout, name);
+  if (previous === undefined) return undefined;
+  return rebuildLine(name, compareSteps(previous.steps, current), current);
+}
+
+/** Write the version data into the build dir (published with the root). A failure only costs the explanation later. */
+async function writeVersionRecord(buildDir: string, record: VersionRecord): Promise<void> {
+  try {
+    await writeFile(join(buildDir, VERSION_FILES.steps), `${JSON.stringify(record)}\n`);
+  } catch {
+    // e.g. a full disk: the build itself reports what fails next.
+  }
+}
+
+/** Each setup step's version digest and how the build shows it, or undefined when not known before building. */
+export function recordedSteps(deps: Pick<BuildDeps, 'stepDigests' | 'stepDef'>, config: Config, name: string): RecordedStep[] | undefined {
   const digests = deps.stepDigests?.(config, name);
+  if (digests === undefined) return undefined;
+  const setup = containerOf(config, name).setup;
+  return digests.map((d, i) => ({ ...d, summary: stepSummary(setup[i]!, deps.stepDef(setup[i]!.tag)) }));
+}
+
+/**
+ * The per-step cache plan of container `name` (layer-plan.ts) from its step `digests`:
+ * uncached when the `build-cache` setting is off or a step's version is unknown before
+ * building (`digests` undefined).
+ */
+export function layerPlanFor(deps: BuildDeps, config: Config, settings: Settings, name: string, mapping: IdMapping, digests: StepDigest[] | undefined): LayerPlan {
+  if (settings.buildCache === false) return { cached: false, reason: 'the build-cache setting is off' };
   if (digests === undefined) return { cached: false, reason: 'a step\'s version is known only after building' };
   const container = containerOf(config, name);
   return planLayers({
@@ -339,6 +369,11 @@ async function buildContainer(
       return await reuse(layout, name, hash);
     }
     const started = deps.now();
+    const recorded = recordedSteps(deps, config, name);
+    if (options.verbosity >= 1 && recorded !== undefined) {
+      const line = whyRebuild(layout, name, recorded);
+      if (line !== undefined) deps.write(`${line}\n`);
+    }
     const buildDir = tmpBuildDir(layout, name);
     if (existsSync(buildDir)) {
       if (options.verbosity >= 2) deps.write(`Removing the leftover ${buildDir}\n`);
@@ -358,7 +393,7 @@ async function buildContainer(
     if (result.ok && interruptedBy) {
       result = { ok: false, phase: 'setup', interrupted: true, message: `The build was interrupted (${interruptedBy})` };
     }
-    const layers = layerPlanFor(deps, config, settings, name, mapping);
+    const layers = layerPlanFor(deps, config, settings, name, mapping, recorded);
     if (result.ok) {
       await writeIdMaps(buildDir, mapping);
       result = await vanishedCheck(buildDir, name, () => deps.runBuilder({
@@ -389,6 +424,7 @@ async function buildContainer(
           'Run `vagga _version_hash --debug-versioning ' + name + '` to see which input is missing.');
       }
     }
+    if (recorded !== undefined) await writeVersionRecord(buildDir, { container: name, version: hash, steps: recorded });
     const dir = await publishVersion(layout, name, hash, buildDir, {
       autoClean: container.autoClean && !settings.disableAutoClean,
       write: deps.write,

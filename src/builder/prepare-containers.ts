@@ -32,6 +32,8 @@ export interface PrepareOptions {
   verbosity: number;
   /** Rebuild the named containers even when their version exists (`_build --force`). */
   force?: boolean;
+  /** `_build --no-cache`: the containers built run every setup step. */
+  noCache?: boolean;
 }
 
 /**
@@ -67,7 +69,7 @@ export async function prepareContainers(project: Project, names: readonly string
     deps = await defaultBuildDeps();
     plan = await resolve(deps, true);
   }
-  const built = await applyBuildPlan(deps, plan, config, settings, { verbosity: opts.verbosity });
+  const built = await applyBuildPlan(deps, plan, config, settings, { verbosity: opts.verbosity, noCache: opts.noCache });
   const roots: Record<string, string> = {};
   for (const name of names) {
     const ready = built[name];

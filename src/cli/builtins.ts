@@ -24,7 +24,11 @@ export const BUILTINS: readonly BuiltinEntry[] = [
     summary: 'Build a container',
     listed: true,
     description: 'Build a container (and the containers it is built from).',
-    options: [{ flags: ['--force'], key: 'force', help: 'Rebuild even if the current version is already built' }],
+    options: [
+      { flags: ['--force'], key: 'force', help: 'Rebuild even if the current version is already built' },
+      { flags: ['--no-cache'], key: 'noCache', help: 'Rebuild running every setup step (the build cache is refreshed, not read)' },
+      { flags: ['--explain'], key: 'explain', help: 'Do not build: compare the current steps with the built version\nand say which changed and which the build cache holds' },
+    ],
     positionals: [CONTAINER],
     optionsAfterPositionals: true,
     load: () => import('./builtins/build.js'),

@@ -107,6 +107,8 @@ export const VERSION_FILES = {
   uidMap: 'uid_map',
   gidMap: 'gid_map',
   timings: 'timings.log',
+  /** The version data: each setup step's version digest and trace (src/builder/explain.ts VersionRecord). */
+  steps: 'steps.json',
 } as const;
 
 /**
