@@ -48,6 +48,12 @@ export interface LayerSpec {
   finishKey: string;
   /** `_build --no-cache`: run every step; the new layers replace the cached ones. */
   noCache: boolean;
+  /**
+   * When the first step is `!Container X` and X is built in layers with the same uid map:
+   * X's finish key. The first step then stacks on X's layers (replaying X's steps) instead
+   * of copying X's root, so the two containers share X's layers.
+   */
+  parentFinishKey?: string;
 }
 
 /** Outcome written by the builder to `<scratch>/result.json`. */

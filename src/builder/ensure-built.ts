@@ -334,6 +334,28 @@ export function layerPlanFor(deps: BuildDeps, config: Config, settings: Settings
 }
 
 /**
+ * The layer keys a build of container `name` gets (layerPlanFor), with the finish key of
+ * the parent when the first step is `!Container X` and X is built in layers with the same
+ * uid and gid maps (so the child stacks on X's layers).
+ */
+function layerSpecFor(
+  deps: BuildDeps, config: Config, settings: Settings, name: string, mapping: IdMapping, digests: StepDigest[] | undefined,
+): { cached: false } | { cached: true; layers: { keys: string[]; finishKey: string; parentFinishKey?: string } } {
+  const plan = layerPlanFor(deps, config, settings, name, mapping, digests);
+  if (!plan.cached) return { cached: false };
+  const layers: { keys: string[]; finishKey: string; parentFinishKey?: string } = { keys: plan.keys, finishKey: plan.finishKey };
+  const first = containerOf(config, name).setup[0];
+  if (first?.tag === 'Container' && typeof first.params === 'string') {
+    const parent = containerOf(config, first.params);
+    const parentMapping = deps.idMapping(parent.uids, parent.gids);
+    const sameMaps = formatIdMap(parentMapping.uids) === formatIdMap(mapping.uids) && formatIdMap(parentMapping.gids) === formatIdMap(mapping.gids);
+    const parentPlan = sameMaps ? layerPlanFor(deps, config, settings, first.params, parentMapping, deps.stepDigests?.(config, first.params)) : undefined;
+    if (parentPlan?.cached) layers.parentFinishKey = parentPlan.finishKey;
+  }
+  return { cached: true, layers };
+}
+
+/**
  * Build planned container `step` (action `build`) under its build lock: warn about a
  * changed uid map, wait for the lock, re-check (another vagga may have built the version
  * meanwhile: then it is reused), build into `.tmp.<name>`, publish and link it.
@@ -393,7 +415,7 @@ async function buildContainer(
     if (result.ok && interruptedBy) {
       result = { ok: false, phase: 'setup', interrupted: true, message: `The build was interrupted (${interruptedBy})` };
     }
-    const layers = layerPlanFor(deps, config, settings, name, mapping, recorded);
+    const layers = layerSpecFor(deps, config, settings, name, mapping, recorded);
     if (result.ok) {
       await writeIdMaps(buildDir, mapping);
       result = await vanishedCheck(buildDir, name, () => deps.runBuilder({
@@ -406,7 +428,7 @@ async function buildContainer(
         buildDir,
         containerRoots,
         dataDirs: container.dataDirs,
-        ...(layers.cached ? { layers: { keys: layers.keys, finishKey: layers.finishKey, noCache: options.noCache ?? false } } : {}),
+        ...(layers.cached ? { layers: { ...layers.layers, noCache: options.noCache ?? false } } : {}),
         idMapping: mapping,
         verbosity: options.verbosity,
         timingsHead: [`${((prepared - started) / 1000).toFixed(2).padStart(8)}s ${((prepared - started) / 1000).toFixed(2).padStart(8)}s  Prepare`],

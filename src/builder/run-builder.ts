@@ -43,7 +43,7 @@ export interface BuilderRunInput {
   /** The container's `data-dirs`, if any. */
   dataDirs?: string[];
   /** Chain keys of a build in cached layers (layer-plan.ts); absent: no build cache. */
-  layers?: { keys: string[]; finishKey: string; noCache: boolean };
+  layers?: { keys: string[]; finishKey: string; noCache: boolean; parentFinishKey?: string };
 }
 
 /** Starts the sandbox; replaceable in tests. */

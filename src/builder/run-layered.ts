@@ -108,11 +108,14 @@ async function makeLayer(
         return meta;
       }
     }
+    // `!Container X` first, X built in layers: stack on X's layers and replay X's steps.
+    const parent = i === 0 && layers.parentFinishKey !== undefined ? store.lookup(layers.parentFinishKey) : undefined;
+    const lowerStack = parent ? parent.stack : stack;
     let tmp;
     try {
       tmp = await store.begin(key);
       await mountOverlay({
-        lowers: stack.length > 0 ? stack.map((n) => store.lower(n)) : [store.emptyLower],
+        lowers: lowerStack.length > 0 ? lowerStack.map((n) => store.lower(n)) : [store.emptyLower],
         upper: tmp.diff, work: tmp.work, target: ctx.root, cwd: store.layersDir,
       });
     } catch (err) {
@@ -121,8 +124,11 @@ async function makeLayer(
     }
     let failed: BuilderResult | undefined;
     try {
-      if (i === 0) await makeSystemDirs(ctx.root);
-      failed = isFinish ? await runFinish(spec, ctx, clock) : await runStep(spec, ctx, deps, clock, i);
+      if (parent) failed = replayParent(spec, ctx, deps, clock);
+      else {
+        if (i === 0) await makeSystemDirs(ctx.root);
+        failed = isFinish ? await runFinish(spec, ctx, clock) : await runStep(spec, ctx, deps, clock, i);
+      }
     } catch (err) {
       failed = { ok: false, phase: 'setup', ...failure(err, spec.verbosity) };
     } finally {
@@ -138,7 +144,7 @@ async function makeLayer(
     }
     const made = isFinish ? `${spec.containerName} finish` : `${spec.containerName} step ${i + 1}/${spec.steps.length} ${stepSummary(spec.steps[i]!, deps.stepDef(spec.steps[i]!.tag))}`;
     try {
-      return await store.commit(tmp.dir, { key, stack: [...stack, layerName(key)], state: saveBuilderState(ctx), made });
+      return await store.commit(tmp.dir, { key, stack: [...lowerStack, layerName(key)], state: saveBuilderState(ctx), made });
     } catch (err) {
       store.discard(tmp.dir);
       return { ok: false, phase: isFinish ? 'finish' : 'step', ...failure(err, spec.verbosity) };
@@ -146,6 +152,23 @@ async function makeLayer(
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Step 1 `!Container X` on X's own layers: the files are there already, so only X's steps
+ * are replayed (the step's `replay`: env, distribution, finish lists carry over).
+ */
+function replayParent(spec: BuilderSpec, ctx: BuildContext, deps: LayeredDeps, clock: BuildClock): BuilderResult | undefined {
+  const step = spec.steps[0]!;
+  const summary = stepSummary(step, deps.stepDef(step.tag));
+  if (spec.verbosity >= 1) deps.write(`Step 1/${spec.steps.length}: ${summary} (on its layers)\n`);
+  try {
+    deps.stepDef(step.tag)?.replay?.(step.params, ctx);
+  } catch (err) {
+    return { ok: false, phase: 'step', step: { index: 1, total: spec.steps.length, tag: step.tag, pos: step.pos }, ...failure(err, spec.verbosity) };
+  }
+  clock.mark(`Step: ${summary} (on its layers)`);
+  return undefined;
 }
 
 /** Mount the finished `stack` read-only and copy it into the plain root dir `root`. */

@@ -15,7 +15,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { cleanupStage, linkHash, makeProject, show, spawnVagga, vagga, writeProjectFile } from './harness.js';
+import { cleanupStage, e2eEnv, linkHash, makeProject, show, spawnVagga, vagga, writeProjectFile } from './harness.js';
 
 after(cleanupStage);
 
@@ -94,6 +94,22 @@ describe('per-step build cache (busybox)', { timeout: 600_000 }, () => {
     for (const i of [1, 2, 3, 4]) assert.match(r.stderr, new RegExp(`Step ${i}/4: .*\\(cached\\)`), show(r));
     assert.doesNotMatch(r.stderr, /done in/, 'no step ran');
     assert.equal(index(dir, 'copy'), index(dir, 'bb'));
+  });
+
+  test('!Container X first stacks on X\'s layers; the root equals a build without the cache', async () => {
+    const child = ['  child:', '    setup:', '    - !Container bb', '    - !Sh "cat /etc/app > /from-parent"'].join('\n');
+    const dir = await makeProject({ 'vagga.yaml': yaml(STEPS, child) }, { name: 'layers-container' });
+    let r = await vagga(dir, ['_build', 'child']);
+    assert.equal(r.status, 0, show(r));
+    assert.match(r.stderr, /Step 1\/2: !Container bb \(on its layers\)/, show(r));
+    const run = await vagga(dir, ['_run', 'child', 'cat', '/from-parent', '/a']);
+    assert.equal(run.stdout, 'v1a\n', show(run));
+    const layered = index(dir, 'child');
+    const env = await e2eEnv();
+    r = await vagga(dir, ['_build', '--force', 'child'], { settings: `cache-dir: ${env.cacheDir}\nbuild-cache: false\n` });
+    assert.equal(r.status, 0, show(r));
+    assert.doesNotMatch(r.stderr, /on its layers|\(cached\)/, show(r));
+    assert.equal(index(dir, 'child'), layered, 'stacking on the parent\'s layers gives the root copying the parent gives');
   });
 
   test('two builds sharing a slow step at the same time run it once', async () => {
