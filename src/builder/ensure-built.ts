@@ -47,7 +47,7 @@ import { dependencyOrder, planBuild, type BuildPlan, type BuildRequest, type Con
 import { readLinkedRecord, readStoredContainer } from './store-state.js';
 import { compareSteps, rebuildLine, type RecordedStep, type VersionRecord } from './explain.js';
 import { writeFile } from 'node:fs/promises';
-import { planLayers, type LayerPlan } from './layer-plan.js';
+import { buildSettingsKey, planLayers, type LayerPlan } from './layer-plan.js';
 import type { StepDigest } from '../version/container-version.js';
 
 export interface BuildOptions {
@@ -330,6 +330,7 @@ export function layerPlanFor(deps: BuildDeps, config: Config, settings: Settings
     dataDirs: container.dataDirs,
     projectRoot: config.projectRoot,
     arch: process.arch,
+    buildSettings: buildSettingsKey(settings),
   });
 }
 

@@ -2,7 +2,7 @@
  * The per-step build cache's plan (issue 9; design: shared/reference/layers-and-images.md
  * Part A §3): one chain key per setup step, and one for the finish phase. Pure.
  *
- *   K0   = BLAKE2b-512(LAYER_FORMAT, arch, uid map, gid map, container uids, gids)
+ *   K0   = BLAKE2b-512(LAYER_FORMAT, arch, uid map, gid map, container uids, gids, mirrors)
  *   Ki   = BLAKE2b-512(K(i-1), [project path,] digest of step i)
  *   Kfin = BLAKE2b-512(Kn, "finish", data-dirs)
  *
@@ -13,12 +13,20 @@
  * that runs a program seeing `/work`): from there on layers are this project's own, while a
  * prefix of bootstrap and package steps is shared by every project of the user.
  *
+ * The package mirror settings are in K0: a project's own settings file may name a mirror,
+ * and a layer made from another mirror must never reach another project.
+ *
  * The Vagga version hash and `.roots/NAME.HASH` are unchanged: keys decide only how a root
  * is made (which layers are reused), never what it is or where it lives.
  */
 import { createHash } from 'node:crypto';
-import type { StepConfig } from '../config/model.js';
+import type { Settings, StepConfig } from '../config/model.js';
 import type { StepDef } from '../steps/step.js';
+
+/** The settings that go into K0 (what package steps download from), as one string. Pure. */
+export function buildSettingsKey(settings: Settings): string {
+  return JSON.stringify([settings.debianMirror ?? null, settings.ubuntuMirror ?? null, settings.ubuntuPpaMirror ?? null, settings.alpineMirror ?? null]);
+}
 
 /** Format of layers and of their metadata; bump to orphan every layer made before. */
 export const LAYER_FORMAT = 'vagga-layer/1';
@@ -42,6 +50,8 @@ export interface LayerPlanInput {
   projectRoot: string;
   /** Machine architecture (`process.arch`). */
   arch: string;
+  /** The settings that decide what package steps download (the mirrors), as one string. */
+  buildSettings: string;
 }
 
 /** Keys of a layered build, or why the container is built without the cache. */
@@ -71,7 +81,7 @@ export function uncachedReason(steps: readonly StepConfig[]): string | undefined
 export function planLayers(input: LayerPlanInput): LayerPlan {
   const reason = uncachedReason(input.steps);
   if (reason !== undefined) return { cached: false, reason };
-  let key = blake(LAYER_FORMAT, input.arch, input.uidMap, input.gidMap, input.ranges);
+  let key = blake(LAYER_FORMAT, input.arch, input.uidMap, input.gidMap, input.ranges, input.buildSettings);
   let projectBound = false;
   const keys = input.steps.map((step, i) => {
     const def = input.stepDef(step.tag);

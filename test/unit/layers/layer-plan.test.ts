@@ -10,7 +10,7 @@ const st = (tag: string, params: unknown): StepConfig => ({ tag, params, pos: { 
 function input(steps: StepConfig[], hashes: string[], over: Partial<LayerPlanInput> = {}): LayerPlanInput {
   return {
     steps, stepHashes: hashes, stepDef: (t) => STEP_DEFS.get(t), uidMap: '0 1000 1\n1 100000 65535\n', gidMap: '0 1000 1\n1 100000 65535\n',
-    ranges: '0-65535/0-65535', dataDirs: [], projectRoot: '/home/me/app', arch: 'x64', ...over,
+    ranges: '0-65535/0-65535', dataDirs: [], projectRoot: '/home/me/app', arch: 'x64', buildSettings: '[null,null,null,null]', ...over,
   };
 }
 
@@ -40,6 +40,8 @@ test('the uid map, the ranges, the architecture and data-dirs are in the keys', 
   assert.notEqual(keys(input([debian], ['a'], { uidMap: '0 1001 1\n' }))[0], base[0]);
   assert.notEqual(keys(input([debian], ['a'], { ranges: '0-999/0-999' }))[0], base[0]);
   assert.notEqual(keys(input([debian], ['a'], { arch: 'arm64' }))[0], base[0]);
+  assert.notEqual(keys(input([debian], ['a'], { buildSettings: '["http://127.0.0.1:9/debian",null,null,null]' }))[0], base[0],
+    'a project naming its own mirror never shares layers with projects using another');
   const dd = keys(input([debian], ['a'], { dataDirs: ['/var/lib'] }));
   assert.equal(dd[0], base[0]);
   assert.notEqual(dd[1], base[1], 'data-dirs change only the finish key');
