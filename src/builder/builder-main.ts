@@ -77,7 +77,9 @@ export async function builderMain(args: string[]): Promise<number> {
     onStep: (step: NonNullable<BuilderResult['step']>) => { current = step; },
   };
   const result = spec.layers
-    ? await (await import('./run-layered.js')).runLayered(spec, spec.layers, ctx, { ...stepsDeps, resume: resumeStepContexts })
+    ? await (await import('./run-layered.js')).runLayered(spec, spec.layers, ctx, {
+      ...stepsDeps, resume: resumeStepContexts, uncached: () => runSteps(spec, ctx, stepsDeps),
+    })
     : await runSteps(spec, ctx, stepsDeps);
   if (result.ok) await writeRootIndex(spec, log);
   writeResult(result);

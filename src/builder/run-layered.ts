@@ -13,6 +13,8 @@
  * committed and uses it. A failed step's tmp dir is dropped; the layers before it stay.
  */
 import { mkdirSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BuildContext } from '../steps/step.js';
 import type { BuilderResult, BuilderSpec, LayerSpec } from './builder-spec.js';
 import { restoreBuilderState, saveBuilderState } from './builder-state.js';
@@ -28,10 +30,31 @@ import { stepSummary } from './step-text.js';
 /** Where the finished stack is mounted read-only for the copy into the root. */
 const FLAT_MOUNT = '/tmp/vagga-layers';
 
+/**
+ * Whether this kernel lets the builder mount an overlay (unprivileged overlayfs with
+ * `userxattr`, Linux >= 5.11): mounts and unmounts one over the store's empty layer.
+ */
+export async function overlayWorks(store: LayerStore): Promise<boolean> {
+  let probe: string | undefined;
+  try {
+    probe = await mkdtemp(join(store.dir, 'tmp', 'probe.'));
+    for (const d of ['upper', 'work', 'merged']) mkdirSync(join(probe, d));
+    await mountOverlay({ lowers: [store.emptyLower], upper: join(probe, 'upper'), work: join(probe, 'work'), target: join(probe, 'merged'), cwd: store.layersDir });
+    await unmount(join(probe, 'merged'));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (probe) store.discard(probe);
+  }
+}
+
 /** RunStepsDeps plus what a resumed build needs. */
 export interface LayeredDeps extends RunStepsDeps {
   /** Re-register the step families' finish hooks after a restore (src/steps/resume.ts). */
   resume(ctx: BuildContext): void;
+  /** Build without the cache (run-steps.ts runSteps) when overlays cannot be mounted here. */
+  uncached(): Promise<BuilderResult>;
 }
 
 /**
@@ -44,6 +67,10 @@ export async function runLayered(spec: BuilderSpec, layers: LayerSpec, ctx: Buil
   let lease;
   try {
     store.init();
+    if (!(await overlayWorks(store))) {
+      deps.write('Warning: this kernel does not let vagga mount overlays in a user namespace (Linux >= 5.11 does); building without the build cache (the user setting `build-cache: false` skips this check)\n');
+      return await deps.uncached();
+    }
     lease = await store.lease();
   } catch (err) {
     return { ok: false, phase: 'setup', ...failure(err, spec.verbosity) };

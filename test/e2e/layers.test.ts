@@ -70,6 +70,21 @@ describe('per-step build cache (busybox)', { timeout: 600_000 }, () => {
     assert.equal(index(dir), cached, 'the root from cached layers equals the root of a full build');
   });
 
+  test('a changed file read by a step is named in the rebuild line', async () => {
+    const steps = ['    - !Depends input.txt', '    - !Sh "cp /work/input.txt /copied"'];
+    const dir = await makeProject({ 'vagga.yaml': yaml(steps), 'input.txt': 'one\n' }, { name: 'layers-file' });
+    let r = await vagga(dir, ['_build', 'bb']);
+    assert.equal(r.status, 0, show(r));
+    await writeProjectFile(dir, 'input.txt', 'two\n');
+    r = await vagga(dir, ['_build', '--explain', 'bb']);
+    assert.match(r.stdout, /2\/3 !Depends path=input\.txt {2}\[changed: file \/work\/input\.txt changed\]/, show(r));
+    r = await vagga(dir, ['_build', 'bb']);
+    assert.equal(r.status, 0, show(r));
+    assert.match(r.stderr, /bb: rebuilding from step 2\/3 !Depends path=input\.txt: file \/work\/input\.txt changed; step 1 unchanged/, show(r));
+    const run = await vagga(dir, ['_run', 'bb', 'cat', '/copied']);
+    assert.equal(run.stdout, 'two\n', show(run));
+  });
+
   test('a failed step leaves the steps before it cached; the fixed build resumes there', async () => {
     const tok = `t${process.pid}${Date.now()}`;
     const dir = await makeProject({ 'vagga.yaml': yaml([STEPS[0]!, `    - !Sh "echo ${tok} > /b; exit 3"`]) }, { name: 'layers-fail' });
