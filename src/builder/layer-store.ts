@@ -20,7 +20,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { VaggaError } from '../errors/vagga-error.js';
 import { acquireLock, type HeldLock } from '../storage/lock.js';
 import { spawnHost } from '../sandbox/host-spawn.js';
@@ -65,6 +65,11 @@ export class LayerStore {
   /** Relative lower name of layer `name` (from layersDir). */
   lower(name: string): string {
     return `${name}/diff`;
+  }
+
+  /** Relative lower name (from layersDir) of the upper dir of an unfinished tmp dir (begin()). */
+  tmpLower(tmpDir: string): string {
+    return `../tmp/${basename(tmpDir)}/diff`;
   }
 
   /** The metadata of the layer for `key`, when it is committed and its whole stack is present. */

@@ -96,7 +96,7 @@ export async function runLayered(spec: BuilderSpec, layers: LayerSpec, ctx: Buil
       stack = made.stack;
     }
     store.touch(stack);
-    return (await copyOut(store, stack, ctx.root, spec.verbosity, clock)) ?? { ok: true };
+    return (await copyOut(store, stack.map((n) => store.lower(n)), ctx.root, spec.verbosity, clock, 'Copy layers into the root')) ?? { ok: true };
   } finally {
     await lease.release();
   }
@@ -166,6 +166,9 @@ async function makeLayer(
       }
     }
     if (failed) {
+      // The partial build stays inspectable in `.tmp.NAME/root` (as without the cache): the
+      // layers below plus what the failed step wrote.
+      await copyOut(store, [...lowerStack.map((n) => store.lower(n)), store.tmpLower(tmp.dir)], ctx.root, spec.verbosity, clock, 'Copy the partial build into the root');
       store.discard(tmp.dir);
       return failed;
     }
@@ -198,12 +201,15 @@ function replayParent(spec: BuilderSpec, ctx: BuildContext, deps: LayeredDeps, c
   return undefined;
 }
 
-/** Mount the finished `stack` read-only and copy it into the plain root dir `root`. */
-async function copyOut(store: LayerStore, stack: string[], root: string, verbosity: number, clock: BuildClock): Promise<BuilderResult | undefined> {
+/**
+ * Mount `lowers` (names relative to the store's layer dir, bottom first) read-only and copy
+ * the view into the plain root dir `root`; `label` goes to timings.log.
+ */
+async function copyOut(store: LayerStore, lowers: string[], root: string, verbosity: number, clock: BuildClock, label: string): Promise<BuilderResult | undefined> {
   try {
     mkdirSync(FLAT_MOUNT, { recursive: true });
     // A read-only overlay needs two lowers at least.
-    const lowers = [store.emptyLower, ...stack.map((n) => store.lower(n))];
+    lowers = [store.emptyLower, ...lowers];
     await mountOverlay({ lowers, target: FLAT_MOUNT, cwd: store.layersDir });
     try {
       await runQuiet(['cp', '-a', '--', `${FLAT_MOUNT}/.`, `${root}/`], 'Copying the build layers into the root');
@@ -213,6 +219,6 @@ async function copyOut(store: LayerStore, stack: string[], root: string, verbosi
   } catch (err) {
     return { ok: false, phase: 'finish', ...failure(err, verbosity) };
   }
-  clock.mark('Copy layers into the root');
+  clock.mark(label);
   return undefined;
 }

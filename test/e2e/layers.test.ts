@@ -90,6 +90,9 @@ describe('per-step build cache (busybox)', { timeout: 600_000 }, () => {
     const dir = await makeProject({ 'vagga.yaml': yaml([STEPS[0]!, `    - !Sh "echo ${tok} > /b; exit 3"`]) }, { name: 'layers-fail' });
     let r = await vagga(dir, ['_build', 'bb']);
     assert.equal(r.status, 121, show(r));
+    const partial = join(dir, '.vagga', '.roots', '.tmp.bb', 'root');
+    assert.equal(readFileSync(join(partial, 'b'), 'utf8'), `${tok}\n`, 'the partial build (with the failed step\'s files) stays for inspection');
+    assert.equal(readFileSync(join(partial, 'a'), 'utf8'), 'a\n');
     await writeProjectFile(dir, 'vagga.yaml', yaml([STEPS[0]!, `    - !Sh "echo ${tok} > /b"`, '    - !Text { /etc/app: fixed }']));
     r = await vagga(dir, ['_build', 'bb']);
     assert.equal(r.status, 0, show(r));
