@@ -7,30 +7,13 @@
  * `result.json` next to the spec. Exit status: 0 built, 1 failed, 128+N on signal N.
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeRootIndex } from './root-index.js';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 import { createBuildContext, stderrLog } from './build-context.js';
 import { decodeSpecJson, encodeSpecJson, SCRATCH_FILES, type BuilderResult, type BuilderSpec } from './builder-spec.js';
 import { runSteps, type RunStepsDeps } from './run-steps.js';
 import { ignoreUserSignals } from '../sandbox/signals.js';
-
-/**
- * Write the index of the finished root (src/storage/index-format.ts) to the scratch dir;
- * the host side moves it next to the root (`.roots/<name>.<8hex>/index.txt`) for
- * `_verify` and `_hardlink`. Written here because only the namespace's root can read every
- * file. A failure only costs the index (warning), not the build.
- */
-async function writeRootIndex(spec: BuilderSpec, log: ReturnType<typeof stderrLog>): Promise<void> {
-  try {
-    const [{ indexTree }, { formatIndex }] = await Promise.all([
-      import('../storage/index-walk.js'),
-      import('../storage/index-format.js'),
-    ]);
-    writeFileSync(join(spec.scratchDir, SCRATCH_FILES.index), formatIndex(await indexTree(spec.root)));
-  } catch (err) {
-    log.warn(`Could not index the container's files (vagga _verify will not work for it): ${(err as Error).message}`);
-  }
-}
 
 /** Entry of the builder; `args` are the arguments after `__builder__`. Resolves with the exit status. */
 export async function builderMain(args: string[]): Promise<number> {
@@ -81,7 +64,8 @@ export async function builderMain(args: string[]): Promise<number> {
       ...stepsDeps, resume: resumeStepContexts, uncached: () => runSteps(spec, ctx, stepsDeps),
     })
     : await runSteps(spec, ctx, stepsDeps);
-  if (result.ok) await writeRootIndex(spec, log);
+  // A layered build indexes the root itself, with the hashes its layers know.
+  if (result.ok && !result.indexed) await writeRootIndex(spec, log);
   writeResult(result);
   return result.ok ? 0 : 1;
 }

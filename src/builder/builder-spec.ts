@@ -69,6 +69,8 @@ export interface BuilderResult {
   hint?: string;
   /** True when the build was stopped by a signal (Ctrl-C, SIGTERM). */
   interrupted?: boolean;
+  /** The builder wrote the root's index already (a layered build; not sent to the host). */
+  indexed?: boolean;
 }
 
 /** File names inside the scratch dir. */

@@ -29,7 +29,7 @@ export function buildSettingsKey(settings: Settings): string {
 }
 
 /** Format of layers and of their metadata; bump to orphan every layer made before. */
-export const LAYER_FORMAT = 'vagga-layer/1';
+export const LAYER_FORMAT = 'vagga-layer/2';
 
 /** Most layers one overlay mount may stack (kernel limit 500; the mount options must fit a 4 KiB page). */
 export const MAX_STACK_DEPTH = 80;

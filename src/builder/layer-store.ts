@@ -18,7 +18,9 @@
  * Layer files are owned by the container's ids: everything here runs as root in the
  * builder's user namespace.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { escapeBytes } from '../storage/index-format.js';
+import { sha256File, type KnownHash } from '../storage/index-walk.js';
 import { mkdtemp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { VaggaError } from '../errors/vagga-error.js';
@@ -131,6 +133,7 @@ export class LayerStore {
    */
   async commit(tmpDir: string, meta: Omit<LayerMeta, 'bytes' | 'format' | 'created'>): Promise<LayerMeta> {
     rmSync(join(tmpDir, 'work'), { recursive: true, force: true });
+    writeFileSync(join(tmpDir, HASHES_FILE), hashTable(join(tmpDir, 'diff')));
     const full: LayerMeta = { format: LAYER_FORMAT, ...meta, bytes: await diskUse(join(tmpDir, 'diff')), created: new Date().toISOString() };
     writeFileSync(join(tmpDir, 'meta.json'), `${JSON.stringify(full)}\n`);
     writeFileSync(join(tmpDir, 'last_use'), '');
@@ -147,6 +150,62 @@ export class LayerStore {
       try { utimesSync(join(this.layersDir, name, 'last_use'), now, now); } catch { /* see above */ }
     }
   }
+}
+
+/** Per layer: `<sha256> <size> <escaped path>` of each regular file of its diff (index-format.ts escaping). */
+const HASHES_FILE = 'hashes.txt';
+
+/** The hash table of the regular files under `diff` (text of HASHES_FILE). Throws fs errors. */
+function hashTable(diff: string): string {
+  const lines: string[] = [];
+  const base = Buffer.from(diff);
+  const walk = (rel: Buffer): void => {
+    for (const name of readdirSync(Buffer.concat([base, rel]), { encoding: 'buffer' })) {
+      const child = Buffer.concat([rel, Buffer.from('/'), name]);
+      const st = lstatSync(Buffer.concat([base, child]));
+      if (st.isDirectory()) walk(child);
+      else if (st.isFile()) lines.push(`${sha256File(Buffer.concat([base, child]))} ${st.size} ${escapeBytes(child)}\n`);
+    }
+  };
+  walk(Buffer.alloc(0));
+  return lines.join('');
+}
+
+/**
+ * A KnownHash for a root copied from `stack` (layer names, bottom first): a file's hash is
+ * its provider's, the topmost layer holding the path (which is what the overlay showed),
+ * when that layer's table has it with the same size. Tables are read on first use.
+ */
+export function stackHashes(store: LayerStore, stack: readonly string[]): KnownHash {
+  const tables = new Map<string, Map<string, { sha: string; size: number }>>();
+  const table = (name: string) => {
+    let t = tables.get(name);
+    if (t === undefined) {
+      t = new Map();
+      try {
+        for (const line of readFileSync(join(store.layersDir, name, HASHES_FILE), 'utf8').split('\n')) {
+          const [sha, size, path] = line.split(' ');
+          if (sha && size && path) t.set(path, { sha, size: Number(size) });
+        }
+      } catch { /* no table: files are read */ }
+      tables.set(name, t);
+    }
+    return t;
+  };
+  const top = [...stack].reverse();
+  const diffs = top.map((name) => Buffer.from(join(store.layersDir, name, 'diff')));
+  return (rel, st) => {
+    for (let i = 0; i < top.length; i++) {
+      const name = top[i]!;
+      // No exception for the (common) missing path: throwing costs more than the lstat.
+      const own = lstatSync(Buffer.concat([diffs[i]!, rel]), { throwIfNoEntry: false });
+      if (own === undefined) continue;
+      if (!own.isFile()) return undefined;
+      const known = table(name).get(escapeBytes(rel));
+      return known !== undefined && known.size === st.size ? known.sha : undefined;
+    }
+    return undefined;
+  };
 }
 
 /** Disk use of a tree in bytes (`du -s -B1`); 0 when du fails. */

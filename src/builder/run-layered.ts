@@ -20,7 +20,8 @@ import type { BuilderResult, BuilderSpec, LayerSpec } from './builder-spec.js';
 import { restoreBuilderState, saveBuilderState } from './builder-state.js';
 import { makeSystemDirs } from './finish.js';
 import { layerName } from './layer-plan.js';
-import { LayerStore, type LayerMeta } from './layer-store.js';
+import { LayerStore, stackHashes, type LayerMeta } from './layer-store.js';
+import { writeRootIndex } from './root-index.js';
 import { mountOverlay, runQuiet, unmount } from './overlay.js';
 import {
   buildClock, failure, reportCachedStep, runFinish, runStep, type BuildClock, type RunStepsDeps,
@@ -96,7 +97,10 @@ export async function runLayered(spec: BuilderSpec, layers: LayerSpec, ctx: Buil
       stack = made.stack;
     }
     store.touch(stack);
-    return (await copyOut(store, stack.map((n) => store.lower(n)), ctx.root, spec.verbosity, clock, 'Copy layers into the root')) ?? { ok: true };
+    // The index is made from the same read-only view while cp copies it (two cores, one pass each).
+    const copyFailed = await copyOut(store, stack.map((n) => store.lower(n)), ctx.root, spec.verbosity, clock, 'Copy layers into the root and index them',
+      (view) => writeRootIndex(spec, ctx.log, stackHashes(store, stack), view));
+    return copyFailed ?? { ok: true, indexed: true };
   } finally {
     await lease.release();
   }
@@ -203,16 +207,22 @@ function replayParent(spec: BuilderSpec, ctx: BuildContext, deps: LayeredDeps, c
 
 /**
  * Mount `lowers` (names relative to the store's layer dir, bottom first) read-only and copy
- * the view into the plain root dir `root`; `label` goes to timings.log.
+ * the view into the plain root dir `root`, running `meanwhile` on the view during the copy;
+ * `label` goes to timings.log.
  */
-async function copyOut(store: LayerStore, lowers: string[], root: string, verbosity: number, clock: BuildClock, label: string): Promise<BuilderResult | undefined> {
+async function copyOut(
+  store: LayerStore, lowers: string[], root: string, verbosity: number, clock: BuildClock, label: string,
+  meanwhile?: (view: string) => Promise<void>,
+): Promise<BuilderResult | undefined> {
   try {
     mkdirSync(FLAT_MOUNT, { recursive: true });
     // A read-only overlay needs two lowers at least.
     lowers = [store.emptyLower, ...lowers];
     await mountOverlay({ lowers, target: FLAT_MOUNT, cwd: store.layersDir });
     try {
-      await runQuiet(['cp', '-a', '--', `${FLAT_MOUNT}/.`, `${root}/`], 'Copying the build layers into the root');
+      const copy = runQuiet(['cp', '-a', '--', `${FLAT_MOUNT}/.`, `${root}/`], 'Copying the build layers into the root');
+      // `meanwhile` never rejects the copy: its own failures are its own (the index warns).
+      await Promise.all([copy, meanwhile?.(FLAT_MOUNT).catch(() => {})]);
     } finally {
       await unmount(FLAT_MOUNT);
     }

@@ -49,12 +49,18 @@ export function deviceNumbers(rdev: number): string {
   return `${major},${minor}`;
 }
 
+/**
+ * A file's SHA-256 known without reading it (the build cache's per-layer hashes), or
+ * undefined to read it. `rel` is the raw path inside the root, `st` its lstat.
+ */
+export type KnownHash = (rel: Buffer, st: Stats) => string | undefined;
+
 /** The entry for one path; `rel` is the raw path inside the root (`/` for the root). */
-function entryFor(full: Buffer, rel: Buffer, st: Stats): IndexEntry {
+function entryFor(full: Buffer, rel: Buffer, st: Stats, known?: KnownHash): IndexEntry {
   const e: IndexEntry = { type: typeOf(st), path: escapeBytes(rel), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   if (e.type === 'f') {
     e.size = st.size;
-    e.sha256 = sha256File(full);
+    e.sha256 = known?.(rel, st) ?? sha256File(full);
   } else if (e.type === 'l') {
     e.target = escapeBytes(readlinkSync(full, { encoding: 'buffer' }));
   } else if (e.type === 'c' || e.type === 'b') {
@@ -67,17 +73,18 @@ function entryFor(full: Buffer, rel: Buffer, st: Stats): IndexEntry {
  * Every path under `root` (the root itself as `/`), not following symlinks and not
  * crossing into other file systems' special handling (mount points are indexed as the
  * directories they are). Entries come in the walk's order; formatIndex sorts them.
+ * `known` spares reading files whose hash is known (the build cache's layers).
  * Throws the fs error of the first path that cannot be read. Synchronous I/O (see
  * sha256File); async for callers' convenience.
  */
-export async function indexTree(root: string): Promise<IndexEntry[]> {
+export async function indexTree(root: string, known?: KnownHash): Promise<IndexEntry[]> {
   const out: IndexEntry[] = [];
   const base = Buffer.from(root.endsWith('/') && root !== '/' ? root.slice(0, -1) : root);
   const slash = Buffer.from('/');
   const walk = (rel: Buffer) => {
     const full = rel.length === 1 ? base : Buffer.concat([base, rel]);
     const st = lstatSync(full);
-    out.push(entryFor(full, rel, st));
+    out.push(entryFor(full, rel, st, known));
     if (!st.isDirectory()) return;
     const names = readdirSync(full, { encoding: 'buffer' });
     names.sort(Buffer.compare);

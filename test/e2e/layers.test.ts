@@ -68,6 +68,10 @@ describe('per-step build cache (busybox)', { timeout: 600_000 }, () => {
     assert.equal(r.status, 0, show(r));
     assert.doesNotMatch(r.stderr, /\(cached\)/, '--no-cache runs every step');
     assert.equal(index(dir), cached, 'the root from cached layers equals the root of a full build');
+    const env = await e2eEnv();
+    r = await vagga(dir, ['_build', '--force', 'bb'], { settings: `cache-dir: ${env.cacheDir}\nbuild-cache: false\n` });
+    assert.equal(r.status, 0, show(r));
+    assert.equal(index(dir), cached, 'and the root (and index, read file by file) of a build without the cache');
   });
 
   test('a changed file read by a step is named in the rebuild line', async () => {
