@@ -53,9 +53,10 @@ test('_compgen: built-ins and their arguments (completion.bats "builtin", with o
   assert.deepEqual(r.words.split(' '), [...r.words.split(' ')].sort());
   assert.equal((await compgen(['--', '_r'])).words, '_relative_work_dir _run');
   assert.equal((await compgen(['--', '_ran'])).words, '');
-  assert.equal((await compgen(['_build', '--'])).words, 'ubuntu --force');
-  assert.equal((await compgen(['_build', '--', '-'])).words, '--force');
-  assert.equal((await compgen(['_build', '--force', '--'])).words, 'ubuntu --force');
+  // Vagga's `_build` has --force only; --no-cache and --explain are the build cache's (issue 9).
+  assert.equal((await compgen(['_build', '--'])).words, 'ubuntu --force --no-cache --explain');
+  assert.equal((await compgen(['_build', '--', '-'])).words, '--force --no-cache --explain');
+  assert.equal((await compgen(['_build', '--force', '--'])).words, 'ubuntu --force --no-cache --explain');
   assert.equal((await compgen(['_build', 'ubuntu', '--'])).words, '');
   assert.equal((await compgen(['_run', '--'])).words, 'ubuntu -W --writeable');
   assert.equal((await compgen(['_run', '--', 'u'])).words, 'ubuntu');
