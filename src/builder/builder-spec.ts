@@ -30,10 +30,17 @@ export interface BuilderSpec {
   cacheDir: string;
   /** Built containers used by this build: name -> root as the builder sees it. */
   containerRoots: Record<string, string>;
-  /** The scratch dir of this run (holds spec.json, result.json, timings.log). */
+  /** The scratch dir of this run (holds spec.json, result.json, timings.log, build.log). */
   scratchDir: string;
   /** The container's `data-dirs` (applied after the finish phase, src/builder/data-dirs.ts). */
   dataDirs?: string[];
+  /**
+   * How the host's stderr (which the builder writes to) renders progress
+   * (src/builder/progress.ts): a terminal, and whether to colour. Absent: plain lines.
+   */
+  terminal?: { tty: boolean; colour: boolean };
+  /** Where the user finds this build's log once the builder ended (display path, host side). */
+  hostLogPath?: string;
 }
 
 /** Outcome written by the builder to `<scratch>/result.json`. */
@@ -52,7 +59,9 @@ export interface BuilderResult {
 }
 
 /** File names inside the scratch dir. */
-export const SCRATCH_FILES = { spec: 'spec.json', result: 'result.json', timings: 'timings.log', index: 'index.txt' } as const;
+export const SCRATCH_FILES = {
+  spec: 'spec.json', result: 'result.json', timings: 'timings.log', index: 'index.txt', buildLog: 'build.log',
+} as const;
 
 /**
  * Serialise a spec (or result) to JSON, keeping RegExp, Map and Set values that validated

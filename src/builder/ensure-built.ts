@@ -24,7 +24,7 @@ import type { BuildMode } from '../cli/global-options.js';
 import type { Config, ContainerConfig, IdRange, Settings, StepConfig } from '../config/model.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import type { IdMapping } from '../sandbox/types.js';
-import type { BuildLog, PrepareContext, StepDef } from '../steps/step.js';
+import type { PrepareContext, StepDef } from '../steps/step.js';
 import {
   buildLockPath, cacheDirFor, projectLayout, tmpBuildDir, versionDir, versionRoot, type ProjectLayout,
 } from '../storage/layout.js';
@@ -36,9 +36,9 @@ import { removeTree } from '../storage/remove.js';
 import { makeStorageDir, storageDirError } from '../storage/storage-dirs.js';
 import { ensureStorageBase } from '../storage/storage-link.js';
 import { shortHash } from '../version/digest.js';
-import { stderrLog } from './build-context.js';
 import type { BuilderResult } from './builder-spec.js';
 import { BuildFailedError } from './errors.js';
+import { openHostOutput, stderrTerminal, type TerminalInfo } from './host-output.js';
 import { prepareSteps } from './prepare.js';
 import type { BuilderRunInput } from './run-builder.js';
 import { stepLocation } from './step-text.js';
@@ -72,15 +72,18 @@ export interface BuildDeps {
   /** Progress and messages (stderr). */
   write(text: string): void;
   now(): number;
+  /** What stderr can show (live progress lines, colours); absent: plain lines. */
+  terminal?: TerminalInfo;
 }
 
 /** The real collaborators (loaded on first use: the version, step registry and builder modules). */
 export async function defaultBuildDeps(): Promise<BuildDeps> {
-  const [{ containerVersion }, { idMappingFor }, { STEP_DEFS }, { runBuilder }] = await Promise.all([
+  const [{ containerVersion }, { idMappingFor }, { STEP_DEFS }, { runBuilder }, { useColor }] = await Promise.all([
     import('../version/container-version.js'),
     import('../sandbox/idmap.js'),
     import('../steps/registry.js'),
     import('./run-builder.js'),
+    import('../cli/colour.js'),
   ]);
   return {
     version(config, name) {
@@ -97,6 +100,7 @@ export async function defaultBuildDeps(): Promise<BuildDeps> {
     cacheDir: (settings) => cacheDirFor(settings),
     write: (text) => { process.stderr.write(text); },
     now: () => Date.now(),
+    terminal: stderrTerminal(useColor(process.stderr, process.env)),
   };
 }
 
@@ -315,9 +319,16 @@ async function buildContainer(
     removeStaleCacheTemps(cacheDir, (path) => {
       if (options.verbosity >= 2) deps.write(`Removing the leftover ${path}\n`);
     });
-    const log: BuildLog = stderrLog(options.verbosity, deps.write);
-    const prepareCtx: PrepareContext = { projectRoot: layout.projectRoot, cacheDir, settings, log, signal: abort.signal };
-    let result = await prepareSteps(container.setup, prepareCtx, deps.stepDef);
+    const output = openHostOutput({
+      buildDir, projectRoot: layout.projectRoot, verbosity: options.verbosity, terminal: deps.terminal, write: deps.write, now: deps.now,
+    });
+    const prepareCtx: PrepareContext = { projectRoot: layout.projectRoot, cacheDir, settings, log: output.log, signal: abort.signal };
+    let result: BuilderResult;
+    try {
+      result = await prepareSteps(container.setup, prepareCtx, deps.stepDef, output.progress);
+    } finally {
+      output.close();
+    }
     const prepared = deps.now();
     if (result.ok && interruptedBy) {
       result = { ok: false, phase: 'setup', interrupted: true, message: `The build was interrupted (${interruptedBy})` };
@@ -336,6 +347,8 @@ async function buildContainer(
         dataDirs: container.dataDirs,
         idMapping: mapping,
         verbosity: options.verbosity,
+        ...(deps.terminal ? { terminal: { tty: deps.terminal.tty, colour: deps.terminal.colour } } : {}),
+        logPath: output.logPath,
         timingsHead: [`${((prepared - started) / 1000).toFixed(2).padStart(8)}s ${((prepared - started) / 1000).toFixed(2).padStart(8)}s  Prepare`],
       }));
     }

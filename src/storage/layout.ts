@@ -107,6 +107,8 @@ export const VERSION_FILES = {
   uidMap: 'uid_map',
   gidMap: 'gid_map',
   timings: 'timings.log',
+  /** Output of the programs the build ran (src/builder/build-log.ts). */
+  buildLog: 'build.log',
 } as const;
 
 /**
