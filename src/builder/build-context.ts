@@ -88,7 +88,7 @@ export function createBuildContext(spec: BuilderSpec, log: BuildLog, runner: Nes
         cwd: options.cwd ?? '/work',
         input: options.input,
         ...(options.isolateNetwork ? { shareNet: false } : {}),
-        ...(log.output ? { output: (chunk: Buffer) => log.output!(chunk) } : {}),
+        ...(log.output ? { output: (chunk: Buffer, source: 'stdout' | 'stderr') => log.output!(chunk, source) } : {}),
       });
       if (result.status !== 0) throw new StepFailedError(argv, result.status, result.signal);
     },

@@ -10,7 +10,7 @@
  * `==> Step 3/6 !Install [python3]`.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { BuildLog } from '../steps/step.js';
+import type { BuildLog, OutputSource } from '../steps/step.js';
 import { cleanLine, OutputStatus } from './output-status.js';
 import type { BuildProgress, ProgressLog } from './progress.js';
 
@@ -25,9 +25,9 @@ const KEEP_LINES = 200;
  */
 export class BuildLogFile implements ProgressLog {
   private fd: number | undefined;
-  private partial = '';
+  /** The incomplete last line of each stream, and its UTF-8 decoder (a character may span chunks). */
+  private readonly streams = new Map<OutputSource, { partial: string; decoder: TextDecoder }>();
   private recent: string[] = [];
-  private readonly decoder = new TextDecoder();
   /** Called with each complete output line (cleaned), e.g. to derive the progress status. */
   onLine?: (line: string) => void;
 
@@ -53,11 +53,17 @@ export class BuildLogFile implements ProgressLog {
     if (this.recent.length > KEEP_LINES) this.recent.splice(0, this.recent.length - KEEP_LINES);
   }
 
-  /** Raw program output: split into lines, cleaned, stored; the last incomplete line waits for its end. */
-  output(chunk: string | Uint8Array): void {
-    const text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true }));
+  /**
+   * Raw program output from stream `source`: split into lines, cleaned, stored; the last
+   * incomplete line waits for its end (per stream: stdout and stderr arrive separately, and
+   * a line of one is never cut by the other).
+   */
+  output(chunk: string | Uint8Array, source: OutputSource = 'stdout'): void {
+    let stream = this.streams.get(source);
+    if (!stream) this.streams.set(source, stream = { partial: '', decoder: new TextDecoder() });
+    const text = stream.partial + (typeof chunk === 'string' ? chunk : stream.decoder.decode(chunk, { stream: true }));
     const lines = text.split('\n');
-    this.partial = lines.pop()!;
+    stream.partial = lines.pop()!;
     for (const raw of lines) this.addLine(cleanLine(raw));
   }
 
@@ -67,11 +73,12 @@ export class BuildLogFile implements ProgressLog {
     this.onLine?.(line);
   }
 
-  /** Write out a pending incomplete output line. */
+  /** Write out the pending incomplete output lines. */
   flush(): void {
-    if (this.partial !== '') {
-      const line = cleanLine(this.partial);
-      this.partial = '';
+    for (const stream of this.streams.values()) {
+      if (stream.partial === '') continue;
+      const line = cleanLine(stream.partial);
+      stream.partial = '';
       this.addLine(line);
     }
   }
@@ -134,8 +141,8 @@ export function createStepLog(input: StepLogInput): BuildLog {
     info: (m) => { log.line(m); progress.note(m); },
     warn: (m) => { log.line(`Warning: ${m}`); progress.message(`Warning: ${m}`); },
     debug: (m) => { log.line(m); if (verbosity >= 2) progress.message(m); },
-    output: (chunk) => {
-      log.output(chunk);
+    output: (chunk, source) => {
+      log.output(chunk, source);
       if (verbosity >= 2) input.echo(chunk);
     },
     progress: (update) => progress.stepProgress(update),

@@ -20,7 +20,7 @@ function startingOnUse(log: BuildLog, begin: () => void): BuildLog {
     warn: (m) => log.warn(m),
     debug: (m) => log.debug(m),
   };
-  if (log.output) out.output = (chunk) => { begin(); log.output!(chunk); };
+  if (log.output) out.output = (chunk, source) => { begin(); log.output!(chunk, source); };
   if (log.progress) out.progress = (update) => { begin(); log.progress!(update); };
   return out;
 }

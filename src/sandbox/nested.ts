@@ -23,8 +23,8 @@ export interface NestedSpec {
   input?: string;
   /** False: a new network namespace with only `lo` up (bwrap --unshare-net). Default true. */
   shareNet?: boolean;
-  /** Where the program's stdout and stderr go (the build log); default: our stderr. */
-  output?: (chunk: Buffer) => void;
+  /** Where the program's stdout and stderr go (the build log), chunk by chunk; default: our stderr. */
+  output?: (chunk: Buffer, source: 'stdout' | 'stderr') => void;
 }
 
 /** Keep the last `limit` characters written to a stream while relaying them to `out`. */
@@ -71,8 +71,8 @@ export async function runNested(spec: NestedSpec): Promise<SandboxResult> {
     w.end(content);
   });
   const out = spec.output ?? ((d: Buffer) => { process.stderr.write(d); });
-  relayTail(child.stdout!, out);
-  const errTail = relayTail(child.stderr!, out);
+  relayTail(child.stdout!, (d) => out(d, 'stdout'));
+  const errTail = relayTail(child.stderr!, (d) => out(d, 'stderr'));
   let json = '';
   (child.stdio[jsonFd] as Readable).on('data', (d: Buffer) => {
     json += d.toString('utf8');

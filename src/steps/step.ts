@@ -47,6 +47,9 @@ export interface ProgressUpdate {
   count?: { done: number; total?: number; unit: 'packages' | 'bytes' };
 }
 
+/** Which output stream of a program a chunk comes from. */
+export type OutputSource = 'stdout' | 'stderr';
+
 /**
  * Messages of a build. `info` is status (shown on the live progress line, or as a line
  * when verbose), `warn` is always shown, `debug` only when verbose; all go to the build log.
@@ -58,10 +61,11 @@ export interface BuildLog {
   debug(message: string): void;
   /**
    * Raw output of a program a step runs (apt, mmdebstrap, a `!Sh` script): into the build
-   * log, and to stderr only when verbose. Absent (e.g. in tests): callers write to stderr or
-   * debug-log it as before.
+   * log, and to stderr only when verbose. `source` names the program's stream (lines are
+   * put together per stream; default stdout). Absent (e.g. in tests): callers write to
+   * stderr or debug-log it as before.
    */
-  output?(chunk: string | Uint8Array): void;
+  output?(chunk: string | Uint8Array, source?: OutputSource): void;
   /** Progress of the current step (downloads): the live line's bar and counter. */
   progress?(update: ProgressUpdate): void;
 }

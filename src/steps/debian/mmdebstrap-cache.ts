@@ -69,8 +69,8 @@ function runMmdebstrap(program: string, argv: string[], name: string, mirrorHint
     const toLog = log.output?.bind(log);
     const child = spawnHost(program, toLog ? ['--verbose', ...argv] : argv, { stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM' });
     const tail: string[] = [];
-    const collect = (chunk: Buffer): void => {
-      if (toLog) return toLog(chunk);
+    const collect = (chunk: Buffer, source: 'stdout' | 'stderr'): void => {
+      if (toLog) return toLog(chunk, source);
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line.trim() === '') continue;
         log.debug(`mmdebstrap: ${line}`);
@@ -78,8 +78,8 @@ function runMmdebstrap(program: string, argv: string[], name: string, mirrorHint
         if (tail.length > 40) tail.shift();
       }
     };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
+    child.stdout!.on('data', (chunk: Buffer) => collect(chunk, 'stdout'));
+    child.stderr!.on('data', (chunk: Buffer) => collect(chunk, 'stderr'));
     child.on('error', (err) => reject(err));
     child.on('close', (code, sig) => {
       if (code === 0) return resolve();

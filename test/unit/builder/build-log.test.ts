@@ -37,6 +37,16 @@ test('BuildLogFile: output stored as cleaned lines, sections, a tail since the s
   ].join('\n'));
 });
 
+test('BuildLogFile: stdout and stderr chunks never cut each other\'s lines', () => {
+  const file = join(tempDir('vagga-blog-'), 'build.log');
+  const log = new BuildLogFile(file);
+  log.output('+ echo out-line-31', 'stderr');
+  log.output('out-line-1\nout-line-2\n', 'stdout');
+  log.output('\n+ echo out-line-32\n', 'stderr');
+  log.close();
+  assert.equal(readFileSync(file, 'utf8'), 'out-line-1\nout-line-2\n+ echo out-line-31\n+ echo out-line-32\n');
+});
+
 test('BuildLogFile: a multi-byte character split across chunks survives', () => {
   const file = join(tempDir('vagga-blog-'), 'build.log');
   const log = new BuildLogFile(file);
