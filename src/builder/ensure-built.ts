@@ -9,7 +9,9 @@
  *        another vagga builds it) and check again: the other process may have built it;
  *     2. start from a fresh `.tmp.<name>/root` (a leftover from a crashed build is deleted,
  *        inside a namespace if it holds subuid-owned files), run every step's host-side
- *        `prepare`, then the builder sandbox (src/builder/run-builder.ts);
+ *        `prepare`, then the builder sandbox (src/builder/run-builder.ts); both print
+ *        through a BuildProgress and log programs' output to `.tmp.<name>/build.log`
+ *        (src/builder/host-output.ts, progress.ts, build-log.ts);
  *     3. on success write `uid_map`/`gid_map`, rename `.tmp.<name>` to `<name>.<8hex>`, touch
  *        `last_use`, repoint `.vagga/<name>`, log `Container <name> (<8hex>) built in N seconds.`
  *
@@ -78,12 +80,11 @@ export interface BuildDeps {
 
 /** The real collaborators (loaded on first use: the version, step registry and builder modules). */
 export async function defaultBuildDeps(): Promise<BuildDeps> {
-  const [{ containerVersion }, { idMappingFor }, { STEP_DEFS }, { runBuilder }, { useColor }] = await Promise.all([
+  const [{ containerVersion }, { idMappingFor }, { STEP_DEFS }, { runBuilder }] = await Promise.all([
     import('../version/container-version.js'),
     import('../sandbox/idmap.js'),
     import('../steps/registry.js'),
     import('./run-builder.js'),
-    import('../cli/colour.js'),
   ]);
   return {
     version(config, name) {
@@ -100,7 +101,7 @@ export async function defaultBuildDeps(): Promise<BuildDeps> {
     cacheDir: (settings) => cacheDirFor(settings),
     write: (text) => { process.stderr.write(text); },
     now: () => Date.now(),
-    terminal: stderrTerminal(useColor(process.stderr, process.env)),
+    terminal: stderrTerminal(),
   };
 }
 

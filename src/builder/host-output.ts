@@ -5,6 +5,7 @@
  * for the prepare phase (src/builder/progress.ts) on stderr.
  */
 import { isAbsolute, join, relative } from 'node:path';
+import { useColor } from '../cli/colour.js';
 import type { BuildLog } from '../steps/step.js';
 import { VERSION_FILES } from '../storage/layout.js';
 import { BuildLogFile, createStepLog } from './build-log.js';
@@ -21,10 +22,10 @@ export interface TerminalInfo {
 }
 
 /** The terminal facts of our stderr under `env` (for BuildDeps.terminal). */
-export function stderrTerminal(colour: boolean, env: NodeJS.ProcessEnv = process.env): TerminalInfo {
+export function stderrTerminal(env: NodeJS.ProcessEnv = process.env): TerminalInfo {
   return {
     tty: Boolean(process.stderr.isTTY) && env.TERM !== 'dumb',
-    colour,
+    colour: useColor(process.stderr, env),
     columns: () => process.stderr.columns,
   };
 }
