@@ -18,15 +18,6 @@ import { StepFailedError } from './errors.js';
 /** Runs a nested sandbox; replaceable in tests. */
 export type NestedRunner = (spec: NestedSpec) => Promise<SandboxResult>;
 
-/** A BuildLog writing to stderr: warnings always, info unless quiet, debug when verbose. */
-export function stderrLog(verbosity: number, write: (s: string) => void = (s) => process.stderr.write(s)): BuildLog {
-  return {
-    info: (m) => { if (verbosity >= 1) write(`${m}\n`); },
-    warn: (m) => write(`Warning: ${m}\n`),
-    debug: (m) => { if (verbosity >= 2) write(`${m}\n`); },
-  };
-}
-
 /**
  * A container path (absolute, e.g. `/var/cache`) under the root being built, symlinks
  * followed inside the root (src/steps/root-path.ts inContainerRoot).
@@ -50,7 +41,8 @@ export function ensureNetworkFiles(root: string): void {
 
 /**
  * Create the context for one build from the builder spec. `run` creates each registered
- * cache dir (`<cache>/<name>`) and its mount point in the root on demand, and rejects with
+ * cache dir (`<cache>/<name>`) and its mount point in the root on demand, sends the
+ * program's output to `log.output` when the log has one (the build log), and rejects with
  * StepFailedError on a non-zero status.
  */
 export function createBuildContext(spec: BuilderSpec, log: BuildLog, runner: NestedRunner = runNested): BuildContext {
@@ -96,6 +88,7 @@ export function createBuildContext(spec: BuilderSpec, log: BuildLog, runner: Nes
         cwd: options.cwd ?? '/work',
         input: options.input,
         ...(options.isolateNetwork ? { shareNet: false } : {}),
+        ...(log.output ? { output: (chunk: Buffer, source: 'stdout' | 'stderr') => log.output!(chunk, source) } : {}),
       });
       if (result.status !== 0) throw new StepFailedError(argv, result.status, result.signal);
     },

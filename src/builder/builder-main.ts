@@ -4,14 +4,19 @@
  * capabilities, the root being built at /vagga/root). Because it is root in that namespace,
  * steps can use plain node:fs on subuid-owned files. It reads everything from the spec
  * (src/builder/builder-spec.ts), runs the steps and the finish phase, and writes
- * `result.json` next to the spec. Exit status: 0 built, 1 failed, 128+N on signal N.
+ * `result.json` next to the spec. What it prints about the steps: src/builder/progress.ts;
+ * the steps' programs' output goes to `build.log` next to the spec (build-log.ts), streamed
+ * to stderr too when verbose. Exit status: 0 built, 1 failed, 128+N on signal N.
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeRootIndex } from './root-index.js';
 import { join } from 'node:path';
 import { constants } from 'node:os';
-import { createBuildContext, stderrLog } from './build-context.js';
+import type { BuildLog } from '../steps/step.js';
+import { createBuildContext } from './build-context.js';
+import { BuildLogFile, createStepLog } from './build-log.js';
 import { decodeSpecJson, encodeSpecJson, SCRATCH_FILES, type BuilderResult, type BuilderSpec } from './builder-spec.js';
+import { createBuildProgress } from './progress.js';
 import { runSteps, type RunStepsDeps } from './run-steps.js';
 import { ignoreUserSignals } from '../sandbox/signals.js';
 
@@ -27,8 +32,23 @@ export async function builderMain(args: string[]): Promise<number> {
   const resultPath = join(spec.scratchDir, SCRATCH_FILES.result);
   const writeResult = (r: BuilderResult) => writeFileSync(resultPath, encodeSpecJson(r));
   let current: BuilderResult['step'];
+  const buildLog = new BuildLogFile(join(spec.scratchDir, SCRATCH_FILES.buildLog), spec.hostLogPath);
+  const progress = createBuildProgress({
+    verbosity: spec.verbosity,
+    tty: spec.terminal?.tty ?? false,
+    colour: spec.terminal?.colour ?? false,
+    write: (text) => { process.stderr.write(text); },
+    now: () => Date.now(),
+    columns: () => process.stderr.columns,
+    log: buildLog,
+  });
+  const stop = () => {
+    progress.close();
+    buildLog.close();
+  };
 
   const onSignal = (sig: NodeJS.Signals) => {
+    stop();
     writeResult({
       ok: false, phase: current ? 'step' : 'setup', step: current, interrupted: true,
       message: `The build was interrupted (${sig})`,
@@ -40,14 +60,14 @@ export async function builderMain(args: string[]): Promise<number> {
   // SIGUSR1/SIGUSR2 (forwarded by the outer vagga) are ignored: never Node's inspector.
   ignoreUserSignals();
 
-  const log = stderrLog(spec.verbosity);
+  const log = createStepLog({ verbosity: spec.verbosity, progress, log: buildLog, echo: (chunk) => { process.stderr.write(chunk); } });
   const ctx = createBuildContext(spec, log);
   const { stepDef } = await import('../steps/registry.js');
   const timingsPath = join(spec.scratchDir, SCRATCH_FILES.timings);
   const { resumeStepContexts } = await import('../steps/resume.js');
   const stepsDeps: RunStepsDeps = {
     stepDef,
-    write: (text) => process.stderr.write(text),
+    progress,
     timing: (line) => {
       try {
         appendFileSync(timingsPath, `${line}\n`);
@@ -59,13 +79,17 @@ export async function builderMain(args: string[]): Promise<number> {
     now: () => Date.now(),
     onStep: (step: NonNullable<BuilderResult['step']>) => { current = step; },
   };
-  const result = spec.layers
-    ? await (await import('./run-layered.js')).runLayered(spec, spec.layers, ctx, {
-      ...stepsDeps, resume: resumeStepContexts, uncached: () => runSteps(spec, ctx, stepsDeps),
-    })
-    : await runSteps(spec, ctx, stepsDeps);
-  // A layered build indexes the root itself, with the hashes its layers know.
-  if (result.ok && !result.indexed) await writeRootIndex(spec, log);
-  writeResult(result);
-  return result.ok ? 0 : 1;
+  try {
+    const result = spec.layers
+      ? await (await import('./run-layered.js')).runLayered(spec, spec.layers, ctx, {
+        ...stepsDeps, resume: resumeStepContexts, uncached: () => runSteps(spec, ctx, stepsDeps),
+      })
+      : await runSteps(spec, ctx, stepsDeps);
+    // A layered build indexes the root itself, with the hashes its layers know.
+    if (result.ok && !result.indexed) await writeRootIndex(spec, log);
+    writeResult(result);
+    return result.ok ? 0 : 1;
+  } finally {
+    stop();
+  }
 }

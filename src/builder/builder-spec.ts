@@ -30,12 +30,19 @@ export interface BuilderSpec {
   cacheDir: string;
   /** Built containers used by this build: name -> root as the builder sees it. */
   containerRoots: Record<string, string>;
-  /** The scratch dir of this run (holds spec.json, result.json, timings.log). */
+  /** The scratch dir of this run (holds spec.json, result.json, timings.log, build.log). */
   scratchDir: string;
   /** The container's `data-dirs` (applied after the finish phase, src/builder/data-dirs.ts). */
   dataDirs?: string[];
   /** Build in cached layers (src/builder/run-layered.ts); absent: every step runs on the root. */
   layers?: LayerSpec;
+  /**
+   * How the host's stderr (which the builder writes to) renders progress
+   * (src/builder/progress.ts): a terminal, and whether to colour. Absent: plain lines.
+   */
+  terminal?: { tty: boolean; colour: boolean };
+  /** Where the user finds this build's log once the builder ended (display path, host side). */
+  hostLogPath?: string;
 }
 
 /** The per-step build cache of one build (keys from src/builder/layer-plan.ts). */
@@ -74,7 +81,9 @@ export interface BuilderResult {
 }
 
 /** File names inside the scratch dir. */
-export const SCRATCH_FILES = { spec: 'spec.json', result: 'result.json', timings: 'timings.log', index: 'index.txt' } as const;
+export const SCRATCH_FILES = {
+  spec: 'spec.json', result: 'result.json', timings: 'timings.log', index: 'index.txt', buildLog: 'build.log',
+} as const;
 
 /**
  * Serialise a spec (or result) to JSON, keeping RegExp, Map and Set values that validated

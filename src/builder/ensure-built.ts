@@ -9,7 +9,9 @@
  *        another vagga builds it) and check again: the other process may have built it;
  *     2. start from a fresh `.tmp.<name>/root` (a leftover from a crashed build is deleted,
  *        inside a namespace if it holds subuid-owned files), run every step's host-side
- *        `prepare`, then the builder sandbox (src/builder/run-builder.ts);
+ *        `prepare`, then the builder sandbox (src/builder/run-builder.ts); both print
+ *        through a BuildProgress and log programs' output to `.tmp.<name>/build.log`
+ *        (src/builder/host-output.ts, progress.ts, build-log.ts);
  *     3. on success write `uid_map`/`gid_map`, rename `.tmp.<name>` to `<name>.<8hex>`, touch
  *        `last_use`, repoint `.vagga/<name>`, log `Container <name> (<8hex>) built in N seconds.`
  *
@@ -24,7 +26,7 @@ import type { BuildMode } from '../cli/global-options.js';
 import type { Config, ContainerConfig, IdRange, Settings, StepConfig } from '../config/model.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import type { IdMapping } from '../sandbox/types.js';
-import type { BuildLog, PrepareContext, StepDef } from '../steps/step.js';
+import type { PrepareContext, StepDef } from '../steps/step.js';
 import {
   buildLockPath, cacheDirFor, projectLayout, tmpBuildDir, VERSION_FILES, versionDir, versionRoot, type ProjectLayout,
 } from '../storage/layout.js';
@@ -36,9 +38,9 @@ import { removeTree } from '../storage/remove.js';
 import { makeStorageDir, storageDirError } from '../storage/storage-dirs.js';
 import { ensureStorageBase } from '../storage/storage-link.js';
 import { shortHash } from '../version/digest.js';
-import { stderrLog } from './build-context.js';
 import type { BuilderResult } from './builder-spec.js';
 import { BuildFailedError } from './errors.js';
+import { openHostOutput, stderrTerminal, type TerminalInfo } from './host-output.js';
 import { prepareSteps } from './prepare.js';
 import type { BuilderRunInput } from './run-builder.js';
 import { stepLocation, stepSummary } from './step-text.js';
@@ -80,6 +82,8 @@ export interface BuildDeps {
   /** Progress and messages (stderr). */
   write(text: string): void;
   now(): number;
+  /** What stderr can show (live progress lines, colours); absent: plain lines. */
+  terminal?: TerminalInfo;
 }
 
 /** The real collaborators (loaded on first use: the version, step registry and builder modules). */
@@ -113,6 +117,7 @@ export async function defaultBuildDeps(): Promise<BuildDeps> {
     cacheDir: (settings) => cacheDirFor(settings),
     write: (text) => { process.stderr.write(text); },
     now: () => Date.now(),
+    terminal: stderrTerminal(),
   };
 }
 
@@ -409,9 +414,16 @@ async function buildContainer(
     removeStaleCacheTemps(cacheDir, (path) => {
       if (options.verbosity >= 2) deps.write(`Removing the leftover ${path}\n`);
     });
-    const log: BuildLog = stderrLog(options.verbosity, deps.write);
-    const prepareCtx: PrepareContext = { projectRoot: layout.projectRoot, cacheDir, settings, log, signal: abort.signal };
-    let result = await prepareSteps(container.setup, prepareCtx, deps.stepDef);
+    const output = openHostOutput({
+      buildDir, projectRoot: layout.projectRoot, verbosity: options.verbosity, terminal: deps.terminal, write: deps.write, now: deps.now,
+    });
+    const prepareCtx: PrepareContext = { projectRoot: layout.projectRoot, cacheDir, settings, log: output.log, signal: abort.signal };
+    let result: BuilderResult;
+    try {
+      result = await prepareSteps(container.setup, prepareCtx, deps.stepDef, output.progress);
+    } finally {
+      output.close();
+    }
     const prepared = deps.now();
     if (result.ok && interruptedBy) {
       result = { ok: false, phase: 'setup', interrupted: true, message: `The build was interrupted (${interruptedBy})` };
@@ -432,6 +444,8 @@ async function buildContainer(
         ...(layers.cached ? { layers: { ...layers.layers, noCache: options.noCache ?? false } } : {}),
         idMapping: mapping,
         verbosity: options.verbosity,
+        ...(deps.terminal ? { terminal: { tty: deps.terminal.tty, colour: deps.terminal.colour } } : {}),
+        logPath: output.logPath,
         timingsHead: [`${((prepared - started) / 1000).toFixed(2).padStart(8)}s ${((prepared - started) / 1000).toFixed(2).padStart(8)}s  Prepare`],
       }));
     }

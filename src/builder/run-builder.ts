@@ -3,10 +3,11 @@
  * `vagga __builder__` in the builder sandbox (src/mounts/build-plan.ts planBuilderMounts:
  * user namespace with the container's uid map, all capabilities, stdout sent to stderr,
  * stdin /dev/null) and read back its result. The scratch dir is removed afterwards; its
- * timings.log is copied into the build dir first. Scratch dirs of builds that were killed
+ * timings.log and index are copied into the build dir first, and its build.log appended to
+ * the build dir's (which holds the prepare phase's output, src/builder/build-log.ts). Scratch dirs of builds that were killed
  * before removing theirs are removed when the next build starts.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { LAYER_STORE_ENTRY, TRUSTED_CACHE_ENTRIES } from '../config/cache-name.js';
@@ -44,6 +45,10 @@ export interface BuilderRunInput {
   dataDirs?: string[];
   /** Chain keys of a build in cached layers (layer-plan.ts); absent: no build cache. */
   layers?: { keys: string[]; finishKey: string; noCache: boolean; parentFinishKey?: string };
+  /** How the builder renders progress on our stderr (BuilderSpec.terminal); absent: plain lines. */
+  terminal?: { tty: boolean; colour: boolean };
+  /** The build log as shown to the user: `<buildDir>/build.log`, relative to the project when inside it. */
+  logPath?: string;
 }
 
 /** Starts the sandbox; replaceable in tests. */
@@ -68,6 +73,8 @@ export function builderSpecFor(input: BuilderRunInput, scratchName: string, host
     scratchDir: `${BUILDER_PATHS.cache}/.builds/${scratchName}`,
     ...(input.dataDirs?.length ? { dataDirs: input.dataDirs } : {}),
     ...(input.layers ? { layers: { storeDir: `${BUILDER_PATHS.cache}/${LAYER_STORE_ENTRY}`, ...input.layers } } : {}),
+    ...(input.terminal ? { terminal: input.terminal } : {}),
+    ...(input.logPath ? { hostLogPath: input.logPath } : {}),
   };
 }
 
@@ -113,9 +120,14 @@ export async function removeStaleScratchDirs(buildsDir: string, isAlive: (pid: n
   return removed;
 }
 
-/** Copy timings.log and the index from the scratch dir into the build dir; returns the fs error instead of throwing. */
+/**
+ * Copy timings.log and the index from the scratch dir into the build dir and append the
+ * builder's build.log to the build dir's; returns the fs error instead of throwing.
+ */
 function keepBuildLogs(scratch: string, buildDir: string): unknown {
   try {
+    const log = join(scratch, SCRATCH_FILES.buildLog);
+    if (existsSync(log)) appendFileSync(join(buildDir, VERSION_FILES.buildLog), readFileSync(log));
     const timings = join(scratch, SCRATCH_FILES.timings);
     if (existsSync(timings)) copyFileSync(timings, join(buildDir, VERSION_FILES.timings));
     const index = join(scratch, SCRATCH_FILES.index);

@@ -69,7 +69,7 @@ export async function runLayered(spec: BuilderSpec, layers: LayerSpec, ctx: Buil
   try {
     store.init();
     if (!(await overlayWorks(store))) {
-      deps.write('Warning: this kernel does not let vagga mount overlays in a user namespace (Linux >= 5.11 does); building without the build cache (the user setting `build-cache: false` skips this check)\n');
+      deps.progress.message('Warning: this kernel does not let vagga mount overlays in a user namespace (Linux >= 5.11 does); building without the build cache (the user setting `build-cache: false` skips this check)');
       return await deps.uncached();
     }
     lease = await store.lease();
@@ -125,7 +125,7 @@ async function makeLayer(
   let lock;
   try {
     lock = await store.lock(key, () => {
-      if (spec.verbosity >= 1) deps.write('Another build is making the same step; waiting for it...\n');
+      deps.progress.note('Another build is making the same step; waiting for it...');
     });
   } catch (err) {
     return { ok: false, phase: isFinish ? 'finish' : 'step', ...failure(err, spec.verbosity) };
@@ -195,13 +195,16 @@ async function makeLayer(
 function replayParent(spec: BuilderSpec, ctx: BuildContext, deps: LayeredDeps, clock: BuildClock): BuilderResult | undefined {
   const step = spec.steps[0]!;
   const summary = stepSummary(step, deps.stepDef(step.tag));
-  if (spec.verbosity >= 1) deps.write(`Step 1/${spec.steps.length}: ${summary} (on its layers)\n`);
+  const shown = `${summary} (on its layers)`;
+  deps.progress.stepStarted(1, spec.steps.length, shown);
   try {
     deps.stepDef(step.tag)?.replay?.(step.params, ctx);
   } catch (err) {
+    deps.progress.stepFailed(1, spec.steps.length, shown);
     return { ok: false, phase: 'step', step: { index: 1, total: spec.steps.length, tag: step.tag, pos: step.pos }, ...failure(err, spec.verbosity) };
   }
-  clock.mark(`Step: ${summary} (on its layers)`);
+  deps.progress.stepFinished(1, spec.steps.length, shown);
+  clock.mark(`Step: ${shown}`);
   return undefined;
 }
 

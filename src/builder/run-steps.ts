@@ -1,8 +1,9 @@
 /**
  * The builder's main loop: run each setup step of the container in order, then the finish
- * phase. Progress (`Step N/M: !Tag <summary>` and the time each step took) goes to stderr,
- * per-step times also to timings.log (Vagga keeps the same file per version; it is what
- * makes slow steps diagnosable, user-pain.md #11).
+ * phase; and the pieces of it the build cache's loop (run-layered.ts) shares. Progress
+ * (`Step N/M !Tag <summary>` and the time each step took) goes to the injected
+ * BuildProgress (src/builder/progress.ts), per-step times also to timings.log (Vagga keeps
+ * the same file per version; it is what makes slow steps diagnosable, user-pain.md #11).
  */
 import type { StepConfig } from '../config/model.js';
 import { VaggaError } from '../errors/vagga-error.js';
@@ -10,13 +11,14 @@ import type { BuildContext, StepDef } from '../steps/step.js';
 import type { BuilderResult, BuilderSpec } from './builder-spec.js';
 import { applyDataDirs } from './data-dirs.js';
 import { finishRoot, makeSystemDirs } from './finish.js';
+import type { BuildProgress } from './progress.js';
 import { stepLocation, stepSummary } from './step-text.js';
 
 export interface RunStepsDeps {
   /** Step definition by tag (the registry). */
   stepDef(tag: string): StepDef<any> | undefined;
-  /** Progress output (stderr). */
-  write(text: string): void;
+  /** What the build prints about its steps (src/builder/progress.ts). */
+  progress: BuildProgress;
   /** Append one line to timings.log. */
   timing(line: string): void;
   /** Milliseconds clock. */
@@ -70,9 +72,10 @@ export async function runStep(spec: BuilderSpec, ctx: BuildContext, deps: RunSte
   const def = deps.stepDef(step.tag);
   const summary = stepSummary(step, def);
   const where = { index: i + 1, total, tag: step.tag, pos: step.pos };
-  if (spec.verbosity >= 1) deps.write(`Step ${i + 1}/${total}: ${summary}\n`);
+  deps.progress.stepStarted(i + 1, total, summary);
   deps.onStep?.(where);
   if (!def?.build) {
+    deps.progress.stepFailed(i + 1, total, summary);
     return {
       ok: false, phase: 'step', step: where,
       message: `Step !${step.tag} is not supported yet`,
@@ -80,14 +83,14 @@ export async function runStep(spec: BuilderSpec, ctx: BuildContext, deps: RunSte
         'Replace the step (e.g. with !Sh commands doing the same) or remove it.',
     };
   }
-  const t0 = deps.now();
   try {
     await def.build(step.params, ctx);
   } catch (err) {
+    deps.progress.stepFailed(i + 1, total, summary);
     clock.mark(`Step: ${summary} (failed)`);
     return { ok: false, phase: 'step', step: where, ...failure(err, spec.verbosity) };
   }
-  if (spec.verbosity >= 1) deps.write(`  done in ${seconds(deps.now() - t0)}s\n`);
+  deps.progress.stepFinished(i + 1, total, summary);
   clock.mark(`Step: ${summary}`);
   return undefined;
 }
@@ -96,7 +99,7 @@ export async function runStep(spec: BuilderSpec, ctx: BuildContext, deps: RunSte
 export function reportCachedStep(spec: BuilderSpec, deps: RunStepsDeps, clock: BuildClock, i: number): void {
   const step = spec.steps[i]!;
   const summary = stepSummary(step, deps.stepDef(step.tag));
-  if (spec.verbosity >= 1) deps.write(`Step ${i + 1}/${spec.steps.length}: ${summary} (cached)\n`);
+  deps.progress.stepCached(i + 1, spec.steps.length, summary);
   clock.mark(`Step: ${summary} (cached)`);
 }
 

@@ -2,7 +2,8 @@
  * Running a build step's program inside the root being built, from within the builder
  * sandbox (already root in the container's user namespace, with all capabilities), as a
  * nested bwrap without --unshare-user (runtime-facts.md §2; bwrap(1)). Output goes to the
- * builder's stderr so the build's stdout stays clean (vagga-inventory.md §2.6).
+ * build log (NestedSpec.output) or the builder's stderr, so the build's stdout stays clean
+ * (vagga-inventory.md §2.6).
  */
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
@@ -22,13 +23,15 @@ export interface NestedSpec {
   input?: string;
   /** False: a new network namespace with only `lo` up (bwrap --unshare-net). Default true. */
   shareNet?: boolean;
+  /** Where the program's stdout and stderr go (the build log), chunk by chunk; default: our stderr. */
+  output?: (chunk: Buffer, source: 'stdout' | 'stderr') => void;
 }
 
 /** Keep the last `limit` characters written to a stream while relaying them to `out`. */
-function relayTail(stream: Readable, out: NodeJS.WritableStream, limit = 8192): () => string {
+function relayTail(stream: Readable, out: (chunk: Buffer) => void, limit = 8192): () => string {
   let tail = '';
   stream.on('data', (d: Buffer) => {
-    out.write(d);
+    out(d);
     tail = (tail + d.toString('utf8')).slice(-limit);
   });
   return () => tail;
@@ -37,8 +40,8 @@ function relayTail(stream: Readable, out: NodeJS.WritableStream, limit = 8192): 
 /**
  * Run a nested bwrap (no --unshare-user, --cap-add ALL, --die-with-parent, new pid and ipc
  * namespaces, host network) with `spec.mounts`, a cleared environment plus `spec.env`, cwd
- * `spec.cwd`; stdin is `spec.input` or /dev/null; stdout and stderr are relayed to our
- * stderr. Resolves with the status (code, or 128+N for signal N). Throws SandboxError (124)
+ * `spec.cwd`; stdin is `spec.input` or /dev/null; stdout and stderr are relayed to
+ * `spec.output` (default our stderr). Resolves with the status (code, or 128+N for signal N). Throws SandboxError (124)
  * carrying bwrap's `bwrap: ...` message when the sandbox could not be set up or the program
  * could not be executed (no `exit-code` on --json-status-fd), MissingToolError without bwrap.
  */
@@ -67,8 +70,9 @@ export async function runNested(spec: NestedSpec): Promise<SandboxResult> {
     w.on('error', () => {});
     w.end(content);
   });
-  relayTail(child.stdout!, process.stderr);
-  const errTail = relayTail(child.stderr!, process.stderr);
+  const out = spec.output ?? ((d: Buffer) => { process.stderr.write(d); });
+  relayTail(child.stdout!, (d) => out(d, 'stdout'));
+  const errTail = relayTail(child.stderr!, (d) => out(d, 'stderr'));
   let json = '';
   (child.stdio[jsonFd] as Readable).on('data', (d: Buffer) => {
     json += d.toString('utf8');

@@ -52,7 +52,13 @@ export function sourceKind(url: string, tag: string): SourceKind {
  */
 export async function prepareSource(tag: string, url: string, sha256: string | undefined, ctx: PrepareContext): Promise<void> {
   if (sourceKind(url, tag) === 'remote') {
-    await fetchToCache(ctx.cacheDir, url, sha256, { signal: ctx.signal, info: (m) => ctx.log.info(m) });
+    await fetchToCache(ctx.cacheDir, url, sha256, {
+      signal: ctx.signal,
+      info: (m) => ctx.log.info(m),
+      progress: (done, total) => ctx.log.progress?.({
+        count: { done, total, unit: 'bytes' }, fraction: total ? done / total : undefined,
+      }),
+    });
     return;
   }
   const file = resolveProjectPath(ctx.projectRoot, url, { key: 'url' });

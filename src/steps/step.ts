@@ -34,12 +34,40 @@ export interface PrepareContext {
   precedingSteps?: readonly StepConfig[];
 }
 
-/** Progress output of a build; everything goes to stderr. */
+/**
+ * What a running step is doing, for the live progress line (src/builder/progress.ts). Every
+ * field is optional; a later update replaces the fields it names.
+ */
+export interface ProgressUpdate {
+  /** One line: the current activity (e.g. `unpacking libc6`, a tool's last output line). */
+  text?: string;
+  /** Share done, 0..1, when known: drawn as a bar. */
+  fraction?: number;
+  /** A counter the tool reports: packages (apt/dpkg) or bytes (downloads); `total` when known. */
+  count?: { done: number; total?: number; unit: 'packages' | 'bytes' };
+}
+
+/** Which output stream of a program a chunk comes from. */
+export type OutputSource = 'stdout' | 'stderr';
+
+/**
+ * Messages of a build. `info` is status (shown on the live progress line, or as a line
+ * when verbose), `warn` is always shown, `debug` only when verbose; all go to the build log.
+ */
 export interface BuildLog {
   info(message: string): void;
   warn(message: string): void;
   /** Verbose-only detail. */
   debug(message: string): void;
+  /**
+   * Raw output of a program a step runs (apt, mmdebstrap, a `!Sh` script): into the build
+   * log, and to stderr only when verbose. `source` names the program's stream (lines are
+   * put together per stream; default stdout). Absent (e.g. in tests): callers write to
+   * stderr or debug-log it as before.
+   */
+  output?(chunk: string | Uint8Array, source?: OutputSource): void;
+  /** Progress of the current step (downloads): the live line's bar and counter. */
+  progress?(update: ProgressUpdate): void;
 }
 
 /**
@@ -77,7 +105,7 @@ export interface BuildContext {
   /**
    * Run argv inside the container root (chroot-like sandbox with /dev, /proc, /work,
    * /run, cache mounts and the host's resolv.conf), cwd `/work` unless given, as root.
-   * Output goes to stderr. Rejects with StepFailed on a non-zero exit.
+   * Output goes to `log.output` (the build log), or to stderr when the log has none. Rejects with StepFailed on a non-zero exit.
    * `extraMounts` are applied after the standard ones (e.g. host tools for `!RunAs`);
    * `isolateNetwork` gives the command a network namespace with only `lo` (bwrap --unshare-net).
    */

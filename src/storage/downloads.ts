@@ -69,14 +69,16 @@ export interface FetchOptions {
   signal?: AbortSignal;
   /** Progress messages (stderr). */
   info?(message: string): void;
+  /** Bytes received so far, and the size when the server sent a Content-Length. */
+  progress?(done: number, total: number | undefined): void;
   /** Replaceable for tests. */
   fetch?: typeof fetch;
 }
 
 /**
  * Make sure `url` is in the download cache and return the cached file's host path.
- * Downloads into `<file>.part.<pid>` and renames when complete and verified; a cached file
- * is re-verified when `sha256` is given. Throws VaggaError (121) for HTTP errors, network
+ * Downloads into `<file>.part.<pid>` (reporting the bytes received to `options.progress`)
+ * and renames when complete and verified; a cached file is re-verified when `sha256` is given. Throws VaggaError (121) for HTTP errors, network
  * errors and checksum mismatches (the bad download is deleted).
  */
 export async function fetchToCache(cacheDir: string, url: string, sha256: string | undefined, options: FetchOptions = {}): Promise<string> {
@@ -105,7 +107,22 @@ export async function fetchToCache(cacheDir: string, url: string, sha256: string
           hint: 'Check the URL in vagga.yaml (and the proxy settings if you use one).',
         });
       }
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(part));
+      const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+      const report = options.progress;
+      if (report) {
+        const total = Number(response.headers.get('content-length')) || undefined;
+        let done = 0;
+        const counted = async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            done += chunk.length;
+            report(done, total);
+            yield chunk;
+          }
+        };
+        await pipeline(body, counted, createWriteStream(part));
+      } else {
+        await pipeline(body, createWriteStream(part));
+      }
       await checkSha256(part, sha256, `downloaded from ${url}`);
       await rename(part, file);
     } catch (err) {

@@ -109,6 +109,8 @@ export const VERSION_FILES = {
   timings: 'timings.log',
   /** The version data: each setup step's version digest and trace (src/builder/explain.ts VersionRecord). */
   steps: 'steps.json',
+  /** Output of the programs the build ran (src/builder/build-log.ts). */
+  buildLog: 'build.log',
 } as const;
 
 /**

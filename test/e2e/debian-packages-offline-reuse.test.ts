@@ -249,7 +249,8 @@ describe('Debian packages, build deps and npm dependencies; a second container d
   let first: RunResult | undefined;
 
   test('first container: !Install, !BuildDeps (used, then removed) and !NpmDependencies; the tools run', async (t) => {
-    first = await vagga(dir, ['_build', 'first'], { env: npmEnv, timeoutMs: 1_500_000 });
+    // -v: apt's and npm's output is streamed on stderr (by default it goes to build.log only).
+    first = await vagga(dir, ['-v', '_build', 'first'], { env: npmEnv, timeoutMs: 1_500_000 });
     assert.equal(first.status, 0, show(first));
     // The measurement sees downloads: the removed .debs were fetched again...
     const fetched = aptGets(first.stderr).map((g) => g.pkg).filter(Boolean);
@@ -277,7 +278,7 @@ describe('Debian packages, build deps and npm dependencies; a second container d
     const before = { archives: fileSnapshot(archives()), bootstrap: fileSnapshot(join(env.cacheDir, 'debian')) };
     const firstHits = registry.hits.length;
     registry.mode = 'offline';
-    const second = await vagga(dir, ['_build', 'second'], { env: npmEnv, timeoutMs: 1_500_000 });
+    const second = await vagga(dir, ['-v', '_build', 'second'], { env: npmEnv, timeoutMs: 1_500_000 });
     assert.equal(second.status, 0, `the build succeeds with the npm registry unreachable\n${show(second)}`);
     // apt: nothing fetched or even checked (no package, no index, no InRelease), every install
     // 0 B, the .deb cache and bootstrap tarball untouched.

@@ -109,7 +109,8 @@ describe('kill -9 during first Debian bootstraps', { skip: skipDebian, timeout: 
     let tookOver = 0;
     let maxWait = 0;
     for (let round = 1; round <= ROUNDS; round++) {
-      const v = await spawnVagga(dir, ['_build', 'deb'], opts);
+      // -v: the bootstrap's status lines (`... with mmdebstrap`, lock take-overs) are printed.
+      const v = await spawnVagga(dir, ['-v', '_build', 'deb'], opts);
       await v.waitFor('with mmdebstrap', 300_000);
       // Somewhere in the bootstrap: mmdebstrap's namespace setup, downloads or unpacking.
       await new Promise((r) => setTimeout(r, 500 + Math.floor(Math.random() * 6000)));

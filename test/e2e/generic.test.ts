@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  cleanupStage, e2eEnv, linkHash, makeProject, show, spawnVagga, token, vagga, waitNoProcesses,
+  cleanupStage, e2eEnv, linkHash, makeProject, show, spawnVagga, token, vagga, versionBuildLog, waitNoProcesses,
   writeProjectFile, type E2EEnv,
 } from './harness.js';
 
@@ -97,12 +97,14 @@ describe('generic busybox container', { timeout: 600_000 }, () => {
     env = await e2eEnv();
     dir = await makeProject({ 'vagga.yaml': containerYaml('hello from text') + commandsYaml, 'sub/dir/.keep': '' }, { name: 'generic' });
   });
-  test('first run builds the container; build output goes to stderr only', async () => {
+  test('first run builds the container; the steps\' output goes to the build log, not stdout', async () => {
     const r = await vagga(dir, ['greet'], { timeoutMs: 300_000 });
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout, 'hello from text\nbuilt with from-env-step\n', show(r));
-    assert.match(r.stderr, /build-stdout-marker/, 'output of build steps is shown on stderr');
-    assert.match(r.stderr, /build-stderr-marker/);
+    assert.doesNotMatch(r.stderr, /^(build-stdout-marker|build-stderr-marker)$/m, show(r));
+    const log = versionBuildLog(dir, 'bb') ?? '';
+    assert.match(log, /^build-stdout-marker$/m, `the version's build.log holds the steps' output:\n${log}`);
+    assert.match(log, /^build-stderr-marker$/m);
   });
 
   test('.vagga/<name> is a relative link .roots/<name>.<8hex>/root', () => {

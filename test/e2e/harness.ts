@@ -459,6 +459,15 @@ export function containerLink(projectDir: string, name: string): string | undefi
 }
 
 /** The 8-hex short hash from `.vagga/<name>`'s target `.roots/<name>.<8hex>/root`. */
+/**
+ * The build log kept with container `name`'s current version
+ * (`.vagga/.roots/<name>.<8hex>/build.log`), or undefined when it is not built.
+ */
+export function versionBuildLog(projectDir: string, name: string): string | undefined {
+  const hash = linkHash(projectDir, name);
+  return hash ? readFileSync(join(projectDir, '.vagga/.roots', `${name}.${hash}`, 'build.log'), 'utf8') : undefined;
+}
+
 export function linkHash(projectDir: string, name: string): string | undefined {
   const m = /^\.roots\/[^/]+\.([0-9a-f]{8})\/root$/.exec(containerLink(projectDir, name) ?? '');
   return m?.[1];

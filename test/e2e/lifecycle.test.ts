@@ -72,9 +72,12 @@ describe('build lifecycle', { timeout: 900_000 }, () => {
       const secs = sleepUnique();
       await writeProjectFile(dir, 'vagga.yaml', yaml('v3', `    - !Sh "echo ${mark}; sleep ${secs}"`));
       const run = await spawnVagga(dir, ['_build', 'bb'], { timeoutMs: 120_000 });
-      await run.waitFor(mark, 60_000);
+      // The step's output goes to the build log, not the terminal: wait for its process.
+      for (let i = 0; i < 600 && processesMatching(`sleep ${secs}`).length === 0 && run.child.exitCode === null; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await new Promise((r) => setTimeout(r, 300));
-      assert.ok(processesMatching(`sleep ${secs}`).length > 0, 'the step is running in the builder');
+      assert.ok(processesMatching(`sleep ${secs}`).length > 0, `the step is running in the builder\n${run.stderr()}`);
       run.kill(signal);
       const r = await run.done;
       assert.equal(r.timedOut, false, show(r));

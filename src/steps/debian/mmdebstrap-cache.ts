@@ -57,15 +57,20 @@ function removeLeftovers(final: string): void {
 }
 
 /**
- * Run mmdebstrap with stdin /dev/null, debug-logging its output line by line. Rejects with
- * VaggaError (121) `mmdebstrap failed (...) while bootstrapping <name>` whose hint holds its
- * last 40 lines and then `mirrorHint`.
+ * Run mmdebstrap with stdin /dev/null. With a build log (`log.output`) it runs with
+ * `--verbose`, so the log holds apt's and dpkg's output (from which the progress line
+ * counts packages, src/builder/output-status.ts); without one its output is debug-logged
+ * line by line. Rejects with VaggaError (121) `mmdebstrap failed (...) while bootstrapping
+ * <name>` whose hint holds its last 40 lines (without a build log: the log's tail is shown
+ * with the failure otherwise) and then `mirrorHint`.
  */
 function runMmdebstrap(program: string, argv: string[], name: string, mirrorHint: string, log: BuildLog, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawnHost(program, argv, { stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM' });
+    const toLog = log.output?.bind(log);
+    const child = spawnHost(program, toLog ? ['--verbose', ...argv] : argv, { stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM' });
     const tail: string[] = [];
-    const collect = (chunk: Buffer): void => {
+    const collect = (chunk: Buffer, source: 'stdout' | 'stderr'): void => {
+      if (toLog) return toLog(chunk, source);
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line.trim() === '') continue;
         log.debug(`mmdebstrap: ${line}`);
@@ -73,15 +78,16 @@ function runMmdebstrap(program: string, argv: string[], name: string, mirrorHint
         if (tail.length > 40) tail.shift();
       }
     };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
+    child.stdout!.on('data', (chunk: Buffer) => collect(chunk, 'stdout'));
+    child.stderr!.on('data', (chunk: Buffer) => collect(chunk, 'stderr'));
     child.on('error', (err) => reject(err));
     child.on('close', (code, sig) => {
       if (code === 0) return resolve();
+      const output = toLog ? 'Its output is in the build log (its end is shown above).' : `Its last output:\n${tail.map((l) => `    ${l}`).join('\n')}`;
       reject(
         new VaggaError(`mmdebstrap failed (${sig ? `killed by ${sig}` : `exit status ${code}`}) while bootstrapping ${name}`, {
           code: 'build.bootstrap-failed',
-          hint: `Its last output:\n${tail.map((l) => `    ${l}`).join('\n')}\n${mirrorHint}`,
+          hint: `${output}\n${mirrorHint}`,
         }),
       );
     });

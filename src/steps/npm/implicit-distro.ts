@@ -74,7 +74,8 @@ export async function ensureNpmDistro(ctx: BuildContext, what: string): Promise<
       hint: `Start the container with a distribution step, e.g. \`- !Debian ${suite}\`, before other steps.`,
     });
   }
-  ctx.log.info(`${what}: no distribution is active; starting Debian ${suite} (Vagga would use Alpine v3.15 here)`);
+  // A warning, not status: the container differs from what Vagga would build.
+  ctx.log.warn(`${what}: no distribution is active; starting Debian ${suite} (Vagga would use Alpine v3.15 here)`);
   await debianStep.build!({ suite }, ctx);
   return currentDistro(ctx)!;
 }

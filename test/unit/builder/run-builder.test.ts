@@ -1,14 +1,15 @@
 /**
  * Host side of the builder with a fake sandbox runner: the scratch dir under
- * `<cache>/.builds`, and removal of the scratch dirs killed builds left behind.
+ * `<cache>/.builds`, removal of the scratch dirs killed builds left behind, and the build
+ * log kept in the build dir.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from '../../../src/config/model.js';
 import { pidAlive, removeStaleScratchDirs, runBuilder, scratchDirPid, type BuilderRunInput } from '../../../src/builder/run-builder.js';
-import { encodeSpecJson, SCRATCH_FILES } from '../../../src/builder/builder-spec.js';
+import { decodeSpecJson, encodeSpecJson, SCRATCH_FILES, type BuilderSpec } from '../../../src/builder/builder-spec.js';
 import { BUILDER_PATHS } from '../../../src/mounts/build-plan.js';
 import type { SandboxSpec } from '../../../src/sandbox/types.js';
 import { tempDir } from '../temp-dir.js';
@@ -80,4 +81,36 @@ test('runBuilder clears a killed build\'s scratch dir, keeps a live one, and rem
   assert.ok(seen.some((n) => n.startsWith(`app.${process.pid}.`)));
   assert.deepEqual(readdirSync(builds), [live]);
   assert.equal(existsSync(join(builds, stale)), false);
+});
+
+test('runBuilder: the builder is told the terminal and the log path; its build.log is appended to the build dir\'s, also when it failed', async () => {
+  for (const ok of [true, false]) {
+    const base = tempDir('vagga-rb-');
+    const cacheDir = join(base, 'cache');
+    const bundle = join(base, 'vagga.mjs');
+    writeFileSync(bundle, '');
+    const buildDir = join(base, 'project/.vagga/.roots/.tmp.app');
+    mkdirSync(join(buildDir, 'root'), { recursive: true });
+    // What the prepare phase logged on the host.
+    writeFileSync(join(buildDir, 'build.log'), '==> Prepare 1/1 !Debian bookworm\nI: done\n');
+    const settings: Settings = { buildLockWait: false, proxyEnvVars: false, propagateEnviron: [], environ: {}, externalVolumes: {} };
+    const input: BuilderRunInput = {
+      name: 'app', steps: [], containers: {}, settings, projectRoot: join(base, 'project'), cacheDir, buildDir,
+      containerRoots: {}, idMapping: { uids: [{ inside: 0, outside: 1000, count: 1 }], gids: [{ inside: 0, outside: 1000, count: 1 }] },
+      verbosity: 1, timingsHead: [], terminal: { tty: true, colour: false }, logPath: '.vagga/.roots/.tmp.app/build.log',
+    };
+    let spec: BuilderSpec | undefined;
+    const result = await runBuilder(input, async (sandbox: SandboxSpec) => {
+      const specPath = sandbox.argv[sandbox.argv.length - 1]!;
+      const scratch = join(cacheDir, specPath.slice(`${BUILDER_PATHS.cache}/`.length, -`/${SCRATCH_FILES.spec}`.length));
+      spec = decodeSpecJson<BuilderSpec>(readFileSync(join(scratch, SCRATCH_FILES.spec), 'utf8'));
+      writeFileSync(join(scratch, SCRATCH_FILES.buildLog), '==> Step 1/1 !Debian bookworm\n');
+      writeFileSync(join(scratch, SCRATCH_FILES.result), encodeSpecJson(ok ? { ok: true } : { ok: false, phase: 'step', message: 'x' }));
+      return { status: ok ? 0 : 1 };
+    }, { VAGGA_BUNDLE: bundle });
+    assert.equal(result.ok, ok);
+    assert.deepEqual(spec?.terminal, { tty: true, colour: false });
+    assert.equal(spec?.hostLogPath, '.vagga/.roots/.tmp.app/build.log');
+    assert.equal(readFileSync(join(buildDir, 'build.log'), 'utf8'), '==> Prepare 1/1 !Debian bookworm\nI: done\n==> Step 1/1 !Debian bookworm\n');
+  }
 });

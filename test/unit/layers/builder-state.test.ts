@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from '../../../src/config/model.js';
-import { createBuildContext, stderrLog } from '../../../src/builder/build-context.js';
+import { createBuildContext } from '../../../src/builder/build-context.js';
 import type { BuilderSpec } from '../../../src/builder/builder-spec.js';
 import { restoreBuilderState, saveBuilderState } from '../../../src/builder/builder-state.js';
 import { resumeStepContexts } from '../../../src/steps/resume.js';
@@ -18,7 +18,7 @@ function context() {
     containerName: 'app', steps: [], containers: {}, settings, env: { PATH: '/bin' }, verbosity: 0,
     hostProjectRoot: '/proj', root: join(dir, 'root'), work: '/work', cacheDir: join(dir, 'cache'), containerRoots: {}, scratchDir: dir,
   };
-  return createBuildContext(spec, stderrLog(0, () => {}));
+  return createBuildContext(spec, { info() {}, warn() {}, debug() {} });
 }
 
 test('the builder state survives a save and restore: env, step state with sets, cache binds, finish lists', () => {
