@@ -174,34 +174,53 @@ function hashTable(diff: string): string {
 /**
  * A KnownHash for a root copied from `stack` (layer names, bottom first): a file's hash is
  * its provider's, the topmost layer holding the path (which is what the overlay showed),
- * when that layer's table has it with the same size. Tables are read on first use.
+ * when that layer's table has it with the same size. Tables are read on first use. The
+ * layers that may hold a directory's entries are worked out once per directory: those where
+ * the directory is a directory, down to the first where it is something else (a whiteout
+ * or a file hides everything below).
  */
 export function stackHashes(store: LayerStore, stack: readonly string[]): KnownHash {
-  const tables = new Map<string, Map<string, { sha: string; size: number }>>();
-  const table = (name: string) => {
-    let t = tables.get(name);
+  const tables = new Map<number, Map<string, { sha: string; size: number }>>();
+  const top = [...stack].reverse();
+  const diffs = top.map((name) => Buffer.from(join(store.layersDir, name, 'diff')));
+  const table = (i: number) => {
+    let t = tables.get(i);
     if (t === undefined) {
       t = new Map();
       try {
-        for (const line of readFileSync(join(store.layersDir, name, HASHES_FILE), 'utf8').split('\n')) {
+        for (const line of readFileSync(join(store.layersDir, top[i]!, HASHES_FILE), 'utf8').split('\n')) {
           const [sha, size, path] = line.split(' ');
           if (sha && size && path) t.set(path, { sha, size: Number(size) });
         }
       } catch { /* no table: files are read */ }
-      tables.set(name, t);
+      tables.set(i, t);
     }
     return t;
   };
-  const top = [...stack].reverse();
-  const diffs = top.map((name) => Buffer.from(join(store.layersDir, name, 'diff')));
-  return (rel, st) => {
-    for (let i = 0; i < top.length; i++) {
-      const name = top[i]!;
+  const dirs = new Map<string, number[]>([['', top.map((_, i) => i)]]);
+  const candidates = (dir: Buffer): number[] => {
+    const key = dir.toString('latin1');
+    let c = dirs.get(key);
+    if (c !== undefined) return c;
+    const slash = dir.lastIndexOf(0x2f);
+    c = [];
+    for (const i of candidates(dir.subarray(0, slash))) {
       // No exception for the (common) missing path: throwing costs more than the lstat.
+      const st = lstatSync(Buffer.concat([diffs[i]!, dir]), { throwIfNoEntry: false });
+      if (st === undefined) continue;
+      if (!st.isDirectory()) break;
+      c.push(i);
+    }
+    dirs.set(key, c);
+    return c;
+  };
+  return (rel, st) => {
+    const slash = rel.lastIndexOf(0x2f);
+    for (const i of candidates(rel.subarray(0, slash))) {
       const own = lstatSync(Buffer.concat([diffs[i]!, rel]), { throwIfNoEntry: false });
       if (own === undefined) continue;
       if (!own.isFile()) return undefined;
-      const known = table(name).get(escapeBytes(rel));
+      const known = table(i).get(escapeBytes(rel));
       return known !== undefined && known.size === st.size ? known.sha : undefined;
     }
     return undefined;

