@@ -171,13 +171,15 @@ describe('a full disk', { skip: asRoot ? false : 'needs root (mounts a 30 MB tmp
   });
 
   test('the build fails naming the full disk, without an internal error; the previous version stays', async () => {
-    let r = await vagga(dir, ['marker'], { timeoutMs: 300_000 });
+    // The cache dir (and so the build cache's layers, where steps write) is on the small disk too.
+    const small = { timeoutMs: 300_000, settings: `cache-dir: ${mounted}/cache\n` };
+    let r = await vagga(dir, ['marker'], small);
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout, 'v1\n');
     const before = linkHash(dir, 'bb');
     assert.ok(before);
     await writeProjectFile(dir, 'vagga.yaml', version('    - !Sh cat /dev/zero > /big\n'));
-    r = await vagga(dir, ['_build', 'bb'], { timeoutMs: 300_000 });
+    r = await vagga(dir, ['_build', 'bb'], small);
     assert.notEqual(r.status, 0, show(r));
     assert.match(r.stderr, /No space left on device/, show(r));
     assert.doesNotMatch(r.stderr, /internal error|^\s+at /m, show(r));
@@ -185,7 +187,7 @@ describe('a full disk', { skip: asRoot ? false : 'needs root (mounts a 30 MB tmp
     assert.equal(linkHash(dir, 'bb'), before, 'the link still names the previous version');
     // Nothing after it is broken: the previous config runs its container without a rebuild.
     await writeProjectFile(dir, 'vagga.yaml', version(''));
-    r = await vagga(dir, ['marker'], { timeoutMs: 300_000 });
+    r = await vagga(dir, ['marker'], small);
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout, 'v1\n');
     assert.doesNotMatch(r.stderr, /Building|Removing/, show(r));
