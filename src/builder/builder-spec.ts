@@ -63,6 +63,12 @@ export interface BuilderResult {
   hint?: string;
   /** True when the build was stopped by a signal (Ctrl-C, SIGTERM). */
   interrupted?: boolean;
+  /**
+   * A successful build in cached layers: the layer names (32 hex) of the stack the root was
+   * copied from, bottom first (the finish layer last). The size budget after the build never
+   * removes these (src/storage/layer-clean.ts trimBuildCache).
+   */
+  layerStack?: string[];
 }
 
 /** File names inside the scratch dir. */

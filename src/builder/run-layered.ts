@@ -69,7 +69,7 @@ export async function runLayered(spec: BuilderSpec, layers: LayerSpec, ctx: Buil
       stack = made.stack;
     }
     store.touch(stack);
-    return (await copyOut(store, stack, ctx.root, spec.verbosity, clock)) ?? { ok: true };
+    return (await copyOut(store, stack, ctx.root, spec.verbosity, clock)) ?? { ok: true, layerStack: stack };
   } finally {
     await lease.release();
   }
