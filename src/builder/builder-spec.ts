@@ -78,6 +78,12 @@ export interface BuilderResult {
   interrupted?: boolean;
   /** The builder wrote the root's index already (a layered build; not sent to the host). */
   indexed?: boolean;
+  /**
+   * A successful build in cached layers: the layer names (32 hex) of the stack the root was
+   * copied from, bottom first (the finish layer last). The size budget after the build never
+   * removes these (src/storage/layer-clean.ts trimBuildCache).
+   */
+  layerStack?: string[];
 }
 
 /** File names inside the scratch dir. */

@@ -13,7 +13,9 @@
  *        through a BuildProgress and log programs' output to `.tmp.<name>/build.log`
  *        (src/builder/host-output.ts, progress.ts, build-log.ts);
  *     3. on success write `uid_map`/`gid_map`, rename `.tmp.<name>` to `<name>.<8hex>`, touch
- *        `last_use`, repoint `.vagga/<name>`, log `Container <name> (<8hex>) built in N seconds.`
+ *        `last_use`, repoint `.vagga/<name>`, log `Container <name> (<8hex>) built in N seconds.`;
+ *     4. after a build in cached layers, with the `build-cache-max-size` setting: trim the
+ *        build cache to it, keeping the layers just used (cache-budget.ts).
  *
  * On failure or interruption nothing published changes: the previous version and its link
  * stay. The failed `.tmp.<name>` dir is kept for inspection; the next build of the
@@ -84,15 +86,22 @@ export interface BuildDeps {
   now(): number;
   /** What stderr can show (live progress lines, colours); absent: plain lines. */
   terminal?: TerminalInfo;
+  /**
+   * The `build-cache-max-size` budget after a successful build in cached layers: trim the
+   * layer store in `cacheDir` to `budget` bytes, keeping `stack` (the build's layers);
+   * absent: no trimming. Default: cache-budget.ts applyCacheBudget.
+   */
+  trimBuildCache?(cacheDir: string, budget: number, stack: string[], verbosity: number): Promise<void>;
 }
 
 /** The real collaborators (loaded on first use: the version, step registry and builder modules). */
 export async function defaultBuildDeps(): Promise<BuildDeps> {
-  const [{ containerVersion, containerStepDigests }, { idMappingFor }, { STEP_DEFS }, { runBuilder }] = await Promise.all([
+  const [{ containerVersion, containerStepDigests }, { idMappingFor }, { STEP_DEFS }, { runBuilder }, { applyCacheBudget }] = await Promise.all([
     import('../version/container-version.js'),
     import('../sandbox/idmap.js'),
     import('../steps/registry.js'),
     import('./run-builder.js'),
+    import('./cache-budget.js'),
   ]);
   return {
     version(config, name) {
@@ -118,6 +127,7 @@ export async function defaultBuildDeps(): Promise<BuildDeps> {
     write: (text) => { process.stderr.write(text); },
     now: () => Date.now(),
     terminal: stderrTerminal(),
+    trimBuildCache: (cacheDir, budget, stack, verbosity) => applyCacheBudget(cacheDir, budget, stack, verbosity, (t) => { process.stderr.write(t); }),
   };
 }
 
@@ -469,6 +479,9 @@ async function buildContainer(
     if (options.verbosity >= 1) {
       const secs = Math.round((deps.now() - started) / 100) / 10;
       deps.write(`Container ${name} (${shortHash(hash)}) built in ${secs} seconds.\n`);
+    }
+    if (result.layerStack && settings.buildCacheMaxSize !== undefined && deps.trimBuildCache) {
+      await deps.trimBuildCache(cacheDir, settings.buildCacheMaxSize, result.layerStack, options.verbosity);
     }
     return { name, hash, rootfs: join(dir, 'root') };
   } finally {

@@ -227,14 +227,17 @@ export function stackHashes(store: LayerStore, stack: readonly string[]): KnownH
   };
 }
 
-/** Disk use of a tree in bytes (`du -s -B1`); 0 when du fails. */
+/**
+ * Disk use of a tree in bytes (`du -s -B1`); 0 when du fails. Read at 'close' (stdout
+ * drained), not 'exit', which may come before du's output has been read.
+ */
 function diskUse(path: string): Promise<number> {
   return new Promise((resolve) => {
     const child = spawnHost('du', ['-s', '-B1', path], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
     child.on('error', () => resolve(0));
-    child.on('exit', () => resolve(Number.parseInt(out, 10) || 0));
+    child.on('close', () => resolve(Number.parseInt(out, 10) || 0));
   });
 }
 

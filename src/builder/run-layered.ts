@@ -103,7 +103,7 @@ export async function runLayered(spec: BuilderSpec, layers: LayerSpec, ctx: Buil
     // Indexed on the plain copy (faster to walk than the overlay), with the layers' hashes.
     await writeRootIndex(spec, ctx.log, stackHashes(store, stack));
     clock.mark('Index');
-    return { ok: true, indexed: true };
+    return { ok: true, indexed: true, layerStack: stack };
   } finally {
     await lease.release();
   }

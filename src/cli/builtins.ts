@@ -57,10 +57,11 @@ export const BUILTINS: readonly BuiltinEntry[] = [
       { flags: ['--unused'], key: 'unused', help: 'Remove versions the current vagga.yaml does not hash to' },
       {
         flags: ['--at-least'], key: 'atLeast', value: 'DURATION',
-        help: 'With --unused: instead remove versions not used for DURATION\n(e.g. 10days, 2h, 1h30min)',
+        help: 'With --unused: instead remove versions not used for DURATION;\nwith --cache: only layers not used for DURATION (e.g. 10days, 2h, 1h30min)',
       },
       { flags: ['--transient'], key: 'transient', help: 'Remove leftovers of writable (transient) runs' },
-      { flags: ['--everything'], key: 'everything', help: 'Remove all containers and the storage dir' },
+      { flags: ['--everything'], key: 'everything', help: 'Remove all containers and the storage dir\n(not the build cache: it is shared by your projects)' },
+      { flags: ['--cache'], key: 'cache', help: "Remove the build cache's layers (per user, all projects;\nthe next builds run every step again)" },
       {
         flags: ['--global'], key: 'global',
         help: 'Clean every project under the storage-dir setting\n(with --tmp, --unused --at-least, --transient)',

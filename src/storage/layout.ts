@@ -132,6 +132,13 @@ export function parseVersionDirName(entry: string): { name: string; short: strin
  * downloads and Debian bootstraps.
  */
 export function cacheDirFor(settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = cacheDirPath(settings, env);
+  makeStorageDir(dir, 'cache');
+  return dir;
+}
+
+/** The path cacheDirFor gives, without creating it (for readers: a missing cache is an empty one). */
+export function cacheDirPath(settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
   const home = env.HOME || homedir();
   let dir: string;
   if (settings.cacheDir) {
@@ -141,7 +148,5 @@ export function cacheDirFor(settings: Settings, env: NodeJS.ProcessEnv = process
   } else {
     dir = join(home, '.cache', 'vagga');
   }
-  dir = resolve(dir);
-  makeStorageDir(dir, 'cache');
-  return dir;
+  return resolve(dir);
 }

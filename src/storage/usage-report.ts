@@ -87,17 +87,28 @@ export function summarizeUsage(items: readonly StorageItem[], measurement: Measu
 /** Column width of names, as `_list` uses for commands (20). */
 const NAME_WIDTH = 20;
 
+/** The version `.vagga/<name>` links to, and whether it is the one the config hashes to now. */
+export interface LinkedVersion {
+  /** 8-hex short hash of the linked version. */
+  short: string;
+  /** True: the current version; false: an older one (the next run rebuilds); undefined: unknown before building. */
+  current?: boolean;
+}
+
 /**
  * `_list --containers` lines (stdout): every container of the config, sorted; a built one
- * followed by its version count and size (each version measured alone). The name stays the
- * first word of each line, so `awk '{print $1}'` still gives the names.
+ * followed by its version count and size (each version measured alone) and, when
+ * `.vagga/<name>` links a version (`linked`), its hash and whether it is current. The name
+ * stays the first word of each line, so `awk '{print $1}'` still gives the names.
  */
-export function formatContainerSizes(names: readonly string[], summary: UsageSummary | undefined): string {
+export function formatContainerSizes(names: readonly string[], summary: UsageSummary | undefined, linked?: ReadonlyMap<string, LinkedVersion>): string {
   return [...names].sort().map((name) => {
     const c = summary?.containers.get(name);
-    if (!c) return `${name}\n`;
+    const l = linked?.get(name);
+    const link = l ? `linked ${l.short}${l.current === true ? ', current' : l.current === false ? ', outdated' : ''}` : '';
+    if (!c) return l ? `${name.padEnd(NAME_WIDTH - 1)} ${link}\n` : `${name}\n`;
     const versions = `${c.versions} version${c.versions === 1 ? '' : 's'}`;
-    return `${name.padEnd(NAME_WIDTH - 1)} ${versions.padEnd(11)} ${sizeText(c.size)}\n`;
+    return `${name.padEnd(NAME_WIDTH - 1)} ${versions.padEnd(11)} ${sizeText(c.size)}${link ? `  ${link}` : ''}\n`;
   }).join('');
 }
 

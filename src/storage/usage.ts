@@ -3,10 +3,10 @@
  * persistent volumes) and the shared cache, and measuring it (disk-usage.ts); display is in
  * usage-report.ts.
  */
-import { lstatSync, readdirSync, realpathSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureTrees, type Measurement, type SizeSandboxRunner } from './disk-usage.js';
-import { parseVersionDirName, type ProjectLayout } from './layout.js';
+import { containerLinkPath, parseVersionDirName, type ProjectLayout } from './layout.js';
 import type { StorageItem } from './usage-report.js';
 
 function dirsIn(dir: string): string[] {
@@ -78,4 +78,24 @@ export async function measurePaths(paths: readonly string[], runner?: SizeSandbo
   const sorted = [...roots].sort();
   const minimal = sorted.filter((r) => !sorted.some((o) => o !== r && r.startsWith(`${o}/`)));
   return measureTrees(paths, minimal, runner);
+}
+
+/**
+ * For each of `names`: the 8-hex short hash of the version `.vagga/<name>` links to
+ * (`[.lnk/].roots/<name>.<8hex>/root`); names without such a link are left out. Reads links only.
+ */
+export function linkedShortHashes(layout: ProjectLayout, names: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of names) {
+    let target: string;
+    try {
+      target = readlinkSync(containerLinkPath(layout, name));
+    } catch {
+      continue;
+    }
+    const m = /(?:^|\/)\.roots\/([^/]+)\/root$/.exec(target);
+    const parsed = m ? parseVersionDirName(m[1]!) : undefined;
+    if (parsed && parsed.name === name) out.set(name, parsed.short);
+  }
+  return out;
 }

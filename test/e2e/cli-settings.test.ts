@@ -228,9 +228,9 @@ describe('command line and settings', { timeout: 600_000 }, () => {
     assert.match(zsh.stdout, /^four:$/m);
     const c = await vagga(dir, ['_list', '--containers']);
     assert.equal(c.status, 0, show(c));
-    // The name is the first word; a built container also shows its versions and size.
+    // The name is the first word; a built container also shows its versions, size and linked version.
     assert.deepEqual(c.stdout.trim().split('\n').map((l) => l.split(' ')[0]), ['bb']);
-    assert.match(c.stdout, /^bb +1 version +\S+ \(apparent \S+\)$/m);
+    assert.match(c.stdout, /^bb +1 version +\S+ \(apparent \S+\)  linked [0-9a-f]{8}, current$/m);
   });
 
   test('--help of vagga and of built-ins prints usage on stdout, exit 0', async () => {

@@ -60,12 +60,12 @@ describe('disk use: sizes measured inside the user namespace', () => {
     assert.match(r.stderr, /Permission denied/);
   });
 
-  test('_list --containers: each container with versions and size; a summary with the total on stderr', async () => {
+  test('_list --containers: each container with versions, size and linked version; a summary with the total on stderr', async () => {
     const r = await vagga(dir, ['_list', '--containers']);
     assert.equal(r.status, 0, show(r));
-    const big = new RegExp(`^big +2 versions +(${SIZE}) \\(apparent (${SIZE})\\)$`, 'm').exec(r.stdout);
+    const big = new RegExp(`^big +2 versions +(${SIZE}) \\(apparent (${SIZE})\\)  linked [0-9a-f]{8}, current$`, 'm').exec(r.stdout);
     assert.ok(big, show(r));
-    assert.match(r.stdout, new RegExp(`^small +1 version +${SIZE} \\(apparent ${SIZE}\\)$`, 'm'), show(r));
+    assert.match(r.stdout, new RegExp(`^small +1 version +${SIZE} \\(apparent ${SIZE}\\)  linked [0-9a-f]{8}, current$`, 'm'), show(r));
     assert.match(r.stderr, /^Disk use \(hard links counted once\):$/m, show(r));
     assert.match(r.stderr, new RegExp(`^  3 container versions +${SIZE} \\(apparent ${SIZE}\\)$`, 'm'), show(r));
     assert.match(r.stderr, new RegExp(`^  total +${SIZE} \\(apparent ${SIZE}\\)$`, 'm'), show(r));

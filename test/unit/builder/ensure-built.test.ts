@@ -214,3 +214,26 @@ test('an unknown container is an error (121)', async () => {
   const cfg = config([]);
   await assert.rejects(ensureBuiltWith(fakeDeps('/nonexistent'), cfg, settings, 'nope', { verbosity: 1 }), /Container "nope" not found/);
 });
+
+test('build-cache-max-size: after a successful build in layers, the cache is trimmed keeping the stack the builder reports', async () => {
+  const cfg = config([container('app', [step('Sh', 'true')])]);
+  const cacheDir = join(cfg.projectRoot, 'cache');
+  const trims: unknown[][] = [];
+  const deps = fakeDeps(cacheDir);
+  deps.versions.app = H1;
+  deps.trimBuildCache = async (...args) => { trims.push(args); };
+  deps.outcome = async (input) => {
+    writeFileSync(join(input.buildDir, 'root', 'marker'), input.name);
+    return { ok: true, layerStack: ['l1', 'l2'] };
+  };
+  await ensureBuiltWith(deps, cfg, { ...settings, buildCacheMaxSize: 5_000 }, 'app', { verbosity: 1 });
+  assert.deepEqual(trims, [[cacheDir, 5_000, ['l1', 'l2'], 1]]);
+  // Without the setting, or after a build without layers: no trimming.
+  await ensureBuiltWith(deps, cfg, settings, 'app', { verbosity: 1, force: true });
+  deps.outcome = async (input) => {
+    writeFileSync(join(input.buildDir, 'root', 'marker'), input.name);
+    return { ok: true };
+  };
+  await ensureBuiltWith(deps, cfg, { ...settings, buildCacheMaxSize: 5_000 }, 'app', { verbosity: 1, force: true });
+  assert.equal(trims.length, 1);
+});

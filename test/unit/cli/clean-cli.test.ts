@@ -7,6 +7,7 @@ import type { Project } from '../../../src/config/project.js';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { DEFAULT_SETTINGS, fakeProject } from './fake-project.js';
 import { tempDir } from '../temp-dir.js';
+import { addLayer } from '../storage/fake-layer-store.js';
 
 async function vagga(argv: string[], project: Project | (() => Project), env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
@@ -61,4 +62,51 @@ test('_init_storage_dir links the project to <storage-dir>/NAME', async () => {
   assert.equal(r.status, 0, r.stderr);
   assert.equal(readlinkSync(join(root, '.vagga', '.lnk')), join(storage, 'ci'));
   assert.equal((await vagga(['_init_storage_dir'], p)).status, 1);
+});
+
+/** A cache dir holding a build cache of two layers (base, and one on top of it, unused for 20 days). */
+function cacheWithLayers(): { cache: string; store: string } {
+  const cache = tempDir('vagga-cc-');
+  const store = join(cache, '.layers');
+  for (const d of ['layers', 'tmp', 'trash']) mkdirSync(join(store, d), { recursive: true });
+  addLayer(store, 'a'.repeat(32), [], 4000, Date.now(), 'c step 1/2 !Tar ./busybox.tar');
+  addLayer(store, 'b'.repeat(32), ['a'.repeat(32)], 1000, Date.now() - 20 * 86_400_000, 'c step 2/2 !Sh "echo hi"');
+  return { cache, store };
+}
+
+test('_clean --cache -n outside a project: the user settings name the cache dir; nothing is removed', async () => {
+  const { cache, store } = cacheWithLayers();
+  const noProject = () => { throw new VaggaError('Config not found in path "/p"', { code: 'config.not-found' }); };
+  const r = await vagga(['_clean', '--cache', '-n'], noProject, { VAGGA_SETTINGS: `cache-dir: ${cache}` });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^Would remove layer c step 2\/2 !Sh "echo hi" \(1\.0KB, last used 20 days ago\)$/m);
+  assert.match(r.stderr, /^Would remove layer c step 1\/2 !Tar \.\/busybox\.tar \(4\.0KB, last used just now\)$/m);
+  assert.match(r.stderr, /^Would free 5\.0KB of the build cache's 5\.0KB \(2 of 2 layers; /m);
+  assert.equal(readdirSync(join(store, 'layers')).length, 2);
+});
+
+test('_clean --cache --at-least and --global: the per-user store, no storage-dir needed', async () => {
+  const { cache, store } = cacheWithLayers();
+  const p = fakeProject({});
+  p.settings = { ...DEFAULT_SETTINGS, cacheDir: cache };
+  const r = await vagga(['_clean', '--cache', '--global', '--at-least', '10days'], p);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^Removed 1 layer \(1\.0KB\) from the build cache; 1 layer \(4\.0KB\) left$/m);
+  assert.deepEqual(readdirSync(join(store, 'layers')), ['a'.repeat(32)]);
+});
+
+test('_clean -n (without --cache) ends with the build cache size; --everything leaves the build cache alone', async () => {
+  const { cache, store } = cacheWithLayers();
+  const root = tempDir('vagga-ccp-');
+  mkdirSync(join(root, '.vagga', '.roots', 'c.12345678', 'root'), { recursive: true });
+  const p = fakeProject({});
+  p.config = { ...p.config, projectRoot: root };
+  p.settings = { ...DEFAULT_SETTINGS, cacheDir: cache };
+  let r = await vagga(['_clean', '--old', '-n'], p);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`^Build cache: 2 layers, 5\\.0KB in ${store} \\(shared by your projects; \`vagga _clean --cache\` removes it\\)$`, 'm'));
+  r = await vagga(['_clean', '--everything'], p);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(readdirSync(join(root, '.vagga')), []);
+  assert.equal(readdirSync(join(store, 'layers')).length, 2);
 });

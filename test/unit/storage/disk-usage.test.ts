@@ -68,6 +68,18 @@ test('_list --containers lines: names first, versions and sizes of built ones; u
   assert.equal(formatContainerSizes(['b', 'a'], undefined), 'a\nb\n');
 });
 
+test('_list --containers lines: the linked version and whether it is current', () => {
+  const summary = summarizeUsage(items, measurement);
+  const linked = new Map([['app', { short: '1a2b3c4d', current: true }], ['web', { short: '99999999', current: false }]]);
+  assert.equal(formatContainerSizes(['web', 'app', 'db'], summary, linked), [
+    `app${' '.repeat(17)}2 versions  1.0GB (apparent 960MB)  linked 1a2b3c4d, current`,
+    'db',
+    `web${' '.repeat(17)}linked 99999999, outdated`,
+    '',
+  ].join('\n'));
+  assert.match(formatContainerSizes(['app'], summary, new Map([['app', { short: '1a2b3c4d' }]])), /  linked 1a2b3c4d\n$/);
+});
+
 test('summary: a line per kind, the total with hard links counted once, stale containers, _hardlink advice', () => {
   const text = formatUsageSummary(summarizeUsage(items, measurement), new Set(['app', 'web']));
   assert.equal(text, [
