@@ -346,7 +346,11 @@ test('canaries: none read, written, touched or deleted; nothing created outside 
     assert.equal(statSync(path).mtimeMs, before.mtimeMs, `${path} was touched`);
   }
   // Every file under the home and the cache: none may carry the name a config tried to write.
-  const stray = [...fileSnapshot(env.home).keys(), ...fileSnapshot(env.cacheDir).keys()].filter((p) => p.includes(PWNED));
+  // The build cache's layers hold what steps wrote inside containers (e.g. a `${PWNED}-text`
+  // a step made inside its root): container contents, not the host's files.
+  const layers = join(env.cacheDir, '.layers') + '/';
+  const stray = [...fileSnapshot(env.home).keys(), ...fileSnapshot(env.cacheDir).keys()]
+    .filter((p) => p.includes(PWNED) && !p.startsWith(layers));
   for (const dir of [join(env.cacheDir, `${PWNED}-dir`), join(env.home, `${PWNED}-bind`)]) if (existsSync(dir)) stray.push(dir);
   assert.deepEqual(stray, []);
 });
