@@ -48,7 +48,7 @@ containers:
   });
 
   test('default: one line per step, no carriage returns, under 40 lines; apt\'s output is in the version\'s build.log', async () => {
-    const r = await vagga(dir, ['_build', 'app'], { timeoutMs: 1_500_000 });
+    const r = await vagga(dir, ['_build', 'app'], { timeoutMs: 1_500_000, noBuildCache: true });
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout, '', show(r));
     assert.ok(!r.stderr.includes('\r'), `no carriage return without a terminal\n${show(r)}`);
@@ -70,7 +70,7 @@ containers:
   });
 
   test('-v: the steps\' output is streamed as before', async () => {
-    const r = await vagga(dir, ['-v', '_build', 'app-verbose'], { timeoutMs: 1_500_000 });
+    const r = await vagga(dir, ['-v', '_build', 'app-verbose'], { timeoutMs: 1_500_000, noBuildCache: true });
     assert.equal(r.status, 0, show(r));
     assert.match(r.stderr, /^Step 2\/3: !Install packages: hello$/m, show(r));
     assert.match(r.stderr, /^Setting up hello /m, show(r));
@@ -99,7 +99,7 @@ describe('build output of a failed step and on a terminal', { timeout: 600_000 }
   });
 
   test('a failing !Sh shows the last 30 lines of its output and the log\'s path; the log is kept in .tmp.NAME', async () => {
-    const r = await vagga(dir, ['_build', 'bb'], { timeoutMs: 300_000 });
+    const r = await vagga(dir, ['_build', 'bb'], { timeoutMs: 300_000, noBuildCache: true });
     assert.equal(r.status, 121, show(r));
     assert.ok(!r.stderr.includes('\r'), show(r));
     assert.match(r.stderr, /^Step 1\/2 !Tar url=\.\/busybox\.tar.* \d+\.\ds$/m, show(r));
@@ -117,7 +117,7 @@ describe('build output of a failed step and on a terminal', { timeout: 600_000 }
   });
 
   test('-q: only the failure', async () => {
-    const r = await vagga(dir, ['-q', '_build', 'bb'], { timeoutMs: 300_000 });
+    const r = await vagga(dir, ['-q', '_build', 'bb'], { timeoutMs: 300_000, noBuildCache: true });
     assert.equal(r.status, 121, show(r));
     assert.doesNotMatch(r.stderr, /^Step 1\/2/m, show(r));
     assert.match(r.stderr, /^Step 2\/2 !Sh .* failed after/m, show(r));
@@ -131,7 +131,7 @@ describe('build output of a failed step and on a terminal', { timeout: 600_000 }
     const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
     const user = env.asRoot ? ['setpriv', '--reuid', String(env.uid), '--regid', String(env.gid), '--init-groups', '--'] : [];
     const term = spawn('script', ['-qfec', [...user, env.runtime, env.vaggaScript, ...args].map(q).join(' '), '/dev/null'], {
-      cwd: dir, env: { ...cleanEnv(env), TERM: 'xterm', ...extraEnv }, stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: dir, env: { ...cleanEnv(env, {}, `cache-dir: ${env.cacheDir}\nbuild-cache: false\n`), TERM: 'xterm', ...extraEnv }, stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
     term.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -250,7 +250,7 @@ describe('Debian packages, build deps and npm dependencies; a second container d
 
   test('first container: !Install, !BuildDeps (used, then removed) and !NpmDependencies; the tools run', async (t) => {
     // -v: apt's and npm's output is streamed on stderr (by default it goes to build.log only).
-    first = await vagga(dir, ['-v', '_build', 'first'], { env: npmEnv, timeoutMs: 1_500_000 });
+    first = await vagga(dir, ['-v', '_build', 'first'], { env: npmEnv, timeoutMs: 1_500_000, noBuildCache: true });
     assert.equal(first.status, 0, show(first));
     // The measurement sees downloads: the removed .debs were fetched again...
     const fetched = aptGets(first.stderr).map((g) => g.pkg).filter(Boolean);
@@ -263,10 +263,10 @@ describe('Debian packages, build deps and npm dependencies; a second container d
     assert.match(first.stderr, /Removing build dependencies: tree\b/, show(first));
     t.diagnostic(`first build: ${first.ms} ms; registry requests: ${registry.hits.map((h) => `${h.url} ${h.status}`).join(', ')}`);
 
-    const tools = await vagga(dir, ['tools-first'], { env: npmEnv });
+    const tools = await vagga(dir, ['tools-first'], { env: npmEnv, noBuildCache: true });
     assert.equal(tools.status, 0, show(tools));
     assert.match(tools.stdout, /^Hello, world!\n1\.2\.3\n2\.0\.0\ntree v2\.[^\n]*\n$/, show(tools));
-    const gone = await vagga(dir, ['gone-first'], { env: npmEnv });
+    const gone = await vagga(dir, ['gone-first'], { env: npmEnv, noBuildCache: true });
     assert.equal(gone.status, 0, show(gone));
     assert.equal(gone.stdout, 'tree gone\nnpm gone\n', show(gone));
     // Root inside is the user outside.
@@ -278,7 +278,7 @@ describe('Debian packages, build deps and npm dependencies; a second container d
     const before = { archives: fileSnapshot(archives()), bootstrap: fileSnapshot(join(env.cacheDir, 'debian')) };
     const firstHits = registry.hits.length;
     registry.mode = 'offline';
-    const second = await vagga(dir, ['-v', '_build', 'second'], { env: npmEnv, timeoutMs: 1_500_000 });
+    const second = await vagga(dir, ['-v', '_build', 'second'], { env: npmEnv, timeoutMs: 1_500_000, noBuildCache: true });
     assert.equal(second.status, 0, `the build succeeds with the npm registry unreachable\n${show(second)}`);
     // apt: nothing fetched or even checked (no package, no index, no InRelease), every install
     // 0 B, the .deb cache and bootstrap tarball untouched.
@@ -298,10 +298,10 @@ describe('Debian packages, build deps and npm dependencies; a second container d
     assert.deepEqual(secondHits.map((h) => h.url), [], 'npm made no registry request at all (no tarball, no metadata)');
     t.diagnostic(`second build: ${second.ms} ms; no apt fetch, no registry request`);
 
-    const tools = await vagga(dir, ['tools-second'], { env: npmEnv });
+    const tools = await vagga(dir, ['tools-second'], { env: npmEnv, noBuildCache: true });
     assert.equal(tools.status, 0, show(tools));
     assert.match(tools.stdout, /^Hello, world!\n1\.2\.3\n2\.0\.0\ntree v2\.[^\n]*\n$/, show(tools));
-    const gone = await vagga(dir, ['gone-second'], { env: npmEnv });
+    const gone = await vagga(dir, ['gone-second'], { env: npmEnv, noBuildCache: true });
     assert.equal(gone.status, 0, show(gone));
     assert.equal(gone.stdout, 'tree gone\nnpm gone\n', show(gone));
   });

@@ -237,6 +237,11 @@ export interface VaggaOptions {
   hidePrograms?: string[];
   /** Replace VAGGA_SETTINGS entirely (YAML text); default sets only cache-dir. */
   settings?: string;
+  /**
+   * Add `build-cache: false` to the settings: for tests about what running steps do (their
+   * output, the apt and npm caches), which a cached layer would skip.
+   */
+  noBuildCache?: boolean;
   /** Run as this user instead of the suite's user (root only; must exist). */
   asUser?: { user: string; uid: number; gid: number; home: string };
   /**
@@ -322,7 +327,9 @@ export async function spawnVagga(projectDir: string, args: string[], opts: Vagga
   const started = Date.now();
   const child = spawn(cmd[0], cmd[1], {
     cwd: opts.cwd ? join(projectDir, opts.cwd) : projectDir,
-    env: cleanEnv(env, opts.env, opts.settings, who),
+    env: cleanEnv(env, opts.env, opts.noBuildCache
+      ? `${opts.settings ?? `cache-dir: ${who ? `/var/tmp/vagga-e2e-cache-${who.user}` : env.cacheDir}\n`}build-cache: false\n`
+      : opts.settings, who),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
