@@ -4,7 +4,7 @@
  * SIGINT-trapping supervised children and a project with `bb` built.
  */
 import { strict as assert } from 'node:assert';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, lstatSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { makeProject, show, vagga } from './harness.js';
@@ -87,7 +87,9 @@ export function fileSnapshot(dir: string): Map<string, string> {
       const p = join(d, n);
       let st;
       try {
-        st = statSync(p);
+        // lstat: a symlink is not followed (a container's symlink loop kept in the build
+        // cache's layers, `up -> ..`, would otherwise recurse without end).
+        st = lstatSync(p);
       } catch {
         continue;
       }
