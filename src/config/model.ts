@@ -30,6 +30,26 @@ export type Volume =
   | { kind: 'Container'; name: string }
   | { kind: 'Persistent'; name: string; ownerUid: number; ownerGid: number; initCommand?: string };
 
+/**
+ * A container's `image:` section (not in Vagga): what an image exported by `vagga
+ * _pack_image --format oci|docker` runs (OCI image config fields). Not part of the version
+ * hash: the root is the same whatever the image runs.
+ */
+export interface ContainerImageConfig {
+  /** OCI `Entrypoint`; a string was written as shell form (`/bin/sh -c TEXT`). */
+  entrypoint?: string[];
+  /** OCI `Cmd`; a string was written as shell form (`/bin/sh -c TEXT`). */
+  cmd?: string[];
+  /** OCI `WorkingDir` (`work-dir`), absolute. */
+  workDir?: string;
+  /** OCI `User`: `uid[:gid]` or a name the image's /etc/passwd knows. */
+  user?: string;
+  /** OCI `ExposedPorts` keys: `8080/tcp`, `53/udp`. */
+  exposedPorts: string[];
+  /** OCI `Labels`. */
+  labels: Record<string, string>;
+}
+
 /** A container definition (§1.3). */
 export interface ContainerConfig {
   name: string;
@@ -48,6 +68,8 @@ export interface ContainerConfig {
   resolvConfPath: string | null;
   hostsFilePath: string | null;
   defaultShell: string[];
+  /** `image:` (not in Vagga): the config of exported images; absent when not written. */
+  image?: ContainerImageConfig;
   pos: Pos;
 }
 

@@ -161,6 +161,12 @@ export const ERROR_CODES = {
   'storage.subdir-env-unset': { exit: launcher, meaning: 'The storage-subdir-from-env-var variable is empty or unset' },
   'storage.not-supported': { exit: launcher, meaning: 'A storage operation is not supported yet (_hardlink --global)' },
 
+  'image.bad-args': { exit: args, meaning: '_pack_image: options that do not go together (an image format without -f, compression with --format)' },
+  'image.bad-name': { exit: args, meaning: '_pack_image: the image name (--name, or the container name by default) is not a valid REPO:TAG' },
+  'image.tar-failed': { exit: launcher, meaning: 'Packing the container root with tar inside the user namespace failed' },
+  'image.archive-failed': { exit: launcher, meaning: 'Writing the image archive (compressor, oci-archive tar, skopeo for docker-archive) failed' },
+  'image.output-exists': { exit: launcher, meaning: 'The OCI layout directory to write is not empty and not a layout' },
+
   'clean.bad-args': { exit: 1, meaning: '_clean: bad or missing options' },
   'clean.no-storage-dir': { exit: 2, meaning: '_clean --global without the storage-dir setting' },
   'clean.failed': { exit: 3, meaning: '_clean: removing something failed' },

@@ -212,6 +212,8 @@ interface Launched {
   signal(sig: NodeJS.Signals): void;
   signalGroup(sig: NodeJS.Signals): void;
   result: Promise<LaunchResult>;
+  /** The command's stdout when the spec asked for 'pipe'. */
+  stdout?: Readable;
 }
 
 function collect(stream: Readable | null | undefined): () => string {
@@ -275,7 +277,7 @@ function launch(opts: LaunchOptions): Launched {
   );
   const stdio: StdioOptions = [
     spec.stdin === 'null' ? 'ignore' : 'inherit',
-    spec.stdout === 'stderr' ? 2 : spec.stdout === 'null' ? 'ignore' : 'inherit',
+    spec.stdout === 'stderr' ? 2 : spec.stdout === 'null' ? 'ignore' : spec.stdout === 'pipe' ? 'pipe' : 'inherit',
     opts.captureStderr ? 'pipe' : spec.stderr === 'null' ? 'ignore' : 'inherit',
     ...extra,
     ...(ctlFd === undefined ? [] : ['pipe' as const]),
@@ -342,7 +344,8 @@ function launch(opts: LaunchOptions): Launched {
       ctl?.destroy();
     }
   })();
-  return { pid: child.pid ?? 0, signal: signaller.signal, signalGroup: signaller.signalGroup, result };
+  const stdout = spec.stdout === 'pipe' ? (child.stdout ?? undefined) : undefined;
+  return { pid: child.pid ?? 0, signal: signaller.signal, signalGroup: signaller.signalGroup, result, stdout };
 }
 
 /**
@@ -441,6 +444,11 @@ export interface SandboxHandle {
   signalGroup?(sig: NodeJS.Signals): void;
   /** Settles exactly like runSandbox's promise. */
   done: Promise<SandboxResult>;
+  /**
+   * The command's stdout, only when the spec's `stdout` is 'pipe': read it to the end (the
+   * command blocks while the pipe is full) before or while awaiting `done`.
+   */
+  stdout?: Readable;
 }
 
 /** Options of startSandbox. */
@@ -482,7 +490,7 @@ export function startSandbox(spec: SandboxSpec, opts: StartOptions = {}): Sandbo
     }
     throw await setupError(spec, r.launcherCode);
   });
-  return { pid: launched.pid, signal: launched.signal, signalGroup: launched.signalGroup, done };
+  return { pid: launched.pid, signal: launched.signal, signalGroup: launched.signalGroup, done, stdout: launched.stdout };
 }
 
 /**
