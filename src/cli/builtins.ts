@@ -180,6 +180,21 @@ export const BUILTINS: readonly BuiltinEntry[] = [
     load: () => import('./builtins/pack-image.js'),
   },
   {
+    name: '_push_image',
+    summary: 'Push a container to its image cache (push-image-script or a registry)',
+    listed: true,
+    description: [
+      'Build the container if needed, then push it: with the push-image-script',
+      'setting, pack the root as $image_path (tar.xz) and run the script (with',
+      '$container_name and $short_hash); otherwise, when the container\'s',
+      'image-cache-url is docker://HOST[:PORT]/REPO:TAG, push it there as an OCI image.',
+    ].join('\n'),
+    options: [],
+    positionals: [CONTAINER],
+    optionsAfterPositionals: true,
+    load: () => import('./builtins/push-image.js'),
+  },
+  {
     name: '_help',
     summary: 'Describe a command: its container, options and prerequisites',
     listed: true,

@@ -216,6 +216,10 @@ export interface Settings {
   buildCache?: boolean;
   /** `build-cache-max-size` (user settings only): bytes the layer store may keep; the least recently used layers go first. */
   buildCacheMaxSize?: number;
+  /** `push-image-script` (user settings only): the shell script `vagga _push_image` runs (src/image/cache/push.ts). */
+  pushImageScript?: string;
+  /** `insecure-registries` (user settings only): registries (HOST or HOST:PORT) spoken to over plain HTTP besides loopback. */
+  insecureRegistries?: string[];
   /** `disable-auto-clean` (user settings only): ignore the containers' `auto-clean`. */
   disableAutoClean?: boolean;
   buildLockWait: boolean;

@@ -214,6 +214,8 @@ interface Launched {
   result: Promise<LaunchResult>;
   /** The command's stdout when the spec asked for 'pipe'. */
   stdout?: Readable;
+  /** The command's stdin when the spec asked for 'pipe'. */
+  stdin?: Writable;
 }
 
 function collect(stream: Readable | null | undefined): () => string {
@@ -276,7 +278,7 @@ function launch(opts: LaunchOptions): Launched {
     [...mounts.args, ...initMount],
   );
   const stdio: StdioOptions = [
-    spec.stdin === 'null' ? 'ignore' : 'inherit',
+    spec.stdin === 'null' ? 'ignore' : spec.stdin === 'pipe' ? 'pipe' : 'inherit',
     spec.stdout === 'stderr' ? 2 : spec.stdout === 'null' ? 'ignore' : spec.stdout === 'pipe' ? 'pipe' : 'inherit',
     opts.captureStderr ? 'pipe' : spec.stderr === 'null' ? 'ignore' : 'inherit',
     ...extra,
@@ -345,7 +347,8 @@ function launch(opts: LaunchOptions): Launched {
     }
   })();
   const stdout = spec.stdout === 'pipe' ? (child.stdout ?? undefined) : undefined;
-  return { pid: child.pid ?? 0, signal: signaller.signal, signalGroup: signaller.signalGroup, result, stdout };
+  const stdin = spec.stdin === 'pipe' ? (child.stdin ?? undefined) : undefined;
+  return { pid: child.pid ?? 0, signal: signaller.signal, signalGroup: signaller.signalGroup, result, stdout, stdin };
 }
 
 /**
@@ -449,6 +452,11 @@ export interface SandboxHandle {
    * command blocks while the pipe is full) before or while awaiting `done`.
    */
   stdout?: Readable;
+  /**
+   * The command's stdin, only when the spec's `stdin` is 'pipe': write the data and end it
+   * (e.g. an image layer streamed into tar, src/image/cache/).
+   */
+  stdin?: Writable;
 }
 
 /** Options of startSandbox. */
@@ -490,7 +498,7 @@ export function startSandbox(spec: SandboxSpec, opts: StartOptions = {}): Sandbo
     }
     throw await setupError(spec, r.launcherCode);
   });
-  return { pid: launched.pid, signal: launched.signal, signalGroup: launched.signalGroup, done, stdout: launched.stdout };
+  return { pid: launched.pid, signal: launched.signal, signalGroup: launched.signalGroup, done, stdout: launched.stdout, stdin: launched.stdin };
 }
 
 /**

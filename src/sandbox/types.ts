@@ -57,8 +57,8 @@ export interface SandboxSpec {
   stdout?: 'inherit' | 'stderr' | 'null' | 'pipe';
   /** Where the child's stderr goes: 'inherit' (default) or 'null' (readiness probes). */
   stderr?: 'inherit' | 'null';
-  /** stdin: 'inherit' (default) or 'null' (builds). */
-  stdin?: 'inherit' | 'null';
+  /** stdin: 'inherit' (default), 'null' (builds) or 'pipe' (a stream vagga writes: startSandbox's `stdin`, e.g. an image layer for tar). */
+  stdin?: 'inherit' | 'null' | 'pipe';
 }
 
 /** How a sandboxed process ended. */
