@@ -27,6 +27,8 @@ export interface LayerBlob {
   size: number;
   /** Bytes of the uncompressed tar. */
   tarSize: number;
+  /** False when the layout held this blob already (the new copy was dropped). */
+  created: boolean;
 }
 
 /** `blobs/sha256` under a layout dir. Pure. */
@@ -84,8 +86,11 @@ export async function writeLayerBlob(tar: Readable, layoutDir: string, opts: Lay
   }
   const digest: Digest = `sha256:${blobHash.digest('hex')}`;
   const diffId: Digest = `sha256:${diffHash.digest('hex')}`;
-  await rename(tmp, blobPath(layoutDir, digest));
-  return { digest, diffId, size: blobStage.bytes(), tarSize: diffStage.bytes() };
+  const path = blobPath(layoutDir, digest);
+  const created = !(await stat(path).then(() => true, () => false));
+  if (created) await rename(tmp, path);
+  else await rm(tmp, { force: true });
+  return { digest, diffId, size: blobStage.bytes(), tarSize: diffStage.bytes(), created };
 }
 
 /** A blob's descriptor fields (OCI descriptor without the media type). */

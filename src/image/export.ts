@@ -7,8 +7,9 @@
  * atime/ctime, fixed `created`). This module is the entry point other image features use
  * (a registry push reads the layout it writes; a layered export adds more layers).
  */
+import { rm } from 'node:fs/promises';
 import type { IdMapping } from '../sandbox/types.js';
-import { writeLayerBlob, type Digest, type LayerBlob } from './blobs.js';
+import { blobPath, writeLayerBlob, type Digest, type LayerBlob } from './blobs.js';
 import type { ImageName } from './image-name.js';
 import { checkLayoutDir, writeImageDocuments, type StoredLayer } from './layout.js';
 import type { ImageRunConfig } from './oci-json.js';
@@ -33,14 +34,14 @@ export interface RootLayerOptions {
  */
 export async function writeRootLayer(rootfs: string, idMapping: IdMapping, layoutDir: string, opts: RootLayerOptions = {}): Promise<LayerBlob> {
   const tar = await startRootTar(rootfs, idMapping, { xattrs: opts.xattrs }, opts.startTar);
-  const [blob] = await Promise.all([
-    writeLayerBlob(tar.stream, layoutDir, { gzipLevel: opts.gzipLevel }).catch(async (err) => {
-      await tar.done.catch(() => undefined);
-      throw err;
-    }),
-    tar.done,
-  ]);
-  return blob;
+  const [blob, packed] = await Promise.allSettled([writeLayerBlob(tar.stream, layoutDir, { gzipLevel: opts.gzipLevel }), tar.done]);
+  if (packed.status === 'rejected') {
+    // A blob of a failed tar is incomplete: drop it (unless the layout had it already).
+    if (blob.status === 'fulfilled' && blob.value.created) await rm(blobPath(layoutDir, blob.value.digest), { force: true });
+    throw packed.reason;
+  }
+  if (blob.status === 'rejected') throw blob.reason;
+  return blob.value;
 }
 
 /** What exportImage needs. */

@@ -6,7 +6,7 @@
  * written under a temporary name and renamed when complete.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, realpathSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -51,7 +51,6 @@ export async function packRootTar(opts: PackTarOptions): Promise<void> {
   if (!opts.file && !opts.compression) {
     // Straight to vagga's stdout: no copy through node.
     const start = opts.startTar ?? (await import('../sandbox/bwrap.js')).startSandbox;
-    const { realpathSync } = await import('node:fs');
     const r = await start(rootTarSpec(realpathSync(opts.rootfs), opts.idMapping, {}, 'inherit')).done;
     if (r.status !== 0) throw new VaggaError(`Could not pack the container root ${opts.rootfs}: tar exited with status ${r.status}`, { code: 'image.tar-failed' });
     return;
