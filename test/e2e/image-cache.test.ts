@@ -16,6 +16,8 @@ import { after, before, describe, test } from 'node:test';
 import { freePort } from './fixtures.js';
 import { cleanupStage, e2eEnv, ensureUser, linkHash, makeProject, show, vagga, type E2EEnv } from './harness.js';
 import { startRegistryServer, type RegistryServer } from './registry-server.js';
+import { RegistryClient, sha256Of } from '../../src/image/registry/client.js';
+import { gzipSync } from 'node:zlib';
 
 after(cleanupStage);
 
@@ -52,6 +54,10 @@ containers:
     image-cache-url: docker://${host}/e2e/\${container_name}:\${short_hash}
     setup:${setup}
     - !Sh echo tampered > /tampered
+  multi:
+    image-cache-url: docker://${host}/e2e/\${container_name}:\${short_hash}
+    setup:${setup}
+    - !Sh echo multi > /multi
   Upper:
     image-cache-url: docker://${host}/e2e/\${container_name}:\${short_hash}
     setup:
@@ -186,6 +192,49 @@ describe('image-cache-url and _push_image', () => {
     assert.match(r.stderr, STEP_LINE, show(r));
     r = await asB(['_run', 'tampered', 'cat', '/tampered']);
     assert.equal(r.stdout, 'tampered\n', show(r));
+  });
+
+  test('a two-layer image with a whiteout is unpacked with umoci in B\'s namespace (owners kept, whiteout applied)', async () => {
+    // Layer 1: the pushed single-layer image of "app"; layer 2 (made here): /etc/extra owned by 33, /srv/link removed.
+    const shortApp = linkHash(dir, 'app')!;
+    const client = new RegistryClient({ host: reg.host, repository: 'e2e/app' });
+    const base = (await client.getManifest(shortApp))!;
+    const baseConfig = JSON.parse((await client.blobBytes(base.manifest.config)).toString()) as { rootfs: { diff_ids: string[] } };
+    const tree = join((await e2eEnv()).stageDir, 'layer2');
+    spawnSync('install', ['-d', join(tree, 'etc'), join(tree, 'srv')]);
+    writeFileSync(join(tree, 'etc/extra'), 'from layer 2\n');
+    writeFileSync(join(tree, 'srv/.wh.link'), '');
+    const tar = spawnSync('tar', ['-C', tree, '--sort=name', '--owner=33', '--group=33', '--numeric-owner', '-cf', '-', 'etc/extra', 'srv/.wh.link'], { maxBuffer: 1 << 24 });
+    assert.equal(tar.status, 0, String(tar.stderr));
+    const layer2 = gzipSync(tar.stdout);
+    // Build "multi" as A to learn its version, then put the two-layer image under its tag.
+    let r = await vagga(dir, ['--no-image-download', '_build', 'multi']);
+    assert.equal(r.status, 0, show(r));
+    const short = linkHash(dir, 'multi')!;
+    const target = new RegistryClient({ host: reg.host, repository: 'e2e/multi' });
+    const { Readable } = await import('node:stream');
+    await target.pushBlob(await client.blobStream(base.manifest.layers[0]!), base.manifest.layers[0]!.digest);
+    await target.pushBlob(Readable.from([layer2]), sha256Of(layer2));
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [baseConfig.rootfs.diff_ids[0], sha256Of(tar.stdout)] } }));
+    await target.pushBytes(config);
+    const manifest = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Of(config), size: config.length },
+      layers: [base.manifest.layers[0], { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256Of(layer2), size: layer2.length }],
+    }));
+    await target.putManifest(short, manifest, 'application/vnd.oci.image.manifest.v1+json');
+
+    r = await asB(['_build', 'multi']);
+    assert.equal(r.status, 0, show(r));
+    assert.doesNotMatch(r.stderr, STEP_LINE, show(r));
+    assert.match(readFileSync(join(versionDir(projectB, 'multi'), 'build.log'), 'utf8'), /\(manifest sha256:[0-9a-f]{64}, 2 layers\)/);
+    const index = readFileSync(join(versionDir(projectB, 'multi'), 'index.txt'), 'utf8');
+    assert.match(index, /^f \/etc\/extra 0644 33 33 13 /m);
+    assert.doesNotMatch(index, /^l \/srv\/link /m);
+    assert.match(index, /^f \/data\/owned 0640 1000 1001 /m);
+    assert.doesNotMatch(index, /\.wh\./);
+    r = await asB(['_verify', 'multi']);
+    assert.equal(r.status, 0, show(r));
   });
 
   test('a container name that is not a valid repository name: _push_image fails clearly, a build warns and builds', async () => {
