@@ -22,6 +22,8 @@ export interface RootLayerOptions {
   gzipLevel?: number;
   /** Extended attributes kept (default file capabilities only; tar-args.ts). */
   xattrs?: RootTarOptions['xattrs'];
+  /** Top-level directories whose contents are left out (tar-args.ts; default: the runtime mount points). */
+  excludeContent?: RootTarOptions['excludeContent'];
   /** Replaces the sandbox starter (tests). */
   startTar?: TarSandboxStarter;
 }
@@ -33,7 +35,7 @@ export interface RootLayerOptions {
  * when tar fails (no blob is left behind then).
  */
 export async function writeRootLayer(rootfs: string, idMapping: IdMapping, layoutDir: string, opts: RootLayerOptions = {}): Promise<LayerBlob> {
-  const tar = await startRootTar(rootfs, idMapping, { xattrs: opts.xattrs }, opts.startTar);
+  const tar = await startRootTar(rootfs, idMapping, { xattrs: opts.xattrs, excludeContent: opts.excludeContent }, opts.startTar);
   const [blob, packed] = await Promise.allSettled([writeLayerBlob(tar.stream, layoutDir, { gzipLevel: opts.gzipLevel }), tar.done]);
   if (packed.status === 'rejected') {
     // A blob of a failed tar is incomplete: drop it (unless the layout had it already).

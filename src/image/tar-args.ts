@@ -23,6 +23,12 @@ export interface RootTarOptions {
   xattrs?: readonly string[];
   /** Where the archive goes: `-` (stdout, the default) or a path inside the sandbox. */
   file?: string;
+  /**
+   * Top-level directories whose contents are left out (default EXCLUDED_CONTENT_DIRS). The
+   * image cache (`_push_image` to a registry) keeps `run`, `tmp` and `work` so that a
+   * downloaded root equals the built one (e.g. Debian's `/run/lock`).
+   */
+  excludeContent?: readonly string[];
 }
 
 /**
@@ -40,7 +46,7 @@ export function rootTarArgs(root: string, opts: RootTarOptions = {}): string[] {
     '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
     '--xattrs',
     ...xattrs.map((x) => `--xattrs-include=${x}`),
-    ...EXCLUDED_CONTENT_DIRS.map((d) => `--exclude=./${d}/*`),
+    ...(opts.excludeContent ?? EXCLUDED_CONTENT_DIRS).map((d) => `--exclude=./${d}/*`),
     '-cf', opts.file ?? '-',
     '.',
   ];

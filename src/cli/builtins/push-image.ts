@@ -66,6 +66,8 @@ export async function run(ctx: CliContext, call: BuiltinCall): Promise<number> {
       name: { repository: `${ref.host}/${ref.repository}`, tag: ref.tag },
       config: imageRunConfig(container.environ, container.image, readEnvironFile(container, rootfs)),
       createdBy: `vagga _push_image ${containerName}`,
+      // A cache image must give back the root as built: only the kernel's mount points are empty.
+      excludeContent: ['dev', 'proc', 'sys'],
     });
     const pushed = await pushLayoutImage(layoutDir, exported.manifestDigest, ref, { insecure: settings.insecureRegistries, env: ctx.env });
     ctx.warn(`Pushed container ${containerName} (${short}) to ${formatRef(ref)} (manifest ${pushed.manifestDigest}; ${pushed.uploaded} of ${pushed.layers} layer${pushed.layers === 1 ? '' : 's'} uploaded)\n`);
