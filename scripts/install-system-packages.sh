@@ -12,10 +12,13 @@
 #   tar gzip xz-utils bzip2   !Tar formats (GNU tar runs inside the user namespace)
 #   ca-certificates  https downloads
 #   git              the !Git, !GitInstall and !GitDescribe steps
+#   skopeo           _pack_image --format docker (docker-archive); tests read images back
+#   zstd             _pack_image --zstd
+#   podman runc      tests only: load and run exported images as the ordinary test user
 set -euo pipefail
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update
 "${as_root[@]}" apt-get install -y bubblewrap uidmap util-linux passwd mmdebstrap catatonit \
-  busybox-static tar gzip xz-utils bzip2 ca-certificates git
+  busybox-static tar gzip xz-utils bzip2 ca-certificates git skopeo zstd podman runc

@@ -53,6 +53,7 @@ import { compareSteps, rebuildLine, type RecordedStep, type VersionRecord } from
 import { writeFile } from 'node:fs/promises';
 import { buildSettingsKey, planLayers, type LayerPlan } from './layer-plan.js';
 import type { StepDigest } from '../version/container-version.js';
+import { planImageCache } from '../image/cache/plan.js';
 
 export interface BuildOptions {
   /** Rebuild even if the version exists (`_build --force`). */
@@ -61,6 +62,8 @@ export interface BuildOptions {
   verbosity: number;
   /** `_build --no-cache`: run every setup step; the new layers replace the cached ones. */
   noCache?: boolean;
+  /** `--no-image-download`: never use the containers' `image-cache-url`. */
+  noImageDownload?: boolean;
 }
 
 export interface BuiltContainer {
@@ -92,6 +95,8 @@ export interface BuildDeps {
    * absent: no trimming. Default: cache-budget.ts applyCacheBudget.
    */
   trimBuildCache?(cacheDir: string, budget: number, stack: string[], verbosity: number): Promise<void>;
+  /** Loads the image-cache download (default: src/image/cache/fetch-image.ts); tests replace it. */
+  imageCache?: () => Promise<Pick<typeof import('../image/cache/fetch-image.js'), 'fetchCachedImage'>>;
 }
 
 /** The real collaborators (loaded on first use: the version, step registry and builder modules). */
@@ -418,6 +423,44 @@ async function buildContainer(
       await removeTree(buildDir);
     }
     await mkdir(join(buildDir, 'root'), { recursive: true, mode: 0o755 }).catch((err: unknown) => { throw storageDirError(err, buildDir); });
+
+    // image-cache-url (image/cache/): a prebuilt root replaces the build; any failure warns and builds.
+    const cachePlan = planImageCache({
+      template: container.imageCacheUrl,
+      containerName: name,
+      version: hash,
+      forced: step.reason.kind === 'forced' || options.noCache === true,
+      noImageDownload: options.noImageDownload === true,
+      projectRoot: layout.projectRoot,
+      externalVolumes: settings.externalVolumes,
+    });
+    if (!cachePlan.use && cachePlan.warning) {
+      deps.write(`Warning: ${cachePlan.warning}. Will build it locally...\n`);
+    }
+    if (cachePlan.use && hash !== undefined) {
+      const { fetchCachedImage } = await (deps.imageCache ?? (() => import('../image/cache/fetch-image.js')))();
+      if (options.verbosity >= 2) deps.write(`Trying the image cache: ${cachePlan.url}\n`);
+      const fetched = await fetchCachedImage({
+        name, url: cachePlan.url, source: cachePlan.source, buildDir, idMapping: mapping,
+        insecureRegistries: settings.insecureRegistries, signal: abort.signal, write: deps.write,
+      });
+      if (fetched && !interruptedBy) {
+        await writeIdMaps(buildDir, mapping);
+        if (recorded !== undefined) await writeVersionRecord(buildDir, { container: name, version: hash, steps: recorded });
+        const dir = await publishVersion(layout, name, hash, buildDir, {
+          autoClean: container.autoClean && !settings.disableAutoClean,
+          write: deps.write,
+        });
+        if (options.verbosity >= 1) {
+          const secs = Math.round((deps.now() - started) / 100) / 10;
+          deps.write(`Container ${name} (${shortHash(hash)}) downloaded in ${secs} seconds.\n`);
+        }
+        return { name, hash, rootfs: join(dir, 'root') };
+      }
+      if (interruptedBy) {
+        throw failureError(layout, name, { ok: false, phase: 'setup', interrupted: true, message: `The build was interrupted (${interruptedBy})` }, layout.projectRoot);
+      }
+    }
 
     const cacheDir = deps.cacheDir(settings);
     // Temp files of killed runs (their writer gone, their lock free): cache-temps.ts.

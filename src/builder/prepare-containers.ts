@@ -34,6 +34,8 @@ export interface PrepareOptions {
   force?: boolean;
   /** `_build --no-cache`: the containers built run every setup step. */
   noCache?: boolean;
+  /** `--no-image-download`: never use `image-cache-url`. */
+  noImageDownload?: boolean;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function prepareContainers(project: Project, names: readonly string
     deps = await defaultBuildDeps();
     plan = await resolve(deps, true);
   }
-  const built = await applyBuildPlan(deps, plan, config, settings, { verbosity: opts.verbosity, noCache: opts.noCache });
+  const built = await applyBuildPlan(deps, plan, config, settings, { verbosity: opts.verbosity, noCache: opts.noCache, noImageDownload: opts.noImageDownload });
   const roots: Record<string, string> = {};
   for (const name of names) {
     const ready = built[name];

@@ -26,7 +26,7 @@ Options:
   --containers-only         Build the containers the commands need, run nothing
   --isolate-network, --no-network, --no-net
                             Run the commands with a loopback-only network
-  --no-image-download       Never download prebuilt images (accepted; no effect)
+  --no-image-download       Never download prebuilt images (image-cache-url)
   --ignore-owner-check      Run even if the project directory belongs to
                             another user (root is refused otherwise; others
                             get a warning)

@@ -3,10 +3,10 @@
  * Step tags and parameters are owned by the StepDefs in src/steps/; validation receives them
  * as a StepSchemas value (the step registry, src/steps/registry.ts), never imports them.
  */
-import type { ContainerConfig, IdRange, StepConfig } from './model.js';
+import type { ContainerConfig, ContainerImageConfig, IdRange, StepConfig } from './model.js';
 import { isNull, type QNode } from './qnode.js';
 import {
-  bool, custom, def, fail, list, map, opt, parseQuireInt, str, struct, unknownTagHint, type ParseCtx, type Schema,
+  absPath, bool, custom, def, fail, list, map, opt, parseQuireInt, str, struct, unknownTagHint, type ParseCtx, type Schema,
 } from './schema.js';
 import { containerPath } from './container-path.js';
 import { volumePositions, volumes } from './volumes.js';
@@ -80,6 +80,31 @@ function pathOrNull(fallback: string): Schema<string | null> {
   };
 }
 
+/** A command of an image: a list of strings (exec form), or a string run by `/bin/sh -c` (shell form). */
+const imageCommand: Schema<string[]> = custom('a list of strings or a shell command string', (node, ctx) => {
+  if (node.kind === 'seq') return list(str()).parse(node, ctx);
+  return ['/bin/sh', '-c', str().parse(node, ctx)];
+});
+
+/** A port: `8080` (tcp), `8080/tcp`, `53/udp` or `.../sctp` -> `8080/tcp`. */
+export const imagePort: Schema<string> = custom('a port like 8080 or 53/udp', (node, ctx) => {
+  const text = str().parse(node, ctx).trim();
+  const m = /^(\d+)(?:\/(tcp|udp|sctp))?$/.exec(text);
+  const n = m ? Number(m[1]) : NaN;
+  if (!m || n < 1 || n > 65535) fail(ctx, node, `Expected a port like 8080 or 53/udp (1-65535), got ${JSON.stringify(text)}`);
+  return `${n}/${m[2] ?? 'tcp'}`;
+});
+
+/** The `image:` section of a container (ContainerImageConfig; not in Vagga). */
+export const imageSection: Schema<ContainerImageConfig> = struct({
+  entrypoint: opt(imageCommand),
+  cmd: opt(imageCommand),
+  'work-dir': opt(absPath()),
+  user: opt(str()),
+  'exposed-ports': def(list(imagePort), []),
+  labels: def(map(str()), {}),
+});
+
 const containerFields = (steps: StepSchemas) => struct({
   setup: def(list(setupStep(steps)), []),
   environ: def(map(str()), {}),
@@ -93,6 +118,7 @@ const containerFields = (steps: StepSchemas) => struct({
   'resolv-conf-path': pathOrNull('/etc/resolv.conf'),
   'hosts-file-path': pathOrNull('/etc/hosts'),
   'default-shell': def(list(str()), []),
+  image: opt(imageSection),
 });
 
 /** Container definitions with setup steps of `steps`: the schema of the one named `name` (its key in `containers:`). */
@@ -117,6 +143,7 @@ export function containerSchema(steps: StepSchemas): (name: string) => Schema<Co
     if (Object.keys(c.volumes).length > 0) out.volumePositions = volumePositions(node);
     if (c.environFile !== undefined) out.environFile = c.environFile;
     if (c.imageCacheUrl !== undefined) out.imageCacheUrl = c.imageCacheUrl;
+    if (c.image !== undefined) out.image = c.image;
     return out;
   });
 }

@@ -30,6 +30,26 @@ export type Volume =
   | { kind: 'Container'; name: string }
   | { kind: 'Persistent'; name: string; ownerUid: number; ownerGid: number; initCommand?: string };
 
+/**
+ * A container's `image:` section (not in Vagga): what an image exported by `vagga
+ * _pack_image --format oci|docker` runs (OCI image config fields). Not part of the version
+ * hash: the root is the same whatever the image runs.
+ */
+export interface ContainerImageConfig {
+  /** OCI `Entrypoint`; a string was written as shell form (`/bin/sh -c TEXT`). */
+  entrypoint?: string[];
+  /** OCI `Cmd`; a string was written as shell form (`/bin/sh -c TEXT`). */
+  cmd?: string[];
+  /** OCI `WorkingDir` (`work-dir`), absolute. */
+  workDir?: string;
+  /** OCI `User`: `uid[:gid]` or a name the image's /etc/passwd knows. */
+  user?: string;
+  /** OCI `ExposedPorts` keys: `8080/tcp`, `53/udp`. */
+  exposedPorts: string[];
+  /** OCI `Labels`. */
+  labels: Record<string, string>;
+}
+
 /** A container definition (§1.3). */
 export interface ContainerConfig {
   name: string;
@@ -48,6 +68,8 @@ export interface ContainerConfig {
   resolvConfPath: string | null;
   hostsFilePath: string | null;
   defaultShell: string[];
+  /** `image:` (not in Vagga): the config of exported images; absent when not written. */
+  image?: ContainerImageConfig;
   pos: Pos;
 }
 
@@ -194,6 +216,10 @@ export interface Settings {
   buildCache?: boolean;
   /** `build-cache-max-size` (user settings only): bytes the layer store may keep; the least recently used layers go first. */
   buildCacheMaxSize?: number;
+  /** `push-image-script` (user settings only): the shell script `vagga _push_image` runs (src/image/cache/push.ts). */
+  pushImageScript?: string;
+  /** `insecure-registries` (user settings only): registries (HOST or HOST:PORT) spoken to over plain HTTP besides loopback. */
+  insecureRegistries?: string[];
   /** `disable-auto-clean` (user settings only): ignore the containers' `auto-clean`. */
   disableAutoClean?: boolean;
   buildLockWait: boolean;

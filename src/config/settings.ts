@@ -55,6 +55,8 @@ const secureOnly = {
   'propagate-environ': def(listOfStrings(), []),
   'external-volumes': def(map(str()), {}),
   'push-image-script': opt(str()),
+  // Registries spoken to over plain HTTP besides loopback (HOST or HOST:PORT; src/image/registry/reference.ts).
+  'insecure-registries': def(listOfStrings(), []),
   'auto-apply-sysctl': opt(bool()),
   'index-all-images': opt(bool()),
   'hard-link-identical-files': opt(bool()),
@@ -133,6 +135,8 @@ function apply(s: Settings, v: Partial<SecureOut>, node: QNode, env: NodeJS.Proc
   if (v.buildCache !== undefined) s.buildCache = v.buildCache;
   if (v.buildCacheMaxSize !== undefined) s.buildCacheMaxSize = v.buildCacheMaxSize;
   if (v.cacheDir !== undefined) s.cacheDir = hostDir('cache-dir', v.cacheDir, env, entryNode(node, 'cache-dir'));
+  if (v.pushImageScript !== undefined) s.pushImageScript = v.pushImageScript;
+  for (const host of v.insecureRegistries ?? []) (s.insecureRegistries ??= []).includes(host) || s.insecureRegistries.push(host);
   if (v.environ) Object.assign(s.environ, v.environ);
   if (v.externalVolumes) {
     for (const [name, path] of Object.entries(v.externalVolumes)) {

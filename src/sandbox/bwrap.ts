@@ -212,6 +212,10 @@ interface Launched {
   signal(sig: NodeJS.Signals): void;
   signalGroup(sig: NodeJS.Signals): void;
   result: Promise<LaunchResult>;
+  /** The command's stdout when the spec asked for 'pipe'. */
+  stdout?: Readable;
+  /** The command's stdin when the spec asked for 'pipe'. */
+  stdin?: Writable;
 }
 
 function collect(stream: Readable | null | undefined): () => string {
@@ -274,8 +278,8 @@ function launch(opts: LaunchOptions): Launched {
     [...mounts.args, ...initMount],
   );
   const stdio: StdioOptions = [
-    spec.stdin === 'null' ? 'ignore' : 'inherit',
-    spec.stdout === 'stderr' ? 2 : spec.stdout === 'null' ? 'ignore' : 'inherit',
+    spec.stdin === 'null' ? 'ignore' : spec.stdin === 'pipe' ? 'pipe' : 'inherit',
+    spec.stdout === 'stderr' ? 2 : spec.stdout === 'null' ? 'ignore' : spec.stdout === 'pipe' ? 'pipe' : 'inherit',
     opts.captureStderr ? 'pipe' : spec.stderr === 'null' ? 'ignore' : 'inherit',
     ...extra,
     ...(ctlFd === undefined ? [] : ['pipe' as const]),
@@ -342,7 +346,9 @@ function launch(opts: LaunchOptions): Launched {
       ctl?.destroy();
     }
   })();
-  return { pid: child.pid ?? 0, signal: signaller.signal, signalGroup: signaller.signalGroup, result };
+  const stdout = spec.stdout === 'pipe' ? (child.stdout ?? undefined) : undefined;
+  const stdin = spec.stdin === 'pipe' ? (child.stdin ?? undefined) : undefined;
+  return { pid: child.pid ?? 0, signal: signaller.signal, signalGroup: signaller.signalGroup, result, stdout, stdin };
 }
 
 /**
@@ -441,6 +447,16 @@ export interface SandboxHandle {
   signalGroup?(sig: NodeJS.Signals): void;
   /** Settles exactly like runSandbox's promise. */
   done: Promise<SandboxResult>;
+  /**
+   * The command's stdout, only when the spec's `stdout` is 'pipe': read it to the end (the
+   * command blocks while the pipe is full) before or while awaiting `done`.
+   */
+  stdout?: Readable;
+  /**
+   * The command's stdin, only when the spec's `stdin` is 'pipe': write the data and end it
+   * (e.g. an image layer streamed into tar, src/image/cache/).
+   */
+  stdin?: Writable;
 }
 
 /** Options of startSandbox. */
@@ -482,7 +498,7 @@ export function startSandbox(spec: SandboxSpec, opts: StartOptions = {}): Sandbo
     }
     throw await setupError(spec, r.launcherCode);
   });
-  return { pid: launched.pid, signal: launched.signal, signalGroup: launched.signalGroup, done };
+  return { pid: launched.pid, signal: launched.signal, signalGroup: launched.signalGroup, done, stdout: launched.stdout, stdin: launched.stdin };
 }
 
 /**

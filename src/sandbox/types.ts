@@ -49,12 +49,16 @@ export interface SandboxSpec {
    * (tcp-socket.ts) to listen only in that tick, so vagga's event loop never accepts.
    */
   aroundSpawn?: { before(): void; after(): void };
-  /** Where the child's stdout goes: 'inherit' (default), 'stderr' (builds keep stdout clean) or 'null' (readiness probes). */
-  stdout?: 'inherit' | 'stderr' | 'null';
+  /**
+   * Where the child's stdout goes: 'inherit' (default), 'stderr' (builds keep stdout clean),
+   * 'null' (readiness probes) or 'pipe' (a stream vagga reads: startSandbox's `stdout`, e.g.
+   * the tar of a container root for an image export, src/image/).
+   */
+  stdout?: 'inherit' | 'stderr' | 'null' | 'pipe';
   /** Where the child's stderr goes: 'inherit' (default) or 'null' (readiness probes). */
   stderr?: 'inherit' | 'null';
-  /** stdin: 'inherit' (default) or 'null' (builds). */
-  stdin?: 'inherit' | 'null';
+  /** stdin: 'inherit' (default), 'null' (builds) or 'pipe' (a stream vagga writes: startSandbox's `stdin`, e.g. an image layer for tar). */
+  stdin?: 'inherit' | 'null' | 'pipe';
 }
 
 /** How a sandboxed process ended. */

@@ -118,7 +118,7 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
     needed.add(command.container);
     for (const name of container ? volumeContainerNames(container, command.volumes) : []) needed.add(name);
   }
-  const containerRoots = await prepareContainers(project, [...needed], { buildMode: globals.buildMode, verbosity: globals.verbosity });
+  const containerRoots = await prepareContainers(project, [...needed], { buildMode: globals.buildMode, verbosity: globals.verbosity, noImageDownload: globals.noImageDownload });
   if (globals.containersOnly) return 0;
 
   const expectsInotify = plan.filter((run) => run.command.expectInotifyLimit !== undefined);

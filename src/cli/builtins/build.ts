@@ -23,6 +23,7 @@ export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number>
     verbosity: ctx.globals.verbosity,
     force: Boolean(parsed.values.force) || noCache,
     noCache,
+    noImageDownload: ctx.globals.noImageDownload,
   });
   return 0;
 }

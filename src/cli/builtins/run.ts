@@ -21,7 +21,7 @@ export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number>
   const container = Object.hasOwn(project.config.containers, containerName) ? project.config.containers[containerName] : undefined;
   // The container, then the containers its volumes mount: all made ready before anything runs.
   const names = [containerName, ...(container ? volumeContainerNames(container, {}) : [])];
-  const roots = await prepareContainers(project, [...new Set(names)], { buildMode: globals.buildMode, verbosity: globals.verbosity });
+  const roots = await prepareContainers(project, [...new Set(names)], { buildMode: globals.buildMode, verbosity: globals.verbosity, noImageDownload: globals.noImageDownload });
   if (globals.containersOnly || !container) return 0;
   const ready = { rootfs: roots[containerName]! };
   return runInContainer(project, {

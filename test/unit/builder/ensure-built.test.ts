@@ -236,4 +236,46 @@ test('build-cache-max-size: after a successful build in layers, the cache is tri
   };
   await ensureBuiltWith(deps, cfg, { ...settings, buildCacheMaxSize: 5_000 }, 'app', { verbosity: 1, force: true });
   assert.equal(trims.length, 1);
+test('image-cache-url: a hit is published like a build without running the builder; a miss builds; --force and --no-image-download skip it', async () => {
+  const app = { ...container('app', [step('Sh', 'true')]), imageCacheUrl: 'docker://127.0.0.1:5000/t/${container_name}:${short_hash}' };
+  const cfg = config([app]);
+  const deps = fakeDeps(join(cfg.projectRoot, 'cache'));
+  deps.versions.app = H1;
+  const asked: string[] = [];
+  let hit = true;
+  deps.imageCache = async () => ({
+    fetchCachedImage: async (input) => {
+      asked.push(input.url);
+      if (!hit) {
+        input.write('Warning: Error when unpacking image x: no. Will clean and build it locally...\n');
+        return undefined;
+      }
+      writeFileSync(join(input.buildDir, 'root', 'marker'), 'downloaded');
+      return { description: 'Downloaded' };
+    },
+  });
+  const built = await ensureBuiltWith(deps, cfg, settings, 'app', { verbosity: 1 });
+  assert.deepEqual(asked, ['docker://127.0.0.1:5000/t/app:aaaaaaaa']);
+  assert.equal(deps.calls.length, 0);
+  assert.equal(readFileSync(join(built.rootfs, 'marker'), 'utf8'), 'downloaded');
+  assert.match(readFileSync(join(cfg.projectRoot, '.vagga/.roots/app.aaaaaaaa/uid_map'), 'utf8'), /^ +0 +1001 +1\n$/);
+  assert.equal(readlinkSync(join(cfg.projectRoot, '.vagga/app')), '.roots/app.aaaaaaaa/root');
+  assert.match(deps.output, /^Container app \(aaaaaaaa\) downloaded in [\d.]+ seconds\.$/m);
+
+  // --force: built, not downloaded.
+  await ensureBuiltWith(deps, cfg, settings, 'app', { verbosity: 1, force: true });
+  assert.equal(asked.length, 1);
+  assert.equal(deps.calls.length, 1);
+  // A miss (new version): the warning, then the build.
+  deps.versions.app = H2;
+  hit = false;
+  await ensureBuiltWith(deps, cfg, settings, 'app', { verbosity: 1 });
+  assert.equal(asked.length, 2);
+  assert.equal(deps.calls.length, 2);
+  assert.match(deps.output, /Will clean and build it locally/);
+  // --no-image-download: not asked.
+  deps.versions.app = 'cccccccc' + '3'.repeat(120);
+  await ensureBuiltWith(deps, cfg, settings, 'app', { verbosity: 1, noImageDownload: true });
+  assert.equal(asked.length, 2);
+  assert.equal(deps.calls.length, 3);
 });

@@ -74,3 +74,14 @@ test('relative host directories are an error at the setting (not resolved agains
   assert.equal(loadSettings(root, { HOME: '/home/u', VAGGA_SETTINGS: 'cache-dir: ~/c\n' }).cacheDir, '/home/u/c');
   assert.equal(loadSettings(root, { HOME: '/home/u', VAGGA_SETTINGS: 'cache-dir: /abs/c\n' }).cacheDir, '/abs/c');
 });
+
+test('push-image-script and insecure-registries: user settings only; a single host or a list', () => {
+  const home = project({ '.vagga.yaml': 'push-image-script: cp "$image_path" /x\ninsecure-registries: [HOST:5000, OTHER]\n' });
+  const s = loadSettings(project({}), { HOME: home, VAGGA_SETTINGS: 'insecure-registries: THIRD\n' });
+  assert.equal(s.pushImageScript, 'cp "$image_path" /x');
+  assert.deepEqual(s.insecureRegistries, ['HOST:5000', 'OTHER', 'THIRD']);
+  for (const key of ['push-image-script: x', 'insecure-registries: [HOST]']) {
+    const err = thrown(() => loadSettings(project({ '.vagga.settings.yaml': `${key}\n` }), { HOME: project({}) }));
+    assert.match(err.message, /can only be set in your user settings/);
+  }
+});

@@ -75,6 +75,8 @@ const FAMILY_EXIT: Record<string, number> = {
   userns: 121, // uid map too small, bad subuid file
   env: 121,
   storage: 121,
+  image: 121, // _pack_image: packing or writing failed (Vagga: 121 for its tar/compressor errors)
+  registry: 121, // image-cache-url / _push_image talking to a registry (a build falls back instead)
 };
 const CODE_EXIT: Record<string, number> = {
   'version.unknown': 29, // _version_hash before building
@@ -86,6 +88,9 @@ const CODE_EXIT: Record<string, number> = {
   'init-storage-dir.no-storage-dir': 2,
   'init-storage-dir.link-exists': 1,
   'completion.bad-args': 1,
+  'image.bad-args': 122, // _pack_image option errors are argument errors
+  'image.bad-name': 122,
+  'registry.bad-reference': 122, // a malformed docker:// reference is an argument/config value error
 };
 
 test("exit statuses are Vagga's for each family", () => {

@@ -1,0 +1,177 @@
+/**
+ * Getting a container from its `image-cache-url` instead of building it (the effects of
+ * plan.ts's decision; vagga-inventory.md §2.3 step 5, layers-and-images.md Part B §4):
+ *  - registry (`docker://`): HEAD the manifest (the probe), GET it (an index resolves to
+ *    linux/<arch>), GET the config; a single tar layer is streamed blob → SHA-256 check →
+ *    gunzip → diff_id check → GNU tar in the namespace; other images are downloaded into an
+ *    OCI layout in the build dir (each blob checked) and unpacked with `umoci raw unpack`;
+ *  - tarball (`http(s)://`, path): streamed into GNU tar in the namespace, which decompresses.
+ * Then the root gets its index (`index.txt`, walked in the namespace like a build's, for
+ * `_verify`/`_hardlink`) and `build.log` says where it came from. The caller publishes it
+ * like a build (uid_map/gid_map, rename, link: ensure-built.ts). On any failure one warning
+ * line is written (Vagga's `Error when unpacking image: … Will clean and build it
+ * locally...`), the partial root is removed and an empty one made for the build.
+ */
+import { createReadStream, readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, type Transform } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { createWriteStream, realpathSync } from 'node:fs';
+import { VaggaError } from '../../errors/vagga-error.js';
+import type { IdMapping } from '../../sandbox/types.js';
+import { removeTree } from '../../storage/remove.js';
+import { VERSION_FILES } from '../../storage/layout.js';
+import { RegistryClient, verifyingStream, type BlobDescriptor, type FetchedManifest } from '../registry/client.js';
+import type { CacheSource } from './plan.js';
+import { unpackTarStream, unpackWithUmoci, type UnpackStarter } from './unpack.js';
+
+/** What fetchCachedImage needs. */
+export interface FetchImageInput {
+  /** Container name (messages). */
+  name: string;
+  /** The substituted URL (messages). */
+  url: string;
+  source: CacheSource;
+  /** `.roots/.tmp.<name>`, holding an empty `root`. */
+  buildDir: string;
+  /** The container's uid/gid map. */
+  idMapping: IdMapping;
+  /** The `insecure-registries` setting. */
+  insecureRegistries?: readonly string[];
+  signal?: AbortSignal;
+  /** Messages (stderr). */
+  write(text: string): void;
+  /** Replaces the sandbox starter (tests). */
+  start?: UnpackStarter;
+  /** Replaces the index walk (tests); default: `vagga __index__ walk` in the namespace. */
+  index?(root: string, idMapping: IdMapping): Promise<string>;
+}
+
+/** What fetchCachedImage got. */
+export interface FetchedImage {
+  /** One line for build.log and -v: what was downloaded. */
+  description: string;
+}
+
+const TAR_LAYER = /^application\/vnd\.(oci\.image\.layer\.v1\.tar|docker\.image\.rootfs\.diff\.tar)(\+gzip|\.gzip)?$/;
+
+/**
+ * Download and unpack the image (see the module comment). Resolves with what was fetched,
+ * or undefined after writing the one warning line (the caller then builds).
+ */
+export async function fetchCachedImage(input: FetchImageInput): Promise<FetchedImage | undefined> {
+  const root = join(input.buildDir, 'root');
+  try {
+    const description = input.source.kind === 'registry'
+      ? await pullFromRegistry(input, root)
+      : await unpackTarball(input, root);
+    const index = await (input.index ?? indexInNamespace)(root, input.idMapping);
+    await writeFile(join(input.buildDir, 'index.txt'), index);
+    await writeFile(join(input.buildDir, VERSION_FILES.buildLog), `${description}\n`);
+    return { description };
+  } catch (err) {
+    const e = err as Error;
+    input.write(`Warning: Error when unpacking image ${input.url}: ${oneLine(e.message)}. Will clean and build it locally...\n`);
+    await rm(join(input.buildDir, 'oci-download'), { recursive: true, force: true }).catch(() => undefined);
+    await removeTree(root);
+    await mkdir(root, { recursive: true, mode: 0o755 });
+    return undefined;
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, '; ').replace(/\.$/, '');
+}
+
+async function unpackTarball(input: FetchImageInput, root: string): Promise<string> {
+  const source = input.source as Extract<CacheSource, { kind: 'http' | 'file' }>;
+  let stream: Readable;
+  if (source.kind === 'http') {
+    let res: Response;
+    try {
+      res = await fetch(source.url, { signal: input.signal });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      throw new VaggaError(`cannot download it: ${cause?.code ?? (err as Error).message}`, { code: 'image.download-failed' });
+    }
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw new VaggaError(`the server answered ${res.status} ${res.statusText}`, { code: 'image.download-failed' });
+    }
+    stream = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+  } else {
+    stream = createReadStream(source.path);
+    await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
+  }
+  await unpackTarStream(stream, root, input.idMapping, source.compression, [], input.start);
+  return `Downloaded container ${input.name} from ${input.url} (a tarball) instead of building it`;
+}
+
+async function pullFromRegistry(input: FetchImageInput, root: string): Promise<string> {
+  const { ref } = input.source as Extract<CacheSource, { kind: 'registry' }>;
+  const client = new RegistryClient(ref, { insecure: input.insecureRegistries, signal: input.signal });
+  const probe = await client.headManifest(ref.tag);
+  if (!probe) throw new VaggaError(`the registry has no image tagged ${ref.tag} (404)`, { code: 'registry.not-found' });
+  const got = await client.getManifest(ref.tag);
+  if (!got) throw new VaggaError(`the registry has no image tagged ${ref.tag} (404)`, { code: 'registry.not-found' });
+  const configBytes = await client.blobBytes(got.manifest.config);
+  let diffIds: string[] = [];
+  try {
+    diffIds = (JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } }).rootfs?.diff_ids ?? [];
+  } catch {
+    throw new VaggaError('the image config is not JSON', { code: 'registry.bad-manifest' });
+  }
+  const layers = got.manifest.layers;
+  if (diffIds.length !== layers.length) {
+    throw new VaggaError(`the image config lists ${diffIds.length} diff_ids for ${layers.length} layers`, { code: 'registry.bad-manifest' });
+  }
+  const single = layers.length === 1 && TAR_LAYER.test(layers[0]!.mediaType);
+  if (single) {
+    const layer = layers[0]!;
+    const transforms: Transform[] = [];
+    if (/gzip$/.test(layer.mediaType)) transforms.push(createGunzip());
+    transforms.push(verifyingStream(diffIds[0]!, `Layer ${layer.digest} (uncompressed)`));
+    await unpackTarStream(await client.blobStream(layer), root, input.idMapping, 'none', transforms, input.start);
+  } else {
+    const layoutDir = join(input.buildDir, 'oci-download');
+    await downloadLayout(client, got, configBytes, layoutDir, ref.tag);
+    await rm(root, { recursive: true, force: true });
+    await unpackWithUmoci(layoutDir, ref.tag, input.buildDir, input.idMapping, input.start);
+    await rm(layoutDir, { recursive: true, force: true });
+  }
+  return `Downloaded container ${input.name} from ${input.url} (manifest ${got.digest}, ${layers.length} layer${layers.length === 1 ? '' : 's'}) instead of building it`;
+}
+
+/** Download the image into an OCI layout at `dir` (every blob checked against its digest). */
+async function downloadLayout(client: RegistryClient, got: FetchedManifest, configBytes: Buffer, dir: string, tag: string): Promise<void> {
+  const blobs = join(dir, 'blobs', 'sha256');
+  await mkdir(blobs, { recursive: true });
+  const put = (digest: string, bytes: Buffer) => writeFile(join(blobs, digest.slice('sha256:'.length)), bytes);
+  for (const layer of got.manifest.layers as BlobDescriptor[]) {
+    const path = join(blobs, layer.digest.slice('sha256:'.length));
+    await pipeline(await client.blobStream(layer), createWriteStream(`${path}.part`));
+    await rename(`${path}.part`, path);
+  }
+  await put(got.manifest.config.digest, configBytes);
+  await put(got.digest, got.bytes);
+  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  await writeFile(join(dir, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    manifests: [{ mediaType: got.mediaType, digest: got.digest, size: got.bytes.length, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+  }));
+}
+
+/** The index of `root` (index-format.ts), walked by `vagga __index__` in the namespace with `idMapping`. */
+async function indexInNamespace(root: string, idMapping: IdMapping): Promise<string> {
+  const { runIndexHelper } = await import('../../storage/index-sandbox.js');
+  const inside = '/vagga/root';
+  return runIndexHelper(
+    (out) => ['walk', inside, `${out}/index.txt`],
+    [{ source: realpathSync(root), dest: inside, readOnly: true }],
+    idMapping,
+    (out) => readFileSync(join(out, 'index.txt'), 'utf8'),
+  );
+}
