@@ -82,6 +82,7 @@ export function parseImageRef(text: string): ImageRef | string {
       if (!TAG_RE.test(tag)) return `Image tag ${JSON.stringify(tag)} is not a valid tag`;
     }
     if (path === '') return `Image ${JSON.stringify(text)} names no directory: write oci:DIR[:TAG]`;
+    if (path.includes(':')) return `Image layout path ${JSON.stringify(path)} may not contain ":" (skopeo reads it as the tag separator)`;
     if (path.startsWith('/')) return `Image layout ${JSON.stringify(path)} must be a path relative to the project`;
     return { kind: 'oci', path, ...(tag !== undefined ? { tag } : {}), name: text };
   }
@@ -137,6 +138,11 @@ export function readPins(projectRoot: string): Map<string, string> {
 /** The host path of an `oci:` layout (inside the project, symlinks refused). Throws ProjectPathError / VaggaError. */
 export function layoutPath(projectRoot: string, ref: Extract<ImageRef, { kind: 'oci' }>): string {
   const dir = resolveProjectPath(projectRoot, ref.path, { key: 'image' });
+  if (dir.includes(':')) {
+    throw new VaggaError(`!OciImage: the image layout's path ${JSON.stringify(dir)} contains ":", which skopeo cannot read`, {
+      code: 'build.bad-url', hint: 'Move the project (or the layout) to a path without ":".',
+    });
+  }
   refuseSymlinks(dir, ref.path);
   return dir;
 }
@@ -189,7 +195,8 @@ export function layoutDigest(dir: string, tag: string | undefined, shown: string
     : manifests.filter((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag);
   const digest = found[0]?.digest;
   if (found.length !== 1 || typeof digest !== 'string' || !isDigest(digest)) {
-    throw new VaggaError(`!OciImage: ${shown} has ${found.length === 0 ? 'no' : 'no single'} manifest${tag !== undefined ? ` tagged ${JSON.stringify(tag)}` : ''} with a sha256 digest`, {
+    const what = tag !== undefined ? `no single manifest tagged ${JSON.stringify(tag)}` : `${manifests.length} manifests, not a single one`;
+    throw new VaggaError(`!OciImage: ${shown} has ${what} with a sha256 digest`, {
       code: 'build.source-missing', hint: 'Name the tag: oci:DIR:TAG (see the ref.name annotations in index.json).',
     });
   }

@@ -21,7 +21,7 @@
  * environment: that stays the container's `environ`, as for every vagga container.
  * Hash: `image` (REF without digest), `digest`.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -154,7 +154,9 @@ async function prepare(text: string, ctx: PrepareContext): Promise<void> {
   const source = r.kind === 'docker' ? `docker://${r.host}/${r.repo}@${digest}` : `oci:${layoutPath(ctx.projectRoot, r)}${r.tag ? `:${r.tag}` : ''}`;
   ctx.log.info(`Pulling ${r.kind === 'docker' ? source : r.name} (${digest})`);
   await mkdir(join(ctx.cacheDir, OCI_CACHE_ENTRY), { recursive: true });
-  const tmp = join(ctx.cacheDir, OCI_CACHE_ENTRY, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // `<final>.<pid>.tmp`: a killed build's leftover is removed by the next one (storage/cache-temps.ts).
+  const tmp = `${dest}.${process.pid}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
   try {
     await runProgram('skopeo', ['copy', ...tlsArgs(r, 'src-'), source, `oci:${tmp}:${CACHE_TAG}`], ctx.log, 'build.image-pull-failed', PULL_HINT,
       { env: skopeoEnv(), signal: ctx.signal });

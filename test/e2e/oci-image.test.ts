@@ -83,8 +83,15 @@ describe('!OciImage', { timeout: 600_000 }, () => {
 
   test('a registry image is the base: pinned by digest, layers applied, a moved tag changes nothing', async () => {
     const first = await pushImage(reg, 'vt/base', 'stable', 'v1');
-    const yaml = [
+    const yaml = (pinned: string) => [
       'containers:',
+      '  pinned:',
+      '    setup:',
+      `    - !OciImage docker://${reg.host}/vt/base@${pinned}`,
+      '  child:',
+      '    setup:',
+      '    - !Container pinned',
+      '    - !Sh \'echo "$FROM_IMAGE" > /env-seen\'',
       '  img:',
       '    setup:',
       `    - !OciImage docker://${reg.host}/vt/base:stable`,
@@ -99,7 +106,7 @@ describe('!OciImage', { timeout: 600_000 }, () => {
       '      test -e /etc/motd || echo no-motd',
       '',
     ].join('\n');
-    const dir = await makeProject({ 'vagga.yaml': yaml }, { name: 'oci-registry', busybox: false });
+    const dir = await makeProject({ 'vagga.yaml': yaml(first) }, { name: 'oci-registry', busybox: false });
 
     let r = await vagga(dir, ['_version_hash', 'img']);
     assert.equal(r.status, 29, `not pinned yet: the version is unknown before building\n${show(r)}`);
@@ -115,6 +122,15 @@ describe('!OciImage', { timeout: 600_000 }, () => {
     assert.equal(r.status, 0, show(r));
     assert.match(r.stdout + r.stderr, new RegExp(`digest: "${first}"`), show(r));
     const hash1 = r.stdout.trim().split('\n').pop();
+
+    // A digest in the reference needs no pin file: known before building (so built in
+    // cached layers), and the image's Env reaches a child container's steps through !Container.
+    r = await vagga(dir, ['_version_hash', '--debug-versioning', 'pinned']);
+    assert.equal(r.status, 0, show(r));
+    assert.match(r.stdout + r.stderr, new RegExp(`digest: "${first}"`), show(r));
+    r = await vagga(dir, ['_run', 'child', 'sh', '-c', 'cat /etc/image-version /env-seen; test -e /etc/motd || echo no-motd']);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout, 'v1\nset-by-image\nno-motd\n', show(r));
 
     // The tag moves to a new image: the pinned container stays as it was, nothing is rebuilt.
     const second = await pushImage(reg, 'vt/base', 'stable', 'v2');
