@@ -7,7 +7,7 @@
  * project). The pin file `vagga-images.lock` in the project holds one line per tag that
  * vagga resolved: `<reference without digest> sha256:<hex>`; `#` starts a comment.
  */
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveProjectPath } from '../config/project-path.js';
 import { VaggaError } from '../errors/vagga-error.js';
@@ -29,7 +29,14 @@ export type ImageRef =
     /** The reference without its digest (`docker://HOST/REPO:TAG`): the pin file's key. */
     name: string;
   }
-  | { kind: 'oci'; /** Path as written (relative to the project). */ path: string; tag?: string; name: string };
+  | {
+    /** A layout directory (`oci:`) or a tar of one (`oci-archive:`) in the project. */
+    kind: 'oci' | 'oci-archive';
+    /** Path as written (relative to the project). */
+    path: string;
+    tag?: string;
+    name: string;
+  };
 
 const HOST_RE = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:]+\])(?::[0-9]{1,5})?$/;
 const REPO_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
@@ -72,8 +79,9 @@ export function parseImageRef(text: string): ImageRef | string {
     const name = `docker://${host}/${repo}${tag !== undefined ? `:${tag}` : ''}`;
     return { kind: 'docker', host, repo, ...(tag !== undefined ? { tag } : {}), ...(digest ? { digest } : {}), name };
   }
-  if (text.startsWith('oci:')) {
-    let path = text.slice('oci:'.length);
+  const local = text.startsWith('oci:') ? 'oci' : text.startsWith('oci-archive:') ? 'oci-archive' : undefined;
+  if (local !== undefined) {
+    let path = text.slice(local.length + 1);
     let tag: string | undefined;
     const colon = path.lastIndexOf(':');
     if (colon >= 0) {
@@ -81,12 +89,12 @@ export function parseImageRef(text: string): ImageRef | string {
       path = path.slice(0, colon);
       if (!TAG_RE.test(tag)) return `Image tag ${JSON.stringify(tag)} is not a valid tag`;
     }
-    if (path === '') return `Image ${JSON.stringify(text)} names no directory: write oci:DIR[:TAG]`;
+    if (path === '') return `Image ${JSON.stringify(text)} names no ${local === 'oci' ? 'directory: write oci:DIR[:TAG]' : 'file: write oci-archive:FILE[:TAG]'}`;
     if (path.includes(':')) return `Image layout path ${JSON.stringify(path)} may not contain ":" (skopeo reads it as the tag separator)`;
     if (path.startsWith('/')) return `Image layout ${JSON.stringify(path)} must be a path relative to the project`;
-    return { kind: 'oci', path, ...(tag !== undefined ? { tag } : {}), name: text };
+    return { kind: local, path, ...(tag !== undefined ? { tag } : {}), name: text };
   }
-  return `Image ${JSON.stringify(text)} has an unsupported transport: use docker://HOST[:PORT]/REPO[:TAG][@sha256:...] or oci:DIR[:TAG]`;
+  return `Image ${JSON.stringify(text)} has an unsupported transport: use docker://HOST[:PORT]/REPO[:TAG][@sha256:...], oci:DIR[:TAG] or oci-archive:FILE[:TAG]`;
 }
 
 /** True for registry hosts on the loopback interface (plain HTTP is allowed only there). */
@@ -135,15 +143,18 @@ export function readPins(projectRoot: string): Map<string, string> {
   return parsePins(text);
 }
 
-/** The host path of an `oci:` layout (inside the project, symlinks refused). Throws ProjectPathError / VaggaError. */
-export function layoutPath(projectRoot: string, ref: Extract<ImageRef, { kind: 'oci' }>): string {
+/**
+ * The host path of an `oci:` layout or `oci-archive:` file (inside the project; a layout
+ * holding symlinks is refused). Throws ProjectPathError / VaggaError.
+ */
+export function layoutPath(projectRoot: string, ref: Extract<ImageRef, { kind: 'oci' | 'oci-archive' }>): string {
   const dir = resolveProjectPath(projectRoot, ref.path, { key: 'image' });
   if (dir.includes(':')) {
     throw new VaggaError(`!OciImage: the image layout's path ${JSON.stringify(dir)} contains ":", which skopeo cannot read`, {
       code: 'build.bad-url', hint: 'Move the project (or the layout) to a path without ":".',
     });
   }
-  refuseSymlinks(dir, ref.path);
+  if (ref.kind === 'oci') refuseSymlinks(dir, ref.path);
   return dir;
 }
 
@@ -181,7 +192,7 @@ function refuseSymlinks(dir: string, shown: string): void {
  * VaggaError when index.json is missing, malformed or has no such manifest.
  */
 export function layoutDigest(dir: string, tag: string | undefined, shown: string): string {
-  let index: { manifests?: Array<{ digest?: string; annotations?: Record<string, string> }> };
+  let index: unknown;
   try {
     index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
   } catch (e) {
@@ -189,6 +200,62 @@ export function layoutDigest(dir: string, tag: string | undefined, shown: string
       code: 'build.source-missing', hint: 'oci:DIR names an OCI image layout directory (oci-layout, index.json, blobs/) in the project.',
     });
   }
+  return indexDigest(index, tag, shown);
+}
+
+/**
+ * The manifest digest that `tag` names in the `index.json` of the OCI archive `file` (a tar
+ * of a layout), read from the tar headers without unpacking (the last `index.json` member,
+ * as extracting it would leave). Links in the archive are refused (skopeo unpacks it to
+ * read it). Throws VaggaError.
+ */
+export function archiveDigest(file: string, tag: string | undefined, shown: string): string {
+  let fd: number | undefined;
+  const bad = (detail: string, code: 'build.bad-archive' | 'build.source-missing' = 'build.bad-archive') =>
+    new VaggaError(`!OciImage: ${shown}: ${detail}`, { code, hint: 'oci-archive:FILE names a tar of an OCI image layout in the project (skopeo copy ... oci-archive:FILE:TAG writes one).' });
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw bad(`cannot open: ${(e as Error).message}`, 'build.source-missing');
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const header = Buffer.alloc(512);
+    let pos = 0;
+    let index: Buffer | undefined;
+    while (pos + 512 <= size) {
+      readSync(fd, header, 0, 512, pos);
+      if (header.every((b) => b === 0)) break;
+      const name = header.toString('utf8', 0, 100).replace(/\0.*$/s, '');
+      const prefix = header.toString('utf8', 345, 500).replace(/\0.*$/s, '');
+      const type = String.fromCharCode(header[156]!);
+      const len = parseInt(header.toString('ascii', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
+      if (!Number.isFinite(len) || len < 0) throw bad('is not a tar archive');
+      if ('1234'.includes(type) || type === '6') throw bad(`holds a link or special file (${prefix ? `${prefix}/` : ''}${name})`);
+      const full = (prefix ? `${prefix}/${name}` : name).replace(/^\.\//, '');
+      if (full === 'index.json' && (type === '0' || type === '\0')) {
+        if (len > 16 * 1024 * 1024) throw bad('index.json is too large');
+        index = Buffer.alloc(len);
+        readSync(fd, index, 0, len, pos + 512);
+      }
+      pos += 512 + Math.ceil(len / 512) * 512;
+    }
+    if (index === undefined) throw bad('has no index.json', 'build.source-missing');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(index.toString('utf8'));
+    } catch (e) {
+      throw bad(`index.json is not JSON: ${(e as Error).message}`);
+    }
+    return indexDigest(parsed, tag, shown);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The manifest digest that `tag` names in a parsed index.json (the only one without a tag). Throws VaggaError. */
+function indexDigest(parsed: unknown, tag: string | undefined, shown: string): string {
+  const index = (parsed ?? {}) as { manifests?: Array<{ digest?: string; annotations?: Record<string, string> }> };
   const manifests = Array.isArray(index.manifests) ? index.manifests : [];
   const found = tag === undefined
     ? (manifests.length === 1 ? manifests : [])

@@ -1,7 +1,7 @@
 /**
  * `!OciImage REF` (not in Vagga; issue 10 part 3): start the container from an OCI or Docker
- * image. REF is `docker://HOST[:PORT]/REPO[:TAG][@sha256:HEX]` or `oci:DIR[:TAG]` (an OCI
- * image layout inside the project); see oci-image-ref.ts.
+ * image. REF is `docker://HOST[:PORT]/REPO[:TAG][@sha256:HEX]`, `oci:DIR[:TAG]` (an OCI image
+ * layout inside the project) or `oci-archive:FILE[:TAG]` (a tar of one); see oci-image-ref.ts.
  *
  * Pinning: the version hash holds the image's manifest digest, never a bare tag. A digest
  * written in REF is used as is; a registry tag is resolved once, on the host, by the first
@@ -9,7 +9,7 @@
  * recorded in the project's `vagga-images.lock`, which the user commits; later builds and
  * other machines use the recorded digest even when the tag moves, until the line is deleted.
  * Until then the version is unknown before building (exit 29 from `_version_hash`). For an
- * `oci:` layout the digest is read from its index.json.
+ * `oci:` layout or `oci-archive:` file the digest is read from its index.json.
  *
  * Prepare (host): `skopeo copy SOURCE oci:<cache>/oci/sha256-<hex>:img` (skopeo checks every
  * blob against its digest), once per digest; the `oci` cache entry is trusted and read-only
@@ -31,7 +31,7 @@ import { VaggaError, type ErrorCode } from '../errors/vagga-error.js';
 import { spawnHost } from '../sandbox/host-spawn.js';
 import type { BuildContext, BuildLog, PrepareContext, StepDef } from './step.js';
 import {
-  PIN_FILE, formatPins, isLoopbackHost, layoutDigest, layoutPath, parseImageRef, pinFilePath, readPins, type ImageRef,
+  PIN_FILE, archiveDigest, formatPins, isLoopbackHost, layoutDigest, layoutPath, parseImageRef, pinFilePath, readPins, type ImageRef,
 } from './oci-image-ref.js';
 
 /** Top-level cache entry holding pulled images, one OCI layout per manifest digest. */
@@ -43,7 +43,7 @@ const CACHE_TAG = 'img';
 const refSchema = custom<string>('an image reference', (node, ctx) => {
   const text = str().parse(node, ctx);
   const ref = parseImageRef(text);
-  if (typeof ref === 'string') fail(ctx, node, ref, 'Write !OciImage docker://HOST[:PORT]/REPO[:TAG][@sha256:...] or !OciImage oci:DIR[:TAG].');
+  if (typeof ref === 'string') fail(ctx, node, ref, 'Write !OciImage docker://HOST[:PORT]/REPO[:TAG][@sha256:...], oci:DIR[:TAG] or oci-archive:FILE[:TAG].');
   return text;
 });
 
@@ -59,7 +59,10 @@ function ref(text: string): ImageRef {
  */
 export function pinnedDigest(text: string, projectRoot: string): string | undefined {
   const r = ref(text);
-  if (r.kind === 'oci') return layoutDigest(layoutPath(projectRoot, r), r.tag, r.path);
+  if (r.kind !== 'docker') {
+    const path = layoutPath(projectRoot, r);
+    return r.kind === 'oci' ? layoutDigest(path, r.tag, r.path) : archiveDigest(path, r.tag, r.path);
+  }
   return r.digest ?? readPins(projectRoot).get(r.name);
 }
 
@@ -151,7 +154,7 @@ async function prepare(text: string, ctx: PrepareContext): Promise<void> {
   }
   const dest = cachedLayout(ctx.cacheDir, digest!);
   if (existsSync(join(dest, 'index.json'))) return;
-  const source = r.kind === 'docker' ? `docker://${r.host}/${r.repo}@${digest}` : `oci:${layoutPath(ctx.projectRoot, r)}${r.tag ? `:${r.tag}` : ''}`;
+  const source = r.kind === 'docker' ? `docker://${r.host}/${r.repo}@${digest}` : `${r.kind}:${layoutPath(ctx.projectRoot, r)}${r.tag ? `:${r.tag}` : ''}`;
   ctx.log.info(`Pulling ${r.kind === 'docker' ? source : r.name} (${digest})`);
   await mkdir(join(ctx.cacheDir, OCI_CACHE_ENTRY), { recursive: true });
   // `<final>.<pid>.tmp`: a killed build's leftover is removed by the next one (storage/cache-temps.ts).
@@ -160,7 +163,7 @@ async function prepare(text: string, ctx: PrepareContext): Promise<void> {
   try {
     await runProgram('skopeo', ['copy', ...tlsArgs(r, 'src-'), source, `oci:${tmp}:${CACHE_TAG}`], ctx.log, 'build.image-pull-failed', PULL_HINT,
       { env: skopeoEnv(), signal: ctx.signal });
-    if (r.kind === 'oci') {
+    if (r.kind !== 'docker') {
       // The layout may have changed since it was hashed: the copy must be what was pinned.
       const got = layoutDigest(tmp, CACHE_TAG, 'the copied layout');
       if (got !== digest) {

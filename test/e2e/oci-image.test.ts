@@ -7,8 +7,8 @@
  *   recorded in vagga-images.lock and shown by `_version_hash --debug-versioning`.
  * - A moved tag does not change the container; deleting the pin follows the tag again.
  * - A hostile two-layer image (`evil -> <host dir>`, then `evil/pwned`) from an `oci:` layout
- *   in the project writes nothing outside the root; a layout reached through a symlink out
- *   of the project is refused.
+ *   (and the same as an `oci-archive:` file) in the project writes nothing outside the root;
+ *   a layout reached through a symlink out of the project is refused.
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -171,6 +171,9 @@ describe('!OciImage', { timeout: 600_000 }, () => {
       '  bad:',
       '    setup:',
       '    - !OciImage oci:image:evil',
+      '  fromarchive:',
+      '    setup:',
+      '    - !OciImage oci-archive:image.tar:evil',
       '  outside:',
       '    setup:',
       '    - !OciImage oci:linked:evil',
@@ -178,7 +181,11 @@ describe('!OciImage', { timeout: 600_000 }, () => {
       `  look: !Command { container: bad, run: "readlink /evil" }`,
       '',
     ].join('\n');
-    const dir = await makeProject({ 'vagga.yaml': yaml, ...filesOf(layout, 'image') }, { name: 'oci-hostile', busybox: false });
+    const tar = spawnSync('tar', ['-C', layout, '--owner=0', '--group=0', '-cf', join(env.stageDir, 'hostile.tar'), '.'], { encoding: 'utf8' });
+    assert.equal(tar.status, 0, tar.stderr);
+    const dir = await makeProject({
+      'vagga.yaml': yaml, ...filesOf(layout, 'image'), 'image.tar': readFileSync(join(env.stageDir, 'hostile.tar')),
+    }, { name: 'oci-hostile', busybox: false });
     symlinkSync(layout, join(dir, 'linked'));
 
     let r = await vagga(dir, ['look'], { timeoutMs: 300_000 });
@@ -194,6 +201,15 @@ describe('!OciImage', { timeout: 600_000 }, () => {
     r = await vagga(dir, ['_version_hash', '--debug-versioning', 'bad']);
     assert.equal(r.status, 0, show(r));
     assert.match(r.stdout + r.stderr, new RegExp(`digest: "${digest}"`), show(r));
+
+    // The same image as an oci-archive file: the same digest, the same containment.
+    r = await vagga(dir, ['_version_hash', '--debug-versioning', 'fromarchive']);
+    assert.equal(r.status, 0, show(r));
+    assert.match(r.stdout + r.stderr, new RegExp(`digest: "${digest}"`), show(r));
+    r = await vagga(dir, ['_run', 'fromarchive', 'readlink', '/evil']);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout, `${victim}\n`, show(r));
+    assert.deepEqual(readdirSync(victim), [], 'nothing was written into the host dir');
 
     r = await vagga(dir, ['_build', 'outside']);
     assert.notEqual(r.status, 0, show(r));

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { STEP_DEFS } from '../../../src/steps/registry.js';
 import { containerVersion } from '../../../src/version/container-version.js';
 import { formatPins, isLoopbackHost, parseImageRef, parsePins, readPins } from '../../../src/steps/oci-image-ref.js';
@@ -31,12 +32,13 @@ test('parseImageRef: registry references, with tag, digest or both', () => {
 test('parseImageRef: refuses what it cannot pin or place', () => {
   for (const bad of [
     'debian:12', 'docker://debian', 'docker://Reg/x', 'docker://reg/UPPER', 'docker://reg/x:bad tag',
-    'docker://reg/x@sha256:abc', 'docker://reg/x@md5:0', 'oci:', 'oci:/abs/dir:t', 'oci:a:b:c', 'oci-archive:x.tar', 'docker://reg/../x',
+    'docker://reg/x@sha256:abc', 'docker://reg/x@md5:0', 'oci:', 'oci:/abs/dir:t', 'oci:a:b:c', 'oci-archive:', 'docker-archive:x.tar', 'docker://reg/../x',
   ]) {
     assert.equal(typeof parseImageRef(bad), 'string', bad);
   }
   assert.deepEqual(parseImageRef('oci:images/base:v1'), { kind: 'oci', path: 'images/base', tag: 'v1', name: 'oci:images/base:v1' });
   assert.deepEqual(parseImageRef('oci:images/base'), { kind: 'oci', path: 'images/base', name: 'oci:images/base' });
+  assert.deepEqual(parseImageRef('oci-archive:base.tar:v1'), { kind: 'oci-archive', path: 'base.tar', tag: 'v1', name: 'oci-archive:base.tar:v1' });
 });
 
 test('plain HTTP is for loopback hosts only', () => {
@@ -88,6 +90,27 @@ test('version: an oci: layout gives the digest its index.json names for the tag'
   assert.ok(version(dir, 'oci:img:two').trace.includes(`  digest: "${D2}"`));
   assert.throws(() => version(dir, 'oci:img:three'), /no single manifest tagged "three"/);
   assert.throws(() => version(dir, 'oci:img'), /2 manifests, not a single one/);
+});
+
+test('version: an oci-archive: file gives the digest its index.json names, read from the tar headers', () => {
+  const dir = project();
+  const layout = join(dir, 'layout');
+  mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
+  writeFileSync(join(layout, 'blobs', 'sha256', 'e'.repeat(64)), 'x'.repeat(700));
+  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [
+    { digest: D1, annotations: { 'org.opencontainers.image.ref.name': 'one' } },
+  ] }));
+  execFileSync('tar', ['-C', layout, '-cf', join(dir, 'img.tar'), '.']);
+  assert.ok(version(dir, 'oci-archive:img.tar:one').trace.includes(`  digest: "${D1}"`));
+  assert.ok(version(dir, 'oci-archive:img.tar').trace.includes(`  digest: "${D1}"`));
+  assert.throws(() => version(dir, 'oci-archive:img.tar:two'), /no single manifest tagged "two"/);
+
+  symlinkSync('/etc/passwd', join(layout, 'blobs', 'sha256', 'f'.repeat(64)));
+  execFileSync('tar', ['-C', layout, '-cf', join(dir, 'linked.tar'), '.']);
+  assert.throws(() => version(dir, 'oci-archive:linked.tar'), /holds a link or special file/);
+  writeFileSync(join(dir, 'junk.tar'), 'not a tar');
+  assert.throws(() => version(dir, 'oci-archive:junk.tar'), /has no index\.json/);
 });
 
 test('paths out of the project are refused: a linked layout, a symlink inside a layout, a linked pin file', () => {
