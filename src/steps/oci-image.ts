@@ -249,4 +249,5 @@ const ociImage: StepDef<string> = {
   replay: applyEnv,
 };
 
+/** The `!OciImage` step. */
 export const steps: StepDef<any>[] = [ociImage];
