@@ -16,7 +16,7 @@ import { chownSync, mkdtempSync, rmSync, readdirSync, readFileSync, statSync, sy
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cleanupStage, e2eEnv, makeProject, show, vagga } from './harness.js';
-import { busyboxEntries, makeTar, writeOciLayout, type TarEntry } from './oci-layout.js';
+import { HOST_ARCH, busyboxEntries, makeTar, writeOciIndex, writeOciLayout, type TarEntry } from './oci-layout.js';
 import { startRegistry, type Registry } from './registry.js';
 
 after(cleanupStage);
@@ -148,6 +148,29 @@ describe('!OciImage', { timeout: 600_000 }, () => {
     assert.equal(r.status, 0, show(r));
     assert.match(r.stdout, /^v2\n/, show(r));
     assert.match(readFileSync(join(dir, 'vagga-images.lock'), 'utf8'), new RegExp(second));
+  });
+
+  test('a multi-platform tag is pinned to its index; the host\'s platform is unpacked', async () => {
+    const env = await e2eEnv();
+    const layout = mkdtempSync(join(env.stageDir, 'multi-'));
+    const other = HOST_ARCH === 'amd64' ? 'arm64' : 'amd64';
+    const images = [HOST_ARCH, other].map((arch) => ({
+      architecture: arch,
+      digest: writeOciLayout(layout, { tag: arch, architecture: arch, layers: [makeTar([...busyboxEntries(), { type: 'file', path: 'arch', content: `${arch}\n` }])] }),
+    }));
+    const index = writeOciIndex(layout, 'multi', images);
+    await skopeo(['copy', '--all', '--dest-tls-verify=false', `oci:${layout}:multi`, `docker://${reg.host}/vt/multi:1`]);
+    const head = await fetch(`${reg.url}/v2/vt/multi/manifests/1`, { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.index.v1+json' } });
+    assert.equal(head.headers.get('docker-content-digest'), index, 'the registry keeps the index as pushed');
+
+    const yaml = `containers:\n  m:\n    setup:\n    - !OciImage docker://${reg.host}/vt/multi:1\n`;
+    const dir = await makeProject({ 'vagga.yaml': yaml }, { name: 'oci-multi', busybox: false });
+    let r = await vagga(dir, ['_run', 'm', 'cat', '/arch'], { timeoutMs: 300_000 });
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout, `${HOST_ARCH}\n`, show(r));
+    assert.match(r.stderr, new RegExp(`resolved to ${index}`), show(r));
+    r = await vagga(dir, ['_version_hash', '--debug-versioning', 'm']);
+    assert.match(r.stdout + r.stderr, new RegExp(`digest: "${index}"`), show(r));
   });
 
   test('a hostile two-layer image cannot write outside the root; a layout outside the project is refused', async () => {

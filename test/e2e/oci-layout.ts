@@ -72,7 +72,12 @@ export interface OciImageSpec {
   env?: string[];
   /** The `org.opencontainers.image.ref.name` of the manifest in index.json. */
   tag: string;
+  /** Config `architecture` (default: the host's, as OCI names it). */
+  architecture?: string;
 }
+
+/** The host's architecture as OCI names it (`amd64`, `arm64`). */
+export const HOST_ARCH = process.arch === 'x64' ? 'amd64' : process.arch;
 
 /**
  * Write an OCI image layout at `dir` (created) holding one image; returns its manifest
@@ -88,7 +93,7 @@ export function writeOciLayout(dir: string, spec: OciImageSpec): string {
   const diffIds = spec.layers.map((l) => `sha256:${createHash('sha256').update(l).digest('hex')}`);
   const layers = spec.layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...put(gzipSync(l)) }));
   const config = put(Buffer.from(JSON.stringify({
-    architecture: process.arch === 'arm64' ? 'arm64' : 'amd64', os: 'linux',
+    architecture: spec.architecture ?? HOST_ARCH, os: 'linux',
     config: { Env: spec.env ?? [], Cmd: ['/bin/sh'] },
     rootfs: { type: 'layers', diff_ids: diffIds },
   })));
@@ -96,13 +101,37 @@ export function writeOciLayout(dir: string, spec: OciImageSpec): string {
     schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers,
   })));
+  addToIndex(dir, spec.tag, { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest });
+  return manifest.digest;
+}
+
+/**
+ * Add a multi-platform image index to the layout `dir`, tagged `tag`, over images already
+ * in it (digests from writeOciLayout) with their platforms; returns the index's digest.
+ */
+export function writeOciIndex(dir: string, tag: string, images: Array<{ digest: string; architecture: string }>): string {
+  const blob = (d: string) => join(dir, 'blobs', 'sha256', d.slice('sha256:'.length));
+  const index = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: images.map((i) => ({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: i.digest, size: readFileSync(blob(i.digest)).length,
+      platform: { architecture: i.architecture, os: 'linux' },
+    })),
+  }));
+  const digest = `sha256:${createHash('sha256').update(index).digest('hex')}`;
+  writeFileSync(blob(digest), index);
+  addToIndex(dir, tag, { mediaType: 'application/vnd.oci.image.index.v1+json', digest, size: index.length });
+  return digest;
+}
+
+/** Put `desc` into the layout's index.json under `tag` (replacing an entry of that tag). */
+function addToIndex(dir: string, tag: string, desc: { mediaType: string; digest: string; size: number }): void {
   writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   let manifests: unknown[] = [];
   try {
     manifests = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).manifests ?? [];
   } catch { /* new layout */ }
-  manifests = manifests.filter((m: any) => m.annotations?.['org.opencontainers.image.ref.name'] !== spec.tag);
-  manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': spec.tag } });
+  manifests = manifests.filter((m: any) => m.annotations?.['org.opencontainers.image.ref.name'] !== tag);
+  manifests.push({ ...desc, annotations: { 'org.opencontainers.image.ref.name': tag } });
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }));
-  return manifest.digest;
 }
