@@ -164,8 +164,10 @@ async function prepare(text: string, ctx: PrepareContext): Promise<void> {
     await runProgram('skopeo', ['copy', ...tlsArgs(r, 'src-'), source, `oci:${tmp}:${CACHE_TAG}`], ctx.log, 'build.image-pull-failed', PULL_HINT,
       { env: skopeoEnv(), signal: ctx.signal });
     if (r.kind !== 'docker') {
-      // The layout may have changed since it was hashed: the copy must be what was pinned.
-      const got = layoutDigest(tmp, CACHE_TAG, 'the copied layout');
+      // The layout may have changed since it was hashed: it must still name what was pinned.
+      // (Read again from the source: the copy's own manifest differs when the tag names a
+      // multi-platform index, of which skopeo copies the host's platform.)
+      const got = pinnedDigest(text, ctx.projectRoot);
       if (got !== digest) {
         throw new VaggaError(`!OciImage: ${r.name} changed while it was copied (${digest} -> ${got})`, { code: 'build.image-pull-failed', hint: 'Run the build again.' });
       }
