@@ -163,13 +163,21 @@ describe('!OciImage', { timeout: 600_000 }, () => {
     const head = await fetch(`${reg.url}/v2/vt/multi/manifests/1`, { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.index.v1+json' } });
     assert.equal(head.headers.get('docker-content-digest'), index, 'the registry keeps the index as pushed');
 
-    const yaml = `containers:\n  m:\n    setup:\n    - !OciImage docker://${reg.host}/vt/multi:1\n`;
-    const dir = await makeProject({ 'vagga.yaml': yaml }, { name: 'oci-multi', busybox: false });
+    const yaml = `containers:\n  m:\n    setup:\n    - !OciImage docker://${reg.host}/vt/multi:1\n` +
+      '  local:\n    setup:\n    - !OciImage oci:multi:multi\n';
+    const dir = await makeProject({ 'vagga.yaml': yaml, ...filesOf(layout, 'multi') }, { name: 'oci-multi', busybox: false });
     let r = await vagga(dir, ['_run', 'm', 'cat', '/arch'], { timeoutMs: 300_000 });
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout, `${HOST_ARCH}\n`, show(r));
     assert.match(r.stderr, new RegExp(`resolved to ${index}`), show(r));
     r = await vagga(dir, ['_version_hash', '--debug-versioning', 'm']);
+    assert.match(r.stdout + r.stderr, new RegExp(`digest: "${index}"`), show(r));
+
+    // The same index in a layout in the project.
+    r = await vagga(dir, ['_run', 'local', 'cat', '/arch'], { timeoutMs: 300_000 });
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout, `${HOST_ARCH}\n`, show(r));
+    r = await vagga(dir, ['_version_hash', '--debug-versioning', 'local']);
     assert.match(r.stdout + r.stderr, new RegExp(`digest: "${index}"`), show(r));
   });
 
