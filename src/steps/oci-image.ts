@@ -164,12 +164,15 @@ async function prepare(text: string, ctx: PrepareContext): Promise<void> {
     await runProgram('skopeo', ['copy', ...tlsArgs(r, 'src-'), source, `oci:${tmp}:${CACHE_TAG}`], ctx.log, 'build.image-pull-failed', PULL_HINT,
       { env: skopeoEnv(), signal: ctx.signal });
     if (r.kind !== 'docker') {
-      // The layout may have changed since it was hashed: it must still name what was pinned.
-      // (Read again from the source: the copy's own manifest differs when the tag names a
-      // multi-platform index, of which skopeo copies the host's platform.)
-      const got = pinnedDigest(text, ctx.projectRoot);
+      // The cache entry is named by the digest and shared with registry pulls of it: what a
+      // project's own layout or archive put there must be that manifest, byte for byte
+      // (hashed here; skopeo checked the blobs it names).
+      const got = copiedManifestDigest(tmp);
       if (got !== digest) {
-        throw new VaggaError(`!OciImage: ${r.name} changed while it was copied (${digest} -> ${got})`, { code: 'build.image-pull-failed', hint: 'Run the build again.' });
+        throw new VaggaError(`!OciImage: the copy of ${r.name} holds manifest ${got ?? '(unreadable)'}, not the pinned ${digest}`, {
+          code: 'build.image-pull-failed',
+          hint: 'The layout changed during the build (run it again), or its tag names a multi-platform index: tag the platform\'s manifest instead.',
+        });
       }
     }
     try {
@@ -180,6 +183,22 @@ async function prepare(text: string, ctx: PrepareContext): Promise<void> {
     }
   } finally {
     await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The sha256 of the manifest bytes the cache tag names in the layout `dir`, computed from
+ * the blob file (undefined when the layout cannot be read, or the tag's descriptor does not
+ * match the file).
+ */
+function copiedManifestDigest(dir: string): string | undefined {
+  try {
+    const named = layoutDigest(dir, CACHE_TAG, 'the copied layout');
+    const bytes = readFileSync(join(dir, 'blobs', 'sha256', named.slice('sha256:'.length)));
+    const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    return actual === named ? actual : undefined;
+  } catch {
+    return undefined;
   }
 }
 

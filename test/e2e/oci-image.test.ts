@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanupStage, e2eEnv, makeProject, show, vagga } from './harness.js';
+import { cleanupStage, e2eEnv, makeProject, show, vagga, writeProjectFile } from './harness.js';
 import { HOST_ARCH, busyboxEntries, makeTar, writeOciIndex, writeOciLayout, type TarEntry } from './oci-layout.js';
 import { startRegistry, type Registry } from './registry.js';
 
@@ -150,13 +150,15 @@ describe('!OciImage', { timeout: 600_000 }, () => {
     assert.match(readFileSync(join(dir, 'vagga-images.lock'), 'utf8'), new RegExp(second));
   });
 
-  test('a multi-platform tag is pinned to its index; the host\'s platform is unpacked', async () => {
+  test('a multi-platform tag is pinned to its index; the host\'s platform is unpacked; a local index is refused', async () => {
     const env = await e2eEnv();
     const layout = mkdtempSync(join(env.stageDir, 'multi-'));
     const other = HOST_ARCH === 'amd64' ? 'arm64' : 'amd64';
+    // A file unique to this run: fresh digests, so no cache entry or layer of an earlier run is used.
+    const run = { type: 'file' as const, path: 'run-token', content: `${process.pid}-${Date.now()}\n` };
     const images = [HOST_ARCH, other].map((arch) => ({
       architecture: arch,
-      digest: writeOciLayout(layout, { tag: arch, architecture: arch, layers: [makeTar([...busyboxEntries(), { type: 'file', path: 'arch', content: `${arch}\n` }])] }),
+      digest: writeOciLayout(layout, { tag: arch, architecture: arch, layers: [makeTar([...busyboxEntries(), run, { type: 'file', path: 'arch', content: `${arch}\n` }])] }),
     }));
     const index = writeOciIndex(layout, 'multi', images);
     await skopeo(['copy', '--all', '--dest-tls-verify=false', `oci:${layout}:multi`, `docker://${reg.host}/vt/multi:1`]);
@@ -166,19 +168,27 @@ describe('!OciImage', { timeout: 600_000 }, () => {
     const yaml = `containers:\n  m:\n    setup:\n    - !OciImage docker://${reg.host}/vt/multi:1\n` +
       '  local:\n    setup:\n    - !OciImage oci:multi:multi\n';
     const dir = await makeProject({ 'vagga.yaml': yaml, ...filesOf(layout, 'multi') }, { name: 'oci-multi', busybox: false });
-    let r = await vagga(dir, ['_run', 'm', 'cat', '/arch'], { timeoutMs: 300_000 });
+
+    // The index in a layout in the project is refused: the cache entry sha256-<index> is
+    // shared with registry pulls of that digest, so it may only hold what such a pull gives.
+    let r = await vagga(dir, ['_version_hash', '--debug-versioning', 'local']);
+    assert.match(r.stdout + r.stderr, new RegExp(`digest: "${index}"`), show(r));
+    r = await vagga(dir, ['_build', 'local'], { timeoutMs: 300_000 });
+    assert.notEqual(r.status, 0, show(r));
+    assert.match(r.stderr, /multi-platform index: tag the platform's manifest instead/, show(r));
+
+    r = await vagga(dir, ['_run', 'm', 'cat', '/arch'], { timeoutMs: 300_000 });
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout, `${HOST_ARCH}\n`, show(r));
     assert.match(r.stderr, new RegExp(`resolved to ${index}`), show(r));
     r = await vagga(dir, ['_version_hash', '--debug-versioning', 'm']);
     assert.match(r.stdout + r.stderr, new RegExp(`digest: "${index}"`), show(r));
 
-    // The same index in a layout in the project.
+    // Tagging the platform's manifest in the local layout works.
+    await writeProjectFile(dir, 'vagga.yaml', yaml.replace('oci:multi:multi', `oci:multi:${HOST_ARCH}`));
     r = await vagga(dir, ['_run', 'local', 'cat', '/arch'], { timeoutMs: 300_000 });
     assert.equal(r.status, 0, show(r));
     assert.equal(r.stdout, `${HOST_ARCH}\n`, show(r));
-    r = await vagga(dir, ['_version_hash', '--debug-versioning', 'local']);
-    assert.match(r.stdout + r.stderr, new RegExp(`digest: "${index}"`), show(r));
   });
 
   test('a hostile two-layer image cannot write outside the root; a layout outside the project is refused', async () => {
