@@ -19,7 +19,7 @@
 import { chownSync, cpSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cleanupStage, ensureUser, makeProject, show, vagga, type VaggaOptions } from '../test/e2e/harness.js';
-import { startRegistryServer } from '../test/e2e/registry-server.js';
+import { startRegistry } from '../test/e2e/registry.js';
 
 const SECOND_USER = process.env.VAGGA_E2E_USER2 ?? 'vagga-e2e7';
 
@@ -44,7 +44,7 @@ function indexOf(dir: string): string {
 }
 
 async function main(): Promise<void> {
-  const reg = await startRegistryServer();
+  const reg = await startRegistry();
   try {
     const dir = await makeProject({ 'vagga.yaml': yaml(reg.host) }, { busybox: false, name: 'bench-imgcache' });
     process.stderr.write('user A: build (untimed) and push\n');

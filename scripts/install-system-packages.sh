@@ -12,13 +12,26 @@
 #   tar gzip xz-utils bzip2   !Tar formats (GNU tar runs inside the user namespace)
 #   ca-certificates  https downloads
 #   git              the !Git, !GitInstall and !GitDescribe steps
-#   skopeo           _pack_image --format docker (docker-archive); tests read images back
+#   skopeo           _pack_image --format docker (docker-archive); !OciImage resolves a tag to its
+#                    digest and pulls images (digest-checked); tests read images back
 #   zstd             _pack_image --zstd
+#   umoci            !OciImage and multi-layer image-cache downloads: applies image layers inside
+#                    the user namespace (whiteouts, owners, no path outside the root)
 #   podman runc      tests only: load and run exported images as the ordinary test user
+#   docker-registry  tests only: a loopback OCI registry the end-to-end tests push to and pull from
 set -euo pipefail
 as_root=()
+# The docker-registry package starts a system registry on :5000 when systemd runs. The tests
+# start their own (as the test user, on a free port): stop the service only if this script is
+# what installs the package, so a registry somebody already runs is left alone.
+had_registry=0
+if dpkg -s docker-registry >/dev/null 2>&1; then had_registry=1; fi
 if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update
 "${as_root[@]}" apt-get install -y bubblewrap uidmap util-linux passwd mmdebstrap catatonit \
-  busybox-static tar gzip xz-utils bzip2 ca-certificates git skopeo zstd podman runc
+  busybox-static tar gzip xz-utils bzip2 ca-certificates git skopeo zstd umoci podman runc \
+  docker-registry
+if [ "$had_registry" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+  "${as_root[@]}" systemctl disable --now docker-registry || true
+fi

@@ -3,7 +3,7 @@
  * `!CacheDir NAME` volumes): a relative path below the cache dir. `..` components are
  * refused (they would bind any host directory writable into the container), and so are
  * the entries vagga itself owns: those filled on the host and trusted by every other build
- * of the user (bootstrap tarballs, downloads, git mirrors, apk.static) and its bookkeeping.
+ * of the user (bootstrap tarballs, downloads, git mirrors, apk.static, pulled images) and its bookkeeping.
  */
 
 import { relative } from 'node:path';
@@ -14,7 +14,7 @@ import { resolveLinksUnder } from './resolve-links.js';
  * other builds use without checking them again. The builder sandbox sees them read-only
  * (src/mounts/build-plan.ts).
  */
-export const TRUSTED_CACHE_ENTRIES = ['alpine', 'debian', 'downloads', 'git', 'ubuntu'] as const;
+export const TRUSTED_CACHE_ENTRIES = ['alpine', 'debian', 'downloads', 'git', 'oci', 'ubuntu'] as const;
 
 /** The per-step build cache's layer store below the cache dir (src/builder/layer-store.ts). */
 export const LAYER_STORE_ENTRY = '.layers';

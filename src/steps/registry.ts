@@ -29,6 +29,7 @@ import { steps as npm } from './npm/steps.js';
 import { steps as pip } from './pip/steps.js';
 import { steps as gem } from './gem/steps.js';
 import { steps as composer } from './composer/steps.js';
+import { steps as ociImage } from './oci-image.js';
 
 /**
  * A new registry of every step type. `!Container` and `!SubConfig` receive the registry
@@ -39,7 +40,7 @@ export function createStepRegistry(): StepRegistry {
   const all: StepDef<any>[] = [
     ...text, ...env, ...dirs, ...depends, ...copy, ...cacheDirs, ...containerStepDefs(registry),
     ...tar, ...download, ...commands, ...debian, ...packages,
-    ...tarInstall, ...unzip, ...git, ...runAs, ...buildCopy, ...subConfigStepDefs(registry), ...ubuntu, ...alpine, ...repo, ...npm, ...pip, ...gem, ...composer,
+    ...tarInstall, ...unzip, ...git, ...runAs, ...buildCopy, ...subConfigStepDefs(registry), ...ubuntu, ...alpine, ...repo, ...npm, ...pip, ...gem, ...composer, ...ociImage,
   ];
   for (const s of all) registry.set(s.tag, s);
   return registry;

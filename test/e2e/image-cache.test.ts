@@ -1,7 +1,7 @@
 /**
  * End-to-end: a registry (and a plain HTTP server) as the shared build cache (issue 10
  * part 2). Real parts: Debian's docker-registry as the test user on 127.0.0.1 at a free
- * port (registry-server.ts), a second ordinary user (vagga-e2e7 by default, its own cache
+ * port (registry.ts), a second ordinary user (vagga-e2e7 by default, its own cache
  * dir and its own copy of the project). User A builds and `_push_image`s; user B with the
  * same vagga.yaml gets the container from the registry without running a step, and both
  * roots have the same index (file list, owners, modes, sizes and contents). A registry that
@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from './fixtures.js';
 import { cleanupStage, e2eEnv, ensureUser, linkHash, makeProject, show, vagga, type E2EEnv } from './harness.js';
-import { startRegistryServer, type RegistryServer } from './registry-server.js';
+import { startRegistry, type Registry } from './registry.js';
 import { RegistryClient, sha256Of } from '../../src/image/registry/client.js';
 import { gzipSync } from 'node:zlib';
 
@@ -84,7 +84,7 @@ function copyProjectFor(dir: string, who: Who, suffix: string): string {
 
 describe('image-cache-url and _push_image', () => {
   let env: E2EEnv;
-  let reg: RegistryServer;
+  let reg: Registry;
   let dir: string;
   let who: Who;
   let projectB: string;
@@ -92,7 +92,7 @@ describe('image-cache-url and _push_image', () => {
 
   before(async () => {
     env = await e2eEnv();
-    reg = await startRegistryServer();
+    reg = await startRegistry();
     dir = await makeProject({ 'vagga.yaml': yaml(reg.host, await freePort()) }, { name: 'imgcache' });
     who = { user: SECOND_USER, ...(await ensureUser(SECOND_USER)) };
     projectB = copyProjectFor(dir, who, 'b');

@@ -236,6 +236,8 @@ test('build-cache-max-size: after a successful build in layers, the cache is tri
   };
   await ensureBuiltWith(deps, cfg, { ...settings, buildCacheMaxSize: 5_000 }, 'app', { verbosity: 1, force: true });
   assert.equal(trims.length, 1);
+});
+
 test('image-cache-url: a hit is published like a build without running the builder; a miss builds; --force and --no-image-download skip it', async () => {
   const app = { ...container('app', [step('Sh', 'true')]), imageCacheUrl: 'docker://127.0.0.1:5000/t/${container_name}:${short_hash}' };
   const cfg = config([app]);

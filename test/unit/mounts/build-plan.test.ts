@@ -21,7 +21,7 @@ test('builder plan: host system ro, fixed /vagga paths, runtime dir outside /usr
     { kind: 'bind', source: '/p', dest: '/work', readOnly: false },
     { kind: 'bind', source: '/home/u/.cache/vagga', dest: '/vagga/cache', readOnly: false },
     // Entries filled on the host that every other build trusts: read-only over the rw cache.
-    ...['alpine', 'debian', 'downloads', 'git', 'ubuntu'].map((e) => ({ kind: 'bind', source: `/home/u/.cache/vagga/${e}`, dest: `/vagga/cache/${e}`, readOnly: true })),
+    ...['alpine', 'debian', 'downloads', 'git', 'oci', 'ubuntu'].map((e) => ({ kind: 'bind', source: `/home/u/.cache/vagga/${e}`, dest: `/vagga/cache/${e}`, readOnly: true })),
     { kind: 'bind', source: '/roots/a', dest: '/vagga/containers/a', readOnly: true },
     { kind: 'bind', source: '/roots/z', dest: '/vagga/containers/z', readOnly: true },
     { kind: 'bind', source: '/opt/vagga/dist', dest: '/vagga/bin', readOnly: true },
