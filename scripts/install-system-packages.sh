@@ -15,6 +15,7 @@
 #   skopeo           _pack_image --format docker (docker-archive); !OciImage resolves a tag to its
 #                    digest and pulls images (digest-checked); tests read images back
 #   zstd             _pack_image --zstd
+#   attr             getfattr: a layered _pack_image reads the build cache's opaque directories
 #   umoci            !OciImage and multi-layer image-cache downloads: applies image layers inside
 #                    the user namespace (whiteouts, owners, no path outside the root)
 #   podman runc      tests only: load and run exported images as the ordinary test user
@@ -30,7 +31,7 @@ if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update
 "${as_root[@]}" apt-get install -y bubblewrap uidmap util-linux passwd mmdebstrap catatonit \
-  busybox-static tar gzip xz-utils bzip2 ca-certificates git skopeo zstd umoci podman runc \
+  busybox-static tar gzip xz-utils bzip2 ca-certificates git skopeo zstd attr umoci podman runc \
   docker-registry
 if [ "$had_registry" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
   "${as_root[@]}" systemctl disable --now docker-registry || true

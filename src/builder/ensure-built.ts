@@ -355,6 +355,18 @@ export function layerPlanFor(deps: BuildDeps, config: Config, settings: Settings
 }
 
 /**
+ * The chain key of the finish layer container `name` is made of at its current version
+ * when it is built in the build cache's layers (layerSpecFor); undefined when its plan is
+ * uncached (setting off, a version known only after building, a temporary-mount step).
+ * Pure apart from `deps`' version computations.
+ */
+export function finishLayerKey(deps: BuildDeps, config: Config, settings: Settings, name: string): string | undefined {
+  const container = containerOf(config, name);
+  const spec = layerSpecFor(deps, config, settings, name, deps.idMapping(container.uids, container.gids), deps.stepDigests?.(config, name));
+  return spec.cached ? spec.layers.finishKey : undefined;
+}
+
+/**
  * The layer keys a build of container `name` gets (layerPlanFor), with the finish key of
  * the parent when the first step is `!Container X` and X is built in layers with the same
  * uid and gid maps (so the child stacks on X's layers).

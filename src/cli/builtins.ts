@@ -164,7 +164,9 @@ export const BUILTINS: readonly BuiltinEntry[] = [
       'Build the container if needed, then write its root: a tar archive (to stdout',
       'or -f FILE, optionally compressed), or with --format an image that podman,',
       'docker and skopeo load (the image config comes from the container\'s',
-      '`environ` and `image:` section). A relative -f is under the project root.',
+      '`environ` and `image:` section). An image has one layer per setup step when',
+      'the build cache holds the container\'s layers, so a rebuilt container shares',
+      'its unchanged layers with the old image. A relative -f is under the project root.',
     ].join('\n'),
     options: [
       { flags: ['-f', '--file'], key: 'file', value: 'PATH', help: 'Write to PATH instead of stdout (with --format oci: the layout directory)' },
@@ -174,6 +176,7 @@ export const BUILTINS: readonly BuiltinEntry[] = [
       { flags: ['--zstd'], key: 'zstd', help: 'Compress the tar with zstd' },
       { flags: ['--format'], key: 'format', value: 'FORMAT', help: 'tar (default), oci (a layout directory), oci-archive\nor docker (docker-archive, for `docker load`/`podman load`)' },
       { flags: ['--name'], key: 'name', value: 'REPO:TAG', help: 'Name of the image (default vagga/CONTAINER:SHORT_HASH)' },
+      { flags: ['--squash'], key: 'squash', help: 'One image layer for the whole root (default: one per\ncached build step when the build cache holds them)' },
     ],
     positionals: [CONTAINER],
     optionsAfterPositionals: true,

@@ -4,8 +4,10 @@
  * stream into a layer blob (blobs.ts), then writes the config, manifest and index.json
  * (layout.ts). The result is reproducible: the same root, name and run config give the
  * same layer, config and manifest digests (sorted entries, mtimes as in the root, no
- * atime/ctime, fixed `created`). This module is the entry point other image features use
- * (a registry push reads the layout it writes; a layered export adds more layers).
+ * atime/ctime, fixed `created`). A container built in the build cache's layers can be
+ * exported as one image layer per cached layer (layer-tar.ts): a rebuilt container's image
+ * then shares its unchanged layers (same digests) with the old one. This module is the
+ * entry point other image features use (a registry push reads the layout it writes).
  */
 import { rm } from 'node:fs/promises';
 import type { IdMapping } from '../sandbox/types.js';
@@ -13,7 +15,8 @@ import { blobPath, writeLayerBlob, type Digest, type LayerBlob } from './blobs.j
 import type { ImageName } from './image-name.js';
 import { checkLayoutDir, writeImageDocuments, type StoredLayer } from './layout.js';
 import type { ImageRunConfig } from './oci-json.js';
-import { startRootTar, type TarSandboxStarter } from './root-tar.js';
+import { startLayerTar } from './layer-tar.js';
+import { startRootTar, type RootTarStream, type TarSandboxStarter } from './root-tar.js';
 import type { RootTarOptions } from './tar-args.js';
 
 /** Options of writeRootLayer. */
@@ -36,6 +39,20 @@ export interface RootLayerOptions {
  */
 export async function writeRootLayer(rootfs: string, idMapping: IdMapping, layoutDir: string, opts: RootLayerOptions = {}): Promise<LayerBlob> {
   const tar = await startRootTar(rootfs, idMapping, { xattrs: opts.xattrs, excludeContent: opts.excludeContent }, opts.startTar);
+  return storeLayer(tar, layoutDir, opts);
+}
+
+/**
+ * Pack the build-cache layer whose upper dir is `diffDir` (layer-tar.ts: whiteouts and
+ * opaque dirs as OCI marker files) as one gzip layer blob of `layoutDir`, like writeRootLayer.
+ */
+export async function writeUpperLayer(diffDir: string, idMapping: IdMapping, layoutDir: string, opts: RootLayerOptions = {}): Promise<LayerBlob> {
+  const tar = await startLayerTar(diffDir, idMapping, { excludeContent: opts.excludeContent, startTar: opts.startTar });
+  return storeLayer(tar, layoutDir, opts);
+}
+
+/** Compress and store a running tar as a blob; a blob of a failed tar is removed. */
+async function storeLayer(tar: RootTarStream, layoutDir: string, opts: RootLayerOptions): Promise<LayerBlob> {
   const [blob, packed] = await Promise.allSettled([writeLayerBlob(tar.stream, layoutDir, { gzipLevel: opts.gzipLevel }), tar.done]);
   if (packed.status === 'rejected') {
     // A blob of a failed tar is incomplete: drop it (unless the layout had it already).
@@ -44,6 +61,14 @@ export async function writeRootLayer(rootfs: string, idMapping: IdMapping, layou
   }
   if (blob.status === 'rejected') throw blob.reason;
   return blob.value;
+}
+
+/** A build-cache layer exported as its own image layer. */
+export interface UpperLayer {
+  /** Host path of its upper dir (`<cache-dir>/.layers/layers/<name>/diff`). */
+  diff: string;
+  /** History line, e.g. what made it (`app step 2/3 !Sh ...`). */
+  createdBy: string;
 }
 
 /** What exportImage needs. */
@@ -60,6 +85,11 @@ export interface ExportImageOptions extends RootLayerOptions {
   config: ImageRunConfig;
   /** History line of the layer (default `vagga _pack_image`). */
   createdBy?: string;
+  /**
+   * The container's build-cache layers, bottom first: when given, one image layer each
+   * instead of one of `rootfs` (their union is the root; the caller holds the store's lease).
+   */
+  upperLayers?: readonly UpperLayer[];
 }
 
 /** What exportImage wrote. */
@@ -75,14 +105,25 @@ export interface ExportImageResult {
 }
 
 /**
- * Export `rootfs` as a single-layer OCI image into the layout `layoutDir` (see the module
- * comment). Throws VaggaError `image.output-exists` (121) when `layoutDir` is neither empty
+ * Export `rootfs` as a single-layer OCI image, or its build-cache layers `upperLayers` as one
+ * image layer each, into the layout `layoutDir` (see the module comment). Throws VaggaError `image.output-exists` (121) when `layoutDir` is neither empty
  * nor a layout, `image.tar-failed` (121) when packing fails; sandbox errors propagate.
  */
 export async function exportImage(opts: ExportImageOptions): Promise<ExportImageResult> {
   checkLayoutDir(opts.layoutDir);
-  const layer = await writeRootLayer(opts.rootfs, opts.idMapping, opts.layoutDir, opts);
-  const stored: StoredLayer[] = [{ ...layer, createdBy: opts.createdBy ?? 'vagga _pack_image' }];
+  const layers: LayerBlob[] = [];
+  const stored: StoredLayer[] = [];
+  if (opts.upperLayers) {
+    for (const upper of opts.upperLayers) {
+      const layer = await writeUpperLayer(upper.diff, opts.idMapping, opts.layoutDir, opts);
+      layers.push(layer);
+      stored.push({ ...layer, createdBy: upper.createdBy });
+    }
+  } else {
+    const layer = await writeRootLayer(opts.rootfs, opts.idMapping, opts.layoutDir, opts);
+    layers.push(layer);
+    stored.push({ ...layer, createdBy: opts.createdBy ?? 'vagga _pack_image' });
+  }
   const docs = await writeImageDocuments(opts.layoutDir, stored, opts.config, opts.name);
-  return { layoutDir: opts.layoutDir, manifestDigest: docs.manifest.digest, configDigest: docs.config.digest, refName: docs.refName, layers: [layer] };
+  return { layoutDir: opts.layoutDir, manifestDigest: docs.manifest.digest, configDigest: docs.config.digest, refName: docs.refName, layers };
 }

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { IdMapping } from '../sandbox/types.js';
 import { writeDockerArchive, writeOciArchive } from './archives.js';
-import { exportImage, type ExportImageResult, type RootLayerOptions } from './export.js';
+import { exportImage, type ExportImageResult, type RootLayerOptions, type UpperLayer } from './export.js';
 import { formatImageName, type ImageName } from './image-name.js';
 import type { ImageRunConfig } from './oci-json.js';
 
@@ -21,6 +21,8 @@ export interface PackImageOptions extends RootLayerOptions {
   name: ImageName;
   config: ImageRunConfig;
   createdBy?: string;
+  /** The container's build-cache layers (export.ts ExportImageOptions.upperLayers). */
+  upperLayers?: readonly UpperLayer[];
 }
 
 /**

@@ -17,20 +17,27 @@ import { rootTarArgs, type RootTarOptions } from './tar-args.js';
 /** Where the root is bound (read-only) inside the tar sandbox. */
 export const ROOT_INSIDE = '/vagga/root';
 
+/** A host path bound read-only into a tool sandbox. */
+export interface ReadOnlyBind {
+  source: string;
+  dest: string;
+}
+
 /**
- * The sandbox running `tar <rootTarArgs(ROOT_INSIDE)>` over the host directory `rootfs`
- * (bound read-only; give a real path) with `idMapping`, stdout piped to vagga (or, with
+ * A sandbox running `argv` (a host program from /usr) with `binds` (read-only), /proc, /dev
+ * and the host's system dirs, as namespace root with `idMapping` and all capabilities (so it
+ * reads every file of a root whatever its owner and mode), stdout piped to vagga (or, with
  * `stdout` 'inherit', written to vagga's own stdout). Pure.
  */
-export function rootTarSpec(rootfs: string, idMapping: IdMapping, opts: RootTarOptions = {}, stdout: 'pipe' | 'inherit' = 'pipe'): SandboxSpec {
+export function toolSpec(argv: string[], binds: readonly ReadOnlyBind[], idMapping: IdMapping, stdout: 'pipe' | 'inherit' = 'pipe'): SandboxSpec {
   return {
     mounts: [
       ...hostSystemMounts(),
       { kind: 'proc', dest: '/proc' },
       { kind: 'dev', dest: '/dev' },
-      { kind: 'bind', source: rootfs, dest: ROOT_INSIDE, readOnly: true },
+      ...binds.map((b) => ({ kind: 'bind' as const, source: b.source, dest: b.dest, readOnly: true })),
     ],
-    argv: ['/usr/bin/tar', ...rootTarArgs(ROOT_INSIDE, opts)],
+    argv,
     env: { PATH: TOOL_PATH, LC_ALL: 'C' },
     cwd: '/',
     idMapping,
@@ -40,6 +47,14 @@ export function rootTarSpec(rootfs: string, idMapping: IdMapping, opts: RootTarO
     stdin: 'null',
     stdout,
   };
+}
+
+/**
+ * The sandbox running `tar <rootTarArgs(ROOT_INSIDE)>` over the host directory `rootfs`
+ * (bound read-only; give a real path) with `idMapping` (toolSpec). Pure.
+ */
+export function rootTarSpec(rootfs: string, idMapping: IdMapping, opts: RootTarOptions = {}, stdout: 'pipe' | 'inherit' = 'pipe'): SandboxSpec {
+  return toolSpec(['/usr/bin/tar', ...rootTarArgs(ROOT_INSIDE, opts)], [{ source: rootfs, dest: ROOT_INSIDE }], idMapping, stdout);
 }
 
 /** A running tar of a root: read `stream` to the end, then await `done`. */

@@ -37,17 +37,33 @@ export interface RootTarOptions {
  * in name order; the contents of EXCLUDED_CONTENT_DIRS are left out.
  */
 export function rootTarArgs(root: string, opts: RootTarOptions = {}): string[] {
-  const xattrs = opts.xattrs ?? ['security.capability'];
   return [
     '-C', root,
     '--sort=name',
+    ...memberFormatArgs(opts.xattrs),
+    ...(opts.excludeContent ?? EXCLUDED_CONTENT_DIRS).map((d) => `--exclude=./${d}/*`),
+    '-cf', opts.file ?? '-',
+    '.',
+  ];
+}
+
+/** How every member is written: numeric owners, pax without atime/ctime, the `xattrs` kept. */
+function memberFormatArgs(xattrs: readonly string[] = ['security.capability']): string[] {
+  return [
     '--numeric-owner',
     '--format=pax',
     '--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime',
     '--xattrs',
     ...xattrs.map((x) => `--xattrs-include=${x}`),
-    ...(opts.excludeContent ?? EXCLUDED_CONTENT_DIRS).map((d) => `--exclude=./${d}/*`),
-    '-cf', opts.file ?? '-',
-    '.',
   ];
+}
+
+/**
+ * Arguments for GNU tar writing exactly the members named in the file `listFile` (a path as
+ * tar sees it; layer-list.ts writes it: `--directory=` lines and escaped names), in that
+ * order, not descending into directories, to stdout, with the members written as
+ * rootTarArgs writes them (file capabilities kept).
+ */
+export function listTarArgs(listFile: string): string[] {
+  return ['--no-recursion', ...memberFormatArgs(), '-cf', '-', '-T', listFile];
 }

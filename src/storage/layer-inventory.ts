@@ -88,3 +88,33 @@ export function readLayers(storeDir: string): LayerInfo[] {
 export function totalBytes(layers: readonly Pick<LayerInfo, 'bytes'>[]): number {
   return layers.reduce((sum, l) => sum + l.bytes, 0);
 }
+
+/** One layer of a stack as an export needs it. */
+export interface StackLayer {
+  /** The 32-hex layer name. */
+  name: string;
+  /** Host path of its upper dir (`layers/<name>/diff`). */
+  diff: string;
+  /** What made it (meta.json `made`). */
+  made: string;
+}
+
+/**
+ * The stack of the layer with full chain key `key` in the store `storeDir`, bottom first,
+ * ending with that layer: undefined unless that layer and every layer of its stack are in
+ * the store with a valid meta.json of this format (readLayers' `broken` rule) and the
+ * layer's recorded key is `key`. Reads only.
+ */
+export function readLayerStack(storeDir: string, key: string): StackLayer[] | undefined {
+  const layersDir = join(storeDir, 'layers');
+  const top = readMeta(join(layersDir, key.slice(0, 32)));
+  if (!top || top.format !== LAYER_FORMAT || top.key !== key || !Array.isArray(top.stack)) return undefined;
+  const stack: StackLayer[] = [];
+  for (const name of top.stack) {
+    if (typeof name !== 'string' || !/^[0-9a-f]{32}$/.test(name)) return undefined;
+    const meta = readMeta(join(layersDir, name));
+    if (!meta || meta.format !== LAYER_FORMAT || typeof meta.key !== 'string' || !meta.key.startsWith(name)) return undefined;
+    stack.push({ name, diff: join(layersDir, name, 'diff'), made: typeof meta.made === 'string' ? meta.made : name });
+  }
+  return stack.length > 0 && stack[stack.length - 1]!.name === key.slice(0, 32) ? stack : undefined;
+}

@@ -120,7 +120,7 @@ describe('_pack_image on the busybox base', { timeout: 900_000 }, () => {
     for (const out of ['oci1', 'oci2']) {
       const r = await vagga(dir, ['_pack_image', '--format', 'oci', '-f', out, 'bb']);
       assert.equal(r.status, 0, show(r));
-      const m = /Image (vagga\/bb:[0-9a-f]{8}) \(oci\) written to .*\nManifest: (sha256:[0-9a-f]{64})\n/.exec(r.stderr);
+      const m = /Image (vagga\/bb:[0-9a-f]{8}) \(oci, 3 layers\) written to .*\nManifest: (sha256:[0-9a-f]{64})\n/.exec(r.stderr);
       assert.ok(m, show(r));
       digests.push(m[2]!);
       const index = JSON.parse(readFileSync(join(dir, out, 'index.json'), 'utf8'));
@@ -199,6 +199,90 @@ describe('_pack_image on the busybox base', { timeout: 900_000 }, () => {
     assert.equal(r.status, 122, show(r));
     r = await vagga(dir, ['_pack_image', '--format', 'oci', '-f', 'vagga.yaml', 'bb']);
     assert.equal(r.status, 121, show(r));
+  });
+});
+
+const layeredYaml = (text: string) => `
+containers:
+  lay:
+    setup:
+    - !Tar { url: ./busybox.tar }
+    - !Sh |
+        mkdir -p /a /d/sub /-x
+        echo keep > /a/keep; echo gone > /a/gone; echo old > /d/old; echo old > /d/sub/old
+        echo x > /-x/f; mkdir /e; echo e > /e/f
+    - !Sh |
+        rm /a/gone
+        rm -rf /d /e && mkdir /d /e && echo new > /d/new
+        rm /-x/f
+    - !Text { /etc/motd: "${text}" }
+`;
+
+/**
+ * `find / -xdev` with owner and mode of every member, size and link count of non-dirs (a
+ * directory's size and link count are the storage's), run in `image` by podman.
+ */
+function imageTree(dir: string, image: string): string {
+  const r = podman(dir, ['run', '--rm', '--network', 'none', image, 'sh', '-c',
+    'find / -xdev ! -path /etc/hosts ! -path /etc/hostname ! -path /etc/resolv.conf | sort | while read -r f; do ' +
+    'if [ -d "$f" ]; then stat -c "%n %u:%g %a %F" "$f"; else stat -c "%n %u:%g %a %s %h %F" "$f"; fi; done']);
+  assert.equal(r.status, 0, text(r));
+  return r.stdout.toString();
+}
+
+describe('_pack_image of a container built in the build cache\'s layers', { timeout: 900_000 }, () => {
+  let dir: string;
+  before(async () => {
+    dir = await makeProject({ 'vagga.yaml': layeredYaml('one') }, { name: 'pack-layers' });
+  });
+
+  test('one image layer per step (deletions as whiteouts, a replaced dir as opaque); podman sees the same tree as in a one-layer export', async () => {
+    let r = await vagga(dir, ['_pack_image', '--format', 'oci-archive', '--name', 'localhost/test/lay:layers', '-f', 'layers.tar', 'lay']);
+    assert.equal(r.status, 0, show(r));
+    assert.match(r.stderr, /\(oci-archive, 5 layers\)/, 'four steps and the finish phase');
+    r = await vagga(dir, ['_pack_image', '--format', 'oci-archive', '--squash', '--name', 'localhost/test/lay:squashed', '-f', 'squashed.tar', 'lay']);
+    assert.equal(r.status, 0, show(r));
+    assert.match(r.stderr, /\(oci-archive, 1 layer\)/);
+    // Layer 3 (the second !Sh) holds the OCI whiteout markers, before their siblings.
+    const layerTars = spawnSync('tar', ['-xf', join(dir, 'layers.tar'), '-C', dir, 'index.json', 'blobs'], { encoding: 'utf8' });
+    assert.equal(layerTars.status, 0, layerTars.stderr);
+    const blob = (d: string) => join(dir, 'blobs/sha256', d.slice(7));
+    const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), 'utf8'));
+    assert.equal(manifest.layers.length, 5);
+    const third = spawnSync('tar', ['-tzf', blob(manifest.layers[2].digest)], { encoding: 'utf8' });
+    assert.equal(third.status, 0, third.stderr);
+    const names = third.stdout.trim().split('\n');
+    for (const n of ['./a/.wh.gone', './d/.wh..wh..opq', './e/.wh..wh..opq', './d/new', './-x/.wh.f']) assert.ok(names.includes(n), `${n} in\n${names.join('\n')}`);
+    assert.ok(names.indexOf('./d/.wh..wh..opq') < names.indexOf('./d/new'), 'the opaque marker comes before its siblings');
+    assert.ok(!names.some((n) => n.includes('/.wh.') && n.startsWith('./a/keep')));
+    for (const [f, image] of [['layers.tar', 'localhost/test/lay:layers'], ['squashed.tar', 'localhost/test/lay:squashed']]) {
+      const load = podman(dir, ['load', '-q', '-i', join(dir, f!)]);
+      assert.equal(load.status, 0, text(load));
+      assert.match(load.stdout.toString(), new RegExp(image!.replace(/[/.]/g, '\\$&')));
+    }
+    const layered = imageTree(dir, 'localhost/test/lay:layers');
+    assert.equal(layered, imageTree(dir, 'localhost/test/lay:squashed'));
+    assert.match(layered, /^\/a\/keep 0:0 644 5 1 regular file$/m);
+    assert.match(layered, /^\/d\/new 0:0 644 4 1 regular file$/m);
+    assert.match(layered, /^\/e 0:0 755 directory$/m);
+    for (const gone of ['/a/gone', '/d/old', '/d/sub', '/e/f', '/-x/f']) assert.ok(!layered.split('\n').some((l) => l.startsWith(`${gone} `)), `${gone} is deleted`);
+  });
+
+  test('after an edit of the last step, the new image shares the unchanged layers with the old one', async () => {
+    const layersOf = async (out: string) => {
+      const r = await vagga(dir, ['_pack_image', '--format', 'oci', '-f', out, 'lay']);
+      assert.equal(r.status, 0, show(r));
+      const index = JSON.parse(readFileSync(join(dir, out, 'index.json'), 'utf8'));
+      return JSON.parse(readFileSync(join(dir, out, 'blobs/sha256', index.manifests[0].digest.slice(7)), 'utf8')).layers.map((l: { digest: string }) => l.digest) as string[];
+    };
+    const before = await layersOf('oci-before');
+    assert.deepEqual(await layersOf('oci-again'), before, 'the same image again');
+    await writeProjectFile(dir, 'vagga.yaml', layeredYaml('two'));
+    const after = await layersOf('oci-after');
+    assert.equal(after.length, 5);
+    assert.deepEqual(after.slice(0, 3), before.slice(0, 3), 'busybox and the two !Sh layers are shared');
+    assert.notEqual(after[3], before[3], 'the edited !Text layer differs');
   });
 });
 

@@ -80,14 +80,15 @@ test('planPack: plain tar to stdout or a file under the project; image formats n
   assert.deepEqual(planPack({}, '/p'), { format: 'tar' });
   assert.deepEqual(planPack({ file: 'x.tar.gz', gzip: true }, '/p'), { format: 'tar', compression: 'gzip', file: '/p/x.tar.gz' });
   assert.deepEqual(planPack({ zstd: true }, '/p'), { format: 'tar', compression: 'zstd' });
-  assert.deepEqual(planPack({ format: 'oci', file: '/abs/dir', name: 'a/b:c' }, '/p'), { format: 'oci', file: '/abs/dir', name: { repository: 'a/b', tag: 'c' } });
-  assert.deepEqual(planPack({ format: 'docker', file: 'img.tar' }, '/p'), { format: 'docker', file: '/p/img.tar' });
+  assert.deepEqual(planPack({ format: 'oci', file: '/abs/dir', name: 'a/b:c' }, '/p'), { format: 'oci', file: '/abs/dir', squash: false, name: { repository: 'a/b', tag: 'c' } });
+  assert.deepEqual(planPack({ format: 'docker', file: 'img.tar', squash: true }, '/p'), { format: 'docker', file: '/p/img.tar', squash: true });
   const argsError = (e: VaggaError) => e.code === 'image.bad-args' && e.exitCode === 122;
   assert.throws(() => planPack({ format: 'oci' }, '/p'), argsError);
   assert.throws(() => planPack({ format: 'zip', file: 'x' }, '/p'), argsError);
   assert.throws(() => planPack({ gzip: true, xz: true }, '/p'), argsError);
   assert.throws(() => planPack({ format: 'oci-archive', file: 'x', gzip: true }, '/p'), argsError);
   assert.throws(() => planPack({ name: 'a:b' }, '/p'), argsError);
+  assert.throws(() => planPack({ squash: true }, '/p'), argsError);
   assert.throws(() => planPack({ format: 'oci', file: 'x', name: 'A:b' }, '/p'), (e: VaggaError) => e.code === 'image.bad-name');
 });
 
