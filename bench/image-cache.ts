@@ -6,7 +6,8 @@
  *   a !Text) and pushes it with `vagga _push_image deb` to docker-registry on 127.0.0.1;
  *   user B (vagga-e2e7, its own cache dir), timed:
  *     cold:   `vagga --no-image-download _build deb` in a copy of the project: B's first build
- *             (bootstrap, package downloads from the host's mirror: what a second machine pays);
+ *             (B's cache dir is emptied first: bootstrap, package downloads from the host's
+ *             mirror, every step run: what a second machine pays);
  *     build:  `vagga --no-image-download _build --no-cache deb` in a second copy, with B's
  *             download cache warm (every step runs, no network: the cheapest real build);
  *     hit:    `vagga _build deb` in a third copy (downloaded from the registry).
@@ -16,7 +17,7 @@
  * Usage (as root, like the e2e tests; needs dist/: node scripts/bundle.mjs):
  *   VAGGA_E2E_USER=vagga-e2e6 node --import tsx bench/image-cache.ts
  */
-import { chownSync, cpSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { chownSync, cpSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cleanupStage, ensureUser, makeProject, show, vagga, type VaggaOptions } from '../test/e2e/harness.js';
 import { startRegistry } from '../test/e2e/registry.js';
@@ -60,6 +61,9 @@ async function main(): Promise<void> {
       for (const e of readdirSync(dest)) chownSync(join(dest, e), who.uid, who.gid);
       return dest;
     };
+    // B's first build must be a first build: no download cache, no build-cache layers left
+    // by an earlier run of this benchmark (B is the benchmark's own user).
+    rmSync(`/var/tmp/vagga-e2e-cache-${who.user}`, { recursive: true, force: true });
     process.stderr.write(`user B (${who.user}): first build (fills B's download cache)\n`);
     const cold = await run(copy('warm'), ['--no-image-download', '_build', 'deb'], { asUser: who });
     const buildDir = copy('build');
@@ -76,6 +80,8 @@ async function main(): Promise<void> {
     console.log(`build (B, --no-cache, warm download cache): ${(build.ms / 1000).toFixed(1)} s`);
     console.log(`cache hit (B, from the registry): ${(hit.ms / 1000).toFixed(1)} s`);
     console.log(`ratio hit/first build: ${(hit.ms / cold.ms).toFixed(3)}; hit/warm build: ${(hit.ms / build.ms).toFixed(3)} (target <= 0.2)`);
+    const timings = readFileSync(join(dirname(realpathSync(join(hitDir, '.vagga', 'deb'))), 'timings.log'), 'utf8');
+    console.log(`cache hit's timings.log:\n${timings.trimEnd()}`);
     console.log(`hit root equal to A's pushed root by index.txt (${entries} entries): ${same}`);
     console.log(`index lines of B's own build not in the hit (rebuilds differ: logs, caches): ${differing}`);
     if (!same) {

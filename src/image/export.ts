@@ -23,6 +23,8 @@ import type { RootTarOptions } from './tar-args.js';
 export interface RootLayerOptions {
   /** zlib level of the layer (default 6). */
   gzipLevel?: number;
+  /** Layer compression (blobs.ts; default gzip). */
+  compression?: 'gzip' | 'zstd';
   /** Extended attributes kept (default file capabilities only; tar-args.ts). */
   xattrs?: RootTarOptions['xattrs'];
   /** Top-level directories whose contents are left out (tar-args.ts; default: the runtime mount points). */
@@ -53,7 +55,7 @@ export async function writeUpperLayer(diffDir: string, idMapping: IdMapping, lay
 
 /** Compress and store a running tar as a blob; a blob of a failed tar is removed. */
 async function storeLayer(tar: RootTarStream, layoutDir: string, opts: RootLayerOptions): Promise<LayerBlob> {
-  const [blob, packed] = await Promise.allSettled([writeLayerBlob(tar.stream, layoutDir, { gzipLevel: opts.gzipLevel }), tar.done]);
+  const [blob, packed] = await Promise.allSettled([writeLayerBlob(tar.stream, layoutDir, { gzipLevel: opts.gzipLevel, compression: opts.compression }), tar.done]);
   if (packed.status === 'rejected') {
     // A blob of a failed tar is incomplete: drop it (unless the layout had it already).
     if (blob.status === 'fulfilled' && blob.value.created) await rm(blobPath(layoutDir, blob.value.digest), { force: true });

@@ -2,9 +2,11 @@
  * Host programs the image export runs outside any sandbox (on files the user owns): the
  * compressors, GNU tar for oci-archives and skopeo for docker-archives. Each is looked up in
  * PATH and the sbin/bin dirs (sandbox/tools.ts); a missing one is a MissingToolError naming
- * its Debian package. Also the one helper that runs such a program to completion.
+ * its Debian package. Also the helpers that run such a program to completion or as a stream
+ * filter (zstd for image layers).
  */
 import { spawn, type StdioOptions } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { MissingToolError, VaggaError } from '../errors/vagga-error.js';
 import { findInDirs, searchDirs } from '../sandbox/tools.js';
 
@@ -41,4 +43,28 @@ export function checkProgram(r: ProgramResult, what: string, code: 'image.archiv
   if (r.status === 0) return;
   const tail = r.stderr.trim().split('\n').slice(-5).join('\n');
   throw new VaggaError(`${what} failed with status ${r.status}${tail ? `:\n${tail}` : ''}`, { code });
+}
+
+/** A running filter program: write `stdin`, read `stdout`; `done` settles when it exits. */
+export interface FilterProcess {
+  stdin: Writable;
+  stdout: Readable;
+  /** Resolves on status 0; rejects with VaggaError `image.tar-failed` (121) and its stderr otherwise. */
+  done: Promise<void>;
+}
+
+/**
+ * Start the host's zstd(1) with `args` as a stream filter (e.g. `-q -c -3 -T0` to compress,
+ * `-q -d -c` to decompress). Throws MissingToolError (121, package `zstd`, saying `why`).
+ */
+export function startFilter(args: readonly string[], why: string): FilterProcess {
+  const zstd = hostProgram('zstd', 'zstd', why);
+  const child = spawn(zstd, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => (code === 0 ? resolve() : reject(new VaggaError(`zstd exited with ${signal ?? `status ${code}`}${stderr.trim() ? `: ${stderr.trim()}` : ''}`, { code: 'image.tar-failed' }))));
+  });
+  return { stdin: child.stdin!, stdout: child.stdout!, done };
 }

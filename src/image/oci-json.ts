@@ -11,6 +11,7 @@ export const MEDIA_TYPES = {
   manifest: 'application/vnd.oci.image.manifest.v1+json',
   config: 'application/vnd.oci.image.config.v1+json',
   layerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  layerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
   index: 'application/vnd.oci.image.index.v1+json',
 } as const;
 
@@ -86,13 +87,13 @@ export function imageConfig(layers: readonly ConfigLayer[], run: ImageRunConfig 
   };
 }
 
-/** The image manifest document for a config blob and layer blobs (gzip). */
-export function imageManifest(config: { digest: Digest; size: number }, layers: readonly { digest: Digest; size: number }[]): object {
+/** The image manifest document for a config blob and layer blobs (gzip unless a layer says zstd). */
+export function imageManifest(config: { digest: Digest; size: number }, layers: readonly { digest: Digest; size: number; compression?: 'gzip' | 'zstd' }[]): object {
   return {
     schemaVersion: 2,
     mediaType: MEDIA_TYPES.manifest,
     config: { mediaType: MEDIA_TYPES.config, digest: config.digest, size: config.size },
-    layers: layers.map((l) => ({ mediaType: MEDIA_TYPES.layerGzip, digest: l.digest, size: l.size })),
+    layers: layers.map((l) => ({ mediaType: l.compression === 'zstd' ? MEDIA_TYPES.layerZstd : MEDIA_TYPES.layerGzip, digest: l.digest, size: l.size })),
   };
 }
 

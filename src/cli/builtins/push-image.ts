@@ -68,6 +68,8 @@ export async function run(ctx: CliContext, call: BuiltinCall): Promise<number> {
       createdBy: `vagga _push_image ${containerName}`,
       // A cache image must give back the root as built: only the kernel's mount points are empty.
       excludeContent: ['dev', 'proc', 'sys'],
+      // zstd: about 5x faster to pack and to unpack than gzip (README, "Image cache").
+      compression: 'zstd',
     });
     const pushed = await pushLayoutImage(layoutDir, exported.manifestDigest, ref, { insecure: settings.insecureRegistries, env: ctx.env });
     ctx.warn(`Pushed container ${containerName} (${short}) to ${formatRef(ref)} (manifest ${pushed.manifestDigest}; ${pushed.uploaded} of ${pushed.layers} layer${pushed.layers === 1 ? '' : 's'} uploaded)\n`);

@@ -12,6 +12,7 @@
  * line is written (Vagga's `Error when unpacking image: … Will clean and build it
  * locally...`), the partial root is removed and an empty one made for the build.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { createGunzip } from 'node:zlib';
 import { createWriteStream, realpathSync } from 'node:fs';
 import { VaggaError } from '../../errors/vagga-error.js';
 import type { IdMapping } from '../../sandbox/types.js';
+import { startFilter } from '../host-programs.js';
 import { removeTree } from '../../storage/remove.js';
 import { VERSION_FILES } from '../../storage/layout.js';
 import { RegistryClient, verifyingStream, type BlobDescriptor, type FetchedManifest } from '../registry/client.js';
@@ -56,7 +58,7 @@ export interface FetchedImage {
   description: string;
 }
 
-const TAR_LAYER = /^application\/vnd\.(oci\.image\.layer\.v1\.tar|docker\.image\.rootfs\.diff\.tar)(\+gzip|\.gzip)?$/;
+const TAR_LAYER = /^application\/vnd\.(oci\.image\.layer\.v1\.tar(\+gzip|\+zstd)?|docker\.image\.rootfs\.diff\.tar(\.gzip)?)$/;
 
 /**
  * Download and unpack the image (see the module comment). Resolves with what was fetched,
@@ -65,12 +67,18 @@ const TAR_LAYER = /^application\/vnd\.(oci\.image\.layer\.v1\.tar|docker\.image\
 export async function fetchCachedImage(input: FetchImageInput): Promise<FetchedImage | undefined> {
   const root = join(input.buildDir, 'root');
   try {
+    const started = Date.now();
     const description = input.source.kind === 'registry'
       ? await pullFromRegistry(input, root)
       : await unpackTarball(input, root);
+    const unpacked = Date.now();
     const index = await (input.index ?? indexInNamespace)(root, input.idMapping);
     await writeFile(join(input.buildDir, 'index.txt'), index);
     await writeFile(join(input.buildDir, VERSION_FILES.buildLog), `${description}\n`);
+    // The same columns as a build's timings.log: since the start, since the line before.
+    const line = (t: number, last: number, label: string) => `${((t - started) / 1000).toFixed(2).padStart(8)}s ${((t - last) / 1000).toFixed(2).padStart(8)}s  ${label}\n`;
+    const indexed = Date.now();
+    await writeFile(join(input.buildDir, VERSION_FILES.timings), line(unpacked, started, 'Download and unpack') + line(indexed, unpacked, 'Index'));
     return { description };
   } catch (err) {
     const e = err as Error;
@@ -131,13 +139,19 @@ async function pullFromRegistry(input: FetchImageInput, root: string): Promise<s
   const single = layers.length === 1 && TAR_LAYER.test(layers[0]!.mediaType);
   if (single) {
     const layer = layers[0]!;
-    const transforms: Transform[] = [];
-    if (/gzip$/.test(layer.mediaType)) transforms.push(createGunzip());
-    transforms.push(verifyingStream(diffIds[0]!, `Layer ${layer.digest} (uncompressed)`));
-    await unpackTarStream(await client.blobStream(layer), root, input.idMapping, 'none', transforms, input.start);
+    if (/zstd$/.test(layer.mediaType)) {
+      // zstd inside the sandbox (tar --zstd), in parallel with tar; the blob's digest is
+      // checked as it streams past (blobStream), which fixes the uncompressed bytes too.
+      await unpackTarStream(await client.blobStream(layer), root, input.idMapping, 'zstd', [], input.start);
+    } else {
+      const transforms: Transform[] = [];
+      if (/gzip$/.test(layer.mediaType)) transforms.push(createGunzip());
+      transforms.push(verifyingStream(diffIds[0]!, `Layer ${layer.digest} (uncompressed)`));
+      await unpackTarStream(await client.blobStream(layer), root, input.idMapping, 'none', transforms, input.start);
+    }
   } else {
     const layoutDir = join(input.buildDir, 'oci-download');
-    await downloadLayout(client, got, configBytes, layoutDir, ref.tag);
+    await downloadLayout(client, got, configBytes, diffIds, layoutDir, ref.tag);
     await rm(root, { recursive: true, force: true });
     await unpackWithUmoci(layoutDir, ref.tag, input.buildDir, input.idMapping, input.start);
     await rm(layoutDir, { recursive: true, force: true });
@@ -145,22 +159,51 @@ async function pullFromRegistry(input: FetchImageInput, root: string): Promise<s
   return `Downloaded container ${input.name} from ${input.url} (manifest ${got.digest}, ${layers.length} layer${layers.length === 1 ? '' : 's'}) instead of building it`;
 }
 
-/** Download the image into an OCI layout at `dir` (every blob checked against its digest). */
-async function downloadLayout(client: RegistryClient, got: FetchedManifest, configBytes: Buffer, dir: string, tag: string): Promise<void> {
+/**
+ * Download the image into an OCI layout at `dir` (every blob checked against its digest).
+ * umoci 0.4.7 (Debian 12) does not read zstd layers: those are stored decompressed (checked
+ * against their diffID `diffIds[i]`) as plain tar layers of a rewritten manifest.
+ */
+async function downloadLayout(client: RegistryClient, got: FetchedManifest, configBytes: Buffer, diffIds: readonly string[], dir: string, tag: string): Promise<void> {
   const blobs = join(dir, 'blobs', 'sha256');
   await mkdir(blobs, { recursive: true });
   const put = (digest: string, bytes: Buffer) => writeFile(join(blobs, digest.slice('sha256:'.length)), bytes);
-  for (const layer of got.manifest.layers as BlobDescriptor[]) {
+  const layers: BlobDescriptor[] = [];
+  for (const [i, layer] of (got.manifest.layers as BlobDescriptor[]).entries()) {
+    if (/zstd$/.test(layer.mediaType)) {
+      const diffId = diffIds[i]!;
+      const path = join(blobs, diffId.slice('sha256:'.length));
+      const zstd = startFilter(['-q', '-d', '-c'], 'to read zstd image layers');
+      let size = 0;
+      const counted = verifyingStream(diffId, `Layer ${layer.digest} (uncompressed)`);
+      counted.on('data', (c: Buffer) => { size += c.length; });
+      await Promise.all([
+        pipeline(await client.blobStream(layer), zstd.stdin),
+        pipeline(zstd.stdout, counted, createWriteStream(`${path}.part`)),
+        zstd.done,
+      ]);
+      await rename(`${path}.part`, path);
+      layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: diffId, size });
+      continue;
+    }
     const path = join(blobs, layer.digest.slice('sha256:'.length));
     await pipeline(await client.blobStream(layer), createWriteStream(`${path}.part`));
     await rename(`${path}.part`, path);
+    layers.push(layer);
   }
   await put(got.manifest.config.digest, configBytes);
-  await put(got.digest, got.bytes);
+  let manifest = { mediaType: got.mediaType, digest: got.digest, size: got.bytes.length };
+  if (layers.some((l, i) => l !== got.manifest.layers[i])) {
+    const bytes = Buffer.from(JSON.stringify({ ...got.manifest, layers }), 'utf8');
+    manifest = { mediaType: got.mediaType, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length };
+    await put(manifest.digest, bytes);
+  } else {
+    await put(got.digest, got.bytes);
+  }
   await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   await writeFile(join(dir, 'index.json'), JSON.stringify({
     schemaVersion: 2,
-    manifests: [{ mediaType: got.mediaType, digest: got.digest, size: got.bytes.length, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+    manifests: [{ ...manifest, annotations: { 'org.opencontainers.image.ref.name': tag } }],
   }));
 }
 

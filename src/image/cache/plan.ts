@@ -22,7 +22,7 @@ export type CacheSource =
   | { kind: 'registry'; ref: RegistryRef };
 
 /** The tar decompression flag a tarball needs. */
-export type TarCompression = 'none' | 'gzip' | 'xz' | 'bzip2';
+export type TarCompression = 'none' | 'gzip' | 'xz' | 'bzip2' | 'zstd';
 
 /** The decision: download from `source` (`url` as substituted), or not (and why, for -v). */
 export type CachePlan =
@@ -56,6 +56,7 @@ export function tarCompressionOf(name: string): TarCompression {
   if (/\.(tar\.gz|tgz)$/.test(path)) return 'gzip';
   if (/\.(tar\.xz|txz)$/.test(path)) return 'xz';
   if (/\.(tar\.bz2|tbz2?)$/.test(path)) return 'bzip2';
+  if (/\.(tar\.zst|tzst)$/.test(path)) return 'zstd';
   return 'none';
 }
 

@@ -26,7 +26,7 @@ export const UNPACK_IMAGE = '/vagga/image';
 /** Starts a sandbox (bwrap.ts startSandbox); replaceable in tests. */
 export type UnpackStarter = (spec: SandboxSpec) => { stdin?: Writable; done: Promise<SandboxResult> };
 
-const TAR_FLAG: Record<TarCompression, string[]> = { none: [], gzip: ['-z'], xz: ['-J'], bzip2: ['-j'] };
+const TAR_FLAG: Record<TarCompression, string[]> = { none: [], gzip: ['-z'], xz: ['-J'], bzip2: ['-j'], zstd: ['--zstd'] };
 
 /** tar's arguments extracting stdin into `dir` with owners, modes, mtimes and file capabilities. Pure. */
 export function extractTarArgs(dir: string, compression: TarCompression): string[] {

@@ -43,6 +43,8 @@ test('tarball forms: http(s), ./ under the project, /volumes/NAME, absolute; com
   assert.throws(() => cacheSource('/volumes/nope/x.tar', '/p', {}), /external-volumes setting does not define/);
   assert.throws(() => cacheSource('ftp://HOST/x.tar', '/p', {}), /unsupported scheme/);
   assert.equal(tarCompressionOf('http://HOST/x.tar.gz?sig=1'), 'gzip');
+  assert.equal(tarCompressionOf('http://HOST/x.tar.zst'), 'zstd');
+  assert.deepEqual(extractTarArgs('/r', 'zstd').slice(-3), ['--zstd', '-f', '-']);
 });
 
 test('unpacking runs tar / umoci inside the namespace with the build dir bound', () => {

@@ -1,6 +1,7 @@
 /** Blobs and layouts on disk: one-pass layer hashing + gzip, reproducible documents, index merge, oci-archive bytes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,22 @@ test('writeLayerBlob: diffID = sha256 of the tar, digest = sha256 of the stored 
   const b = await writeLayerBlob(Readable.from([tarBytes]), dir, { gzipLevel: 1 });
   assert.deepEqual(b, { ...a, created: false });
   assert.deepEqual(readdirSync(join(dir, 'blobs/sha256')), [a.digest.slice(7)], 'no temporary files left');
+});
+
+test('writeLayerBlob with zstd: the host zstd(1) compresses, the blob decompresses to the tar, twice the same digest', async () => {
+  const dir = tempDir('vagga-image-');
+  const a = await writeLayerBlob(chunks(tarBytes), dir, { compression: 'zstd' });
+  const b = await writeLayerBlob(chunks(tarBytes), dir, { compression: 'zstd' });
+  assert.equal(a.compression, 'zstd');
+  assert.equal(a.diffId, sha(tarBytes));
+  assert.equal(b.digest, a.digest);
+  assert.equal(b.created, false);
+  const stored = readFileSync(blobPath(dir, a.digest));
+  assert.equal(a.digest, sha(stored));
+  assert.deepEqual([...stored.subarray(0, 4)], [0x28, 0xb5, 0x2f, 0xfd], 'zstd frame magic');
+  const d = spawnSync('zstd', ['-d', '-c'], { input: stored, maxBuffer: 1 << 24 });
+  assert.equal(d.status, 0);
+  assert.ok(d.stdout.equals(tarBytes));
 });
 
 test('writeLayerBlob: a failing stream leaves no blob', async () => {

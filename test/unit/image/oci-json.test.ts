@@ -53,6 +53,8 @@ test('imageManifest and layoutIndex: media types; an image of the same ref name 
   assert.equal(m.mediaType, MEDIA_TYPES.manifest);
   assert.deepEqual(m.config, { mediaType: MEDIA_TYPES.config, digest: D1, size: 10 });
   assert.deepEqual(m.layers, [{ mediaType: MEDIA_TYPES.layerGzip, digest: D2, size: 20 }]);
+  const z = imageManifest({ digest: D1, size: 10 }, [{ digest: D2, size: 20, compression: 'zstd' }]) as any;
+  assert.equal(z.layers[0].mediaType, 'application/vnd.oci.image.layer.v1.tar+zstd');
   const old = manifestDescriptor({ digest: D1, size: 1 }, 'vagga/a:1', 'vagga/a:1');
   const other = manifestDescriptor({ digest: D1, size: 1 }, 'vagga/b:1', 'vagga/b:1');
   const added = manifestDescriptor({ digest: D2, size: 2 }, 'vagga/a:1', 'vagga/a:1');
