@@ -128,6 +128,8 @@ describe('image-cache-url and _push_image', () => {
     assert.equal(linkHash(projectB, 'app'), short);
     const dirB = versionDir(projectB, 'app');
     assert.match(readFileSync(join(dirB, 'build.log'), 'utf8'), new RegExp(`^Downloaded container app from docker://${reg.host}/e2e/app:${short} \\(manifest sha256:[0-9a-f]{64}, 1 layer\\) instead of building it$`, 'm'));
+    // B's index was read from the zstd layer as it streamed into tar (A's is a walk of A's root).
+    assert.match(readFileSync(join(dirB, 'timings.log'), 'utf8'), /Index \(read from the archive\)$/m);
     // The same file list, types, modes, owners (as the container sees them), sizes and contents.
     const indexA = readFileSync(join(versionDir(dir, 'app'), 'index.txt'), 'utf8');
     const indexB = readFileSync(join(dirB, 'index.txt'), 'utf8');

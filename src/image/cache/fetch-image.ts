@@ -3,11 +3,13 @@
  * plan.ts's decision; vagga-inventory.md §2.3 step 5, layers-and-images.md Part B §4):
  *  - registry (`docker://`): HEAD the manifest (the probe), GET it (an index resolves to
  *    linux/<arch>), GET the config; a single tar layer is streamed blob → SHA-256 check →
- *    gunzip → diff_id check → GNU tar in the namespace; other images are downloaded into an
- *    OCI layout in the build dir (each blob checked) and unpacked with `umoci raw unpack`;
+ *    gunzip (node:zlib) or zstd (the host's) → diff_id check → GNU tar in the namespace;
+ *    other images are downloaded into an OCI layout in the build dir (each blob checked)
+ *    and unpacked with `umoci raw unpack`;
  *  - tarball (`http(s)://`, path): streamed into GNU tar in the namespace, which decompresses.
- * Then the root gets its index (`index.txt`, walked in the namespace like a build's, for
- * `_verify`/`_hardlink`) and `build.log` says where it came from. The caller publishes it
+ * Then the root gets its index (`index.txt`, for `_verify`/`_hardlink`): read from the
+ * archive as it streams past for a zstd layer (the kind `_push_image` writes; tar-index.ts),
+ * else walked in the namespace like a build's. `build.log` says where it came from. The caller publishes it
  * like a build (uid_map/gid_map, rename, link: ensure-built.ts). On any failure one warning
  * line is written (Vagga's `Error when unpacking image: … Will clean and build it
  * locally...`), the partial root is removed and an empty one made for the build.
@@ -23,7 +25,9 @@ import { createGunzip } from 'node:zlib';
 import { createWriteStream, realpathSync } from 'node:fs';
 import { VaggaError } from '../../errors/vagga-error.js';
 import type { IdMapping } from '../../sandbox/types.js';
+import { formatIndex, type IndexEntry } from '../../storage/index-format.js';
 import { startFilter } from '../host-programs.js';
+import { TarIndexer } from './tar-index.js';
 import { removeTree } from '../../storage/remove.js';
 import { VERSION_FILES } from '../../storage/layout.js';
 import { RegistryClient, verifyingStream, type BlobDescriptor, type FetchedManifest } from '../registry/client.js';
@@ -68,17 +72,17 @@ export async function fetchCachedImage(input: FetchImageInput): Promise<FetchedI
   const root = join(input.buildDir, 'root');
   try {
     const started = Date.now();
-    const description = input.source.kind === 'registry'
+    const { description, index: streamed } = input.source.kind === 'registry'
       ? await pullFromRegistry(input, root)
-      : await unpackTarball(input, root);
+      : { description: await unpackTarball(input, root), index: undefined };
     const unpacked = Date.now();
-    const index = await (input.index ?? indexInNamespace)(root, input.idMapping);
+    const index = streamed ? formatIndex(streamed) : await (input.index ?? indexInNamespace)(root, input.idMapping);
     await writeFile(join(input.buildDir, 'index.txt'), index);
     await writeFile(join(input.buildDir, VERSION_FILES.buildLog), `${description}\n`);
     // The same columns as a build's timings.log: since the start, since the line before.
     const line = (t: number, last: number, label: string) => `${((t - started) / 1000).toFixed(2).padStart(8)}s ${((t - last) / 1000).toFixed(2).padStart(8)}s  ${label}\n`;
     const indexed = Date.now();
-    await writeFile(join(input.buildDir, VERSION_FILES.timings), line(unpacked, started, 'Download and unpack') + line(indexed, unpacked, 'Index'));
+    await writeFile(join(input.buildDir, VERSION_FILES.timings), line(unpacked, started, 'Download and unpack') + line(indexed, unpacked, streamed ? 'Index (read from the archive)' : 'Index'));
     return { description };
   } catch (err) {
     const e = err as Error;
@@ -118,7 +122,8 @@ async function unpackTarball(input: FetchImageInput, root: string): Promise<stri
   return `Downloaded container ${input.name} from ${input.url} (a tarball) instead of building it`;
 }
 
-async function pullFromRegistry(input: FetchImageInput, root: string): Promise<string> {
+async function pullFromRegistry(input: FetchImageInput, root: string): Promise<{ description: string; index?: IndexEntry[] }> {
+  let index: IndexEntry[] | undefined;
   const { ref } = input.source as Extract<CacheSource, { kind: 'registry' }>;
   const client = new RegistryClient(ref, { insecure: input.insecureRegistries, signal: input.signal });
   const probe = await client.headManifest(ref.tag);
@@ -140,9 +145,18 @@ async function pullFromRegistry(input: FetchImageInput, root: string): Promise<s
   if (single) {
     const layer = layers[0]!;
     if (/zstd$/.test(layer.mediaType)) {
-      // zstd inside the sandbox (tar --zstd), in parallel with tar; the blob's digest is
-      // checked as it streams past (blobStream), which fixes the uncompressed bytes too.
-      await unpackTarStream(await client.blobStream(layer), root, input.idMapping, 'zstd', [], input.start);
+      // The host's zstd decompresses (in parallel with tar and with vagga); on its way to tar
+      // the archive is checked against its diffID and read into the root's index (an image
+      // vagga pushed: tar-index.ts), which spares the walk over the unpacked root.
+      const zstd = startFilter(['-q', '-d', '-c'], 'to read zstd image layers');
+      const indexer = new TarIndexer();
+      const blob = await client.blobStream(layer);
+      await Promise.all([
+        pipeline(blob, zstd.stdin),
+        unpackTarStream(zstd.stdout, root, input.idMapping, 'none', [verifyingStream(diffIds[0]!, `Layer ${layer.digest} (uncompressed)`), indexer], input.start),
+        zstd.done,
+      ]);
+      index = indexer.entries();
     } else {
       const transforms: Transform[] = [];
       if (/gzip$/.test(layer.mediaType)) transforms.push(createGunzip());
@@ -156,7 +170,10 @@ async function pullFromRegistry(input: FetchImageInput, root: string): Promise<s
     await unpackWithUmoci(layoutDir, ref.tag, input.buildDir, input.idMapping, input.start);
     await rm(layoutDir, { recursive: true, force: true });
   }
-  return `Downloaded container ${input.name} from ${input.url} (manifest ${got.digest}, ${layers.length} layer${layers.length === 1 ? '' : 's'}) instead of building it`;
+  return {
+    description: `Downloaded container ${input.name} from ${input.url} (manifest ${got.digest}, ${layers.length} layer${layers.length === 1 ? '' : 's'}) instead of building it`,
+    index,
+  };
 }
 
 /**
