@@ -228,6 +228,41 @@ export function stackHashes(store: LayerStore, stack: readonly string[]): KnownH
 }
 
 /**
+ * The SHA-256 of a regular file of a root copied from `stack` (layer names, bottom first),
+ * by its escaped path and size, from the layers' hash tables alone: the topmost table that
+ * lists the path is that of the layer the file came from. A layer's table lists every
+ * regular file of its upper dir, and any layer above it that hid or replaced the path
+ * (whiteout, another type, an opaque parent with the file made again) would either hold the
+ * path itself or keep the file out of the root. Undefined when the size differs or no table
+ * lists it (the caller hashes the data). Tables are read on first use, top first.
+ */
+export function stackTableHashes(store: LayerStore, stack: readonly string[]): (path: string, size: number) => string | undefined {
+  const top = [...stack].reverse();
+  const tables: (Map<string, { sha: string; size: number }> | undefined)[] = [];
+  const table = (i: number) => {
+    let t = tables[i];
+    if (t === undefined) {
+      t = new Map();
+      try {
+        for (const line of readFileSync(join(store.layersDir, top[i]!, HASHES_FILE), 'utf8').split('\n')) {
+          const [sha, size, path] = line.split(' ');
+          if (sha && size && path) t.set(path, { sha, size: Number(size) });
+        }
+      } catch { /* no table: the files are hashed */ }
+      tables[i] = t;
+    }
+    return t;
+  };
+  return (path, size) => {
+    for (let i = 0; i < top.length; i++) {
+      const known = table(i).get(path);
+      if (known !== undefined) return known.size === size ? known.sha : undefined;
+    }
+    return undefined;
+  };
+}
+
+/**
  * Disk use of a tree in bytes (`du -s -B1`); 0 when du fails. Read at 'close' (stdout
  * drained), not 'exit', which may come before du's output has been read.
  */

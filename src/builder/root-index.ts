@@ -5,6 +5,7 @@
  * root can read every file. A failure only costs the index (warning), not the build.
  */
 import { writeFileSync } from 'node:fs';
+import { formatIndex, type IndexEntry } from '../storage/index-format.js';
 import { join } from 'node:path';
 import type { BuildLog } from '../steps/step.js';
 import type { KnownHash } from '../storage/index-walk.js';
@@ -13,11 +14,17 @@ import { SCRATCH_FILES, type BuilderSpec } from './builder-spec.js';
 /** Index `spec.root` into the scratch dir; `known` spares hashing files whose SHA-256 is known. */
 export async function writeRootIndex(spec: BuilderSpec, log: BuildLog, known?: KnownHash): Promise<void> {
   try {
-    const [{ indexTree }, { formatIndex }] = await Promise.all([
-      import('../storage/index-walk.js'),
-      import('../storage/index-format.js'),
-    ]);
+    const { indexTree } = await import('../storage/index-walk.js');
     writeFileSync(join(spec.scratchDir, SCRATCH_FILES.index), formatIndex(await indexTree(spec.root, known)));
+  } catch (err) {
+    log.warn(`Could not index the container's files (vagga _verify will not work for it): ${(err as Error).message}`);
+  }
+}
+
+/** Write `entries` (read from the copy's archive: storage/tar-index.ts) as the index; a failure warns like writeRootIndex's. */
+export function writeStreamedIndex(spec: BuilderSpec, log: BuildLog, entries: readonly IndexEntry[]): void {
+  try {
+    writeFileSync(join(spec.scratchDir, SCRATCH_FILES.index), formatIndex(entries));
   } catch (err) {
     log.warn(`Could not index the container's files (vagga _verify will not work for it): ${(err as Error).message}`);
   }

@@ -5,6 +5,7 @@
  * (495 MB Debian + nodejs root: 1.5 s against 3.4 s). Run as root of the user namespace that
  * owns the files (the builder), so owners are kept as numbers (`--numeric-owner`).
  */
+import type { Transform } from 'node:stream';
 import { spawnHost } from '../sandbox/host-spawn.js';
 import { VaggaError } from '../errors/vagga-error.js';
 
@@ -22,16 +23,19 @@ function exited(child: ReturnType<typeof spawnHost>, what: string, stderr: () =>
 }
 
 /**
- * Copy the contents of directory `from` into the existing directory `to`. Rejects with
- * VaggaError (`build.overlay`) naming `what` when either tar fails.
+ * Copy the contents of directory `from` into the existing directory `to`. The archive
+ * (pax) passes through vagga, through `observe` when given (e.g. a TarIndexer reading the
+ * root's index from it). Rejects with VaggaError (`build.overlay`) naming `what` when
+ * either tar fails.
  */
-export async function copyTree(from: string, to: string, what: string): Promise<void> {
-  const reader = spawnHost('tar', ['-C', from, ...TAR_COMMON, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function copyTree(from: string, to: string, what: string, observe?: Transform): Promise<void> {
+  const reader = spawnHost('tar', ['-C', from, ...TAR_COMMON, '--format=pax', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const writer = spawnHost('tar', ['-C', to, ...TAR_COMMON, '--same-owner', '--same-permissions', '-xf', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
   let errors = '';
   reader.stderr!.setEncoding('utf8').on('data', (d: string) => { errors += d; });
   writer.stderr!.setEncoding('utf8').on('data', (d: string) => { errors += d; });
   writer.stdin!.on('error', () => { /* the writer's own exit reports it */ });
-  reader.stdout!.pipe(writer.stdin!);
+  if (observe) reader.stdout!.pipe(observe).pipe(writer.stdin!);
+  else reader.stdout!.pipe(writer.stdin!);
   await Promise.all([exited(reader, what, () => errors), exited(writer, what, () => errors)]);
 }

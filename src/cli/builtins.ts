@@ -166,7 +166,8 @@ export const BUILTINS: readonly BuiltinEntry[] = [
       'docker and skopeo load (the image config comes from the container\'s',
       '`environ` and `image:` section). An image has one layer per setup step when',
       'the build cache holds the container\'s layers, so a rebuilt container shares',
-      'its unchanged layers with the old image. A relative -f is under the project root.',
+      'its unchanged layers with the old image. A relative -f is under the project',
+      'root.',
     ].join('\n'),
     options: [
       { flags: ['-f', '--file'], key: 'file', value: 'PATH', help: 'Write to PATH instead of stdout (with --format oci: the layout directory)' },

@@ -62,6 +62,8 @@ describe('per-step build cache (busybox)', { timeout: 600_000 }, () => {
     const run = await vagga(dir, ['show']);
     assert.equal(run.stdout, 'v2a\n', show(run));
     const cached = index(dir);
+    const timings = readFileSync(join(dir, '.vagga', '.roots', `bb.${linkHash(dir, 'bb')}`, 'timings.log'), 'utf8');
+    assert.match(timings, /Index \(read from the copy\)$/m, 'the index was read from the copy\'s archive, not walked');
     assert.match(cached, /^d \/var\/lib\/x 0700 0 0$/m);
     assert.match(cached, /^l \/link 0777 0 0 \/a$/m);
 
@@ -72,7 +74,7 @@ describe('per-step build cache (busybox)', { timeout: 600_000 }, () => {
     const env = await e2eEnv();
     r = await vagga(dir, ['_build', '--force', 'bb'], { settings: `cache-dir: ${env.cacheDir}\nbuild-cache: false\n` });
     assert.equal(r.status, 0, show(r));
-    assert.equal(index(dir), cached, 'and the root (and index, read file by file) of a build without the cache');
+    assert.equal(index(dir), cached, 'and the root (and index, walked and read file by file) of a build without the cache');
   });
 
   test('a changed file read by a step is named in the rebuild line', async () => {

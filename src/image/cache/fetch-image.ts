@@ -28,7 +28,7 @@ import { VaggaError } from '../../errors/vagga-error.js';
 import type { IdMapping } from '../../sandbox/types.js';
 import { formatIndex, type IndexEntry } from '../../storage/index-format.js';
 import { startFilter } from '../host-programs.js';
-import { TarIndexer } from './tar-index.js';
+import { TarIndexer } from '../../storage/tar-index.js';
 import { removeTree } from '../../storage/remove.js';
 import { VERSION_FILES } from '../../storage/layout.js';
 import { RegistryClient, verifyingStream, type BlobDescriptor, type FetchedManifest } from '../registry/client.js';

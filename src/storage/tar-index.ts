@@ -1,9 +1,10 @@
 /**
- * The index of a root (src/storage/index-format.ts) read from the tar archive it is being
- * unpacked from, as the archive streams past on its way to GNU tar: the image cache then
- * needs no second pass over the unpacked files (the walk in the namespace). Only for the
- * archives vagga itself writes (root-tar.ts: pax format, one member per path, every
- * directory listed, parents first), whose members are exactly what the unpacked root holds.
+ * The index of a root (index-format.ts) read from the tar archive it is being unpacked
+ * from, as the archive streams past on its way to GNU tar: no second pass over the unpacked
+ * files (the walk, index-walk.ts). Used for archives vagga's own GNU tar writes, one member
+ * per path, every directory listed, parents first, whose members are exactly what the
+ * unpacked root holds: an image-cache download (src/image/root-tar.ts) and the copy of a
+ * build-cache layer stack into the root (src/builder/tree-copy.ts).
  *
  * Tar format (POSIX.1-2001 pax, ustar headers; GNU tar's manual, "Basic Tar Format"): 512-byte
  * headers, data padded to 512 bytes; numeric fields octal ASCII or base-256 when the high
@@ -14,7 +15,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { escapeBytes, type IndexEntry, type IndexType } from '../../storage/index-format.js';
+import { escapeBytes, type IndexEntry, type IndexType } from './index-format.js';
 
 const BLOCK = 512;
 
@@ -72,6 +73,15 @@ function cString(field: Buffer): Buffer {
  * undefined when the archive had something this parser does not model.
  */
 export class TarIndexer extends Transform {
+  /**
+   * `known(path, size)`: the SHA-256 of a regular file known without reading it (`path`
+   * escaped as in the index, e.g. the build cache's per-layer hashes), or undefined to hash
+   * its data as it passes.
+   */
+  constructor(private readonly known?: (path: string, size: number) => string | undefined) {
+    super();
+  }
+
   private readonly out: IndexEntry[] = [];
   private readonly files = new Map<string, IndexEntry>();
   private header = Buffer.alloc(BLOCK);
@@ -186,8 +196,12 @@ export class TarIndexer extends Transform {
     if (kind === 'f') {
       e.size = size;
       this.files.set(e.path, e);
-      this.current = e;
-      this.hash = createHash('sha256');
+      const sha = this.known?.(e.path, size);
+      if (sha !== undefined) e.sha256 = sha;
+      else {
+        this.current = e;
+        this.hash = createHash('sha256');
+      }
     }
     this.startData(kind === 'f' ? size : 0);
   }

@@ -2,11 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { TarIndexer, parsePaxRecords, tarNumber } from '../../../src/image/cache/tar-index.js';
+import { TarIndexer, parsePaxRecords, tarNumber } from '../../../src/storage/tar-index.js';
 import { rootTarArgs } from '../../../src/image/tar-args.js';
 import { formatIndex } from '../../../src/storage/index-format.js';
 import { indexTree } from '../../../src/storage/index-walk.js';
@@ -67,4 +68,21 @@ test('an archive this parser does not model, or a cut one, gives no index (the c
   const g = await indexOfArchive(withGlobal.stdout);
   assert.equal(g.entries(), undefined, 'a global header');
   assert.match(g.why!, /global/);
+});
+
+test('known hashes are taken instead of reading the data; a wrong size is hashed', async () => {
+  const dir = tempDir('vagga-tarindex-');
+  writeFileSync(join(dir, 'a'), 'aaa');
+  writeFileSync(join(dir, 'b'), 'bbb');
+  const tar = spawnSync('tar', ['-C', dir, '--format=pax', '-cf', '-', '.']);
+  const asked: string[] = [];
+  const indexer = new TarIndexer((path, size) => {
+    asked.push(`${path} ${size}`);
+    return path === '/a' ? 'f'.repeat(64) : undefined;
+  });
+  await pipeline(Readable.from([tar.stdout]), indexer, new Writable({ write(_c, _e, cb) { cb(); } }));
+  const entries = indexer.entries()!;
+  assert.deepEqual(asked.sort(), ['/a 3', '/b 3']);
+  assert.equal(entries.find((e) => e.path === '/a')!.sha256, 'f'.repeat(64));
+  assert.equal(entries.find((e) => e.path === '/b')!.sha256, createHash('sha256').update('bbb').digest('hex'), 'unknown: hashed from the data');
 });
