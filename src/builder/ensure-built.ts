@@ -314,6 +314,26 @@ function whyRebuild(layout: ProjectLayout, name: string, current: RecordedStep[]
   return rebuildLine(name, compareSteps(previous.steps, current), current);
 }
 
+/**
+ * Publish the finished `buildDir` as version `hash` of container `name` (with its version
+ * data when `recorded`), auto-cleaning older versions when `autoClean`, and print
+ * `Container NAME (SHORT) built|downloaded in N seconds.` at verbosity >= 1. Returns the
+ * version dir. Errors: those of publishVersion.
+ */
+async function publishAndSay(
+  deps: BuildDeps, layout: ProjectLayout,
+  v: { name: string; hash: string; buildDir: string; recorded: RecordedStep[] | undefined; started: number; verbosity: number; how: 'built' | 'downloaded' },
+  autoClean: boolean,
+): Promise<string> {
+  if (v.recorded !== undefined) await writeVersionRecord(v.buildDir, { container: v.name, version: v.hash, steps: v.recorded });
+  const dir = await publishVersion(layout, v.name, v.hash, v.buildDir, { autoClean, write: deps.write });
+  if (v.verbosity >= 1) {
+    const secs = Math.round((deps.now() - v.started) / 100) / 10;
+    deps.write(`Container ${v.name} (${shortHash(v.hash)}) ${v.how} in ${secs} seconds.\n`);
+  }
+  return dir;
+}
+
 /** Write the version data into the build dir (published with the root). A failure only costs the explanation later. */
 async function writeVersionRecord(buildDir: string, record: VersionRecord): Promise<void> {
   try {
@@ -458,15 +478,8 @@ async function buildContainer(
       });
       if (fetched && !interruptedBy) {
         await writeIdMaps(buildDir, mapping);
-        if (recorded !== undefined) await writeVersionRecord(buildDir, { container: name, version: hash, steps: recorded });
-        const dir = await publishVersion(layout, name, hash, buildDir, {
-          autoClean: container.autoClean && !settings.disableAutoClean,
-          write: deps.write,
-        });
-        if (options.verbosity >= 1) {
-          const secs = Math.round((deps.now() - started) / 100) / 10;
-          deps.write(`Container ${name} (${shortHash(hash)}) downloaded in ${secs} seconds.\n`);
-        }
+        const dir = await publishAndSay(deps, layout, { name, hash, buildDir, recorded, started, verbosity: options.verbosity, how: 'downloaded' },
+          container.autoClean && !settings.disableAutoClean);
         return { name, hash, rootfs: join(dir, 'root') };
       }
       if (interruptedBy) {
@@ -526,15 +539,8 @@ async function buildContainer(
           'Run `vagga _version_hash --debug-versioning ' + name + '` to see which input is missing.');
       }
     }
-    if (recorded !== undefined) await writeVersionRecord(buildDir, { container: name, version: hash, steps: recorded });
-    const dir = await publishVersion(layout, name, hash, buildDir, {
-      autoClean: container.autoClean && !settings.disableAutoClean,
-      write: deps.write,
-    });
-    if (options.verbosity >= 1) {
-      const secs = Math.round((deps.now() - started) / 100) / 10;
-      deps.write(`Container ${name} (${shortHash(hash)}) built in ${secs} seconds.\n`);
-    }
+    const dir = await publishAndSay(deps, layout, { name, hash, buildDir, recorded, started, verbosity: options.verbosity, how: 'built' },
+      container.autoClean && !settings.disableAutoClean);
     if (result.layerStack && settings.buildCacheMaxSize !== undefined && deps.trimBuildCache) {
       await deps.trimBuildCache(cacheDir, settings.buildCacheMaxSize, result.layerStack, options.verbosity);
     }

@@ -171,6 +171,18 @@ function hashTable(diff: string): string {
   return lines.join('');
 }
 
+/** Layer `name`'s hash table by escaped path (empty when it has none: its files are then read). */
+function readHashTable(store: LayerStore, name: string): Map<string, { sha: string; size: number }> {
+  const t = new Map<string, { sha: string; size: number }>();
+  try {
+    for (const line of readFileSync(join(store.layersDir, name, HASHES_FILE), 'utf8').split('\n')) {
+      const [sha, size, path] = line.split(' ');
+      if (sha && size && path) t.set(path, { sha, size: Number(size) });
+    }
+  } catch { /* no table */ }
+  return t;
+}
+
 /**
  * A KnownHash for a root copied from `stack` (layer names, bottom first): a file's hash is
  * its provider's, the topmost layer holding the path (which is what the overlay showed),
@@ -186,13 +198,7 @@ export function stackHashes(store: LayerStore, stack: readonly string[]): KnownH
   const table = (i: number) => {
     let t = tables.get(i);
     if (t === undefined) {
-      t = new Map();
-      try {
-        for (const line of readFileSync(join(store.layersDir, top[i]!, HASHES_FILE), 'utf8').split('\n')) {
-          const [sha, size, path] = line.split(' ');
-          if (sha && size && path) t.set(path, { sha, size: Number(size) });
-        }
-      } catch { /* no table: files are read */ }
+      t = readHashTable(store, top[i]!);
       tables.set(i, t);
     }
     return t;
@@ -239,20 +245,7 @@ export function stackHashes(store: LayerStore, stack: readonly string[]): KnownH
 export function stackTableHashes(store: LayerStore, stack: readonly string[]): (path: string, size: number) => string | undefined {
   const top = [...stack].reverse();
   const tables: (Map<string, { sha: string; size: number }> | undefined)[] = [];
-  const table = (i: number) => {
-    let t = tables[i];
-    if (t === undefined) {
-      t = new Map();
-      try {
-        for (const line of readFileSync(join(store.layersDir, top[i]!, HASHES_FILE), 'utf8').split('\n')) {
-          const [sha, size, path] = line.split(' ');
-          if (sha && size && path) t.set(path, { sha, size: Number(size) });
-        }
-      } catch { /* no table: the files are hashed */ }
-      tables[i] = t;
-    }
-    return t;
-  };
+  const table = (i: number) => (tables[i] ??= readHashTable(store, top[i]!));
   return (path, size) => {
     for (let i = 0; i < top.length; i++) {
       const known = table(i).get(path);
