@@ -14,7 +14,7 @@
  *
  * A layer appears only by rename(2) of a complete tmp dir holding its meta.json, so a build
  * killed at any moment leaves no half-made layer a lookup could take; its tmp dir is removed
- * by the next build of the same key (under the key's lock, so its maker is gone).
+ * by the next build (LayerStore.sweepStaleTmp: its key's lock is free, so its maker is gone).
  * Layer files are owned by the container's ids: everything here runs as root in the
  * builder's user namespace.
  */
@@ -24,7 +24,7 @@ import { sha256File, type KnownHash } from '../storage/index-walk.js';
 import { mkdtemp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { VaggaError } from '../errors/vagga-error.js';
-import { acquireLock, type HeldLock } from '../storage/lock.js';
+import { acquireLock, lockHeld, type HeldLock } from '../storage/lock.js';
 import { spawnHost } from '../sandbox/host-spawn.js';
 import { LAYER_FORMAT, layerName } from './layer-plan.js';
 import { LAYER_STORE_ENTRY } from '../config/cache-name.js';
@@ -119,6 +119,31 @@ export class LayerStore {
     mkdirSync(diff, { mode: 0o755 });
     mkdirSync(work, { mode: 0o700 });
     return { dir, diff, work };
+  }
+
+  /**
+   * Remove the tmp dirs of builds that are gone (killed while making a layer): those whose
+   * key's lock nobody holds. A dir whose maker still runs is kept (it holds the lock); one
+   * that a build commits or drops meanwhile is simply gone. Returns how many were removed.
+   * Never throws.
+   */
+  sweepStaleTmp(): number {
+    let removed = 0;
+    let entries: string[];
+    try {
+      entries = readdirSync(join(this.dir, 'tmp'));
+    } catch {
+      return 0;
+    }
+    for (const entry of entries) {
+      const name = /^([0-9a-f]{32})\./.exec(entry)?.[1];
+      if (name === undefined || lockHeld(join(this.dir, 'locks', `${name}.lock`))) continue;
+      try {
+        rmSync(join(this.dir, 'tmp', entry), { recursive: true, force: true });
+        removed++;
+      } catch { /* the next sweep tries again */ }
+    }
+    return removed;
   }
 
   /** Drop an unfinished tmp dir (a failed step's). Never throws. */

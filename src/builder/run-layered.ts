@@ -75,6 +75,7 @@ export async function runLayered(spec: BuilderSpec, layers: LayerSpec, ctx: Buil
       return await deps.uncached();
     }
     lease = await store.lease();
+    store.sweepStaleTmp();
   } catch (err) {
     return { ok: false, phase: 'setup', ...failure(err, spec.verbosity) };
   }

@@ -12,10 +12,11 @@
  *   VAGGA_E2E_STRESS=1): every next build succeeds and its root equals a from-scratch build.
  */
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { cleanupStage, e2eEnv, linkHash, makeProject, show, spawnVagga, vagga, versionBuildLog, writeProjectFile } from './harness.js';
+import { lockHeld } from '../../src/storage/lock.js';
 
 after(cleanupStage);
 
@@ -173,5 +174,13 @@ describe('per-step build cache (busybox)', { timeout: 600_000 }, () => {
       assert.equal(full.status, 0, show(full));
       assert.equal(index(dir), afterKill, `round ${round}: the build after the kill equals a full build`);
     }
+    // The killed builds' unfinished layers were swept by the builds after them: what is left
+    // in the store's tmp/ belongs to builds running now (other test files), whose lock is held.
+    const store = join((await e2eEnv()).cacheDir, '.layers');
+    const stale = readdirSync(join(store, 'tmp')).filter((e) => {
+      const name = /^[0-9a-f]{32}/.exec(e)?.[0];
+      return name !== undefined && !lockHeld(join(store, 'locks', `${name}.lock`)) && existsSync(join(store, 'tmp', e));
+    });
+    assert.deepEqual(stale, [], 'no tmp dir of a killed build is left');
   });
 });
