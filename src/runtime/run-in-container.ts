@@ -22,6 +22,7 @@ import { findProgram } from './find-program.js';
 import { createTransientRoot, writableRoot } from './transient-root.js';
 import { idSwitch } from './user-ids.js';
 import { signalReset } from './signal-reset.js';
+import { activationEnv, listenPidWrapper, socketActivation } from './socket-activation.js';
 import { prepareRunVolumes, type RunVolumes, type VolumeDeps } from './volumes/prepare.js';
 import type { RunPlanInput } from '../mounts/run-plan.js';
 import type { IdMapping } from '../sandbox/types.js';
@@ -122,11 +123,16 @@ async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxD
   // Marks the version in use while it runs, so `_clean` leaves it alone (storage/in-use.ts).
   // A shell's signal state for the command: nothing blocked or ignored (signal-reset.ts).
   const reset = d.signalReset?.() ?? { mounts: [], prefix: [] };
-  const hostMounts = [...reset.mounts, ...(ids?.mounts ?? [])].filter((m, i, all) => all.findIndex((o) => o.dest === m.dest) === i);
+  // Socket activation of vagga: the sockets pass as the caller's fds; the command gets the
+  // variables, LISTEN_PID its own pid (socket-activation.ts).
+  const activation = socketActivation(process.env, process.pid);
+  const listen = activation ? listenPidWrapper() : { mounts: [], prefix: [] };
+  const env = activation ? { ...proc.env, ...activationEnv(activation) } : proc.env;
+  const hostMounts = [...reset.mounts, ...listen.mounts, ...(ids?.mounts ?? [])].filter((m, i, all) => all.findIndex((o) => o.dest === m.dest) === i);
   const result = await withInUseMark(proc.rootfs, () => d.runSandbox({
     mounts: [...mounts, ...hostMounts],
-    argv: vols.wrapArgv([...reset.prefix, ...(ids?.prefix ?? []), program, ...proc.argv.slice(1)], planInput, proc.env),
-    env: proc.env,
+    argv: vols.wrapArgv([...listen.prefix, ...reset.prefix, ...(ids?.prefix ?? []), program, ...proc.argv.slice(1)], planInput, env),
+    env,
     cwd: proc.cwd,
     idMapping,
     // Vagga runs commands as root of the container's user namespace with its capabilities.

@@ -43,6 +43,7 @@ import { constants as osConstants } from 'node:os';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { VaggaError } from '../errors/vagga-error.js';
+import { callerFds } from './caller-fds.js';
 import { bwrapArgs, mountArgs } from './bwrap-args.js';
 import { maxIdMapping } from './idmap.js';
 import { explainIdMapFailure } from './idmap-diagnose.js';
@@ -260,8 +261,16 @@ function launch(opts: LaunchOptions): Launched {
   const pause = Number(process.env[PAUSE_ENV] ?? 0);
   // Direct launch: unshare writes the maps (see the module comment); else the gated one.
   const direct = pause > 0 ? undefined : unshareMapsFor(unshare, spec.idMapping);
-  const ctlFd = direct ? undefined : 3 + extra.length;
-  const jsonFd = ctlFd === undefined ? 3 + extra.length : ctlFd + 1;
+  // The caller's descriptors (caller-fds.ts) reach the command at their numbers, so vagga's
+  // own pipes go above them (bwrap closes its --json-status-fd and --file descriptors, the
+  // launcher's holder script its ctl fd); `extraFds` come first, at 3.
+  const caller = callerFds().filter((fd) => fd >= 3 + extra.length);
+  const base = Math.max(2 + extra.length, ...caller) + 1;
+  // The holder script's shell (dash) redirects single-digit fds only: its ctl fd takes the
+  // lowest free one below 10 (bash, which takes any, when the caller holds them all).
+  const lowFree = [3, 4, 5, 6, 7, 8, 9].find((fd) => fd >= 3 + extra.length && !caller.includes(fd));
+  const ctlFd = direct ? undefined : lowFree ?? base;
+  const jsonFd = ctlFd === base ? base + 1 : base;
   const mounts = mountArgs(spec.mounts, jsonFd + 1);
   const initMount = initHost ? ['--ro-bind', initHost, INIT_PATH] : [];
   const args = bwrapArgs(
@@ -282,13 +291,17 @@ function launch(opts: LaunchOptions): Launched {
     spec.stdout === 'stderr' ? 2 : spec.stdout === 'null' ? 'ignore' : spec.stdout === 'pipe' ? 'pipe' : 'inherit',
     opts.captureStderr ? 'pipe' : spec.stderr === 'null' ? 'ignore' : 'inherit',
     ...extra,
-    ...(ctlFd === undefined ? [] : ['pipe' as const]),
+    // Up to jsonFd: the caller's fds at their numbers, the ctl pipe, the rest left as it is.
+    ...Array.from({ length: jsonFd - 3 - extra.length }, (_, i): 'pipe' | 'ignore' | number => {
+      const fd = 3 + extra.length + i;
+      return fd === ctlFd ? 'pipe' : caller.includes(fd) ? fd : 'ignore';
+    }),
     'pipe',
     ...mounts.files.map(() => 'pipe' as const),
   ];
   const chain = direct
     ? [unshare, '--user', ...direct, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
-    : [unshare, '--user', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c', holderScript(ctlFd!), 'sh', bwrap, ...args];
+    : [unshare, '--user', '--pid', '--fork', '--kill-child', '--', ctlFd! <= 9 ? '/bin/sh' : '/bin/bash', '-c', holderScript(ctlFd!), 'sh', bwrap, ...args];
   spec.aroundSpawn?.before();
   let child: ChildProcess;
   try {

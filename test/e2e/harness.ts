@@ -18,7 +18,7 @@
  * VAGGA_SETTINGS (`cache-dir: /var/tmp/vagga-e2e-cache-<user>`, so the Debian bootstrap
  * tarball and apt archives are shared by all tests and kept across runs on one machine).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import {
   chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync,
   readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync,
@@ -249,6 +249,14 @@ export interface VaggaOptions {
    * the ESM entry (and the builder it starts, which re-runs the same entry) still works.
    */
   entry?: string;
+  /**
+   * File descriptors vagga inherits beyond stdio, as a shell's `exec 5<file` would leave
+   * them: fd number → an open fd of the test process (spawn dup2s it to that number, which
+   * clears close-on-exec, so it survives setpriv's exec as a shell's would).
+   */
+  fds?: Record<number, number>;
+  /** A program (with its arguments) that runs vagga as its last arguments, e.g. an activator. */
+  wrapWith?: string[];
 }
 
 export interface RunResult {
@@ -293,12 +301,20 @@ export function cleanEnv(env: E2EEnv, extra: Record<string, string> = {}, settin
   };
 }
 
+/** The stdio array of a vagga spawn: three pipes, then `fds` at their numbers (gaps ignored). */
+function inheritedStdio(fds: Record<number, number> = {}): StdioOptions {
+  const top = Math.max(2, ...Object.keys(fds).map(Number));
+  const stdio: StdioOptions = ['pipe', 'pipe', 'pipe'];
+  for (let n = 3; n <= top; n++) stdio.push(fds[n] ?? 'ignore');
+  return stdio;
+}
+
 /** Start vagga in `projectDir` with `args` and return a handle (see BackgroundVagga). */
 export async function spawnVagga(projectDir: string, args: string[], opts: VaggaOptions = {}): Promise<BackgroundVagga> {
   const env = await e2eEnv();
   const who = opts.asUser;
   const script = opts.entry ? join(env.distDir, opts.entry) : env.vaggaScript;
-  const argv = [env.runtime, script, ...args];
+  const argv = [...(opts.wrapWith ?? []), env.runtime, script, ...args];
   let cmd: [string, string[]];
   if (who && env.asRoot) {
     const cacheDir = `/var/tmp/vagga-e2e-cache-${who.user}`;
@@ -330,7 +346,7 @@ export async function spawnVagga(projectDir: string, args: string[], opts: Vagga
     env: cleanEnv(env, opts.env, opts.noBuildCache
       ? `${opts.settings ?? `cache-dir: ${who ? `/var/tmp/vagga-e2e-cache-${who.user}` : env.cacheDir}\n`}build-cache: false\n`
       : opts.settings, who),
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: inheritedStdio(opts.fds),
   });
   let out = '';
   let err = '';
