@@ -20,6 +20,7 @@
 #                    the user namespace (whiteouts, owners, no path outside the root)
 #   podman runc      tests only: load and run exported images as the ordinary test user
 #   docker-registry  tests only: a loopback OCI registry the end-to-end tests push to and pull from
+#   systemd          tests only: systemd-socket-activate starts vagga socket-activated
 set -euo pipefail
 as_root=()
 # The docker-registry package starts a system registry on :5000 when systemd runs. The tests
@@ -32,7 +33,7 @@ export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update
 "${as_root[@]}" apt-get install -y bubblewrap uidmap util-linux passwd mmdebstrap catatonit \
   busybox-static tar gzip xz-utils bzip2 ca-certificates git skopeo zstd attr umoci podman runc \
-  docker-registry
+  docker-registry systemd
 if [ "$had_registry" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
   "${as_root[@]}" systemctl disable --now docker-registry || true
 fi
