@@ -2,7 +2,7 @@
  * Mount plans for builds (vagga-inventory.md §2.6 "The build sandbox"). Pure.
  *
  * A build runs in two levels. The *builder* sandbox (user namespace with the container's
- * uid map, all capabilities) sees the host's /usr and /etc read-only plus, at fixed paths:
+ * uid map, all capabilities) sees the host's /usr, /etc and /sys read-only plus, at fixed paths:
  *   /vagga/root            the root filesystem being built (rw)
  *   /work                  the project (rw)
  *   /vagga/cache           the shared cache dir (rw), except the trusted entries below
@@ -11,7 +11,10 @@
  *   /vagga/bin             the directory holding the vagga bundle (ro)
  * and runs `node /vagga/bin/vagga.mjs __builder__`. Steps that run programs in the
  * container use a *step* sandbox: a nested bwrap (no new user namespace) with
- * /vagga/root as /, /dev, /proc, /work, /run tmpfs, cache binds and the host resolv.conf.
+ * /vagga/root as /, /dev, /proc, /sys (read-only), /work, /run tmpfs, cache binds and the
+ * host resolv.conf. Vagga's builder mounts /sys too (§2.6: `mount` in a build shows it); a
+ * user namespace may mount a new sysfs only in a network namespace it owns (build steps
+ * share the host's network), so the host's is bound read-only (bwrap --ro-bind /sys /sys), as rootless container tools do.
  */
 import { posix } from 'node:path';
 import { TRUSTED_CACHE_ENTRIES } from '../config/cache-name.js';
@@ -43,7 +46,8 @@ export interface BuilderPlanInput {
 
 /**
  * Plan of the builder sandbox: host /usr read-only with the merged-usr links (/bin, /lib,
- * /lib64, /sbin), /etc read-only, /dev, /proc, a /tmp tmpfs, then the BUILDER_PATHS binds
+ * /lib64, /sbin), /etc read-only, /dev, /proc, /sys read-only (for the step sandboxes to
+ * bind), a /tmp tmpfs, then the BUILDER_PATHS binds
  * (root, project, cache with its trusted entries read-only, other containers' roots
  * read-only, bundle read-only) and the
  * directory of `runtimePath` read-only at its own path when it is outside /usr (e.g. a node
@@ -55,6 +59,7 @@ export function planBuilderMounts(input: BuilderPlanInput): MountPlan {
     { kind: 'bind', source: '/etc', dest: '/etc', readOnly: true },
     { kind: 'dev', dest: '/dev' },
     { kind: 'proc', dest: '/proc' },
+    { kind: 'bind', source: '/sys', dest: '/sys', readOnly: true },
     { kind: 'tmpfs', dest: '/tmp', mode: 0o1777 },
     { kind: 'bind', source: input.rootfs, dest: BUILDER_PATHS.root, readOnly: false },
     { kind: 'bind', source: input.projectRoot, dest: BUILDER_PATHS.work, readOnly: false },
@@ -88,7 +93,8 @@ export interface StepPlanInput {
 }
 
 /**
- * Plan of the nested step sandbox: the root read-write at /, /dev, /proc, /work (rw), a /run
+ * Plan of the nested step sandbox: the root read-write at /, /dev, /proc, /sys (the
+ * builder's, read-only; vagga-inventory.md §2.6), /work (rw), a /run
  * tmpfs (/tmp stays the root's own directory, §2.6), the cache binds in path order (rw; the
  * source dirs are created when missing), and the builder's /etc/resolv.conf and /etc/hosts
  * (the host's) read-only over the root's files; bwrap creates empty files as mount points
@@ -99,6 +105,7 @@ export function planStepMounts(input: StepPlanInput): MountPlan {
     { kind: 'bind', source: input.root, dest: '/', readOnly: false },
     { kind: 'dev', dest: '/dev' },
     { kind: 'proc', dest: '/proc' },
+    { kind: 'bind', source: '/sys', dest: '/sys', readOnly: true },
     { kind: 'bind', source: input.work, dest: '/work', readOnly: false },
     { kind: 'tmpfs', dest: '/run', mode: 0o755 },
   ];

@@ -2,7 +2,8 @@
  * `!Debian SUITE` — our addition to Vagga's steps (Vagga has `!Ubuntu`/`!Alpine`, no Debian
  * step; vagga-inventory.md §1.11): start the container from a Debian `minbase` root for the
  * suite (e.g. `bookworm`), made by mmdebstrap and cached per suite and mirror
- * (src/steps/debian/bootstrap.ts), and set up apt like Vagga's Ubuntu steps (§2.6).
+ * (src/steps/debian/bootstrap.ts), and set up apt like Vagga's Ubuntu steps (§2.6),
+ * `/usr/bin/chfn` -> `/bin/true` included (Ubuntu's default; chfn fails in a user namespace).
  *
  * Version hash: field `suite` only. The mirror is deliberately not hashed, like Vagga's
  * `ubuntu-mirror`/`alpine-mirror` settings (§2.1 "Not hashed"): the same suite from another
@@ -15,7 +16,7 @@ import { enableDebianContext } from './debian/apt-run.js';
 import { bootstrapTarballPath, ensureBootstrapTarball } from './debian/bootstrap.js';
 import { activateDistro, type DistroState } from './debian/distro.js';
 import { readHostAptSources, resolveDebianMirror } from './debian/mirror.js';
-import { unpackBase, writeRootConfig } from './debian/unpack.js';
+import { replaceChfn, unpackBase, writeRootConfig } from './debian/unpack.js';
 import { requireDebianIdMap } from './debian/userns.js';
 
 const debianSchema = custom('a Debian suite name', (node, ctx) => {
@@ -64,6 +65,8 @@ export const debianStep: StepDef<DebianParams> = {
     const started = Date.now();
     await unpackBase(tarball, ctx.root, 'Debian', '!Debian');
     writeRootConfig(ctx.root, debianConfigFiles(distro.mirror, distro.suite), REPLACED_SOURCE_FILES);
+    // Like Vagga's Ubuntu (no `keep-chfn-command` here): package scripts calling chfn work.
+    replaceChfn(ctx.root);
     enableDebianContext(ctx, distro);
     ctx.log.debug(`Debian ${distro.suite} base unpacked in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   },

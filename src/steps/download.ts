@@ -1,8 +1,9 @@
 /**
  * `!Download {url, path, mode: 0o644, sha256}` (vagga-inventory.md §1.4 "Generic
- * execution"): put one file into the container. http(s) URLs are fetched on the host in
- * `prepare` into the shared download cache (src/storage/downloads.ts); a URL starting with
- * `.` (or any relative path) names a file in the project. Hash: `hash` = sha256 if given,
+ * execution"): put one file into the container (a `path` under /work: into the project,
+ * like Vagga's builder, which has the project mounted there). http(s) URLs are fetched on
+ * the host in `prepare` into the shared download cache (src/storage/downloads.ts); a URL
+ * starting with `.` (or any relative path) names a file in the project. Hash: `hash` = sha256 if given,
  * else `url`; then `path`; then `mode` in decimal.
  *
  * Also exports the source-file resolution and the step factory (sourceFileStep) shared
@@ -18,7 +19,7 @@ import { VaggaError } from '../errors/vagga-error.js';
 import { checkSha256, downloadCachePath, fetchToCache, isRemoteUrl } from '../storage/downloads.js';
 import type { Digest } from '../version/digest.js';
 import type { BuildContext, PrepareContext, StepDef } from './step.js';
-import { inContainerRoot } from './root-path.js';
+import { resolveBuildPath } from './root-path.js';
 
 /** Where a step's `url` points. */
 export type SourceKind = 'remote' | 'project';
@@ -46,9 +47,21 @@ export function sourceKind(url: string, tag: string): SourceKind {
   return 'project';
 }
 
+/** The error for a project file a step reads that is not there (Vagga: the step fails). */
+function projectFileMissing(tag: string, url: string, file: string): VaggaError {
+  return new VaggaError(`!${tag}: file ${JSON.stringify(url)} does not exist in the project (${file})`, {
+    code: 'build.source-missing', hint: 'Paths that do not start with http:// or https:// are relative to the project directory.',
+  });
+}
+
 /**
- * Host side: make a step's source available (download into the cache, or check that the
- * project file exists) and verify the sha256 prefix. Throws VaggaError (121).
+ * Host side: make a step's source available (download into the cache, or check a project
+ * file) and verify the sha256 prefix. A project file must resolve inside the project
+ * (resolveProjectPath: a symlink out of it is refused here already). When it does not exist
+ * yet and an earlier step of this build (`ctx.precedingSteps`) may make it (a `!Download`
+ * or `!Sh` writing into /work, as in Vagga's own `!Download` + `!Tar ./file` example), the
+ * check waits for the build (sourcePath, sourceFileStep), which reads the file when it is
+ * used; a missing file of a first step fails here. Throws VaggaError (121).
  */
 export async function prepareSource(tag: string, url: string, sha256: string | undefined, ctx: PrepareContext): Promise<void> {
   if (sourceKind(url, tag) === 'remote') {
@@ -63,18 +76,25 @@ export async function prepareSource(tag: string, url: string, sha256: string | u
   }
   const file = resolveProjectPath(ctx.projectRoot, url, { key: 'url' });
   if (!existsSync(file)) {
-    throw new VaggaError(`!${tag}: file ${JSON.stringify(url)} does not exist in the project (${file})`, {
-      code: 'build.source-missing', hint: 'Paths that do not start with http:// or https:// are relative to the project directory.',
-    });
+    if ((ctx.precedingSteps?.length ?? 0) > 0) return;
+    throw projectFileMissing(tag, url, file);
   }
   await checkSha256(file, sha256, url);
 }
 
-/** Builder side: the path of a step's source file as the builder sees it (prepared before). */
+/**
+ * Builder side: the path of a step's source file as the builder sees it: the cached
+ * download (prepared before), or the project file resolved now, when it is read, with its
+ * symlinks followed in the builder's view (it must stay inside the project, /work there:
+ * ProjectPathError otherwise). Throws VaggaError (121) when it is missing.
+ */
 export function sourcePath(tag: string, url: string, sha256: string | undefined, ctx: BuildContext): string {
-  const file = sourceKind(url, tag) === 'remote'
-    ? downloadCachePath(ctx.cacheDir, url, sha256)
-    : resolveProjectPath(ctx.projectRoot, url, { key: 'url' });
+  if (sourceKind(url, tag) === 'project') {
+    const file = resolveProjectPath(ctx.projectRoot, url, { key: 'url' });
+    if (!existsSync(file)) throw projectFileMissing(tag, url, file);
+    return file;
+  }
+  const file = downloadCachePath(ctx.cacheDir, url, sha256);
   if (!existsSync(file)) {
     throw new VaggaError(`!${tag}: ${JSON.stringify(url)} is not available in the build (expected at ${file})`, {
       code: 'build.source-missing',
@@ -108,7 +128,9 @@ export interface SourceFileStepSpec<P extends SourceFileParams> {
 /**
  * A StepDef for a step whose input is one file from `url` (`!Download`, `!Tar`, `!Unzip`,
  * `!TarInstall`): its hash is hashSource, then `hashFields`; `prepare` fetches or checks the
- * source on the host (prepareSource); `build` hands its builder-side path to `install`.
+ * source on the host (prepareSource); `build` hands its builder-side path (sourcePath) to
+ * `install`, after checking a project file's `sha256` again (an earlier step may have made
+ * or changed it since `prepare`).
  */
 export function sourceFileStep<P extends SourceFileParams>(spec: SourceFileStepSpec<P>): StepDef<P> {
   return {
@@ -122,7 +144,9 @@ export function sourceFileStep<P extends SourceFileParams>(spec: SourceFileStepS
       await prepareSource(spec.tag, p.url, p.sha256, ctx);
     },
     async build(p, ctx) {
-      await spec.install(p, sourcePath(spec.tag, p.url, p.sha256, ctx), ctx);
+      const src = sourcePath(spec.tag, p.url, p.sha256, ctx);
+      if (sourceKind(p.url, spec.tag) === 'project') await checkSha256(src, p.sha256, p.url);
+      await spec.install(p, src, ctx);
     },
   };
 }
@@ -145,7 +169,9 @@ const download: StepDef<DownloadParams> = { ...sourceFileStep<DownloadParams>({
     digest.field('mode', p.mode);
   },
   async install(p, src, ctx) {
-    const dest = inContainerRoot(ctx.root, p.path);
+    // Under /work: into the project, as in Vagga's builder (the project is mounted there),
+    // so a later step can read it (`!Tar ./file`); it must stay inside the project.
+    const dest = resolveBuildPath(p.path, ctx);
     await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
     await copyFile(src, dest);
     await chmod(dest, p.mode);

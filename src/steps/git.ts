@@ -43,14 +43,23 @@ export function effectiveRepoUrl(url: string): string {
   return url;
 }
 
-/** Host side of !Git/!GitInstall: refresh the mirror, or check a project repository exists. */
+/** The error for a project repository that is not there. */
+function repoMissing(tag: string, givenUrl: string): VaggaError {
+  return new VaggaError(`!${tag}: repository ${JSON.stringify(givenUrl)} does not exist in the project`, {
+    code: 'build.source-missing', hint: 'A `url` that is not a URL or an absolute path is relative to the project directory.',
+  });
+}
+
+/**
+ * Host side of !Git/!GitInstall: refresh the mirror, or check a project repository (it must
+ * resolve inside the project; when it does not exist yet and earlier steps of the build may
+ * make it, the check waits for the build: buildRepoArgs, as for local archives).
+ */
 async function prepareRepo(tag: string, givenUrl: string, ctx: PrepareContext): Promise<void> {
   const url = effectiveRepoUrl(givenUrl);
   if (isProjectRepo(url)) {
-    if (!existsSync(resolveProjectPath(ctx.projectRoot, url, { key: 'url' }))) {
-      throw new VaggaError(`!${tag}: repository ${JSON.stringify(givenUrl)} does not exist in the project`, {
-        code: 'build.source-missing', hint: 'A `url` that is not a URL or an absolute path is relative to the project directory.',
-      });
+    if (!existsSync(resolveProjectPath(ctx.projectRoot, url, { key: 'url' })) && (ctx.precedingSteps?.length ?? 0) === 0) {
+      throw repoMissing(tag, givenUrl);
     }
     return;
   }
@@ -60,6 +69,13 @@ async function prepareRepo(tag: string, givenUrl: string, ctx: PrepareContext): 
   const local = isAbsolute(url) ? url : /^file:\/\//i.test(url) ? decodeURIComponent(new URL(url).pathname) : undefined;
   if (local !== undefined) resolveProjectPath(ctx.projectRoot, local, { key: 'url' }, Object.values(ctx.settings.externalVolumes));
   await ensureMirror(ctx.cacheDir, url, ctx.log, ctx.signal);
+}
+
+/** Builder side: git's repository arguments (repoArgs), a project repository resolved and checked now. */
+function buildRepoArgs(tag: string, givenUrl: string, ctx: { projectRoot: string; cacheDir: string }): string[] {
+  const url = effectiveRepoUrl(givenUrl);
+  if (isProjectRepo(url) && !existsSync(resolveProjectPath(ctx.projectRoot, url, { key: 'url' }))) throw repoMissing(tag, givenUrl);
+  return repoArgs(url, ctx);
 }
 
 /** Schema fields naming a repository and what to check out, shared by `!Git` and `!GitInstall`. */
@@ -108,7 +124,7 @@ const git: StepDef<GitParams> = {
   async build(p, ctx) {
     const dest = inContainerRoot(ctx.root, p.path);
     refuseLinksOut(ctx.root, dest, [ctx.cacheDir]);
-    await exportRevision(repoArgs(effectiveRepoUrl(p.url), ctx), wantedRevision(p), dest, p.url);
+    await exportRevision(buildRepoArgs('Git', p.url, ctx), wantedRevision(p), dest, p.url);
   },
 };
 
@@ -127,7 +143,7 @@ const gitInstall: StepDef<GitInstallParams> = {
     const tmpRoot = inContainerRoot(ctx.root, '/tmp');
     await mkdir(tmpRoot, { recursive: true });
     const hostDir = await mkdtemp(join(tmpRoot, 'git-install-'));
-    await exportRevision(repoArgs(effectiveRepoUrl(p.url), ctx), wantedRevision(p), hostDir, p.url);
+    await exportRevision(buildRepoArgs('GitInstall', p.url, ctx), wantedRevision(p), hostDir, p.url);
     const cwd = posix.join('/tmp', posix.basename(hostDir), p.subdir);
     if (!existsSync(join(hostDir, p.subdir))) {
       throw new VaggaError(`!GitInstall: ${JSON.stringify(p.subdir)} is not found in ${p.url}`, {

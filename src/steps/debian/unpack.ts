@@ -5,7 +5,7 @@
  * and the mount-point directories. Device nodes are skipped: mknod is not allowed in a user
  * namespace and the sandboxes mount /dev anyway (runtime-facts.md §4).
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { VaggaError } from '../../errors/vagga-error.js';
 import { findTool } from '../../sandbox/tools.js';
@@ -114,4 +114,18 @@ export function writeRootConfig(root: string, files: readonly RootFile[], replac
     chmodSync(path, f.mode);
   }
   ensureMountPointDirs(root);
+}
+
+/**
+ * Replace the root's `/usr/bin/chfn` with a symlink to `/bin/true` (made when absent), as
+ * Vagga does on Ubuntu unless `keep-chfn-command` (vagga-inventory.md §2.6): in a user
+ * namespace chfn cannot lock /etc/passwd (`chfn: cannot lock /etc/passwd`), and package
+ * scripts (adduser) call it. Used by `!Ubuntu*` and `!Debian`. Symlinks on the way are
+ * followed inside `root`; a symlink at chfn itself is replaced, not followed.
+ */
+export function replaceChfn(root: string): void {
+  const chfn = inContainerRoot(root, '/usr/bin/chfn', { followLast: false });
+  rmSync(chfn, { force: true });
+  mkdirSync(dirname(chfn), { recursive: true });
+  symlinkSync('/bin/true', chfn);
 }

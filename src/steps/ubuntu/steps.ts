@@ -9,8 +9,8 @@
  * Version hashes are Vagga's (unchanged from the parse-only definitions; `eatmydata` and the
  * mirror are not hashed, §2.1).
  */
-import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isNull } from '../../config/qnode.js';
 import { bool, custom, def, fail, list, opt, str, struct, type Out, type Schema } from '../../config/schema.js';
 import { VaggaError } from '../../errors/vagga-error.js';
@@ -20,7 +20,7 @@ import { APT_TRUST_PACKAGES, DEFAULT_KEYSERVER, aptTrustKeyringPath, aptTrustScr
 import { activateDistro, currentDistro, type DistroState } from '../debian/distro.js';
 import { setEatmydata } from '../debian/eatmydata.js';
 import { aptDistro, repoLine, repoListFileName, universeListText, writeAptSource } from '../debian/repos.js';
-import { unpackBase, writeRootConfig } from '../debian/unpack.js';
+import { replaceChfn, unpackBase, writeRootConfig } from '../debian/unpack.js';
 import { requireDebianIdMap } from '../debian/userns.js';
 import { prepareSource, sourcePath } from '../download.js';
 import { APT_DISTROS, requireDistroOf } from '../distro-specific.js';
@@ -28,7 +28,6 @@ import { ensureUbuntuTarball, ubuntuTarballPath } from './bootstrap.js';
 import {
   UBUNTU_REPLACED_SOURCE_FILES, codenameFromRelease, resolveUbuntuMirror, ubuntuConfigFiles, ubuntuSource, type UbuntuReleaseParams,
 } from './plan.js';
-import { inContainerRoot } from '../root-path.js';
 
 /** Tag-only steps whose value must be null (`!UbuntuUniverse`). */
 function nothing(): Schema<null> {
@@ -67,13 +66,8 @@ function rootCodename(root: string): string | undefined {
 /** Write the apt/dpkg configuration and mount-point dirs into a freshly unpacked Ubuntu root. */
 function configureUbuntuRoot(root: string, mirror: string, codename: string, keepChfn: boolean): void {
   writeRootConfig(root, ubuntuConfigFiles(mirror, codename), UBUNTU_REPLACED_SOURCE_FILES);
-  if (!keepChfn) {
-    // Vagga: chfn cannot work in a build (no PAM session); adduser calls it.
-    const chfn = inContainerRoot(root, '/usr/bin/chfn', { followLast: false });
-    rmSync(chfn, { force: true });
-    mkdirSync(dirname(chfn), { recursive: true });
-    symlinkSync('/bin/true', chfn);
-  }
+  // Vagga: chfn cannot work in a build (user namespace); adduser calls it.
+  if (!keepChfn) replaceChfn(root);
 }
 
 /** The `!UbuntuRelease` build, shared by `!Ubuntu`. */

@@ -194,3 +194,39 @@ test('!Tar and !Download build from a project file (prepare checks the sha256 pr
   assert.equal(st.mode & 0o777, 0o600);
   assert.equal(statSync(join(root, 'usr/share')).mode & 0o777, 0o755);
 });
+
+test('a project file an earlier step makes: prepare defers, !Download into /work writes the project, !Tar reads it (regression: issue 14)', async () => {
+  const archives = makeArchives();
+  const project = tempDir('vagga-proj-');
+  const root = tempDir('vagga-root-');
+  execFileSync('cp', [archives['a.tar.gz']!, join(project, 'src.tgz')]);
+  const sha = execFileSync('sha256sum', [join(project, 'src.tgz')]).toString().slice(0, 64);
+  const log = { info() {}, warn() {}, debug() {} };
+  const pctx = { projectRoot: project, cacheDir: join(project, 'cache'), settings: {} as never, log, signal: new AbortController().signal };
+  const bctx = { root, projectRoot: project, cacheDir: join(project, 'cache') } as unknown as BuildContext;
+  // Vagga's example: !Download {path: /work/FILE} then !Tar {url: ./FILE}.
+  const dl = validate(def('Download').schema, map({ url: './src.tgz', path: '/work/made/copy.tgz' }));
+  const tarP = validate(def('Tar').schema, map({ url: './made/copy.tgz', sha256: sha.slice(0, 16), path: '/opt/p', subdir: 'pkg' }));
+  const earlier = [{ tag: 'Download', params: dl, pos }];
+  // The first step of a build has nothing before it that could make the file: it fails up front.
+  await assert.rejects(def('Tar').prepare!(tarP, pctx), /!Tar: file "\.\/made\/copy\.tgz" does not exist in the project/);
+  await def('Download').prepare!(dl, pctx);
+  await def('Tar').prepare!(tarP, { ...pctx, precedingSteps: earlier });
+  await def('Download').build!(dl, bctx);
+  assert.equal(readFileSync(join(project, 'made/copy.tgz')).length, statSync(join(project, 'src.tgz')).size, 'into the project, as Vagga');
+  assert.equal(statSync(join(project, 'made/copy.tgz')).mode & 0o777, 0o644);
+  await def('Tar').build!(tarP, bctx);
+  assert.equal(readFileSync(join(root, 'opt/p/README'), 'utf8'), 'readme');
+  // Checked when read: the sha256, a file still missing, a symlink out of the project.
+  await assert.rejects(def('Tar').build!({ ...tarP, sha256: '12345678' }, bctx), /Hashsum mismatch: expected 12345678/);
+  await assert.rejects(def('Tar').build!({ ...tarP, url: './never.tgz' }, bctx), /!Tar: file "\.\/never\.tgz" does not exist in the project/);
+  const outside = tempDir('vagga-outside-');
+  execFileSync('cp', [archives['a.tar.gz']!, join(outside, 'secret.tgz')]);
+  symlinkSync(join(outside, 'secret.tgz'), join(project, 'late.tgz'));
+  await assert.rejects(def('Tar').build!({ ...tarP, url: './late.tgz', sha256: undefined }, bctx), /url: "\.\/late\.tgz" resolves to .* outside the project/);
+  await assert.rejects(def('Tar').prepare!({ ...tarP, url: './late.tgz' }, { ...pctx, precedingSteps: earlier }), /outside the project/);
+  // !Download into /work may not write through a symlink out of the project either.
+  symlinkSync(outside, join(project, 'out'));
+  await assert.rejects(def('Download').build!({ ...dl, path: '/work/out/x' }, bctx), /outside the project/);
+  assert.deepEqual(readdirSync(outside), ['secret.tgz']);
+});

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { BuildContext } from '../../../src/steps/step.js';
@@ -13,6 +13,7 @@ import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { buildDepsStep, installStep } from '../../../src/steps/packages.js';
 import { debianStep } from '../../../src/steps/debian.js';
 import { bootstrapTarballPath } from '../../../src/steps/debian/bootstrap.js';
+import { replaceChfn } from '../../../src/steps/debian/unpack.js';
 import { aptAutoremoveArgv, aptInstallArgv, aptListsCacheName, aptUpdateArgv } from '../../../src/steps/debian/apt.js';
 import { activateDistro } from '../../../src/steps/debian/distro.js';
 import { tempDir } from '../temp-dir.js';
@@ -142,8 +143,9 @@ test('!Debian build: unpacks the cached base, writes apt config, refuses a non-e
   const ctx = fakeCtx();
   // A tiny stand-in for the mmdebstrap tarball: ./-prefixed members, a device dir, owner 42.
   const src = join(ctx.projectRoot, 'src');
-  for (const d of ['etc/apt/sources.list.d', 'var/lib/apt/lists/partial', 'dev', 'usr/sbin']) mkdirSync(join(src, d), { recursive: true });
+  for (const d of ['etc/apt/sources.list.d', 'var/lib/apt/lists/partial', 'dev', 'usr/sbin', 'usr/bin']) mkdirSync(join(src, d), { recursive: true });
   writeFileSync(join(src, 'etc/apt/sources.list.d/debian.sources'), 'Types: deb\n');
+  writeFileSync(join(src, 'usr/bin/chfn'), 'the real chfn');
   writeFileSync(join(src, 'etc/os-release'), 'ID=debian\n');
   writeFileSync(join(src, 'dev/fake-node'), '');
   const tarball = bootstrapTarballPath(ctx.cacheDir, 'bookworm', MIRROR);
@@ -169,6 +171,9 @@ test('!Debian build: unpacks the cached base, writes apt config, refuses a non-e
   assert.equal(existsSync(join(ctx.root, 'etc/apt/sources.list.d/debian.sources')), false);
   assert.match(readFileSync(join(ctx.root, 'etc/apt/sources.list'), 'utf8'), /^deb http:\/\/mirror\.example\/debian bookworm main$/m);
   assert.equal(statSync(join(ctx.root, 'usr/sbin/policy-rc.d')).mode & 0o777, 0o755);
+  // Regression (issue 14): like Vagga's Ubuntu, chfn is /bin/true, so a postinst calling it
+  // does not fail with `chfn: cannot lock /etc/passwd` in the user namespace.
+  assert.equal(readlinkSync(join(ctx.root, 'usr/bin/chfn')), '/bin/true');
   for (const d of ['dev', 'proc', 'run', 'sys', 'tmp', 'work']) assert.ok(statSync(join(ctx.root, d)).isDirectory(), d);
   assert.equal(ctx.env.DEBIAN_FRONTEND, 'noninteractive');
   assert.deepEqual(ctx.state.get('distro'), { name: 'debian', suite: 'bookworm', mirror: MIRROR });
@@ -180,4 +185,20 @@ test('!Debian build: unpacks the cached base, writes apt config, refuses a non-e
   mkdirSync(join(other.root, 'etc'));
   writeFileSync(join(other.root, 'etc/motd'), 'hi');
   await assert.rejects(debianStep.build!({ suite: 'bookworm' }, other), /!Debian must be the first step .* "\/etc\/motd" already exists/);
+});
+
+test('replaceChfn: chfn becomes a link to /bin/true (made when absent), a link there is replaced, not followed', () => {
+  const base = tempDir('vagga-chfn-');
+  const root = join(base, 'root');
+  mkdirSync(root);
+  replaceChfn(root);
+  assert.equal(readlinkSync(join(root, 'usr/bin/chfn')), '/bin/true');
+  const outside = join(base, 'outside');
+  writeFileSync(outside, 'keep me');
+  const other = join(base, 'other');
+  mkdirSync(join(other, 'usr/bin'), { recursive: true });
+  symlinkSync(outside, join(other, 'usr/bin/chfn'));
+  replaceChfn(other);
+  assert.equal(readlinkSync(join(other, 'usr/bin/chfn')), '/bin/true');
+  assert.equal(readFileSync(outside, 'utf8'), 'keep me');
 });

@@ -16,6 +16,7 @@ test('builder plan: host system ro, fixed /vagga paths, runtime dir outside /usr
     { kind: 'bind', source: '/etc', dest: '/etc', readOnly: true },
     { kind: 'dev', dest: '/dev' },
     { kind: 'proc', dest: '/proc' },
+    { kind: 'bind', source: '/sys', dest: '/sys', readOnly: true },
     { kind: 'tmpfs', dest: '/tmp', mode: 0o1777 },
     { kind: 'bind', source: '/p/.vagga/.roots/.tmp.c/root', dest: BUILDER_PATHS.root, readOnly: false },
     { kind: 'bind', source: '/p', dest: '/work', readOnly: false },
@@ -31,12 +32,13 @@ test('builder plan: host system ro, fixed /vagga paths, runtime dir outside /usr
   assert.equal(usrNode.at(-1)?.dest, '/vagga/bin');
 });
 
-test('step plan: writable root, /work, /run tmpfs, no /tmp mount, caches in path order, host resolv/hosts', () => {
+test('step plan: writable root, /sys read-only (Vagga\'s builder has /sys; issue 14), /work, /run tmpfs, no /tmp mount, caches in path order, host resolv/hosts', () => {
   const plan = planStepMounts({ root: '/vagga/root', work: '/work', cacheBinds: { '/var/lib/apt/lists': '/vagga/cache/apt-lists', '/var/cache/apt': '/vagga/cache/apt' } });
   assert.deepEqual(plan, [
     { kind: 'bind', source: '/vagga/root', dest: '/', readOnly: false },
     { kind: 'dev', dest: '/dev' },
     { kind: 'proc', dest: '/proc' },
+    { kind: 'bind', source: '/sys', dest: '/sys', readOnly: true },
     { kind: 'bind', source: '/work', dest: '/work', readOnly: false },
     { kind: 'tmpfs', dest: '/run', mode: 0o755 },
     { kind: 'bind', source: '/vagga/cache/apt', dest: '/var/cache/apt', readOnly: false, createSource: true },

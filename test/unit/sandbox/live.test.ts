@@ -168,13 +168,16 @@ test('a command starts with no signal blocked or ignored, as from a shell (catat
 });
 
 test('builder sandbox runs node, which runs a nested step sandbox in the root', { skip }, async () => {
-  const r = await launch({ mode: 'builder', cmd: 'id -u; cat; touch /built-here; echo out; echo err >&2; exit 3' });
+  const r = await launch({ mode: 'builder', cmd: 'id -u; cat; touch /built-here; echo out; echo err >&2; ls /sys/kernel >/dev/null && echo has-sys; touch /sys/x 2>/dev/null || echo sys-ro; exit 3' });
   assert.deepEqual(r.result, { status: 3 }, r.stderr);
   // The nested step's stdout goes to stderr; stdin came from the `input` text.
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^0$/m);
   assert.match(r.stderr, /^from-stdin$/m);
   assert.match(r.stderr, /^out$/m);
+  // Vagga's builder has /sys (issue 14): the host's, read-only, through both sandboxes.
+  assert.match(r.stderr, /^has-sys$/m);
+  assert.match(r.stderr, /^sys-ro$/m);
   assert.ok(existsSync(join(root, 'built-here')));
 });
 

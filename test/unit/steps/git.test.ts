@@ -8,7 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { ensureMirror, escapeGitUrl, isProjectRepo, mirrorPath, repoArgs } from '../../../src/steps/git/mirror.js';
-import { buildStep, fakeContext } from './fake-context.js';
+import { buildStep, fakeContext, prepareContext } from './fake-context.js';
+import { stepDef } from '../../../src/steps/registry.js';
+import { step } from '../version/helpers.js';
 import { tempDir } from '../temp-dir.js';
 
 const hasGit = spawnSync('git', ['--version']).status === 0;
@@ -103,6 +105,22 @@ test('!Git reads a repository inside the project in place', { skip }, async () =
     assert.equal(fs.readFileSync(path.join(ctx.root, 'opt/lib/file.txt'), 'utf8'), 'one\n');
     assert.ok(!fs.existsSync(path.join(ctx.cacheDir, 'git')), 'no mirror for project repositories');
     await assert.rejects(buildStep(ctx, 'Git', { url: './nope', path: '/x' }), /repository "\.\/nope" does not exist in the project/);
+  } finally { ctx.cleanup(); }
+});
+
+test('!Git of a project repository an earlier step makes: prepare defers, the build reads it then (issue 14)', { skip }, async () => {
+  const ctx = fakeContext();
+  try {
+    const def = stepDef('Git')!;
+    const s = step('Git', { url: './later/lib', revision: 'v1', path: '/opt/lib' });
+    const earlier = [step('Sh', 'git clone ... /work/later/lib')];
+    await def.prepare!(s.params, { ...prepareContext(ctx), precedingSteps: earlier });
+    await assert.rejects(def.build!(s.params, ctx), /!Git: repository "\.\/later\/lib" does not exist in the project/);
+    makeRepo(path.join(ctx.projectRoot, 'later/lib'));
+    await def.build!(s.params, ctx);
+    assert.equal(fs.readFileSync(path.join(ctx.root, 'opt/lib/file.txt'), 'utf8'), 'one\n');
+    // Still refused up front when no step comes before it.
+    await assert.rejects(def.prepare!(step('Git', { url: './nope', path: '/x' }).params, prepareContext(ctx)), /does not exist in the project/);
   } finally { ctx.cleanup(); }
 });
 
