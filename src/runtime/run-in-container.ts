@@ -106,6 +106,7 @@ async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxD
     cacheDir: d.cacheDir ?? '',
     ...vols.planInput,
     idMapping,
+    ...(proc.writableRoot ? { writableRoot: true } : {}),
   };
   const ids = idSwitch({ userId: proc.userId ?? 0, groupId: proc.groupId ?? 0, supplementaryGids: proc.supplementaryGids ?? [], externalUserId: proc.externalUserId });
   let mounts = d.planRunMounts(planInput);
