@@ -86,6 +86,7 @@ export function lendNetworkFiles(root: string, hostEtc = '/etc'): () => void {
 export function createBuildContext(spec: BuilderSpec, log: BuildLog, runner: NestedRunner = runNested): BuildContext {
   const ctx: BuildContext = {
     containerName: spec.containerName,
+    ...(spec.volumePaths ? { volumePaths: spec.volumePaths } : {}),
     root: spec.root,
     projectRoot: spec.work,
     cacheDir: spec.cacheDir,

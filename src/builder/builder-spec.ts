@@ -51,6 +51,8 @@ export interface BuilderSpec {
    * `/etc/resolv.conf`/`/etc/hosts`: emptied by the finish phase like those (finish.ts).
    */
   networkFiles?: string[];
+  /** Mount points of the container's `volumes` (for the `!EnsureDir` warning, src/steps/dirs.ts). */
+  volumePaths?: string[];
   /** Build in cached layers (src/builder/run-layered.ts); absent: every step runs on the root. */
   layers?: LayerSpec;
   /**

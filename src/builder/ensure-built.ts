@@ -508,6 +508,7 @@ async function buildContainer(
         containerRoots,
         dataDirs: container.dataDirs,
         networkFiles: customNetworkFiles(container),
+        volumePaths: Object.keys(container.volumes),
         ...(layers.cached ? { layers: { ...layers.layers, noCache: options.noCache ?? false } } : {}),
         idMapping: mapping,
         verbosity: options.verbosity,
