@@ -7,6 +7,7 @@
  * resolved inside the cache dir (cacheEntryPath). It only reads: it never writes or spawns;
  * the result is turned into bwrap arguments by src/sandbox/bwrap-args.ts.
  */
+import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig, Settings, Volume } from '../config/model.js';
 import { cacheEntryPath } from '../config/cache-name.js';
@@ -138,7 +139,7 @@ function bindOp(dest: string, vol: Extract<Volume, { kind: 'BindRW' | 'BindRO' }
   const inside = '/' + posix.relative(VAGGA_ROOT, norm);
   const found = resolveInView(view, inside);
   const what = `mount !${vol.kind} ${JSON.stringify(vol.path)}`;
-  if (found.kind === 'missing') mountError(`${what}: ${found.at} does not exist in the container`);
+  if (found.kind === 'missing' || (found.kind === 'host' && !existsSync(found.host))) mountError(`${what}: ${found.at} does not exist in the container`);
   if (found.kind === 'unreadable') mountError(`${what}: ${found.at} cannot be read`);
   if (found.kind === 'virtual') {
     mountError(`${what}: ${found.at} is on a mount that exists only inside the container (tmpfs, /proc, /dev); binding it is not supported`);
