@@ -6,7 +6,19 @@
  * (`<cache>/.builds/<name>.<pid>.<random>/`), which the builder sees at /vagga/cache/...
  */
 import type { Pos } from '../config/qnode.js';
-import type { Settings, StepConfig } from '../config/model.js';
+import type { ContainerConfig, Settings, StepConfig } from '../config/model.js';
+
+/**
+ * BuilderSpec.networkFiles of `container`: its `resolv-conf-path` and `hosts-file-path`
+ * unless null or the default `/etc/resolv.conf`/`/etc/hosts` (Vagga's finish truncates
+ * those custom paths too, §2.6). Pure.
+ */
+export function customNetworkFiles(container: Pick<ContainerConfig, 'resolvConfPath' | 'hostsFilePath'>): string[] {
+  const out: string[] = [];
+  if (container.resolvConfPath !== null && container.resolvConfPath !== '/etc/resolv.conf') out.push(container.resolvConfPath);
+  if (container.hostsFilePath !== null && container.hostsFilePath !== '/etc/hosts') out.push(container.hostsFilePath);
+  return out;
+}
 
 /** Input of one builder run. Paths are as the builder sees them unless named `host*`. */
 export interface BuilderSpec {
@@ -34,6 +46,13 @@ export interface BuilderSpec {
   scratchDir: string;
   /** The container's `data-dirs` (applied after the finish phase, src/builder/data-dirs.ts). */
   dataDirs?: string[];
+  /**
+   * The container's `resolv-conf-path`/`hosts-file-path` when set elsewhere than
+   * `/etc/resolv.conf`/`/etc/hosts`: emptied by the finish phase like those (finish.ts).
+   */
+  networkFiles?: string[];
+  /** Mount points of the container's `volumes` (for the `!EnsureDir` warning, src/steps/dirs.ts). */
+  volumePaths?: string[];
   /** Build in cached layers (src/builder/run-layered.ts); absent: every step runs on the root. */
   layers?: LayerSpec;
   /**

@@ -40,7 +40,7 @@ import { removeTree } from '../storage/remove.js';
 import { makeStorageDir, storageDirError } from '../storage/storage-dirs.js';
 import { ensureStorageBase } from '../storage/storage-link.js';
 import { shortHash } from '../version/digest.js';
-import type { BuilderResult } from './builder-spec.js';
+import { customNetworkFiles, type BuilderResult } from './builder-spec.js';
 import { BuildFailedError } from './errors.js';
 import { openHostOutput, stderrTerminal, type TerminalInfo } from './host-output.js';
 import { prepareSteps } from './prepare.js';
@@ -368,6 +368,7 @@ export function layerPlanFor(deps: BuildDeps, config: Config, settings: Settings
     gidMap: formatIdMap(mapping.gids),
     ranges: `${container.uids.map((r) => `${r.start}-${r.end}`).join(',')}/${container.gids.map((r) => `${r.start}-${r.end}`).join(',')}`,
     dataDirs: container.dataDirs,
+    networkFiles: customNetworkFiles(container),
     projectRoot: config.projectRoot,
     arch: process.arch,
     buildSettings: buildSettingsKey(settings),
@@ -519,6 +520,8 @@ async function buildContainer(
         buildDir,
         containerRoots,
         dataDirs: container.dataDirs,
+        networkFiles: customNetworkFiles(container),
+        volumePaths: Object.keys(container.volumes),
         ...(layers.cached ? { layers: { ...layers.layers, noCache: options.noCache ?? false } } : {}),
         idMapping: mapping,
         verbosity: options.verbosity,

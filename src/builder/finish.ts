@@ -6,11 +6,12 @@
  *  2. re-apply `!Remove` paths, empty `!EmptyDir` dirs, `/tmp` and `/var/tmp`;
  *  3. re-create `!EnsureDir` dirs and the system dirs `dev proc run sys tmp(1777) work etc`
  *     (0755): they are mount points at run time;
- *  4. truncate `etc/resolv.conf` and `etc/hosts` (created empty when missing): the run
- *     sandbox binds the host's files over them. A symlink there is left alone.
+ *  4. truncate `etc/resolv.conf` and `etc/hosts` (created empty when missing), and the
+ *     container's `resolv-conf-path`/`hosts-file-path` when elsewhere: the run sandbox
+ *     binds the host's files there. A symlink there is left alone (Vagga's truncate_file).
  */
 import { chmod, lstat, mkdir, readdir, rm, truncate, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BuildContext } from '../steps/step.js';
 import { inRoot } from './build-context.js';
 
@@ -47,18 +48,27 @@ export async function makeSystemDirs(root: string): Promise<void> {
   }
 }
 
-/** Make `etc/resolv.conf` and `etc/hosts` empty regular files (symlinks are left alone). */
-export async function emptyNetworkFiles(root: string): Promise<void> {
-  for (const file of ['/etc/resolv.conf', '/etc/hosts']) {
+/**
+ * Make `etc/resolv.conf`, `etc/hosts` and the `custom` paths (absolute container paths:
+ * the container's `resolv-conf-path`/`hosts-file-path` when not the defaults) empty regular
+ * files, as Vagga's finish does. Paths are resolved inside the root; symlinks and other
+ * non-files are left alone; a missing file is created empty when its directory exists
+ * (Vagga fails the build there; a run then reports the missing mount point instead).
+ */
+export async function emptyNetworkFiles(root: string, custom: readonly string[] = []): Promise<void> {
+  for (const file of ['/etc/resolv.conf', '/etc/hosts', ...custom]) {
     const path = inRoot(root, file, { followLast: false });
     const k = await kind(path);
     if (k === 'file') await truncate(path, 0);
-    else if (k === undefined) await writeFile(path, '', { mode: 0o644 });
+    else if (k === undefined && (await kind(dirname(path))) === 'dir') await writeFile(path, '', { mode: 0o644 });
   }
 }
 
-/** Run the finish phase on `ctx.root` (see the file comment for the order). */
-export async function finishRoot(ctx: BuildContext): Promise<void> {
+/**
+ * Run the finish phase on `ctx.root` (see the file comment for the order); `networkFiles`:
+ * the container's custom resolv/hosts paths (BuilderSpec.networkFiles).
+ */
+export async function finishRoot(ctx: BuildContext, networkFiles: readonly string[] = []): Promise<void> {
   for (const hook of ctx.finish.hooks) await hook();
   for (const p of ctx.finish.removePaths) await rm(inRoot(ctx.root, p, { followLast: false }), { recursive: true, force: true });
   for (const p of ctx.finish.emptyDirs) await emptyDir(inRoot(ctx.root, p));
@@ -66,5 +76,5 @@ export async function finishRoot(ctx: BuildContext): Promise<void> {
   await emptyDir(inRoot(ctx.root, '/var/tmp', { followLast: false }));
   for (const p of ctx.finish.ensureDirs) await mkdir(inRoot(ctx.root, p), { recursive: true, mode: 0o755 });
   await makeSystemDirs(ctx.root);
-  await emptyNetworkFiles(ctx.root);
+  await emptyNetworkFiles(ctx.root, networkFiles);
 }

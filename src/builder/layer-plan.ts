@@ -46,6 +46,8 @@ export interface LayerPlanInput {
   /** The container's `uids`/`gids` ranges as written (e.g. `0-65535`). */
   ranges: string;
   dataDirs: readonly string[];
+  /** The custom resolv/hosts paths the finish phase empties (builder-spec.ts customNetworkFiles); default none. */
+  networkFiles?: readonly string[];
   /** Absolute host path of the project root. */
   projectRoot: string;
   /** Machine architecture (`process.arch`). */
@@ -89,7 +91,9 @@ export function planLayers(input: LayerPlanInput): LayerPlan {
     key = projectBound ? blake(key, 'project', input.projectRoot, input.stepHashes[i]!) : blake(key, input.stepHashes[i]!);
     return key;
   });
-  const finishKey = blake(key, 'finish', ...input.dataDirs);
+  // The finish layer depends on the paths it empties; without custom ones the key is as before.
+  const network = input.networkFiles?.length ? ['network-files', ...input.networkFiles] : [];
+  const finishKey = blake(key, 'finish', ...input.dataDirs, ...network);
   return { cached: true, keys, finishKey };
 }
 

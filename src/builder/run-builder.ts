@@ -43,6 +43,10 @@ export interface BuilderRunInput {
   timingsHead: string[];
   /** The container's `data-dirs`, if any. */
   dataDirs?: string[];
+  /** The container's custom resolv/hosts paths (builder-spec.ts customNetworkFiles), if any. */
+  networkFiles?: string[];
+  /** Mount points of the container's `volumes`, if any (BuilderSpec.volumePaths). */
+  volumePaths?: string[];
   /** Chain keys of a build in cached layers (layer-plan.ts); absent: no build cache. */
   layers?: { keys: string[]; finishKey: string; noCache: boolean; parentFinishKey?: string };
   /** How the builder renders progress on our stderr (BuilderSpec.terminal); absent: plain lines. */
@@ -72,6 +76,8 @@ export function builderSpecFor(input: BuilderRunInput, scratchName: string, host
     containerRoots,
     scratchDir: `${BUILDER_PATHS.cache}/.builds/${scratchName}`,
     ...(input.dataDirs?.length ? { dataDirs: input.dataDirs } : {}),
+    ...(input.networkFiles?.length ? { networkFiles: input.networkFiles } : {}),
+    ...(input.volumePaths?.length ? { volumePaths: input.volumePaths } : {}),
     ...(input.layers ? { layers: { storeDir: `${BUILDER_PATHS.cache}/${LAYER_STORE_ENTRY}`, ...input.layers } } : {}),
     ...(input.terminal ? { terminal: input.terminal } : {}),
     ...(input.logPath ? { hostLogPath: input.logPath } : {}),

@@ -106,7 +106,7 @@ export function reportCachedStep(spec: BuilderSpec, deps: RunStepsDeps, clock: B
 /** The finish phase and `data-dirs` on `ctx.root`. Never throws: undefined when done. */
 export async function runFinish(spec: BuilderSpec, ctx: BuildContext, clock: BuildClock): Promise<BuilderResult | undefined> {
   try {
-    await finishRoot(ctx);
+    await finishRoot(ctx, spec.networkFiles);
     if (spec.dataDirs?.length) await applyDataDirs(ctx.root, spec.dataDirs);
   } catch (err) {
     return { ok: false, phase: 'finish', ...failure(err, spec.verbosity) };

@@ -11,10 +11,12 @@
  *   /vagga/bin             the directory holding the vagga bundle (ro)
  * and runs `node /vagga/bin/vagga.mjs __builder__`. Steps that run programs in the
  * container use a *step* sandbox: a nested bwrap (no new user namespace) with
- * /vagga/root as /, /dev, /proc, /sys (read-only), /work, /run tmpfs, cache binds and the
- * host resolv.conf. Vagga's builder mounts /sys too (§2.6: `mount` in a build shows it); a
- * user namespace may mount a new sysfs only in a network namespace it owns (build steps
- * share the host's network), so the host's is bound read-only (bwrap --ro-bind /sys /sys), as rootless container tools do.
+ * /vagga/root as /, /dev, /proc, /sys (read-only), /work, /run tmpfs and cache binds (the
+ * host's resolv.conf and hosts are copied into the root's own files meanwhile:
+ * build-context.ts lendNetworkFiles). Vagga's builder mounts /sys too (§2.6: `mount` in a
+ * build shows it); a user namespace may mount a new sysfs only in a network namespace it owns
+ * (build steps share the host's network), so the host's is bound read-only (bwrap --ro-bind
+ * /sys /sys), as rootless container tools do.
  */
 import { posix } from 'node:path';
 import { TRUSTED_CACHE_ENTRIES } from '../config/cache-name.js';
@@ -94,11 +96,11 @@ export interface StepPlanInput {
 
 /**
  * Plan of the nested step sandbox: the root read-write at /, /dev, /proc, /sys (the
- * builder's, read-only; vagga-inventory.md §2.6), /work (rw), a /run
- * tmpfs (/tmp stays the root's own directory, §2.6), the cache binds in path order (rw; the
- * source dirs are created when missing), and the builder's /etc/resolv.conf and /etc/hosts
- * (the host's) read-only over the root's files; bwrap creates empty files as mount points
- * when the writable root lacks them, and skips hosts files the host does not have. Pure.
+ * builder's, read-only; vagga-inventory.md §2.6), /work (rw), a /run tmpfs (/tmp stays the
+ * root's own directory, §2.6) and the cache binds in path order (rw; the source dirs are
+ * created when missing). No bind over /etc/resolv.conf or /etc/hosts: a step must be able
+ * to replace them (Vagga copies the host's files in, §2.6); the builder lends them to the
+ * root's own files instead (build-context.ts). Pure.
  */
 export function planStepMounts(input: StepPlanInput): MountPlan {
   const plan: MountPlan = [
@@ -112,9 +114,5 @@ export function planStepMounts(input: StepPlanInput): MountPlan {
   for (const dest of Object.keys(input.cacheBinds).sort(comparePaths)) {
     plan.push({ kind: 'bind', source: input.cacheBinds[dest], dest, readOnly: false, createSource: true });
   }
-  plan.push(
-    { kind: 'bind', source: '/etc/resolv.conf', dest: '/etc/resolv.conf', readOnly: true, optional: true },
-    { kind: 'bind', source: '/etc/hosts', dest: '/etc/hosts', readOnly: true, optional: true },
-  );
   return plan;
 }

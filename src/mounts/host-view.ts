@@ -53,14 +53,25 @@ export function locate(plan: MountPlan, path: string): Location | undefined {
   return undefined;
 }
 
+/** Where a container path leads once every symlink on the way is followed inside the view. */
+export type Resolved =
+  /** On a bind: `host` is the host path it shows (it may be missing there). */
+  | { kind: 'host'; at: string; host: string; readOnly: boolean }
+  /** On a sandbox-only mount (tmpfs, /proc, a created file...): not visible from the host. */
+  | { kind: 'virtual'; at: string }
+  /** A component on the way is missing, not a directory, or a symlink loop (40 links). */
+  | { kind: 'missing'; at: string }
+  /** A host dir on the way denies access (EACCES/EPERM). */
+  | { kind: 'unreadable'; at: string };
+
 /**
- * Resolve `path` (absolute, as seen in the sandbox) through `plan` and say what is there,
- * following symlinks inside the view. A directory that cannot be read from the host
- * (EACCES, e.g. a subuid-owned 0700 dir) or a sandbox-only mount gives 'unknown': the
- * caller should then let the sandbox decide. Never throws for file-system reasons other
- * than unexpected errno values.
+ * Resolve `path` (absolute, as seen in the sandbox) through `plan`, following symlinks
+ * inside the view (an absolute target starts again at the view's `/`, `..` stops there):
+ * the container's chroot-like lookup done from the host. The last component is followed
+ * too; when it is missing the result is still 'host' (its would-be host path). Never
+ * throws for file-system reasons other than unexpected errno values.
  */
-export function probePath(plan: MountPlan, path: string): Probe {
+export function resolveInView(plan: MountPlan, path: string): Resolved {
   const pending = path.split('/').filter((c) => c !== '' && c !== '.');
   const done: string[] = [];
   const here = (extra?: string) => '/' + (extra === undefined ? done : [...done, extra]).join('/');
@@ -74,9 +85,13 @@ export function probePath(plan: MountPlan, path: string): Probe {
       }
       const at = here(part);
       const loc = locate(plan, at);
-      if (!loc || loc.kind === 'virtual') return { kind: 'unknown', at, reason: 'virtual' };
+      if (!loc || loc.kind === 'virtual') return { kind: 'virtual', at };
       const st = lstatSync(loc.host, { throwIfNoEntry: false });
-      if (!st) return { kind: 'missing', at };
+      if (!st) {
+        if (pending.length > 0) return { kind: 'missing', at };
+        done.push(part);
+        break;
+      }
       if (st.isSymbolicLink()) {
         if (++hops > MAX_SYMLINKS) return { kind: 'missing', at };
         const target = readlinkSync(loc.host);
@@ -89,14 +104,36 @@ export function probePath(plan: MountPlan, path: string): Probe {
     }
     const at = here();
     const loc = locate(plan, at);
-    if (!loc || loc.kind === 'virtual') return { kind: 'unknown', at, reason: 'virtual' };
-    const st = statSync(loc.host, { throwIfNoEntry: false });
-    if (!st) return { kind: 'missing', at };
-    return st.isDirectory() ? { kind: 'dir', at } : { kind: 'file', mode: st.mode & 0o7777, at };
+    if (!loc || loc.kind === 'virtual') return { kind: 'virtual', at };
+    return { kind: 'host', at, host: loc.host, readOnly: loc.readOnly };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') return { kind: 'unknown', at: here(), reason: 'unreadable' };
+    if (code === 'EACCES' || code === 'EPERM') return { kind: 'unreadable', at: here() };
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return { kind: 'missing', at: here() };
+    throw err;
+  }
+}
+
+/**
+ * Resolve `path` (absolute, as seen in the sandbox) through `plan` and say what is there,
+ * following symlinks inside the view (resolveInView). A directory that cannot be read from
+ * the host (EACCES, e.g. a subuid-owned 0700 dir) or a sandbox-only mount gives 'unknown':
+ * the caller should then let the sandbox decide. Never throws for file-system reasons
+ * other than unexpected errno values.
+ */
+export function probePath(plan: MountPlan, path: string): Probe {
+  const r = resolveInView(plan, path);
+  if (r.kind === 'virtual') return { kind: 'unknown', at: r.at, reason: 'virtual' };
+  if (r.kind === 'unreadable') return { kind: 'unknown', at: r.at, reason: 'unreadable' };
+  if (r.kind === 'missing') return r;
+  try {
+    const st = statSync(r.host, { throwIfNoEntry: false });
+    if (!st) return { kind: 'missing', at: r.at };
+    return st.isDirectory() ? { kind: 'dir', at: r.at } : { kind: 'file', mode: st.mode & 0o7777, at: r.at };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return { kind: 'unknown', at: r.at, reason: 'unreadable' };
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return { kind: 'missing', at: r.at };
     throw err;
   }
 }

@@ -2,11 +2,12 @@
  * Mount plan for running a command (vagga-inventory.md §2.7 "The run sandbox" and §1.5
  * "Volume types"). Pure apart from `!Snapshot` volumes, whose source and mount point are
  * stat'ed (injectable `stat`; see volumes-snapshot.ts for the copy made at command start),
- * `!BindRW`/`!BindRO` sources, resolved with every symlink followed (bindSource), and
- * `!CacheDir` names, resolved inside the cache dir (cacheEntryPath). It only reads: it
- * never writes or spawns;
+ * `!BindRW`/`!BindRO` sources, resolved with every symlink followed (bindSource; under
+ * `/vagga/root` through the view mounted so far, host-view.ts), and `!CacheDir` names,
+ * resolved inside the cache dir (cacheEntryPath). It only reads: it never writes or spawns;
  * the result is turned into bwrap arguments by src/sandbox/bwrap-args.ts.
  */
+import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig, Settings, Volume } from '../config/model.js';
 import { cacheEntryPath } from '../config/cache-name.js';
@@ -14,6 +15,7 @@ import { resolveProjectPath, type PathSite } from '../config/project-path.js';
 import type { Pos } from '../config/qnode.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import type { MountOp, MountPlan } from './types.js';
+import { resolveInView } from './host-view.js';
 import type { IdMapping } from '../sandbox/types.js';
 import { SNAPSHOT_SHELL, snapshotPlan, type HostStat, type SnapshotCopy } from './volumes-snapshot.js';
 
@@ -48,6 +50,8 @@ export interface RunPlanInput {
   idMapping?: IdMapping;
   /** Injectable host stat for `!Snapshot` sources and mount points (default: statSync). */
   stat?: (path: string) => HostStat | undefined;
+  /** The root is a writable copy (`_run -W`, transient-root.ts): bound read-write at `/`. */
+  writableRoot?: boolean;
 }
 
 /** Default size of /tmp, /run and `!Tmpfs` volumes: 100 MiB (§1.5). */
@@ -109,7 +113,38 @@ export function bindSource(path: string, projectRoot: string, settings: Settings
     }
     return resolveProjectPath(projectRoot, posix.join(base, ...rest), site, [base]);
   }
-  return mountError(`mount ${JSON.stringify(path)}: bind source must be in /work or /volumes/<name>`);
+  return mountError(`mount ${JSON.stringify(path)}: bind source must be in /work, /volumes/<name> or /vagga/root`);
+}
+
+/** Where the wrapper shows the container's root (§2.7); `!BindRW /vagga/root/PATH` binds the container's own PATH. */
+export const VAGGA_ROOT = '/vagga/root';
+
+/**
+ * The bind of a `!BindRW`/`!BindRO` volume at `dest`. A source under `/vagga/root` names a
+ * path of the container itself as mounted so far (Vagga mounts volumes in path order on the
+ * root it already prepared: /work, /tmp, /run and the volumes before this one), so PATH is
+ * resolved through `view` (the plan built so far), every symlink followed inside the
+ * container's view (host-view.ts resolveInView): a hostile vagga.yaml or image cannot name
+ * a host path this way. The bind is read-only when the view shows PATH read-only (the
+ * image root outside `_run -W`: a bind keeps its source mount's read-only flag in Vagga too).
+ * Throws VaggaError (124) when PATH is missing, on a sandbox-only mount (tmpfs, /proc,
+ * /dev: bwrap binds host paths only) or unreadable; other sources: bindSource.
+ */
+function bindOp(dest: string, vol: Extract<Volume, { kind: 'BindRW' | 'BindRO' }>, input: RunPlanInput, view: MountPlan): MountOp {
+  const norm = posix.normalize(vol.path);
+  const readOnly = vol.kind === 'BindRO';
+  if (!isWithin(norm, VAGGA_ROOT)) {
+    return { kind: 'bind', source: bindSource(vol.path, input.projectRoot, input.settings, volumeSite(dest, input)), dest, readOnly };
+  }
+  const inside = '/' + posix.relative(VAGGA_ROOT, norm);
+  const found = resolveInView(view, inside);
+  const what = `mount !${vol.kind} ${JSON.stringify(vol.path)}`;
+  if (found.kind === 'missing' || (found.kind === 'host' && !existsSync(found.host))) mountError(`${what}: ${found.at} does not exist in the container`);
+  if (found.kind === 'unreadable') mountError(`${what}: ${found.at} cannot be read`);
+  if (found.kind === 'virtual') {
+    mountError(`${what}: ${found.at} is on a mount that exists only inside the container (tmpfs, /proc, /dev); binding it is not supported`);
+  }
+  return { kind: 'bind', source: found.host, dest, readOnly: readOnly || found.readOnly };
 }
 
 /** Where volume `dest` was declared: the command's volume if it has one there, else the container's. */
@@ -120,8 +155,12 @@ function volumeSite(dest: string, input: RunPlanInput): PathSite {
   return pos ? { key, pos } : { key };
 }
 
-/** Mount operations of one volume at `dest`. Throws VaggaError (124) on invalid or unsupported volumes. */
-export function volumeOps(dest: string, vol: Volume, input: RunPlanInput, snapshotIndex = 0): MountOp[] {
+/**
+ * Mount operations of one volume at `dest`; `view` is the plan mounted before it (for
+ * `/vagga/root` bind sources; default: the root and /work). Throws VaggaError (124) on
+ * invalid or unsupported volumes.
+ */
+export function volumeOps(dest: string, vol: Volume, input: RunPlanInput, snapshotIndex = 0, view?: MountPlan): MountOp[] {
   switch (vol.kind) {
     case 'Tmpfs': {
       const ops: MountOp[] = [{ kind: 'tmpfs', dest, size: vol.size, mode: vol.mode }];
@@ -135,7 +174,7 @@ export function volumeOps(dest: string, vol: Volume, input: RunPlanInput, snapsh
     }
     case 'BindRW':
     case 'BindRO':
-      return [{ kind: 'bind', source: bindSource(vol.path, input.projectRoot, input.settings, volumeSite(dest, input)), dest, readOnly: vol.kind === 'BindRO' }];
+      return [bindOp(dest, vol, input, view ?? basePlan(input))];
     case 'Empty':
       if (dest === '/work') mountError('mount !Empty: hiding /work itself is not supported');
       return [
@@ -181,6 +220,16 @@ function snapshotFor(dest: string, vol: Extract<Volume, { kind: 'Snapshot' }>, i
   return r;
 }
 
+/** The first mounts of a run: the root (read-only unless `writableRoot`), /proc, /dev and /work = the project. */
+function basePlan(input: RunPlanInput): MountPlan {
+  return [
+    { kind: 'bind', source: input.rootfs, dest: '/', readOnly: !input.writableRoot },
+    { kind: 'proc', dest: '/proc' },
+    { kind: 'dev', dest: '/dev' },
+    { kind: 'bind', source: input.projectRoot, dest: '/work', readOnly: false },
+  ];
+}
+
 /** All volumes of a run, command volumes overriding container ones: normalized path -> volume, in mount (path) order. */
 export function runVolumes(container: ContainerConfig, commandVolumes: Record<string, Volume>): Array<[string, Volume]> {
   const byPath = new Map<string, Volume>();
@@ -209,27 +258,23 @@ export function planSnapshotCopies(input: RunPlanInput): SnapshotCopy[] {
  * (100 MiB, 1777) and /run (100 MiB, 0755, with `shm` 1777) unless volumes replace them,
  * volumes in path order (command volumes override container ones at the same path), then
  * the host's /etc/resolv.conf and /etc/hosts bound read-only at the container's
- * `resolv-conf-path`/`hosts-file-path` unless null or covered by a volume.
+ * `resolv-conf-path`/`hosts-file-path` unless null, a volume's own path (§2.7) or inside a
+ * `!Snapshot` volume.
  * Reads only (see the module comment). Throws VaggaError (124) for invalid volumes (e.g. `mount !CacheDir: path must not be empty`).
  */
 export function planRunMounts(input: RunPlanInput): MountPlan {
-  const volumes: Record<string, Volume> = { ...input.container.volumes, ...input.commandVolumes };
-  const paths = Object.keys(volumes).map((p) => posix.normalize(p));
-  const byPath = new Map(Object.entries(volumes).map(([p, v]) => [posix.normalize(p), v]));
-  const plan: MountPlan = [
-    { kind: 'bind', source: input.rootfs, dest: '/', readOnly: true },
-    { kind: 'proc', dest: '/proc' },
-    { kind: 'dev', dest: '/dev' },
-    { kind: 'bind', source: input.projectRoot, dest: '/work', readOnly: false },
-  ];
+  const volumes = runVolumes(input.container, input.commandVolumes);
+  const paths = volumes.map(([p]) => p);
+  const byPath = new Map(volumes);
+  const plan: MountPlan = basePlan(input);
   if (!byPath.has('/tmp')) plan.push({ kind: 'tmpfs', dest: '/tmp', size: DEFAULT_TMPFS_SIZE, mode: 0o1777 });
   if (!byPath.has('/run')) {
     plan.push({ kind: 'tmpfs', dest: '/run', size: DEFAULT_TMPFS_SIZE, mode: 0o755 }, { kind: 'dir', dest: '/run/shm', mode: 0o1777 });
   }
   let snapshots = 0;
-  for (const [path, vol] of runVolumes(input.container, input.commandVolumes)) {
+  for (const [path, vol] of volumes) {
     try {
-      plan.push(...volumeOps(path, vol, input, snapshots));
+      plan.push(...volumeOps(path, vol, input, snapshots, plan));
     } catch (err) {
       throw locatedMountError(err, path, input);
     }
@@ -241,7 +286,13 @@ export function planRunMounts(input: RunPlanInput): MountPlan {
     ['/etc/hosts', input.container.hostsFilePath],
   ];
   for (const [source, dest] of hostFiles) {
-    if (dest === null || paths.some((p) => isWithin(dest, p))) continue;
+    // Vagga skips the host file only when its path is itself a volume; inside a volume
+    // (e.g. `/state: !Tmpfs` with `resolv-conf-path: /state/resolv.conf`) the file is
+    // created there and bound (bwrap creates a missing mount point file). Not inside a
+    // `!Snapshot`: its copy is made when the command starts, after the mounts, and could not
+    // write over a bound file (Vagga copies before binding; here the snapshot's own file stays).
+    if (dest === null || paths.includes(posix.normalize(dest))) continue;
+    if (paths.some((p) => isWithin(dest, p) && byPath.get(p)?.kind === 'Snapshot')) continue;
     plan.push({ kind: 'bind', source, dest, readOnly: true, optional: true });
   }
   return plan;

@@ -6,11 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig } from '../config/model.js';
-import { resolveLinksUnder } from '../config/resolve-links.js';
 import type { Project } from '../config/project.js';
 import type { ContainerProcess } from './container-process.js';
 // Static imports: this is the start-up hot path, one module graph load beats chained import()s.
 import { planRunMounts } from '../mounts/run-plan.js';
+import { resolveInView, rootOnlyPlan } from '../mounts/host-view.js';
+import type { MountPlan } from '../mounts/types.js';
 import { runSandbox } from '../sandbox/bwrap.js';
 import { idMappingFor } from '../sandbox/idmap.js';
 import { cacheDirFor, projectLayout } from '../storage/layout.js';
@@ -47,17 +48,32 @@ function realDeps(project: Project): SandboxDeps & { cacheDir: string } {
 }
 
 /**
- * Read the container's `environ-file` from the built rootfs (a path inside the container).
- * Returns undefined when the container has none. Throws VaggaError 124 when it is unreadable.
+ * Read the container's `environ-file`, a path inside the container (a relative one is
+ * relative to its `/`). Vagga opens it in the wrapper after the pivot into the container, so
+ * the path means what the command would see there: `/work/...` is the project
+ * (`projectRoot`), anything else the built root. Every symlink is followed inside that view
+ * (host-view.ts resolveInView): a link in the project or the image never reaches another
+ * host file. Without `projectRoot` (an exported image, which has no project) only the root
+ * is looked at. Volumes are not looked at. Returns undefined when the container has none;
+ * throws VaggaError 124 (`sandbox.environ-file-unreadable`) when it cannot be read.
  */
-export function readEnvironFile(container: ContainerConfig, rootfs: string): Record<string, string> | undefined {
+export function readEnvironFile(container: ContainerConfig, rootfs: string, projectRoot?: string): Record<string, string> | undefined {
   if (!container.environFile) return undefined;
   try {
-    // Read from the host: symlinks in the root are followed inside the root (never to the
-    // user's files), as the container itself would see them.
-    const hostPath = resolveLinksUnder(rootfs, `/${container.environFile}`);
-    if (hostPath === undefined) throw new Error('too many levels of symbolic links');
-    return parseEnvironFile(readFileSync(hostPath, 'utf8'));
+    const view: MountPlan = rootOnlyPlan(rootfs);
+    if (projectRoot !== undefined) view.push({ kind: 'bind', source: projectRoot, dest: '/work', readOnly: false });
+    const found = resolveInView(view, posix.resolve('/', container.environFile));
+    if (found.kind === 'missing') throw new Error(`${found.at}: no such file or directory`);
+    if (found.kind === 'unreadable') throw new Error(`${found.at}: permission denied`);
+    if (found.kind === 'virtual') throw new Error(`${found.at} is on a mount that exists only while a command runs`);
+    let text;
+    try {
+      text = readFileSync(found.host, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${found.at}: no such file or directory`);
+      throw err;
+    }
+    return parseEnvironFile(text);
   } catch (err) {
     throw new VaggaError(`Can't read environ-file ${JSON.stringify(container.environFile)} of container "${container.name}": ${(err as Error).message}`, {
       code: 'sandbox.environ-file-unreadable',
@@ -107,6 +123,7 @@ async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxD
     cacheDir: d.cacheDir ?? '',
     ...vols.planInput,
     idMapping,
+    ...(proc.writableRoot ? { writableRoot: true } : {}),
   };
   const ids = idSwitch({ userId: proc.userId ?? 0, groupId: proc.groupId ?? 0, supplementaryGids: proc.supplementaryGids ?? [], externalUserId: proc.externalUserId });
   let mounts = d.planRunMounts(planInput);

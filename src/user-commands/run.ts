@@ -150,7 +150,7 @@ async function runCommand(
   const env = commandEnvironment({
     host: ctx.env,
     proxyEnvVars: project.settings.proxyEnvVars,
-    environFile: readEnvironFile(container, rootfs),
+    environFile: readEnvironFile(container, rootfs, project.config.projectRoot),
     containerEnviron: container.environ,
     commandEnviron: command.environ,
     settingsEnviron: project.settings.environ,

@@ -32,7 +32,7 @@ export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number>
     env: commandEnvironment({
       host: ctx.env,
       proxyEnvVars: project.settings.proxyEnvVars,
-      environFile: readEnvironFile(container, ready.rootfs),
+      environFile: readEnvironFile(container, ready.rootfs, project.config.projectRoot),
       containerEnviron: container.environ,
       settingsEnviron: project.settings.environ,
       vaggaenv,

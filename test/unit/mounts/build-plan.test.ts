@@ -32,7 +32,7 @@ test('builder plan: host system ro, fixed /vagga paths, runtime dir outside /usr
   assert.equal(usrNode.at(-1)?.dest, '/vagga/bin');
 });
 
-test('step plan: writable root, /sys read-only (Vagga\'s builder has /sys; issue 14), /work, /run tmpfs, no /tmp mount, caches in path order, host resolv/hosts', () => {
+test('step plan: writable root, /sys read-only (Vagga\'s builder has /sys), /work, /run tmpfs, no /tmp mount, caches in path order, nothing over resolv.conf/hosts (a step may replace them; issue 14)', () => {
   const plan = planStepMounts({ root: '/vagga/root', work: '/work', cacheBinds: { '/var/lib/apt/lists': '/vagga/cache/apt-lists', '/var/cache/apt': '/vagga/cache/apt' } });
   assert.deepEqual(plan, [
     { kind: 'bind', source: '/vagga/root', dest: '/', readOnly: false },
@@ -43,8 +43,6 @@ test('step plan: writable root, /sys read-only (Vagga\'s builder has /sys; issue
     { kind: 'tmpfs', dest: '/run', mode: 0o755 },
     { kind: 'bind', source: '/vagga/cache/apt', dest: '/var/cache/apt', readOnly: false, createSource: true },
     { kind: 'bind', source: '/vagga/cache/apt-lists', dest: '/var/lib/apt/lists', readOnly: false, createSource: true },
-    { kind: 'bind', source: '/etc/resolv.conf', dest: '/etc/resolv.conf', readOnly: true, optional: true },
-    { kind: 'bind', source: '/etc/hosts', dest: '/etc/hosts', readOnly: true, optional: true },
   ]);
   assert.ok(!plan.some((op) => op.dest === '/tmp'));
 });

@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import type { ContainerConfig, Settings, Volume } from '../../../src/config/model.js';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { comparePaths, planRunMounts, type RunPlanInput } from '../../../src/mounts/run-plan.js';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../temp-dir.js';
 
 const settings: Settings = { buildLockWait: false, proxyEnvVars: true, propagateEnviron: [], environ: {}, externalVolumes: { data: '/srv/data' } };
 
@@ -60,12 +63,70 @@ test('volumes in path order; command volumes override; /tmp volume replaces the 
   ]);
 });
 
-test('resolv/hosts: custom path, null, or covered by a volume', () => {
-  const plan = planRunMounts(input(container({ '/etc': { kind: 'Tmpfs', size: 1, mode: 0o755, subdirs: {}, files: {} } }, { resolvConfPath: '/state/resolv.conf', hostsFilePath: null })));
+test('resolv/hosts: custom path, null, or the path itself a volume', () => {
+  const tmpfs: Volume = { kind: 'Tmpfs', size: 1, mode: 0o755, subdirs: {}, files: {} };
+  const plan = planRunMounts(input(container({ '/etc': tmpfs }, { resolvConfPath: '/state/resolv.conf', hostsFilePath: null })));
   const binds = plan.filter((op) => op.kind === 'bind' && op.source.startsWith('/etc/'));
   assert.deepEqual(binds, [{ kind: 'bind', source: '/etc/resolv.conf', dest: '/state/resolv.conf', readOnly: true, optional: true }]);
-  const covered = planRunMounts(input(container({ '/etc': { kind: 'Tmpfs', size: 1, mode: 0o755, subdirs: {}, files: {} } })));
-  assert.equal(covered.filter((op) => op.kind === 'bind' && op.source.startsWith('/etc/')).length, 0);
+  const own = planRunMounts(input(container({ '/etc/resolv.conf': { kind: 'BindRO', path: '/work/r' }, '/etc/hosts/': { kind: 'BindRO', path: '/work/h' } })));
+  assert.equal(own.filter((op) => op.kind === 'bind' && op.source.startsWith('/etc/')).length, 0);
+});
+
+test('resolv/hosts inside a volume are still bound there, after it (Vagga: skipped only when the path is itself a volume; its resolv-conf test)', () => {
+  const tmpfs: Volume = { kind: 'Tmpfs', size: 1, mode: 0o755, subdirs: {}, files: {} };
+  const plan = planRunMounts(input(container({ '/state': tmpfs }, { resolvConfPath: '/state/resolv.conf', hostsFilePath: '/state/hosts' })));
+  const at = (dest: string) => plan.findIndex((op) => op.dest === dest);
+  assert.ok(at('/state') >= 0 && at('/state') < at('/state/resolv.conf') && at('/state/resolv.conf') < at('/state/hosts'));
+  assert.deepEqual(plan.slice(at('/state/resolv.conf')), [
+    { kind: 'bind', source: '/etc/resolv.conf', dest: '/state/resolv.conf', readOnly: true, optional: true },
+    { kind: 'bind', source: '/etc/hosts', dest: '/state/hosts', readOnly: true, optional: true },
+  ]);
+  const inEtc = planRunMounts(input(container({ '/etc': tmpfs })));
+  assert.equal(inEtc.filter((op) => op.kind === 'bind' && op.source.startsWith('/etc/')).length, 2);
+});
+
+/** A root with a data dir, symlinks that try to leave it, and a project next to it. */
+function rootTree(): { rootfs: string; projectRoot: string } {
+  const rootfs = tempDir('vagga-plan-root-');
+  const projectRoot = tempDir('vagga-plan-work-');
+  for (const d of ['tmp', 'run', 'work', 'srv/data', 'etc']) mkdirSync(join(rootfs, d), { recursive: true });
+  symlinkSync('/srv/data', join(rootfs, 'abs'));
+  symlinkSync('../../../../../../etc', join(rootfs, 'srv/up'));
+  symlinkSync('/work/shared', join(rootfs, 'toproject'));
+  mkdirSync(join(projectRoot, 'shared'));
+  return { rootfs, projectRoot };
+}
+
+test('!BindRW/!BindRO /vagga/root/PATH bind the container\'s own PATH, read-only like the root (Vagga\'s generic tests: !BindRW /vagga/root/tmp)', () => {
+  const { rootfs, projectRoot } = rootTree();
+  const base = { ...input(container()), rootfs, projectRoot };
+  const plan = planRunMounts({ ...base, container: container({ '/mnt/a': { kind: 'BindRW', path: '/vagga/root/srv/data' }, '/mnt/b': { kind: 'BindRO', path: '/vagga/root/srv' }, '/mnt/w': { kind: 'BindRW', path: '/vagga/root/work/shared' } }) });
+  assert.deepEqual(plan.filter((op) => op.dest.startsWith('/mnt/')), [
+    { kind: 'bind', source: join(rootfs, 'srv/data'), dest: '/mnt/a', readOnly: true },
+    { kind: 'bind', source: join(rootfs, 'srv'), dest: '/mnt/b', readOnly: true },
+    { kind: 'bind', source: join(projectRoot, 'shared'), dest: '/mnt/w', readOnly: false },
+  ]);
+  // `_run -W`: the root is a writable copy, so is a !BindRW of its paths (a !BindRO stays read-only).
+  const writable = planRunMounts({ ...base, writableRoot: true, container: container({ '/mnt/a': { kind: 'BindRW', path: '/vagga/root/srv/data' }, '/mnt/b': { kind: 'BindRO', path: '/vagga/root/srv' } }) });
+  assert.deepEqual(writable[0], { kind: 'bind', source: rootfs, dest: '/', readOnly: false });
+  assert.deepEqual(writable.filter((op) => op.dest.startsWith('/mnt/')).map((op) => (op as { readOnly: boolean }).readOnly), [false, true]);
+});
+
+test('/vagga/root sources: symlinks are followed inside the container, never to the host (a hostile vagga.yaml or image)', () => {
+  const { rootfs, projectRoot } = rootTree();
+  const base = { ...input(container()), rootfs, projectRoot };
+  const src = (path: string) => (planRunMounts({ ...base, container: container({ '/mnt': { kind: 'BindRW', path } }) }).find((op) => op.dest === '/mnt') as { source: string }).source;
+  assert.equal(src('/vagga/root/abs'), join(rootfs, 'srv/data'));
+  assert.equal(src('/vagga/root/srv/up'), join(rootfs, 'etc'), 'a relative link climbing out stops at the container root');
+  assert.equal(src('/vagga/root/toproject'), join(projectRoot, 'shared'), 'an absolute link to /work is the project, as in the container');
+  assert.equal(src('/vagga/root'), rootfs);
+  assert.throws(() => src('/vagga/root/nope/x'), (e: VaggaError) => e.code === 'sandbox.bad-mount' && /\/nope does not exist in the container/.test(e.message));
+  // /tmp is a fresh tmpfs in the sandbox: bwrap cannot bind it from the host.
+  assert.throws(() => src('/vagga/root/tmp'), /\/tmp is on a mount that exists only inside the container/);
+  // A volume mounted before this one (path order) is what the container shows there, with its read-only flag.
+  const plan = planRunMounts({ ...base, container: container({ '/a': { kind: 'BindRO', path: '/work/shared' }, '/b': { kind: 'BindRW', path: '/vagga/root/a' } }) });
+  assert.deepEqual(plan.find((op) => op.dest === '/b'), { kind: 'bind', source: join(projectRoot, 'shared'), dest: '/b', readOnly: true });
+  assert.throws(() => src('/vagga/rootx'), /must be in \/work, \/volumes\/<name> or \/vagga\/root/);
 });
 
 test('CacheDir: bind of cacheDir/name with the source created; errors exit 124 with Vagga strings', () => {
@@ -83,7 +144,7 @@ test('CacheDir: bind of cacheDir/name with the source created; errors exit 124 w
 });
 
 test('bind sources outside /work and /volumes, unknown external volumes and Snapshot are refused', () => {
-  assert.throws(() => planRunMounts(input(container({ '/x': { kind: 'BindRO', path: '/etc' } }))), /must be in \/work or \/volumes/);
+  assert.throws(() => planRunMounts(input(container({ '/x': { kind: 'BindRO', path: '/etc' } }))), /must be in \/work, \/volumes\/<name> or \/vagga\/root/);
   assert.throws(() => planRunMounts(input(container({ '/x': { kind: 'BindRO', path: '/volumes/nope/a' } }))), /no external volume "nope"/);
   assert.throws(() => planRunMounts(input(container({ '/x': { kind: 'Snapshot', size: 1 } }))), /!Snapshot \/x: needs a statically linked busybox/);
   assert.throws(() => planRunMounts(input(container({ '/work': { kind: 'Empty' } }))), /hiding \/work/);

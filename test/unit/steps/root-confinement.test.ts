@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { stepDef } from '../../../src/steps/registry.js';
 import { inContainerRoot, refuseLinksOut, resolveBuildPath } from '../../../src/steps/root-path.js';
 import { finishRoot } from '../../../src/builder/finish.js';
-import { ensureNetworkFiles } from '../../../src/builder/build-context.js';
+import { lendNetworkFiles } from '../../../src/builder/build-context.js';
 import { step } from '../version/helpers.js';
 import { fakeContext, type FakeContext } from './fake-context.js';
 
@@ -87,11 +87,12 @@ test('finish phase: /tmp, /var/tmp and /etc as symlinks out of the root are not 
   ctx.finish.removePaths.push('/gone');
   ctx.finish.emptyDirs.push('/gone');
   ctx.finish.ensureDirs.push('/etc/sub');
-  ensureNetworkFiles(ctx.root);
-  await finishRoot(ctx);
+  lendNetworkFiles(ctx.root)();
+  await finishRoot(ctx, ['/etc/sub/custom.conf']);
   c.check();
   assert.ok(fs.existsSync(path.join(ctx.root, 'cache/debian/resolv.conf')), 'network files made inside the root');
   assert.ok(fs.statSync(path.join(ctx.root, 'cache/debian/sub')).isDirectory());
+  assert.equal(fs.readFileSync(path.join(ctx.root, 'cache/debian/sub/custom.conf'), 'utf8'), '', 'a custom resolv-conf-path made inside the root');
 }));
 
 test('resolveBuildPath: /work paths must stay in the project, symlinks followed', () => inContext(async (ctx) => {
