@@ -95,6 +95,13 @@ export interface BuildDeps {
    * absent: no trimming. Default: cache-budget.ts applyCacheBudget.
    */
   trimBuildCache?(cacheDir: string, budget: number, stack: string[], verbosity: number): Promise<void>;
+  /**
+   * After a successful build or download, before it is published: link the new version's
+   * files with identical ones of other versions when the settings ask for it
+   * (`hard-link-identical-files`, src/storage/link-identical.ts linkAfterBuild). Never throws.
+   * Absent: nothing is linked.
+   */
+  linkIdentical?(input: { settings: Settings; layout: ProjectLayout; name: string; buildDir: string; finalDir: string }): Promise<void>;
   /** Loads the image-cache download (default: src/image/cache/fetch-image.ts); tests replace it. */
   imageCache?: () => Promise<Pick<typeof import('../image/cache/fetch-image.js'), 'fetchCachedImage'>>;
 }
@@ -133,6 +140,11 @@ export async function defaultBuildDeps(): Promise<BuildDeps> {
     now: () => Date.now(),
     terminal: stderrTerminal(),
     trimBuildCache: (cacheDir, budget, stack, verbosity) => applyCacheBudget(cacheDir, budget, stack, verbosity, (t) => { process.stderr.write(t); }),
+    linkIdentical: async (input) => {
+      if (!input.settings.indexAllImages || !input.settings.hardLinkIdenticalFiles) return;
+      const { linkAfterBuild } = await import('../storage/link-identical.js');
+      await linkAfterBuild({ ...input, write: (t) => { process.stderr.write(t); } });
+    },
   };
 }
 
@@ -459,6 +471,7 @@ async function buildContainer(
       if (fetched && !interruptedBy) {
         await writeIdMaps(buildDir, mapping);
         if (recorded !== undefined) await writeVersionRecord(buildDir, { container: name, version: hash, steps: recorded });
+        await deps.linkIdentical?.({ settings, layout, name, buildDir, finalDir: versionDir(layout, name, hash) });
         const dir = await publishVersion(layout, name, hash, buildDir, {
           autoClean: container.autoClean && !settings.disableAutoClean,
           write: deps.write,
@@ -527,6 +540,7 @@ async function buildContainer(
       }
     }
     if (recorded !== undefined) await writeVersionRecord(buildDir, { container: name, version: hash, steps: recorded });
+    await deps.linkIdentical?.({ settings, layout, name, buildDir, finalDir: versionDir(layout, name, hash) });
     const dir = await publishVersion(layout, name, hash, buildDir, {
       autoClean: container.autoClean && !settings.disableAutoClean,
       write: deps.write,
