@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatIndex, INDEX_FILE } from '../../../src/storage/index-format.js';
 import { indexTree, deviceNumbers } from '../../../src/storage/index-walk.js';
@@ -35,6 +35,22 @@ test('indexTree: every path with type, mode, owner, size, sha256 and symlink tar
   assert.equal(byPath.get('/etc/link')!.target, 'hello');
   assert.equal(byPath.get('/')!.type, 'd');
   assert.equal(byPath.get('/')!.mode, 0o755);
+});
+
+test('indexTree leaves atimes as they were (files read with O_NOATIME, directories put back): relatime would move them', async () => {
+  const root = makeRoot(tempDir('vagga-idx-'), 'hi\n');
+  mkdirSync(join(root, 'd'));
+  writeFileSync(join(root, 'd/f'), 'data\n');
+  // atime before mtime: the first read under relatime would set it to now.
+  for (const p of ['etc/hello', 'd/f', 'd', 'etc']) utimesSync(join(root, p), 1, 2);
+  utimesSync(join(root, 'etc/same'), 1000.25, 2000.5);
+  await indexTree(root);
+  for (const p of ['etc/hello', 'd/f', 'd', 'etc']) {
+    const st = lstatSync(join(root, p));
+    assert.deepEqual([st.atimeMs, st.mtimeMs], [1000, 2000], p);
+  }
+  const same = lstatSync(join(root, 'etc/same'));
+  assert.deepEqual([same.atimeMs, same.mtimeMs], [1000250, 2000500]);
 });
 
 test('deviceNumbers decodes Linux dev_t (1,3 is /dev/null)', () => {
