@@ -95,6 +95,13 @@ export interface BuildDeps {
    * absent: no trimming. Default: cache-budget.ts applyCacheBudget.
    */
   trimBuildCache?(cacheDir: string, budget: number, stack: string[], verbosity: number): Promise<void>;
+  /**
+   * After a successful build or download, before it is published: link the new version's
+   * files with identical ones of other versions when the settings ask for it
+   * (`hard-link-identical-files`, src/storage/link-identical.ts linkAfterBuild). Never throws.
+   * Absent: nothing is linked.
+   */
+  linkIdentical?(input: { settings: Settings; layout: ProjectLayout; name: string; buildDir: string; finalDir: string }): Promise<void>;
   /** Loads the image-cache download (default: src/image/cache/fetch-image.ts); tests replace it. */
   imageCache?: () => Promise<Pick<typeof import('../image/cache/fetch-image.js'), 'fetchCachedImage'>>;
 }
@@ -133,6 +140,11 @@ export async function defaultBuildDeps(): Promise<BuildDeps> {
     now: () => Date.now(),
     terminal: stderrTerminal(),
     trimBuildCache: (cacheDir, budget, stack, verbosity) => applyCacheBudget(cacheDir, budget, stack, verbosity, (t) => { process.stderr.write(t); }),
+    linkIdentical: async (input) => {
+      if (!input.settings.indexAllImages || !input.settings.hardLinkIdenticalFiles) return;
+      const { linkAfterBuild } = await import('../storage/link-identical.js');
+      await linkAfterBuild({ ...input, write: (t) => { process.stderr.write(t); } });
+    },
   };
 }
 
@@ -322,10 +334,11 @@ function whyRebuild(layout: ProjectLayout, name: string, current: RecordedStep[]
  */
 async function publishAndSay(
   deps: BuildDeps, layout: ProjectLayout,
-  v: { name: string; hash: string; buildDir: string; recorded: RecordedStep[] | undefined; started: number; verbosity: number; how: 'built' | 'downloaded' },
+  v: { name: string; hash: string; buildDir: string; recorded: RecordedStep[] | undefined; started: number; verbosity: number; how: 'built' | 'downloaded'; settings: Settings },
   autoClean: boolean,
 ): Promise<string> {
   if (v.recorded !== undefined) await writeVersionRecord(v.buildDir, { container: v.name, version: v.hash, steps: v.recorded });
+  await deps.linkIdentical?.({ settings: v.settings, layout, name: v.name, buildDir: v.buildDir, finalDir: versionDir(layout, v.name, v.hash) });
   const dir = await publishVersion(layout, v.name, v.hash, v.buildDir, { autoClean, write: deps.write });
   if (v.verbosity >= 1) {
     const secs = Math.round((deps.now() - v.started) / 100) / 10;
@@ -479,7 +492,7 @@ async function buildContainer(
       });
       if (fetched && !interruptedBy) {
         await writeIdMaps(buildDir, mapping);
-        const dir = await publishAndSay(deps, layout, { name, hash, buildDir, recorded, started, verbosity: options.verbosity, how: 'downloaded' },
+        const dir = await publishAndSay(deps, layout, { name, hash, buildDir, recorded, started, verbosity: options.verbosity, how: 'downloaded', settings },
           container.autoClean && !settings.disableAutoClean);
         return { name, hash, rootfs: join(dir, 'root') };
       }
@@ -542,7 +555,7 @@ async function buildContainer(
           'Run `vagga _version_hash --debug-versioning ' + name + '` to see which input is missing.');
       }
     }
-    const dir = await publishAndSay(deps, layout, { name, hash, buildDir, recorded, started, verbosity: options.verbosity, how: 'built' },
+    const dir = await publishAndSay(deps, layout, { name, hash, buildDir, recorded, started, verbosity: options.verbosity, how: 'built', settings },
       container.autoClean && !settings.disableAutoClean);
     if (result.layerStack && settings.buildCacheMaxSize !== undefined && deps.trimBuildCache) {
       await deps.trimBuildCache(cacheDir, settings.buildCacheMaxSize, result.layerStack, options.verbosity);

@@ -18,14 +18,13 @@
  * Layer files are owned by the container's ids: everything here runs as root in the
  * builder's user namespace.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
 import { escapeBytes } from '../storage/index-format.js';
-import { sha256File, type KnownHash } from '../storage/index-walk.js';
+import { restoreDirAtime, sha256File, type KnownHash } from '../storage/index-walk.js';
 import { mkdtemp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { VaggaError } from '../errors/vagga-error.js';
 import { acquireLock, lockHeld, type HeldLock } from '../storage/lock.js';
-import { spawnHost } from '../sandbox/host-spawn.js';
 import { LAYER_FORMAT, layerName } from './layer-plan.js';
 import { LAYER_STORE_ENTRY } from '../config/cache-name.js';
 
@@ -39,7 +38,7 @@ export interface LayerMeta {
   stack: string[];
   /** Builder state after the step (builder-state.ts), as text. */
   state: string;
-  /** Disk use of `diff/` in bytes (du), measured at commit. */
+  /** Disk use of `diff/` in bytes (as `du -s -B1`: blocks of each inode once), measured at commit. */
   bytes: number;
   /** ISO time of the commit. */
   created: string;
@@ -158,8 +157,9 @@ export class LayerStore {
    */
   async commit(tmpDir: string, meta: Omit<LayerMeta, 'bytes' | 'format' | 'created'>): Promise<LayerMeta> {
     rmSync(join(tmpDir, 'work'), { recursive: true, force: true });
-    writeFileSync(join(tmpDir, HASHES_FILE), hashTable(join(tmpDir, 'diff')));
-    const full: LayerMeta = { format: LAYER_FORMAT, ...meta, bytes: await diskUse(join(tmpDir, 'diff')), created: new Date().toISOString() };
+    const table = hashTable(join(tmpDir, 'diff'));
+    writeFileSync(join(tmpDir, HASHES_FILE), table.text);
+    const full: LayerMeta = { format: LAYER_FORMAT, ...meta, bytes: table.bytes, created: new Date().toISOString() };
     writeFileSync(join(tmpDir, 'meta.json'), `${JSON.stringify(full)}\n`);
     writeFileSync(join(tmpDir, 'last_use'), '');
     const dest = join(this.layersDir, layerName(meta.key));
@@ -180,20 +180,37 @@ export class LayerStore {
 /** Per layer: `<sha256> <size> <escaped path>` of each regular file of its diff (index-format.ts escaping). */
 const HASHES_FILE = 'hashes.txt';
 
-/** The hash table of the regular files under `diff` (text of HASHES_FILE). Throws fs errors. */
-function hashTable(diff: string): string {
+/**
+ * The hash table of the regular files under `diff` (text of HASHES_FILE) and the tree's disk
+ * use in bytes (allocated blocks of every inode once, the top directory included: what
+ * `du -s -B1` prints). One walk that leaves the atimes the step set: files are opened with
+ * O_NOATIME and directories' atimes put back (index-walk.ts), since the layer is what roots
+ * are copied from with their atimes (tree-copy.ts); du(1) would move every directory's.
+ * Throws fs errors.
+ */
+export function hashTable(diff: string): { text: string; bytes: number } {
   const lines: string[] = [];
   const base = Buffer.from(diff);
-  const walk = (rel: Buffer): void => {
-    for (const name of readdirSync(Buffer.concat([base, rel]), { encoding: 'buffer' })) {
+  const top = lstatSync(base);
+  let bytes = top.blocks * 512;
+  const seen = new Set<number>();
+  const walk = (rel: Buffer, dirStat: Stats): void => {
+    const dir = Buffer.concat([base, rel]);
+    const names = readdirSync(dir, { encoding: 'buffer' });
+    restoreDirAtime(dir, dirStat);
+    for (const name of names) {
       const child = Buffer.concat([rel, Buffer.from('/'), name]);
       const st = lstatSync(Buffer.concat([base, child]));
-      if (st.isDirectory()) walk(child);
+      if (st.nlink < 2 || st.isDirectory() || !seen.has(st.ino)) {
+        if (st.nlink > 1 && !st.isDirectory()) seen.add(st.ino);
+        bytes += st.blocks * 512;
+      }
+      if (st.isDirectory()) walk(child, st);
       else if (st.isFile()) lines.push(`${sha256File(Buffer.concat([base, child]))} ${st.size} ${escapeBytes(child)}\n`);
     }
   };
-  walk(Buffer.alloc(0));
-  return lines.join('');
+  walk(Buffer.alloc(0), top);
+  return { text: lines.join(''), bytes };
 }
 
 /** Layer `name`'s hash table by escaped path (empty when it has none: its files are then read). */
@@ -278,20 +295,6 @@ export function stackTableHashes(store: LayerStore, stack: readonly string[]): (
     }
     return undefined;
   };
-}
-
-/**
- * Disk use of a tree in bytes (`du -s -B1`); 0 when du fails. Read at 'close' (stdout
- * drained), not 'exit', which may come before du's output has been read.
- */
-function diskUse(path: string): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawnHost('du', ['-s', '-B1', path], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    child.on('error', () => resolve(0));
-    child.on('close', () => resolve(Number.parseInt(out, 10) || 0));
-  });
 }
 
 /** A store error: one line naming what failed. */

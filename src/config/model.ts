@@ -220,6 +220,12 @@ export interface Settings {
   pushImageScript?: string;
   /** `insecure-registries` (user settings only): registries (HOST or HOST:PORT) spoken to over plain HTTP besides loopback. */
   insecureRegistries?: string[];
+  /** `index-all-images` (user settings only): Vagga's condition for hard-link-identical-files (roots are always indexed here). */
+  indexAllImages?: boolean;
+  /** `hard-link-identical-files` (user settings only, with indexAllImages): link a new version's files with other versions' identical ones. */
+  hardLinkIdenticalFiles?: boolean;
+  /** `hard-link-between-projects` (user settings only, with storageDir): the same across all projects of the storage dir. */
+  hardLinkBetweenProjects?: boolean;
   /** `disable-auto-clean` (user settings only): ignore the containers' `auto-clean`. */
   disableAutoClean?: boolean;
   buildLockWait: boolean;

@@ -136,6 +136,9 @@ function apply(s: Settings, v: Partial<SecureOut>, node: QNode, env: NodeJS.Proc
   if (v.buildCacheMaxSize !== undefined) s.buildCacheMaxSize = v.buildCacheMaxSize;
   if (v.cacheDir !== undefined) s.cacheDir = hostDir('cache-dir', v.cacheDir, env, entryNode(node, 'cache-dir'));
   if (v.pushImageScript !== undefined) s.pushImageScript = v.pushImageScript;
+  if (v.indexAllImages !== undefined) s.indexAllImages = v.indexAllImages;
+  if (v.hardLinkIdenticalFiles !== undefined) s.hardLinkIdenticalFiles = v.hardLinkIdenticalFiles;
+  if (v.hardLinkBetweenProjects !== undefined) s.hardLinkBetweenProjects = v.hardLinkBetweenProjects;
   for (const host of v.insecureRegistries ?? []) (s.insecureRegistries ??= []).includes(host) || s.insecureRegistries.push(host);
   if (v.environ) Object.assign(s.environ, v.environ);
   if (v.externalVolumes) {

@@ -162,7 +162,7 @@ export const ERROR_CODES = {
   'storage.link-foreign': { exit: launcher, meaning: 'The linked storage directory belongs to another project' },
   'storage.no-free-subdir': { exit: launcher, meaning: 'No free storage subdirectory name is left for the project' },
   'storage.subdir-env-unset': { exit: launcher, meaning: 'The storage-subdir-from-env-var variable is empty or unset' },
-  'storage.not-supported': { exit: launcher, meaning: 'A storage operation is not supported yet (_hardlink --global)' },
+  'storage.no-storage-dir': { exit: launcher, meaning: '`_hardlink --global` without the storage-dir setting' },
 
   'image.bad-args': { exit: args, meaning: '_pack_image: options that do not go together (an image format without -f, compression with --format)' },
   'image.bad-name': { exit: args, meaning: '_pack_image: the image name (--name, or the container name by default) is not a valid REPO:TAG' },

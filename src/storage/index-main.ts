@@ -6,12 +6,14 @@
  *   __index__ walk ROOT OUT           write the index of ROOT (./index-format.ts) to OUT
  *   __index__ hardlink OUT DIR...     link identical files across version dirs DIR...
  *                                     (./index-hardlink.ts), write the result as JSON to OUT
+ *   __index__ link-new OUT NEW DIR... link the files of new version dir NEW with identical
+ *                                     ones of DIR... (linkNewVersion), result as JSON to OUT
  *
  * Exit status: 0 done, 1 failed (message on stderr), 122 bad usage.
  */
 import { writeFileSync } from 'node:fs';
 import { formatIndex } from './index-format.js';
-import { hardlinkVersions } from './index-hardlink.js';
+import { hardlinkVersions, linkNewVersion } from './index-hardlink.js';
 import { indexTree } from './index-walk.js';
 
 /** Run with the arguments after `__index__`; resolves with the exit status. */
@@ -26,10 +28,14 @@ export async function indexMain(args: string[]): Promise<number> {
       writeFileSync(rest[0]!, JSON.stringify(await hardlinkVersions(rest.slice(1))));
       return 0;
     }
+    if (mode === 'link-new' && rest.length >= 2) {
+      writeFileSync(rest[0]!, JSON.stringify(await linkNewVersion(rest[1]!, rest.slice(2))));
+      return 0;
+    }
   } catch (err) {
     process.stderr.write(`vagga __index__: ${(err as Error).message}\n`);
     return 1;
   }
-  process.stderr.write('Usage: vagga __index__ walk ROOT OUT | hardlink OUT DIR...  (internal: started by vagga itself)\n');
+  process.stderr.write('Usage: vagga __index__ walk ROOT OUT | hardlink OUT DIR... | link-new OUT NEW DIR...  (internal: started by vagga itself)\n');
   return 122;
 }

@@ -6,7 +6,7 @@
  * process sees them (lstat(2)), i.e. in that namespace's view.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants as fsConstants, lstatSync, lutimesSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { escapeBytes, type IndexEntry, type IndexType } from './index-format.js';
 
 /** Read buffer shared by sha256File calls (the walk is synchronous, one file at a time). */
@@ -19,7 +19,7 @@ const chunk = Buffer.allocUnsafe(1 << 20);
  */
 export function sha256File(path: string | Buffer): string {
   const hash = createHash('sha256');
-  const fd = openSync(path, 'r');
+  const fd = openNoAtime(path);
   try {
     for (;;) {
       const n = readSync(fd, chunk, 0, chunk.length, null);
@@ -30,6 +30,44 @@ export function sha256File(path: string | Buffer): string {
     closeSync(fd);
   }
   return hash.digest('hex');
+}
+
+/** O_NOATIME where the platform has it (Linux), else 0. */
+const O_NOATIME: number = (fsConstants as Record<string, number>).O_NOATIME ?? 0;
+
+/**
+ * Open `path` for reading without moving its atime (O_NOATIME: reading a root must not
+ * change what the build left, e.g. `!Copy`'s atime of 1 or a `preserve-times` source
+ * atime, which relatime would replace by the time of the read). O_NOATIME needs the file's
+ * owner or CAP_FOWNER, which root of the container's user namespace has for the files of
+ * the root; where refused (EPERM) the file is opened plainly. Throws other fs errors.
+ */
+export function openNoAtime(path: string | Buffer): number {
+  if (O_NOATIME !== 0) {
+    try {
+      return openSync(path, fsConstants.O_RDONLY | O_NOATIME);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    }
+  }
+  return openSync(path, 'r');
+}
+
+/**
+ * Put back the atime directory `path` had before it was listed (`before`: its lstat then):
+ * listing moves it under relatime, and Node cannot open a directory with O_NOATIME for
+ * readdir. Only when it moved; the mtime is set to what it was (both with microsecond
+ * precision: libuv's utimes). Best effort: a directory we may not change keeps the new atime.
+ */
+export function restoreDirAtime(path: string | Buffer, before: Stats): void {
+  try {
+    const after = lstatSync(path);
+    if (after.atimeMs === before.atimeMs) return;
+    // Seconds as libuv takes them, half a microsecond up so its truncation to whole
+    // microseconds lands on the original value.
+    const secs = (ms: number) => ms / 1000 + 5e-7;
+    lutimesSync(path, secs(before.atimeMs), secs(after.mtimeMs));
+  } catch { /* not ours to change */ }
 }
 
 function typeOf(st: Stats): IndexType {
@@ -87,6 +125,7 @@ export async function indexTree(root: string, known?: KnownHash): Promise<IndexE
     out.push(entryFor(full, rel, st, known));
     if (!st.isDirectory()) return;
     const names = readdirSync(full, { encoding: 'buffer' });
+    restoreDirAtime(full, st);
     names.sort(Buffer.compare);
     for (const name of names) {
       walk(rel.length === 1 ? Buffer.concat([slash, name]) : Buffer.concat([rel, slash, name]));

@@ -7,6 +7,7 @@ import type { Settings } from '../../config/model.js';
 import { VaggaError } from '../../errors/vagga-error.js';
 import type { BuiltinCall } from '../builtin-spec.js';
 import type { CliContext } from '../context.js';
+import type { IdHost } from '../../sandbox/idmap.js';
 
 /** The flags `_clean` understands; at least one action is required. */
 export interface CleanFlags {
@@ -23,8 +24,15 @@ export interface CleanFlags {
   global: boolean;
 }
 
-/** Exit 0 on success, 1 for bad arguments, 3 when the cleanup fails. */
-export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number> {
+/**
+ * Exit 0 on success, 1 for bad arguments, 3 when the cleanup fails; 121 when /etc/subuid or
+ * /etc/subgid is wrong (e.g. a range includes the user's own id): Vagga starts `_clean`'s
+ * wrapper with the "max" uid map (§2.5), so its ranges are checked before anything else,
+ * even when there is nothing to remove. `idHost` replaces the host's id files (tests).
+ */
+export async function run(ctx: CliContext, parsed: BuiltinCall, idHost?: IdHost): Promise<number> {
+  const { maxIdMapping, realIdHost } = await import('../../sandbox/idmap.js');
+  maxIdMapping(idHost ?? realIdHost());
   const v = parsed.values;
   const flags: CleanFlags = {
     tmp: Boolean(v.tmp),

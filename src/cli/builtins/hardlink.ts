@@ -1,51 +1,57 @@
 /**
- * `vagga _hardlink [--global]` (inventory §1.8, §4): hard-link identical files across the
- * built versions of this project's containers (every `.roots/<name>.<8hex>` with an index,
- * src/storage/index-format.ts), inside a user namespace with the "max" uid map (§2.5) so
- * files owned by subordinate ids can be linked (src/storage/index-hardlink.ts). Prints
- * `Found and linked <count> (<size>) identical files`. `--global` (all projects of the
- * storage dir) is not supported yet.
+ * `vagga _hardlink [--global]` (inventory §1.8, §4): hard-link identical files at the same
+ * path of different built versions (never two files of one container) of this project's
+ * containers, or with `--global` of every project in the storage dir (the `storage-dir`
+ * setting is required then, as in Vagga). Versions need an index
+ * (src/storage/index-format.ts). The linking runs inside a user namespace with the "max" uid
+ * map (§2.5) so files owned by subordinate ids can be linked (src/storage/index-hardlink.ts);
+ * the helper sees only the real `.roots` dir (or storage dir) it works on
+ * (src/storage/link-identical.ts). Prints `Found and linked <count> (<size>) identical files`.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaggaError } from '../../errors/vagga-error.js';
 import type { BuiltinCall } from '../builtin-spec.js';
 import type { CliContext } from '../context.js';
-import type { IndexSandboxRunner } from '../../storage/index-sandbox.js';
+import type { IndexBind, IndexSandboxRunner } from '../../storage/index-sandbox.js';
 import type { HardlinkResult } from '../../storage/index-hardlink.js';
 
-/** Exit 0 done; 121 the helper failed or --global. `runner` replaces the sandbox (tests). */
+/** Exit 0 done; 121 the helper failed or `--global` without storage-dir. `runner` replaces the sandbox (tests). */
 export async function run(ctx: CliContext, parsed: BuiltinCall, runner?: IndexSandboxRunner): Promise<number> {
-  if (parsed.values.global) {
-    throw new VaggaError('vagga _hardlink --global is not supported yet', {
-      code: 'storage.not-supported',
-      hint: 'Run `vagga _hardlink` in each project instead.',
-    });
-  }
   const { config, settings } = await ctx.project();
-  const [{ projectLayout, parseVersionDirName }, { INDEX_FILE, formatSize }] = await Promise.all([
+  const [{ projectLayout }, { formatSize }, link] = await Promise.all([
     import('../../storage/layout.js'),
     import('../../storage/index-format.js'),
+    import('../../storage/link-identical.js'),
   ]);
-  const layout = projectLayout(config.projectRoot, settings);
-  let rootsDir: string | undefined;
-  let dirs: string[] = [];
-  if (existsSync(layout.rootsDir)) {
-    rootsDir = realpathSync(layout.rootsDir);
-    dirs = readdirSync(rootsDir)
-      .filter((e) => parseVersionDirName(e) && existsSync(join(rootsDir!, e, 'root')) && existsSync(join(rootsDir!, e, INDEX_FILE)))
-      .sort()
-      .map((e) => join(rootsDir!, e));
+  let dirs: string[];
+  let binds: IndexBind[];
+  if (parsed.values.global) {
+    if (!settings.storageDir) {
+      throw new VaggaError('The --global flag is only meaningful if you configure storage-dir in settings', {
+        code: 'storage.no-storage-dir',
+        hint: 'Set storage-dir in ~/.vagga.yaml (or VAGGA_SETTINGS), or run `vagga _hardlink` in each project.',
+      });
+    }
+    let storageReal: string | undefined;
+    try { storageReal = realpathSync(settings.storageDir); } catch { /* no storage dir yet: nothing to link */ }
+    dirs = storageReal ? link.hardlinkOrder(link.storageVersions(storageReal)) : [];
+    binds = storageReal ? [{ source: storageReal, dest: storageReal, readOnly: false }] : [];
+  } else {
+    const layout = projectLayout(config.projectRoot, settings);
+    const versions = link.indexedVersions(layout.rootsDir);
+    dirs = link.hardlinkOrder(versions);
+    binds = versions.length > 0 ? link.linkBinds(versions[0]!.project + '/.roots', undefined) : [];
   }
   let result: HardlinkResult = { count: 0, bytes: 0, failures: [] };
-  if (rootsDir && dirs.length > 0) {
+  if (dirs.length > 0) {
     const [{ runIndexHelper }, { maxIdMapping }] = await Promise.all([
       import('../../storage/index-sandbox.js'),
       import('../../sandbox/idmap.js'),
     ]);
     result = await runIndexHelper(
       (out) => ['hardlink', `${out}/result.json`, ...dirs],
-      [{ source: rootsDir, dest: rootsDir, readOnly: false }],
+      binds,
       maxIdMapping(),
       (out) => JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as HardlinkResult,
       runner,

@@ -110,3 +110,28 @@ test('_clean -n (without --cache) ends with the build cache size; --everything l
   assert.deepEqual(readdirSync(join(root, '.vagga')), []);
   assert.equal(readdirSync(join(store, 'layers')).length, 2);
 });
+
+test('_clean checks /etc/subuid like _build: a range with the own id exits 121 (Vagga: includes original id), even with nothing to remove', async () => {
+  const [{ run }, { builtinCall }, { BUILTINS, findBuiltin }, { createContext }, { parseCommandLine }] = await Promise.all([
+    import('../../../src/cli/builtins/clean.js'), import('../../../src/cli/builtin-args.js'), import('../../../src/cli/builtins.js'),
+    import('../../../src/cli/context.js'), import('../../../src/cli/global-options.js'),
+  ]);
+  const root = tempDir('vagga-clean-subuid-');
+  const p = fakeProject({});
+  p.config = { ...p.config, projectRoot: root };
+  let err = '';
+  const ctx = createContext({
+    globals: parseCommandLine([]).globals, cwd: root, env: {}, err: (t) => { err += t; },
+    loadProject: async () => p, ownerCheck: () => undefined,
+  });
+  const call = builtinCall(ctx, findBuiltin('_clean')!, ['--tmp'], BUILTINS)!;
+  const host = (subuid: string) => ({
+    uid: 1001, gid: 1001, userName: 'vtest', subuid, subgid: 'vtest:100000:65536\n', procUidMap: '', procGidMap: '', warn: () => {},
+  });
+  await assert.rejects(run(ctx, call, host('vtest:1000:65536\n')), (e: any) => {
+    assert.equal(e.exitCode, 121);
+    assert.match(e.message, /^\/etc\/subuid:1: range 1000\.\.66535 includes original id/);
+    return true;
+  });
+  assert.equal(await run(ctx, call, host('vtest:100000:65536\n')), 0, err);
+});
