@@ -554,21 +554,36 @@ export function docoptEnvironment(values: Map<string, DocoptValue>): Record<stri
 /** Built-in option block appended to every `!Command`'s options text (Vagga's launcher). */
 export const COMMON_OPTIONS = 'Common options:\n  -h, --help           This help\n';
 
-/** The outcome of parsing a command's arguments with its `options`. */
-export type CommandOptionsResult = { kind: 'run'; env: Record<string, string> } | { kind: 'help'; text: string };
+/**
+ * Built-in option block appended to a `!Supervise` command's options text (Vagga's
+ * supervisor): `--only`/`--exclude` are repeatable and take a child name or tag each.
+ */
+export const SUPERVISE_OPTIONS = [
+  'Supervise options:',
+  '  -h, --help           This help',
+  '  --only <tag> ...     Only run specified processes.',
+  '                       This matches both names and tags',
+  '  --exclude <tag> ...  Don\'t run specified processes.',
+  '                       This excludes both names and tags',
+  '',
+].join('\n');
+
+/** The outcome of parsing a command's arguments with its `options`: its variables and the parsed values (docopt keys). */
+export type CommandOptionsResult = { kind: 'run'; env: Record<string, string>; values: Map<string, DocoptValue> } | { kind: 'help'; text: string };
 
 /**
  * Parse the extra `args` of command `name` with its `options` text. The docopt text is
- * `description` (or `vagga <name>`), a blank line, `options`, a blank line, COMMON_OPTIONS.
+ * `description` (or `vagga <name>`), a blank line, `options`, a blank line, `common`
+ * (COMMON_OPTIONS for a `!Command`, SUPERVISE_OPTIONS for a `!Supervise`).
  * Returns the variables to add to the command's environment (arguments are not passed
- * positionally), or the full text for `-h`/`--help`. Throws VaggaError 121: for a
- * malformed `options` text (`Error parsing \`options\` in command "x": ...`) and for
- * arguments that do not fit (message, blank line, usage section).
+ * positionally) with the parsed values, or the full text for `-h`/`--help`. Throws
+ * VaggaError 121: for a malformed `options` text (`Error parsing \`options\` in command
+ * "x": ...`) and for arguments that do not fit (message, blank line, usage section).
  */
-export function parseCommandOptions(name: string, description: string | undefined, options: string, args: readonly string[]): CommandOptionsResult {
+export function parseCommandOptions(name: string, description: string | undefined, options: string, args: readonly string[], common: string = COMMON_OPTIONS): CommandOptionsResult {
   // `options: |` blocks end with a newline; one is added when missing so that the usage
   // section always ends before the common options.
-  const doc = `${description ?? `vagga ${name}`}\n\n${options.replace(/\n?$/, '\n')}\n${COMMON_OPTIONS}\n`;
+  const doc = `${description ?? `vagga ${name}`}\n\n${options.replace(/\n?$/, '\n')}\n${common}\n`;
   let d: Docopt;
   try {
     d = parseDocopt(doc);
@@ -579,7 +594,7 @@ export function parseCommandOptions(name: string, description: string | undefine
     const r = matchDocopt(d, name, args);
     // The whole text, ending with one newline (docopt prints it with println).
     if (r.kind === 'help') return { kind: 'help', text: doc.replace(/\n+$/, '\n') };
-    return { kind: 'run', env: docoptEnvironment(r.values) };
+    return { kind: 'run', env: docoptEnvironment(r.values), values: r.values };
   } catch (err) {
     if (err instanceof DocoptUsageError) throw new VaggaError(err.message, { code: 'command.docopt-usage' });
     throw err;

@@ -133,7 +133,7 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
   for (const run of plan) {
     const status = isSuperviseRun(run)
       ? await runSupervise(superviseOutput(ctx), project, run, (child, sandboxDeps) => runCommand(
-        { ...ctx, sandboxDeps }, project, { command: child, args: [] }, containerRoots[child.container]!, vaggaenv, containerRoots, sockets))
+        { ...ctx, sandboxDeps }, project, { command: child, args: [], optionEnv: run.optionEnv }, containerRoots[child.container]!, vaggaenv, containerRoots, sockets))
       : await runCommand(ctx, project, run, containerRoots[run.command.container]!, vaggaenv, containerRoots, sockets);
     if (status !== 0) return status;
   }
