@@ -32,7 +32,7 @@ import type { SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import { cacheDirFor } from '../storage/layout.js';
 import type { SandboxDeps } from '../runtime/run-in-container.js';
 import { signalReset } from '../runtime/signal-reset.js';
-import { NO_CHILDREN_MESSAGE, parseSuperviseArgs, selectChildren } from './args.js';
+import { NO_CHILDREN_MESSAGE, parseSuperviseArgs, selectChildren, type SuperviseBuildMode } from './args.js';
 import { parseCommandOptions, SUPERVISE_OPTIONS } from '../user-commands/docopt.js';
 import { sandboxListens, waitReady } from './ready.js';
 import { SupervisorState, type SuperviseAction, type SuperviseEvent } from './state.js';
@@ -45,6 +45,8 @@ export interface SuperviseRun {
   children: string[];
   /** `VAGGAOPT_*`/`VAGGACLI_*` from the command's `options` (docopt.ts), given to every child; absent without `options`. */
   optionEnv?: Record<string, string>;
+  /** A build-mode flag given after the command's name (args.ts): overrides the global ones for the children's containers. */
+  buildMode?: SuperviseBuildMode;
 }
 
 /**
@@ -61,6 +63,7 @@ export function planSupervise(cmd: SuperviseConfig, args: readonly string[]): Su
   let only: string[];
   let exclude: string[];
   let optionEnv: Record<string, string> | undefined;
+  let buildMode: SuperviseBuildMode | undefined;
   if (cmd.options !== undefined) {
     const parsed = parseCommandOptions(cmd.name, cmd.description, cmd.options, args, SUPERVISE_OPTIONS);
     if (parsed.kind === 'help') return { help: parsed.text };
@@ -74,7 +77,7 @@ export function planSupervise(cmd: SuperviseConfig, args: readonly string[]): Su
   } else {
     const parsed = parseSuperviseArgs(cmd, args);
     if (parsed.kind === 'help') return { help: parsed.text };
-    ({ only, exclude } = parsed);
+    ({ only, exclude, buildMode } = parsed);
   }
   const notYet = (what: string) => new VaggaError(`Command ${JSON.stringify(cmd.name)} uses ${what}, not supported by this version yet`, {
     code: 'command.not-supported',
@@ -87,7 +90,10 @@ export function planSupervise(cmd: SuperviseConfig, args: readonly string[]): Su
     if (child.bridge) throw notYet(`a !BridgeCommand child (${JSON.stringify(name)})`);
     if (child.network !== undefined) throw notYet(`\`network\` on child ${JSON.stringify(name)} (needs \`vagga _create_netns\`)`);
   }
-  return optionEnv ? { command: cmd, args: [], children, optionEnv } : { command: cmd, args: [], children };
+  const run: SuperviseRun = { command: cmd, args: [], children };
+  if (optionEnv) run.optionEnv = optionEnv;
+  if (buildMode) run.buildMode = buildMode;
+  return run;
 }
 
 /**

@@ -173,6 +173,22 @@ test('issue 14: `options` on a !Supervise (Vagga\'s `args`, `one-kills-another`)
   }
 });
 
+test('a build-mode flag after a supervise command\'s name: its children run from .vagga/<container> with --no-version-check', async () => {
+  const { dir, project } = builtProject();
+  try {
+    project.versions = {};
+    const plan = planRuns(project, ['sv'], ['--no-version-check', '--only', 'db'], false);
+    assert.ok(Array.isArray(plan) && (plan[0] as SuperviseRun).buildMode === 'no-version-check');
+    const r = start(['sv', '--no-version-check', '--only', 'db'], project, dir);
+    await until(() => r.specs.length === 1);
+    assert.deepEqual(r.specs[0].argv, ['/bin/echo', 'db']);
+    r.ends.get('db')!.resolve({ status: 0 });
+    assert.equal(await r.done, 0, r.err());
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
 test('nothing selected: the exact message, 127; a child that cannot start: its line and 127', async () => {
   const { dir, project } = builtProject();
   try {
