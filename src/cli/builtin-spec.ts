@@ -2,7 +2,8 @@
  * What a built-in command is, declared once per built-in in src/cli/builtins.ts: its
  * summary, description, options and positional arguments. From that declaration come its
  * `--help` text (builtinHelp), its part of `vagga --help` (help.ts), its argument parsing
- * (builtin-args.ts) and its shell completion (completion/candidates.ts). Pure data and text;
+ * (builtin-args.ts) and, for a built-in Vagga does not have, its shell completion
+ * (completion/candidates.ts; Vagga's own follow Vagga's table there). Pure data and text;
  * imports no built-in implementation (they import this module's types: no import circle).
  */
 import type { ErrorCode } from '../errors/codes.js';

@@ -38,7 +38,7 @@ export const BUILTINS: readonly BuiltinEntry[] = [
     summary: 'Run arbitrary command, optionally building container',
     listed: true,
     description: 'Run an arbitrary command in a container, building the container first if needed.',
-    options: [{ flags: ['-W', '--writeable'], key: 'writeable', help: 'Run on a throwaway writable (hard-linked) copy of the container' }],
+    options: [{ flags: ['-W', '--writeable', '--writable'], key: 'writeable', help: 'Run on a throwaway writable (hard-linked) copy of the container\n(--writable: the spelling of Vagga\'s completion)' }],
     positionals: [
       CONTAINER,
       { name: 'COMMAND', complete: 'none', missing: 'Command to run expected' },

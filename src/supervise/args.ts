@@ -6,8 +6,21 @@
 import type { CommandConfig, SuperviseConfig } from '../config/model.js';
 import { VaggaError } from '../errors/vagga-error.js';
 
+/**
+ * A build-mode flag given after a supervise command's name (Vagga's supervisor takes them
+ * when the command has no `options`): the last one wins over the global flags, for the
+ * containers of this command's children.
+ */
+export type SuperviseBuildMode = 'no-image-download' | 'no-build' | 'no-version-check';
+
 /** Parsed arguments of a supervise command. */
-export type SuperviseArgs = { kind: 'run'; only: string[]; exclude: string[] } | { kind: 'help'; text: string };
+export type SuperviseArgs = { kind: 'run'; only: string[]; exclude: string[]; buildMode?: SuperviseBuildMode } | { kind: 'help'; text: string };
+
+const BUILD_MODE_FLAGS: Record<string, SuperviseBuildMode> = {
+  '--no-image-download': 'no-image-download',
+  '--no-build': 'no-build',
+  '--no-version-check': 'no-version-check',
+};
 
 /** The exact stderr text (one line) when no child is selected; exit 127 (§2.9). */
 export const NO_CHILDREN_MESSAGE = 'This supervise command has no children matching conditions. Either your `children` is empty, '
@@ -20,12 +33,16 @@ export function superviseHelp(cmd: Pick<SuperviseConfig, 'name' | 'description'>
     + '\nOptions:\n'
     + '    --only NAME_OR_TAG...     run only the children with these names or tags\n'
     + '    --exclude NAME_OR_TAG...  do not run the children with these names or tags\n'
+    + '    --no-image-download       do not download container images (image-cache-url)\n'
+    + '    --no-build                do not build containers, use the current versions\n'
+    + '    --no-version-check        use whatever .vagga/<container> points to\n'
     + '    -h, --help                show this help\n';
 }
 
 /**
  * Parse `args` (what follows the command name). `--only`/`--exclude` take every following
  * argument up to the next one starting with `-`, and may repeat; `--only=X` works too.
+ * `--no-image-download`, `--no-build`, `--no-version-check`: the last one is `buildMode`.
  * Throws VaggaError 122 `Unexpected argument "<arg>"` for anything else, and for an option
  * without a value.
  */
@@ -39,8 +56,14 @@ export function parseSuperviseArgs(cmd: Pick<SuperviseConfig, 'name' | 'descript
     }
     open = undefined;
   };
+  let buildMode: SuperviseBuildMode | undefined;
   for (const arg of args) {
     if (arg === '-h' || arg === '--help') return { kind: 'help', text: superviseHelp(cmd) };
+    if (Object.hasOwn(BUILD_MODE_FLAGS, arg)) {
+      close();
+      buildMode = BUILD_MODE_FLAGS[arg];
+      continue;
+    }
     const eq = arg.indexOf('=');
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     if (Object.hasOwn(lists, flag)) {
@@ -56,7 +79,9 @@ export function parseSuperviseArgs(cmd: Pick<SuperviseConfig, 'name' | 'descript
     throw new VaggaError(`Unexpected argument ${JSON.stringify(arg)}`, { code: 'args.bad-positional', hint: usageHint(cmd.name) });
   }
   close();
-  return { kind: 'run', only: lists['--only'], exclude: lists['--exclude'] };
+  const parsed: SuperviseArgs = { kind: 'run', only: lists['--only'], exclude: lists['--exclude'] };
+  if (buildMode) parsed.buildMode = buildMode;
+  return parsed;
 }
 
 function usageHint(name: string): string {

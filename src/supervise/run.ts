@@ -32,7 +32,8 @@ import type { SandboxResult, SandboxSpec } from '../sandbox/types.js';
 import { cacheDirFor } from '../storage/layout.js';
 import type { SandboxDeps } from '../runtime/run-in-container.js';
 import { signalReset } from '../runtime/signal-reset.js';
-import { NO_CHILDREN_MESSAGE, parseSuperviseArgs, selectChildren } from './args.js';
+import { NO_CHILDREN_MESSAGE, parseSuperviseArgs, selectChildren, type SuperviseBuildMode } from './args.js';
+import { parseCommandOptions, SUPERVISE_OPTIONS } from '../user-commands/docopt.js';
 import { sandboxListens, waitReady } from './ready.js';
 import { SupervisorState, type SuperviseAction, type SuperviseEvent } from './state.js';
 
@@ -42,32 +43,57 @@ export interface SuperviseRun {
   /** Always empty (a supervise command takes no free arguments); kept for PlannedRun's shape. */
   args: string[];
   children: string[];
-  /** Never set: docopt `options` are not supported on a supervise command yet (PlannedRun's field). */
-  optionEnv?: undefined;
+  /** `VAGGAOPT_*`/`VAGGACLI_*` from the command's `options` (docopt.ts), given to every child; absent without `options`. */
+  optionEnv?: Record<string, string>;
+  /** A build-mode flag given after the command's name (args.ts): overrides the global ones for the children's containers. */
+  buildMode?: SuperviseBuildMode;
 }
 
 /**
- * Plan a supervise run from the user's `args` (`--only`, `--exclude`, `-h`). Returns the
- * help text for `-h`. Throws VaggaError: 127 with NO_CHILDREN_MESSAGE when nothing is
- * selected; 122 for bad arguments; 121 for what this version cannot run yet (`options` on a
- * supervise command, `isolate-network` on it, `network` or `!BridgeCommand` children).
+ * Plan a supervise run from the user's `args`: without `options`, `--only`, `--exclude`,
+ * `-h` (args.ts); with `options`, the docopt text followed by Vagga's supervise options
+ * block (`-h`, repeatable `--only <tag>`/`--exclude <tag>`, kept when the usage says
+ * `[options]`), every parsed value exported to the children as `VAGGAOPT_*`/`VAGGACLI_*`
+ * (Vagga's supervisor, inventory §1.6). Returns the help text for `-h`. Throws
+ * VaggaError: 127 with NO_CHILDREN_MESSAGE when nothing is selected; 122 for bad
+ * arguments without `options`, 121 with them (docopt); 121 for what this version cannot
+ * run yet (`isolate-network` on a supervise command, `network` or `!BridgeCommand` children).
  */
 export function planSupervise(cmd: SuperviseConfig, args: readonly string[]): SuperviseRun | { help: string } {
-  const parsed = parseSuperviseArgs(cmd, args);
-  if (parsed.kind === 'help') return { help: parsed.text };
+  let only: string[];
+  let exclude: string[];
+  let optionEnv: Record<string, string> | undefined;
+  let buildMode: SuperviseBuildMode | undefined;
+  if (cmd.options !== undefined) {
+    const parsed = parseCommandOptions(cmd.name, cmd.description, cmd.options, args, SUPERVISE_OPTIONS);
+    if (parsed.kind === 'help') return { help: parsed.text };
+    const list = (key: string): string[] => {
+      const v = parsed.values.get(key);
+      return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+    };
+    only = list('--only');
+    exclude = list('--exclude');
+    optionEnv = parsed.env;
+  } else {
+    const parsed = parseSuperviseArgs(cmd, args);
+    if (parsed.kind === 'help') return { help: parsed.text };
+    ({ only, exclude, buildMode } = parsed);
+  }
   const notYet = (what: string) => new VaggaError(`Command ${JSON.stringify(cmd.name)} uses ${what}, not supported by this version yet`, {
     code: 'command.not-supported',
   });
-  if (cmd.options !== undefined) throw notYet('`options` (docopt argument parsing) on a !Supervise command');
   if (cmd.isolateNetwork) throw notYet('`isolate-network` on a !Supervise command (its children would not share one network)');
-  const children = selectChildren(cmd.children, parsed.only, parsed.exclude);
+  const children = selectChildren(cmd.children, only, exclude);
   if (children.length === 0) throw new VaggaError(NO_CHILDREN_MESSAGE, { code: 'command.no-children' });
   for (const name of children) {
     const child = cmd.children[name];
     if (child.bridge) throw notYet(`a !BridgeCommand child (${JSON.stringify(name)})`);
     if (child.network !== undefined) throw notYet(`\`network\` on child ${JSON.stringify(name)} (needs \`vagga _create_netns\`)`);
   }
-  return { command: cmd, args: [], children };
+  const run: SuperviseRun = { command: cmd, args: [], children };
+  if (optionEnv) run.optionEnv = optionEnv;
+  if (buildMode) run.buildMode = buildMode;
+  return run;
 }
 
 /**

@@ -15,10 +15,13 @@
  *   (every described option not written elsewhere in the patterns).
  * - Option descriptions: lines starting with `-` in any section whose title contains
  *   `options:`; `-s, --long <value>  text [default: x]` (value by `<v>`, `V` or `=<v>`;
- *   the description starts after two spaces).
- * - Arguments: `--long`, `--long=value`, `--long value`, unique prefixes of long options,
- *   stacked shorts `-vvv`, `-Fvalue`, `-F value`, `--` ends options; options may appear
- *   anywhere between positionals.
+ *   the description starts after two spaces); ` ...` after the flag or its value makes
+ *   the option repeatable everywhere, `[options]` included (docopt.rs, which Vagga uses:
+ *   `-v, --verbose ...` counts, `--only <tag> ...` is a list).
+ * - Arguments: `--long`, `--long=value`, `--long value`, stacked shorts `-vvv`,
+ *   `-Fvalue`, `-F value`, `--` ends options; options may appear anywhere between
+ *   positionals. As in docopt.rs, long options are not abbreviated: a prefix is an
+ *   unknown flag (with a `Did you mean` suggestion closer than 3 edits).
  * - Values like docopt: an element that can occur more than once in one alternative is
  *   counted (flags, commands) or a list (values, positionals); otherwise a switch or a
  *   single value (default from `[default: ...]`, else none).
@@ -33,6 +36,8 @@ export interface OptionSpec {
   key: string;
   takesValue: boolean;
   default?: string;
+  /** ` ...` after it in its description: counted (flag) or a list (value), like docopt.rs. */
+  repeated?: boolean;
 }
 
 type Node =
@@ -67,7 +72,8 @@ export function parseOptionDescriptions(doc: string): OptionSpec[] {
   let inSection = false;
   let current = '';
   const flush = (): void => {
-    if (current) specs.push(parseOptionLine(current));
+    const spec = current ? parseOptionLine(current) : null;
+    if (spec) specs.push(spec);
     current = '';
   };
   for (const line of lines) {
@@ -89,29 +95,40 @@ export function parseOptionDescriptions(doc: string): OptionSpec[] {
       flush();
       current = line.trim();
     } else if (current) {
-      current += ' ' + line.trim();
+      current += '  ' + line.trim();
     }
   }
   flush();
   return specs;
 }
 
-function parseOptionLine(line: string): OptionSpec {
-  const [head, ...descParts] = line.split(/ {2,}|\t/);
-  const desc = descParts.join(' ');
+/**
+ * One option description line (description text after two spaces or a tab), read like
+ * docopt.rs: `-s, --long`, a value name after a space or `=` (`<v>`, `V`), and ` ...`
+ * after a flag or its value name marks the option repeatable (counted flag, list value).
+ * A short flag longer than one letter makes docopt.rs ignore the line; so do we (null).
+ */
+function parseOptionLine(line: string): OptionSpec | null {
+  const cut = line.search(/ {2}|\t/);
+  const head = (cut < 0 ? line : line.slice(0, cut)).replace(/([^-\s]), -/g, '$1 -').trim();
+  const desc = cut < 0 ? '' : line.slice(cut);
   let short: string | undefined;
   let long: string | undefined;
   let takesValue = false;
-  for (const tok of head.replace(/[,=]/g, ' ').split(/\s+/).filter(Boolean)) {
-    if (tok.startsWith('--')) long = tok;
-    else if (tok.startsWith('-')) short = tok;
-    else takesValue = true;
+  let repeated = false;
+  for (const m of head.matchAll(/(?:(--[^ \t=,]+)|(-[^ \t=,]+))(?:[ =]([^.\-\s]\S*))?( \.\.\.)?/g)) {
+    if (m[1]) long = m[1];
+    if (m[2]) short = m[2];
+    if (m[3]) takesValue = true;
+    if (m[4]) repeated = true;
   }
+  if (short !== undefined && [...short].length !== 2) return null;
   const key = long ?? short;
   if (key === undefined) specError(`bad option description ${JSON.stringify(line)}`);
   const spec: OptionSpec = { short, long, key, takesValue };
-  const def = /\[default: ([^\]]*)\]/i.exec(desc);
-  if (def && takesValue) spec.default = def[1];
+  if (repeated) spec.repeated = true;
+  const def = /\[default:(.*)\]/i.exec(desc);
+  if (def && takesValue) spec.default = def[1].trim();
   return spec;
 }
 
@@ -152,7 +169,7 @@ function parsePatterns(usage: string, options: OptionSpec[]): Node {
     else if (n.t === 'more') visit(n.item);
   };
   nodes.forEach(visit);
-  const shortcut = options.filter((o) => !explicit.has(o.key)).map((spec): Node => ({ t: 'opt', spec }));
+  const shortcut = options.filter((o) => !explicit.has(o.key)).map((spec): Node => optNode(spec));
   const expand = (n: Node): Node => {
     if (n.t === 'arg' && n.name === '\0options') return { t: 'optional', items: shortcut };
     if (n.t === 'seq' || n.t === 'optional') return { ...n, items: n.items.map(expand) };
@@ -182,7 +199,7 @@ function parseSeq(tokens: string[], options: OptionSpec[], at: { pos: number }, 
     if (tok === '...') {
       const last = seq.pop();
       if (!last) specError('"..." without an element before it');
-      seq.push({ t: 'more', item: last });
+      seq.push(last.t === 'more' ? last : { t: 'more', item: last });
       continue;
     }
     if (tok === '[' && tokens[at.pos] === 'options' && tokens[at.pos + 1] === ']') {
@@ -217,7 +234,7 @@ function parseAtom(tok: string, tokens: string[], options: OptionSpec[], at: { p
       spec = { long: name, key: name, takesValue: hasValue };
       options.push(spec);
     }
-    return [{ t: 'opt', spec }];
+    return [optNode(spec)];
   }
   if (tok.startsWith('-')) {
     const nodes: Node[] = [];
@@ -228,7 +245,7 @@ function parseAtom(tok: string, tokens: string[], options: OptionSpec[], at: { p
         spec = { short: name, key: name, takesValue: false };
         options.push(spec);
       }
-      nodes.push({ t: 'opt', spec });
+      nodes.push(optNode(spec));
       if (spec.takesValue) {
         if (i === tok.length - 1 && isValueName(tokens[at.pos])) at.pos++;
         break;
@@ -238,6 +255,12 @@ function parseAtom(tok: string, tokens: string[], options: OptionSpec[], at: { p
   }
   if (isValueName(tok)) return [{ t: 'arg', name: tok }];
   return [{ t: 'cmd', name: tok }];
+}
+
+/** An option element of a pattern; repeated when its description says ` ...` (docopt.rs). */
+function optNode(spec: OptionSpec): Node {
+  const node: Node = { t: 'opt', spec };
+  return spec.repeated ? { t: 'more', item: node } : node;
 }
 
 function isValueName(tok: string | undefined): boolean {
@@ -264,6 +287,41 @@ function usageError(d: Docopt, message: string): never {
   throw new DocoptUsageError(`${message}\n\n${d.usage}`);
 }
 
+/** docopt.rs's message for an option value missing at the end of the arguments. */
+function missingValue(d: Docopt, spec: OptionSpec): never {
+  usageError(d, `Expected argument for flag '${spec.key}' but reached end of arguments.`);
+}
+
+/** Edit distance (insertions, deletions, substitutions) between two strings. */
+function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/**
+ * An unknown long option, as docopt.rs reports it: no prefix matching; the nearest long
+ * option or command word closer than 3 edits is suggested (`Did you mean '--first'?`).
+ */
+function unknownFlag(d: Docopt, name: string): never {
+  let best = '';
+  let min = Infinity;
+  const words = [...d.options.map((o) => o.long), ...[...leaves(d.pattern).values()].map((n) => (n.t === 'cmd' ? n.name : undefined))];
+  for (const w of words) {
+    if (w === undefined) continue;
+    const dist = levenshtein(name, w);
+    if (dist < 3 && dist < min) {
+      min = dist;
+      best = w;
+    }
+  }
+  usageError(d, best ? `Unknown flag: '${name}'. Did you mean '${best}'?` : `Unknown flag: '${name}'`);
+}
+
 function tokenizeArgv(d: Docopt, argv: readonly string[]): Item[] {
   const items: Item[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -275,20 +333,15 @@ function tokenizeArgv(d: Docopt, argv: readonly string[]): Item[] {
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const name = eq < 0 ? arg : arg.slice(0, eq);
-      let spec = d.options.find((o) => o.long === name);
-      if (!spec) {
-        const prefixed = d.options.filter((o) => o.long?.startsWith(name));
-        if (prefixed.length === 1) spec = prefixed[0];
-        else if (prefixed.length > 1) usageError(d, `'${name}' is not a unique prefix: ${prefixed.map((o) => o.long).join(', ')}?`);
-      }
-      if (!spec) usageError(d, `Unknown flag: '${name}'`);
+      const spec = d.options.find((o) => o.long === name);
+      if (!spec) unknownFlag(d, name);
       if (!spec.takesValue) {
-        if (eq >= 0) usageError(d, `Flag '${spec.key}' does not take any arguments.`);
+        if (eq >= 0) usageError(d, `Flag '${spec.key}' cannot have an argument, but found '${arg.slice(eq + 1)}'.`);
         items.push({ kind: 'opt', key: spec.key });
       } else if (eq >= 0) {
         items.push({ kind: 'opt', key: spec.key, value: arg.slice(eq + 1) });
       } else {
-        if (i + 1 >= argv.length) usageError(d, `Flag '${spec.key}' requires an argument, but found none.`);
+        if (i + 1 >= argv.length) missingValue(d, spec);
         items.push({ kind: 'opt', key: spec.key, value: argv[++i] });
       }
       continue;
@@ -304,7 +357,7 @@ function tokenizeArgv(d: Docopt, argv: readonly string[]): Item[] {
         }
         if (j + 1 < arg.length) items.push({ kind: 'opt', key: spec.key, value: arg.slice(j + 1) });
         else if (i + 1 < argv.length) items.push({ kind: 'opt', key: spec.key, value: argv[++i] });
-        else usageError(d, `Flag '${name}' requires an argument, but found none.`);
+        else missingValue(d, spec);
         break;
       }
       continue;
@@ -442,6 +495,13 @@ export function matchDocopt(d: Docopt, command: string, argv: readonly string[])
       values.set(key, got.length > 0);
     }
   }
+  // Described options the patterns never mention still get their empty/default value
+  // (docopt.rs fills every described option).
+  for (const o of d.options) {
+    if (values.has(o.key)) continue;
+    if (o.takesValue) values.set(o.key, o.repeated ? (o.default ?? '').split(/\s+/).filter(Boolean) : o.default ?? null);
+    else values.set(o.key, o.repeated ? 0 : false);
+  }
   // The program's own command word is not an option of the command.
   values.delete(command);
   return { kind: 'values', values };
@@ -494,21 +554,36 @@ export function docoptEnvironment(values: Map<string, DocoptValue>): Record<stri
 /** Built-in option block appended to every `!Command`'s options text (Vagga's launcher). */
 export const COMMON_OPTIONS = 'Common options:\n  -h, --help           This help\n';
 
-/** The outcome of parsing a command's arguments with its `options`. */
-export type CommandOptionsResult = { kind: 'run'; env: Record<string, string> } | { kind: 'help'; text: string };
+/**
+ * Built-in option block appended to a `!Supervise` command's options text (Vagga's
+ * supervisor): `--only`/`--exclude` are repeatable and take a child name or tag each.
+ */
+export const SUPERVISE_OPTIONS = [
+  'Supervise options:',
+  '  -h, --help           This help',
+  '  --only <tag> ...     Only run specified processes.',
+  '                       This matches both names and tags',
+  '  --exclude <tag> ...  Don\'t run specified processes.',
+  '                       This excludes both names and tags',
+  '',
+].join('\n');
+
+/** The outcome of parsing a command's arguments with its `options`: its variables and the parsed values (docopt keys). */
+export type CommandOptionsResult = { kind: 'run'; env: Record<string, string>; values: Map<string, DocoptValue> } | { kind: 'help'; text: string };
 
 /**
  * Parse the extra `args` of command `name` with its `options` text. The docopt text is
- * `description` (or `vagga <name>`), a blank line, `options`, a blank line, COMMON_OPTIONS.
+ * `description` (or `vagga <name>`), a blank line, `options`, a blank line, `common`
+ * (COMMON_OPTIONS for a `!Command`, SUPERVISE_OPTIONS for a `!Supervise`).
  * Returns the variables to add to the command's environment (arguments are not passed
- * positionally), or the full text for `-h`/`--help`. Throws VaggaError 121: for a
- * malformed `options` text (`Error parsing \`options\` in command "x": ...`) and for
- * arguments that do not fit (message, blank line, usage section).
+ * positionally) with the parsed values, or the full text for `-h`/`--help`. Throws
+ * VaggaError 121: for a malformed `options` text (`Error parsing \`options\` in command
+ * "x": ...`) and for arguments that do not fit (message, blank line, usage section).
  */
-export function parseCommandOptions(name: string, description: string | undefined, options: string, args: readonly string[]): CommandOptionsResult {
+export function parseCommandOptions(name: string, description: string | undefined, options: string, args: readonly string[], common: string = COMMON_OPTIONS): CommandOptionsResult {
   // `options: |` blocks end with a newline; one is added when missing so that the usage
   // section always ends before the common options.
-  const doc = `${description ?? `vagga ${name}`}\n\n${options.replace(/\n?$/, '\n')}\n${COMMON_OPTIONS}\n`;
+  const doc = `${description ?? `vagga ${name}`}\n\n${options.replace(/\n?$/, '\n')}\n${common}\n`;
   let d: Docopt;
   try {
     d = parseDocopt(doc);
@@ -519,7 +594,7 @@ export function parseCommandOptions(name: string, description: string | undefine
     const r = matchDocopt(d, name, args);
     // The whole text, ending with one newline (docopt prints it with println).
     if (r.kind === 'help') return { kind: 'help', text: doc.replace(/\n+$/, '\n') };
-    return { kind: 'run', env: docoptEnvironment(r.values) };
+    return { kind: 'run', env: docoptEnvironment(r.values), values: r.values };
   } catch (err) {
     if (err instanceof DocoptUsageError) throw new VaggaError(err.message, { code: 'command.docopt-usage' });
     throw err;

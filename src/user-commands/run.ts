@@ -112,13 +112,32 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
   const sockets = await checkPassedSockets(plan.flatMap(plannedCommands));
   // Phase 2: every container the runs need (each command's, supervise children's, and the
   // containers their volumes mount: !Container, !Snapshot), planned and built before any runs.
-  const needed = new Set<string>();
-  for (const command of plan.flatMap(plannedCommands)) {
-    const container = project.config.containers[command.container];
-    needed.add(command.container);
-    for (const name of container ? volumeContainerNames(container, command.volumes) : []) needed.add(name);
+  // A supervise command given a build-mode flag after its name (`vagga sv --no-build`)
+  // prepares its children's containers in that mode; everything else in the global one.
+  const neededBy = (runs: typeof plan): string[] => {
+    const needed = new Set<string>();
+    for (const command of runs.flatMap(plannedCommands)) {
+      const container = project.config.containers[command.container];
+      needed.add(command.container);
+      for (const name of container ? volumeContainerNames(container, command.volumes) : []) needed.add(name);
+    }
+    return [...needed];
+  };
+  const globalMode = { buildMode: globals.buildMode, verbosity: globals.verbosity, noImageDownload: globals.noImageDownload };
+  const ownMode = (run: (typeof plan)[number]) => (isSuperviseRun(run) ? run.buildMode : undefined);
+  const globalRuns = plan.filter((run) => !ownMode(run));
+  const containerRoots = globalRuns.length > 0 || plan.length === 0 ? await prepareContainers(project, neededBy(globalRuns), globalMode) : {};
+  const rootsOf = new Map<(typeof plan)[number], Record<string, string>>();
+  for (const run of plan) {
+    const mode = ownMode(run);
+    if (!mode) continue;
+    const roots = await prepareContainers(project, neededBy([run]), {
+      verbosity: globals.verbosity,
+      buildMode: mode === 'no-image-download' ? 'normal' : mode,
+      noImageDownload: mode === 'no-image-download',
+    });
+    rootsOf.set(run, { ...containerRoots, ...roots });
   }
-  const containerRoots = await prepareContainers(project, [...needed], { buildMode: globals.buildMode, verbosity: globals.verbosity, noImageDownload: globals.noImageDownload });
   if (globals.containersOnly) return 0;
 
   const expectsInotify = plan.filter((run) => run.command.expectInotifyLimit !== undefined);
@@ -131,9 +150,10 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
   }
 
   for (const run of plan) {
+    const roots = rootsOf.get(run) ?? containerRoots;
     const status = isSuperviseRun(run)
       ? await runSupervise(superviseOutput(ctx), project, run, (child, sandboxDeps) => runCommand(
-        { ...ctx, sandboxDeps }, project, { command: child, args: [] }, containerRoots[child.container]!, vaggaenv, containerRoots, sockets))
+        { ...ctx, sandboxDeps }, project, { command: child, args: [], optionEnv: run.optionEnv }, roots[child.container]!, vaggaenv, roots, sockets))
       : await runCommand(ctx, project, run, containerRoots[run.command.container]!, vaggaenv, containerRoots, sockets);
     if (status !== 0) return status;
   }

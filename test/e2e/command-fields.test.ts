@@ -48,6 +48,17 @@ commands:
       Options:
         -v, --verbose   Verbosity
     run: 'echo "Verbosity: $VAGGAOPT_VERBOSE"'
+  cmdargs: !Command
+    description: Test of arg parsing
+    container: bb
+    options: |
+      Usage: vagga cmdargs [options]
+
+      Options:
+        -v, --verbose ...  Increase pseudo-verbosity
+    run: |
+      echo Args: "$@"
+      echo Verbosity: "$VAGGAOPT_VERBOSE"
   scribble: !Command
     container: bb
     write-mode: transient-hard-link-copy
@@ -86,6 +97,13 @@ describe('command fields', () => {
     assert.equal(r.stdout, "first=hello second=two rest=a b c\ncli=--first hello|a 'b c'|--verbose\nargc=0\n");
     const c = await vagga(dir, ['counted', '-vvvv', '--verbose']);
     assert.equal(c.stdout, 'Verbosity: 5\n', show(c));
+    // Vagga's generic.bats "Argument parsing for normal command": ` ...` in the description counts.
+    const v = await vagga(dir, ['cmdargs', '-vvvv', '--verbose']);
+    assert.equal(v.status, 0, show(v));
+    assert.equal(v.stdout, 'Args:\nVerbosity: 5\n');
+    const bad = await vagga(dir, ['cmdargs', '--bad-arg']);
+    assert.equal(bad.status, 121, show(bad));
+    assert.deepEqual(bad.stderr.split('\n').filter(Boolean).slice(-2), ["Unknown flag: '--bad-arg'", 'Usage: vagga cmdargs [options]']);
   });
 
   test('options: --help prints the usage (exit 0); bad flags exit 121 with the usage', async () => {

@@ -29,6 +29,35 @@ describe('!Supervise', { timeout: 900_000 }, () => {
       b-waits: !Command
         container: bb
         run: "trap 'echo b-terminated; exit 0' TERM; echo b-started $VAGGA_COMMAND $VAGGA_SUBCOMMAND; while :; do sleep 0.1; done"
+  args: !Supervise
+    description: Test of arg parsing
+    mode: wait-all-successful
+    options: |
+      Usage: vagga args [options]
+
+      Options:
+        -F, --first <txt>  First process' text
+        --second <txt>     Second process' text
+    children:
+      second-line: !Command
+        container: bb
+        run: echo $VAGGAOPT_FIRST
+      first-line: !Command
+        container: bb
+        run: echo $VAGGAOPT_SECOND
+  exit-code: !Supervise
+    options: |
+      Usage: vagga exit-code [options]
+
+      Options:
+        --exit-code <code>  First process exit code
+    children:
+      dying: !Command
+        container: bb
+        run: "echo hello; sleep 0.3; exit \${VAGGAOPT_EXIT_CODE:-0}"
+      hanging: !Command
+        container: bb
+        run: "echo ':)'; sleep 60; echo ':('"
   interrupt: !Supervise
     children:
 ${intTrappingChildren(tok)}
@@ -48,6 +77,24 @@ ${intTrappingChildren(tok)}
     assert.match(r.stdout, /^b-terminated$/m, 'b got SIGTERM');
     assert.doesNotMatch(r.stdout, /never printed/);
     assert.ok(r.ms < 10_000, `no kill-unresponsive-after wait needed (${r.ms} ms)`);
+  });
+
+  test('options (docopt) on a !Supervise: values reach every child; --exit-code decides the status (Vagga generic.bats)', async () => {
+    const r = await vagga(dir, ['args', '-Fhello', '--second', 'world'], { timeoutMs: 60_000 });
+    assert.equal(r.status, 0, show(r));
+    assert.match(r.stdout, /^hello$/m, show(r));
+    assert.match(r.stdout, /^world$/m, show(r));
+    const eq = await vagga(dir, ['args', '--first=xxx', '--second=yyy'], { timeoutMs: 60_000 });
+    assert.equal(eq.status, 0, show(eq));
+    assert.match(eq.stdout, /^xxx$/m);
+    assert.match(eq.stdout, /^yyy$/m);
+    const bad = await vagga(dir, ['args', '--bad-arg']);
+    assert.equal(bad.status, 121, show(bad));
+    assert.deepEqual(bad.stderr.split('\n').filter(Boolean).slice(-2), ["Unknown flag: '--bad-arg'", 'Usage: vagga args [options]']);
+    const code = await vagga(dir, ['exit-code', '--exit-code', '1'], { timeoutMs: 60_000 });
+    assert.equal(code.status, 1, show(code));
+    assert.match(code.stdout, /^:\)$/m);
+    assert.doesNotMatch(code.stdout, /:\(/);
   });
 
   test('SIGINT to vagga reaches every child once; vagga waits for them and exits 130', async () => {

@@ -22,6 +22,15 @@ test('-h prints the usage with the description; bad arguments are 122', () => {
   assert.throws(() => parseSuperviseArgs(cmd, ['--exclude', '--only', 'a']), is122(/--exclude needs at least one/));
 });
 
+test('build-mode flags after the name, as Vagga\'s supervisor takes them: the last one wins', () => {
+  const r = parseSuperviseArgs(cmd, ['--no-build', '--only', 'a', '--no-version-check']);
+  assert.deepEqual(r, { kind: 'run', only: ['a'], exclude: [], buildMode: 'no-version-check' });
+  assert.deepEqual(parseSuperviseArgs(cmd, ['--no-image-download']), { kind: 'run', only: [], exclude: [], buildMode: 'no-image-download' });
+  assert.equal((parseSuperviseArgs(cmd, []) as { buildMode?: string }).buildMode, undefined);
+  const help = parseSuperviseArgs(cmd, ['-h']);
+  assert.ok(help.kind === 'help' && help.text.includes('--no-build'));
+});
+
 test('selection: sorted names; --only by name or tag; --exclude by name or tag; both combine', () => {
   const children = {
     web: command({ name: 'web', run: 'x', tags: ['front'] }),

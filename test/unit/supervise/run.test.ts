@@ -127,6 +127,68 @@ test('wait-all-successful: 0 when every child succeeds, then the epilog; --only 
   }
 });
 
+test('issue 14: `options` on a !Supervise (Vagga\'s `args`, `one-kills-another`): docopt values reach every child; --only/--exclude kept by [options]', async () => {
+  const { dir, project } = builtProject();
+  try {
+    project.config.commands.args = supervise({
+      name: 'args', mode: 'wait-all-successful', description: 'Test of arg parsing', children: children(),
+      options: "Usage: vagga args [options]\n\nOptions:\n  -F, --first <txt>  First process' text\n  --second <txt>     Second process' text\n",
+    }) as unknown as CommandConfig;
+    project.config.commands.fail = supervise({
+      name: 'fail', children: children(), options: 'Usage: vagga fail [options]\n\nOptions:\n  --exit-code <code>  First process exit code\n',
+    }) as unknown as CommandConfig;
+    // generic.bats "Argument parsing for supervise": -Fhello --second world; --first=xxx --second=yyy.
+    const r = start(['args', '-Fhello', '--second', 'world'], project, dir);
+    await until(() => r.specs.length === 2);
+    for (const spec of r.specs) {
+      assert.equal(spec.env.VAGGAOPT_FIRST, 'hello');
+      assert.equal(spec.env.VAGGAOPT_SECOND, 'world');
+      assert.equal(spec.env.VAGGACLI_FIRST, '--first hello');
+      assert.equal(spec.env.VAGGAOPT_ONLY, '');
+    }
+    r.ends.get('db')!.resolve({ status: 0 });
+    r.ends.get('web')!.resolve({ status: 0 });
+    assert.equal(await r.done, 0);
+    const plan = planRuns(project, ['args'], ['--first=xxx', '--second=yyy', '--only', 'front', '--only', 'db'], false);
+    assert.ok(Array.isArray(plan));
+    const sv = plan[0] as SuperviseRun;
+    assert.deepEqual(sv.children, ['db', 'web']);
+    assert.equal(sv.optionEnv?.VAGGAOPT_FIRST, 'xxx');
+    assert.equal(sv.optionEnv?.VAGGAOPT_SECOND, 'yyy');
+    assert.equal(sv.optionEnv?.VAGGAOPT_ONLY, 'front db');
+    assert.deepEqual((planRuns(project, ['args'], ['--exclude', 'front'], false) as SuperviseRun[])[0].children, ['db']);
+    // --exit-code reaches the children (fail-fast "with exit code").
+    const f = planRuns(project, ['fail'], ['--exit-code', '1'], false);
+    assert.ok(Array.isArray(f) && (f[0] as SuperviseRun).optionEnv?.VAGGAOPT_EXIT_CODE === '1');
+    // Bad arguments: docopt's 121 with the usage; --help: the whole text with the supervise block.
+    const is121 = (e: unknown) => e instanceof VaggaError && e.exitCode === 121 && /^Unknown flag: '--bad-arg'\n\nUsage: vagga args \[options\]$/.test(e.message);
+    assert.throws(() => planRuns(project, ['args'], ['--bad-arg'], false), is121);
+    assert.throws(() => planRuns(project, ['args'], ['extra-arg'], false), (e) => e instanceof VaggaError && e.exitCode === 121 && e.message.startsWith('Invalid arguments.'));
+    const help = planRuns(project, ['args'], ['--help'], false);
+    assert.ok(!Array.isArray(help));
+    assert.ok(help.help.startsWith('Test of arg parsing\n\nUsage: vagga args [options]'));
+    assert.match(help.help, /Supervise options:\n {2}-h, --help {11}This help\n {2}--only <tag> \.\.\./);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('a build-mode flag after a supervise command\'s name: its children run from .vagga/<container> with --no-version-check', async () => {
+  const { dir, project } = builtProject();
+  try {
+    project.versions = {};
+    const plan = planRuns(project, ['sv'], ['--no-version-check', '--only', 'db'], false);
+    assert.ok(Array.isArray(plan) && (plan[0] as SuperviseRun).buildMode === 'no-version-check');
+    const r = start(['sv', '--no-version-check', '--only', 'db'], project, dir);
+    await until(() => r.specs.length === 1);
+    assert.deepEqual(r.specs[0].argv, ['/bin/echo', 'db']);
+    r.ends.get('db')!.resolve({ status: 0 });
+    assert.equal(await r.done, 0, r.err());
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
 test('nothing selected: the exact message, 127; a child that cannot start: its line and 127', async () => {
   const { dir, project } = builtProject();
   try {

@@ -37,8 +37,8 @@ test('values of options with arguments in every spelling', () => {
   assert.equal(env.VAGGACLI_FIRST, "--first 'x y'");
   assert.equal(env.VAGGACLI_SECOND, `--second 'it'"'"'s'`);
   assert.equal(env.VAGGACLI_HELP, '');
-  // Unique prefix of a long option.
-  assert.equal(run('args', ARGS, ['--fir', 'p']).VAGGAOPT_FIRST, 'p');
+  // docopt.rs (Vagga) does not abbreviate long options: a prefix is an unknown flag.
+  assert.throws(() => run('args', ARGS, ['--fir', 'p']), /Unknown flag: '--fir'\. Did you mean '--first'\?\n\nUsage: vagga args \[options\]$/);
 });
 
 test('counted flags, defaults and positional lists', () => {
@@ -52,6 +52,48 @@ test('counted flags, defaults and positional lists', () => {
   const none = run('cmdargs', CMDARGS, []);
   assert.equal(none.VAGGAOPT_VERBOSE, '');
   assert.equal(none.VAGGAOPT_FILES, '');
+});
+
+const VAGGA_CMDARGS = `Usage: vagga cmdargs [options]
+
+Options:
+  -v, --verbose ...  Increase pseudo-verbosity
+`;
+
+test('issue 14: Vagga cmdargs, a description with " ..." makes [options] count it', () => {
+  // Vagga's generic.bats "Argument parsing for normal command": -vvvv --verbose = 5.
+  const env = run('cmdargs', VAGGA_CMDARGS, ['-vvvv', '--verbose']);
+  assert.equal(env.VAGGAOPT_VERBOSE, '5');
+  assert.equal(env.VAGGACLI_VERBOSE, '--verbose --verbose --verbose --verbose --verbose');
+  assert.equal(run('cmdargs', VAGGA_CMDARGS, []).VAGGAOPT_VERBOSE, '');
+  // "Bad arguments for command with 'options'": unknown flag, extra positional.
+  for (const args of [['--bad-arg'], ['extra-arg']]) {
+    assert.throws(() => run('cmdargs', VAGGA_CMDARGS, args), (err: unknown) => {
+      assert.ok(err instanceof VaggaError);
+      assert.equal(err.exitCode, 121);
+      assert.equal(err.message.split('\n').pop(), 'Usage: vagga cmdargs [options]');
+      return true;
+    });
+  }
+  assert.throws(() => run('cmdargs', VAGGA_CMDARGS, ['--bad-arg']), /: Unknown flag: '--bad-arg'\n\nUsage/);
+});
+
+test('repeatable options from descriptions: value lists, explicit patterns, defaults', () => {
+  const text = 'Usage: vagga s [options]\n\nOptions:\n  --only <tag> ...  Only\n  -q ...  Quiet\n  --x=<v> ...  X [default: a b]\n  --plain\n      continued description\n';
+  const env = run('s', text, ['--only', 'a', '--only=b c', '-qq']);
+  assert.equal(env.VAGGAOPT_ONLY, 'a b c');
+  assert.equal(env.VAGGACLI_ONLY, "--only a 'b c'");
+  assert.equal(env.VAGGAOPT_Q, '2');
+  assert.equal(env.VAGGAOPT_X, 'a b');
+  assert.equal(env.VAGGAOPT_PLAIN, '');
+  // A continuation line is not the value name of a flag described alone on its line.
+  assert.equal(run('s', text, ['--plain']).VAGGAOPT_PLAIN, 'true');
+  // Explicit in the pattern, with or without its own `...`.
+  const explicit = 'Usage: vagga e [-v] [--x=<v>...]\n\nOptions:\n  -v ...  V\n  --x=<v> ...  X\n';
+  assert.equal(run('e', explicit, ['-vvv']).VAGGAOPT_V, '3');
+  assert.equal(run('e', explicit, ['--x', '1', '--x', '2']).VAGGAOPT_X, '1 2');
+  // Described, never in the pattern: still exported empty (docopt.rs fills every description).
+  assert.equal(run('n', 'Usage: vagga n\n\nOptions:\n  --unused  U\n', []).VAGGAOPT_UNUSED, '');
 });
 
 test('short-only counted flag repeats the letter', () => {
@@ -74,7 +116,7 @@ test('alternatives, required groups and commands', () => {
 });
 
 test('bad arguments: message then the usage section, exit 121', () => {
-  for (const [args, first] of [[['--bad-arg'], "Unknown flag: '--bad-arg'"], [['extra-arg'], 'Invalid arguments.'], [['-x'], "Unknown flag: '-x'"], [['--first'], "Flag '--first' requires an argument, but found none."]] as const) {
+  for (const [args, first] of [[['--bad-arg'], "Unknown flag: '--bad-arg'"], [['extra-arg'], 'Invalid arguments.'], [['-x'], "Unknown flag: '-x'"], [['--first'], "Expected argument for flag '--first' but reached end of arguments."], [['-F'], "Expected argument for flag '--first' but reached end of arguments."], [['--help=x'], "Flag '--help' cannot have an argument, but found 'x'."]] as const) {
     assert.throws(() => parseCommandOptions('args', undefined, ARGS, args), (err: unknown) => {
       assert.ok(err instanceof VaggaError);
       assert.equal(err.exitCode, 121);
