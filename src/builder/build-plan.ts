@@ -27,7 +27,7 @@ import { VaggaError } from '../errors/vagga-error.js';
  * - `uid-map-changed`: the version exists but its saved `uid_map` differs from the map the
  *   container gets now (`stored` and `wanted` in the kernel's `uid_map` text format);
  * - `version-unknown`: the version cannot be computed before building (a step such as
- *   `!ComposerDependencies` whose hash needs files the build produces); it is computed
+ *   `!YarnDependencies` before yarn.lock exists); it is computed
  *   after the build.
  */
 export type BuildReason =

@@ -1,9 +1,8 @@
 /**
  * The PHP Composer steps (vagga-inventory.md §1.4): `!ComposerConfig`, `!ComposerInstall
- * [pkgs]`, `!ComposerDependencies`. Version hashes as before: Vagga's fields for the config
- * and install steps; `!ComposerDependencies` stays "version unknown" (exit 29), since Vagga
- * hashes composer.json/composer.lock re-serialised as Rust JSON text, which is not
- * reproduced. Build: distribution packages (plan.ts composerFeatures), composer's env and
+ * [pkgs]`, `!ComposerDependencies`. Version hashes: Vagga's fields for the config and install
+ * steps; `!ComposerDependencies` hashes selected keys of composer.lock and composer.json as
+ * Vagga's serde_json prints them (./version.ts). Build: distribution packages (plan.ts composerFeatures), composer's env and
  * cache (`/tmp/composer-cache` <- `<cache>/composer-cache`), PHP's include_path in a
  * `vagga.ini` in every conf.d dir under /etc/php*, then composer.
  */
@@ -19,6 +18,7 @@ import {
   composerEnv, composerFeatures, composerInstallArgv, composerKept, vaggaIniText, type ComposerDependenciesParams, type ComposerSettings,
 } from './plan.js';
 import { inContainerRoot } from '../root-path.js';
+import { hashComposerDependencies } from './version.js';
 
 const settings = configSettings<ComposerSettings>('composer.settings', DEFAULT_COMPOSER_SETTINGS);
 
@@ -125,9 +125,7 @@ const composerDependencies: StepDef<ComposerDependenciesParams> = {
     'optimize-autoloader': def(bool(), false),
     'classmap-authoritative': def(bool(), false),
   }),
-  hash(_p, _d, ctx) {
-    ctx.unknown('!ComposerDependencies: hashing composer.json/composer.lock is not implemented yet');
-  },
+  hash: (p, d, ctx) => hashComposerDependencies(p.workingDir, d, ctx),
   async build(p, ctx) {
     const what = '!ComposerDependencies';
     const argv = composerDependenciesArgv(composerSettings(ctx), p);

@@ -72,7 +72,7 @@ test('a changed uid map rebuilds with both maps in the reason; a matching one (o
   assert.deepEqual(summary(same), ['app:reuse:reused']);
 });
 
-test('a version unknown before the build (e.g. !ComposerDependencies) is built, its version left undefined', () => {
+test('a version unknown before the build (e.g. !YarnDependencies before yarn.lock) is built, its version left undefined', () => {
   const plan = planBuild(request([container('app')], ['app']), { app: missing(undefined) });
   assert.deepEqual(summary(plan), ['app:build:version-unknown']);
   assert.equal(plan.containers[0]!.version, undefined);
