@@ -157,6 +157,23 @@ export const BUILTINS: readonly BuiltinEntry[] = [
     load: () => import('./builtins/hardlink.js'),
   },
   {
+    name: '_build_shell',
+    summary: 'Run a shell that can read and fix the files of built containers',
+    listed: true,
+    description: [
+      'Run an interactive shell (the host\'s /bin/sh) as root of a user namespace',
+      'holding all your subordinate ids (/etc/subuid, /etc/subgid), so files of',
+      'container roots owned by them can be read, changed or removed. The project is',
+      'at /work (the shell starts in your directory there), its container storage at',
+      '/vagga/base, the cache at /vagga/cache. Commands may be piped in:',
+      '  echo \'ls -l /vagga/base/.roots\' | vagga _build_shell',
+    ].join('\n'),
+    options: [],
+    positionals: [],
+    ignoreExtraArgs: true,
+    load: () => import('./builtins/build-shell.js'),
+  },
+  {
     name: '_pack_image',
     summary: 'Pack a container into an image (tar, OCI or Docker archive)',
     listed: true,
