@@ -13,6 +13,7 @@ import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { stepDef } from '../../../src/steps/registry.js';
 import type { VersionContext } from '../../../src/steps/step.js';
 import { Digest } from '../../../src/version/digest.js';
+import { runCli } from '../../../src/cli/cli.js';
 import { containerVersion } from '../../../src/version/container-version.js';
 import { STEP_DEFS } from '../../../src/steps/registry.js';
 import { parseSerdeJson, ryuFormat, serdeDisplay } from '../../../src/version/serde-json.js';
@@ -172,5 +173,20 @@ test("Vagga's own composer test hashes (tests/composer.bats: the project's compo
     assert.equal(short(step('Alpine', 'v3.4'), { prefer: 'dist' }), '1fb5bd2b');
     assert.equal(short(step('Ubuntu', 'xenial'), { dev: false }), 'cb7ffde8');
     assert.equal(short(step('Ubuntu', 'trusty')), '48543817');
+  } finally { removeTempTree(root); }
+});
+
+test('`vagga _version_hash` of a !ComposerDependencies container from vagga.yaml (was exit 29)', async () => {
+  const root = tempDir('composer-hash-');
+  try {
+    writeFileSync(join(root, 'vagga.yaml'), 'containers:\n  deps:\n    setup:\n    - !Alpine v3.4\n    - !ComposerDependencies { dev: false }\n');
+    writeFileSync(join(root, 'composer.json'), '{"name":"mycompany/myproject","require":{"task/task":"^0.6.0","laravel/installer":"1.3.0"}}');
+    let out = '';
+    let err = '';
+    const status = await runCli(['_version_hash', '--short', 'deps'], {
+      cwd: root, env: { HOME: root, VAGGA_NO_CONFIG_CACHE: '1' }, out: (t) => { out += t; }, err: (t) => { err += t; },
+    });
+    assert.equal(status, 0, err);
+    assert.equal(out, '1fb5bd2b\n');
   } finally { removeTempTree(root); }
 });
