@@ -114,7 +114,7 @@ test('!SubConfig from a file:// repository in the project: mirrored, the resolve
     commitConfig(repo, 'two');
     await stepDef('SubConfig')!.prepare!(step.params, prepareContext(ctx));
     assert.equal(containerVersion(STEP_DEFS, cfg, 'x', opts).hash, v1);
-    assert.equal(knownCommit(step.params.source, { projectRoot: ctx.projectRoot, cacheDir: ctx.cacheDir }), first);
+    assert.equal(knownCommit((step.params as { source: { url: string } }).source, { projectRoot: ctx.projectRoot, cacheDir: ctx.cacheDir }), first);
     fs.mkdirSync(path.join(ctx.root, 'etc'));
     await stepDef('SubConfig')!.build!(step.params, ctx);
     assert.equal(fs.readFileSync(path.join(ctx.root, 'etc/from-git.txt'), 'utf8'), 'one');
