@@ -263,13 +263,35 @@ export async function applyBuildPlan(
         ? { name: step.name, hash: step.version, rootfs: versionRoot(layout, step.name, step.version!) }
         : await reuse(layout, step.name, step.version!);
     } else {
-      // Direct dependencies, and any container built or reused before (a `!SubConfig` from a
-      // container, inherited through `!Container`, replays from its root).
-      const containerRoots = Object.fromEntries(Object.values(done).map((c) => [c.name, c.rootfs]));
+      const containerRoots = dependencyRoots(deps, config, settings, layout, step.name, done);
       done[step.name] = await buildContainer(deps, config, settings, layout, step, containerRoots, options);
     }
   }
   return done;
+}
+
+/**
+ * The roots the build of `name` may read: every container built or reused before it in
+ * this plan (its direct dependencies among them), and the other containers it depends on
+ * transitively when built at their current version. A `!SubConfig` from a container, inherited
+ * through `!Container` from a reused parent (whose own dependencies the plan does not walk),
+ * replays from that container's root. Missing ones are left out (the step then says so).
+ */
+function dependencyRoots(
+  deps: BuildDeps, config: Config, settings: Settings, layout: ProjectLayout, name: string, done: Record<string, BuiltContainer>,
+): Record<string, string> {
+  const roots: Record<string, string> = Object.fromEntries(Object.values(done).map((c) => [c.name, c.rootfs]));
+  for (const dep of Object.keys(dependencySteps(config, name, deps.stepDef))) {
+    if (dep === name || roots[dep] !== undefined) continue;
+    let hash: string | undefined;
+    try {
+      hash = deps.version(config, dep, settings);
+    } catch {
+      continue; // not versionable now: the step that needs it reports the missing root
+    }
+    if (hash !== undefined && existsSync(versionRoot(layout, dep, hash))) roots[dep] = versionRoot(layout, dep, hash);
+  }
+  return roots;
 }
 
 /**

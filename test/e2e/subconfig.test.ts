@@ -45,6 +45,10 @@ ${block(8)}
       source: !Container gen
       path: generated/vagga.yaml
       container: sub
+  child:
+    setup:
+    - !Container from-gen
+    - !Sh "cp /etc/sub.txt /etc/child.txt"
   from-file:
     setup:
     - !Tar { url: ./busybox.tar }
@@ -75,6 +79,7 @@ ${block(8)}
     - !SubConfig { source: !Git { url: "file:///etc" }, container: sub }
 commands:
   show-gen: !Command { container: from-gen, run: cat /etc/sub.txt }
+  show-child: !Command { container: child, run: cat /etc/child.txt }
   show-git: !Command { container: from-git, run: cat /etc/sub.txt }
 `;
 
@@ -105,6 +110,10 @@ describe('!SubConfig from a container and from git', () => {
     assert.equal(ref.status, 0, show(ref));
     assert.equal(hash.stdout, ref.stdout);
     assert.equal(linkHash(dir, 'from-gen'), hash.stdout.slice(0, 8));
+    // A child of the reused container replays its steps (read again from gen's root).
+    const child = await vagga(dir, ['show-child'], { timeoutMs: 300_000 });
+    assert.equal(child.status, 0, show(child));
+    assert.equal(child.stdout, 'from-sub\n');
   });
 
   test('a generated symlink to a host file is followed inside the root only', async () => {
