@@ -84,7 +84,9 @@ function gitFailed(what: string, r: GitResult, hint: string): VaggaError {
  * Make sure the mirror of `url` (not a project repository) exists and is fresh; returns
  * its path. Serialised per mirror with a lock file beside it. Throws VaggaError (121) when
  * the first clone fails, MissingToolError without git. `allowFile`: `url` is a local path
- * or file:// URL the caller has checked (else git refuses the file transport).
+ * or file:// URL the caller has checked (else git refuses the file transport); it is cloned
+ * with `--no-local`, through git's transport, so nothing of the source's `.git` but its
+ * objects and refs is copied (no config, no symlinks under objects/ followed).
  */
 export async function ensureMirror(cacheDir: string, url: string, log: BuildLog, signal?: AbortSignal, allowFile = false): Promise<string> {
   const dir = mirrorPath(cacheDir, url);
@@ -100,7 +102,7 @@ export async function ensureMirror(cacheDir: string, url: string, log: BuildLog,
     const part = `${dir}.part.${process.pid}`;
     await rm(part, { recursive: true, force: true });
     log.info(`Cloning ${url}`);
-    const r = await runGit(['clone', '--mirror', '--quiet', '--', url, part], { signal, allowFile });
+    const r = await runGit(['clone', '--mirror', '--quiet', ...(allowFile ? ['--no-local'] : []), '--', url, part], { signal, allowFile });
     if (r.status !== 0) {
       await rm(part, { recursive: true, force: true });
       throw gitFailed(`Cloning ${url}`, r, 'Check the `url` of the step (and your network connection).');

@@ -16,7 +16,10 @@
  *    never depends on the network and a build reads exactly the commit its version names.
  *    To follow a branch that moved, delete that record (or pin `revision`).
  *  - The files: the commit is exported (`git archive`, no `.git`) once into the read-only
- *    cache entry `<cache>/git-subconfig/checkouts/<commit>`, shared by every project.
+ *    cache entry `<cache>/git-subconfig/checkouts/<commit>`, shared by every project,
+ *    always from a mirror in the cache (a project repository is mirrored as well), never in
+ *    a repository whose config the vagga.yaml author wrote: `git archive` would run its
+ *    filter drivers on the host.
  *    `path` is read there, symlinks followed inside the checkout only.
  *
  * Hash side (sync, host paths, never writes): undefined when the record or the checkout is
@@ -113,7 +116,7 @@ const COMMIT = /^[0-9a-f]{40}$/;
 
 /** `git rev-parse` of `rev` as a commit in the repository `repo` (git's arguments), synchronously; undefined when unknown. */
 function revParseSync(repo: string[], rev: string): string | undefined {
-  const r = spawnHostSync('git', ['-c', 'safe.directory=*', ...repo, 'rev-parse', '--verify', '--quiet', `${rev}^{commit}`], {
+  const r = spawnHostSync('git', ['-c', 'safe.directory=*', '-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', ...repo, 'rev-parse', '--verify', '--quiet', `${rev}^{commit}`], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: '' },
   });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -151,14 +154,18 @@ export async function prepareGitCheckout(src: GitSource, places: GitPlaces, log:
   const where = classifyGitUrl(src.url, places);
   const rev = revisionOf(src);
   let commit = knownCommit(src, places);
-  let repo: string[];
+  // The export runs on the host, so never in the project's own repository: its
+  // .git/config (a filter driver's smudge command, which `git archive` runs) is the
+  // vagga.yaml author's. A project repository is mirrored too (`--no-local`: objects come
+  // through upload-pack, no repository config is copied) and exported from the mirror.
+  const mirrorUrl = where.kind === 'project' ? where.dir : where.url;
+  const repo = ['--git-dir', mirrorPath(places.cacheDir, mirrorUrl)];
   if (where.kind === 'project') {
     if (!existsSync(where.dir)) {
       throw new VaggaError(`!SubConfig: repository ${JSON.stringify(src.url)} does not exist in the project`, { code: 'build.source-missing' });
     }
-    repo = ['-C', where.dir];
+    if (commit !== undefined && !existsSync(checkoutPath(places.cacheDir, commit))) await ensureMirror(places.cacheDir, mirrorUrl, log, signal, true);
   } else {
-    repo = ['--git-dir', mirrorPath(places.cacheDir, where.url)];
     const cached = existsSync(checkoutPath(places.cacheDir, commit ?? '-'));
     if (!cached) await ensureMirror(places.cacheDir, where.url, log, signal, where.kind === 'local');
     if (commit === undefined) {

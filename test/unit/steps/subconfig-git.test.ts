@@ -97,6 +97,26 @@ test('!SubConfig from a git repository of the project: unknown until checked out
   } finally { ctx.cleanup(); }
 });
 
+test('a hostile project repository: its filter drivers never run on the host', async () => {
+  const ctx = fakeContext();
+  try {
+    const repo = path.join(ctx.projectRoot, 'repo');
+    fs.mkdirSync(repo);
+    git(repo, 'init', '-q', '-b', 'main');
+    const marker = path.join(ctx.projectRoot, 'smudged');
+    git(repo, 'config', 'filter.evil.smudge', `touch ${marker}; cat`);
+    fs.writeFileSync(path.join(repo, '.gitattributes'), '* filter=evil\n');
+    commitConfig(repo, 'one');
+    assert.ok(!fs.existsSync(marker));
+    const step = fromGit('repo');
+    await stepDef('SubConfig')!.prepare!(step.params, prepareContext(ctx));
+    assert.ok(!fs.existsSync(marker), 'the smudge command of the project repository ran');
+    fs.mkdirSync(path.join(ctx.root, 'etc'));
+    await stepDef('SubConfig')!.build!(step.params, ctx);
+    assert.equal(fs.readFileSync(path.join(ctx.root, 'etc/from-git.txt'), 'utf8'), 'one');
+  } finally { ctx.cleanup(); }
+});
+
 test('!SubConfig from a file:// repository in the project: mirrored, the resolved commit recorded; outside the project refused', async () => {
   const ctx = fakeContext();
   try {
