@@ -30,7 +30,7 @@ import { VaggaError } from '../errors/vagga-error.js';
 import type { IdMapping } from '../sandbox/types.js';
 import type { PrepareContext, StepDef } from '../steps/step.js';
 import {
-  buildLockPath, cacheDirFor, projectLayout, tmpBuildDir, VERSION_FILES, versionDir, versionRoot, type ProjectLayout,
+  buildLockPath, cacheDirFor, projectLayout, versionStorage, tmpBuildDir, VERSION_FILES, versionDir, versionRoot, type ProjectLayout,
 } from '../storage/layout.js';
 import { acquireLock } from '../storage/lock.js';
 import { removeStaleCacheTemps } from '../storage/cache-temps.js';
@@ -77,9 +77,12 @@ export interface BuiltContainer {
 /** The collaborators of the lifecycle; tests replace the sandbox-bound ones. */
 export interface BuildDeps {
   /** The container's version hash, or undefined when it cannot be known before building (exit 29 case). */
-  version(config: Config, name: string): string | undefined;
-  /** Each setup step's own version digest (containerStepDigests), or undefined when one cannot be known before building. */
-  stepDigests?(config: Config, name: string): StepDigest[] | undefined;
+  version(config: Config, name: string, settings?: Settings): string | undefined;
+  /**
+   * Each setup step's own version digest (containerStepDigests), or undefined when one cannot be known before building.
+   * `settings` (both): where built containers and the cache are, for `!SubConfig` from a container or git (absent: unknown).
+   */
+  stepDigests?(config: Config, name: string, settings?: Settings): StepDigest[] | undefined;
   idMapping(uids: IdRange[], gids: IdRange[]): IdMapping;
   stepDef(tag: string): StepDef<any> | undefined;
   runBuilder(input: BuilderRunInput): Promise<BuilderResult>;
@@ -116,17 +119,17 @@ export async function defaultBuildDeps(): Promise<BuildDeps> {
     import('./cache-budget.js'),
   ]);
   return {
-    version(config, name) {
+    version(config, name, settings) {
       try {
-        return containerVersion(STEP_DEFS, config, name).hash;
+        return containerVersion(STEP_DEFS, config, name, settings ? versionStorage(config.projectRoot, settings) : {}).hash;
       } catch (err) {
         if (err instanceof VaggaError && err.code === 'version.unknown') return undefined;
         throw err;
       }
     },
-    stepDigests(config, name) {
+    stepDigests(config, name, settings) {
       try {
-        return containerStepDigests(STEP_DEFS, config, name);
+        return containerStepDigests(STEP_DEFS, config, name, settings ? versionStorage(config.projectRoot, settings) : {});
       } catch (err) {
         if (err instanceof VaggaError && err.code === 'version.unknown') return undefined;
         throw err;
@@ -186,7 +189,7 @@ export async function resolveBuildPlan(deps: BuildDeps, config: Config, settings
     config, targets: options.targets, mode: options.mode, force: options.force,
     dependencies: (name) => dependencyEdges(containerOf(config, name).setup, deps.stepDef),
   };
-  const version = options.version ?? ((name: string) => deps.version(config, name));
+  const version = options.version ?? ((name: string) => deps.version(config, name, settings));
   const facts: Record<string, ContainerFacts> = {};
   for (let round = 0; ; round++) {
     const plan = planBuild(request, facts);
@@ -260,11 +263,35 @@ export async function applyBuildPlan(
         ? { name: step.name, hash: step.version, rootfs: versionRoot(layout, step.name, step.version!) }
         : await reuse(layout, step.name, step.version!);
     } else {
-      const containerRoots = Object.fromEntries(step.dependencies.map((dep) => [dep, done[dep]!.rootfs]));
+      const containerRoots = dependencyRoots(deps, config, settings, layout, step.name, done);
       done[step.name] = await buildContainer(deps, config, settings, layout, step, containerRoots, options);
     }
   }
   return done;
+}
+
+/**
+ * The roots the build of `name` may read: every container built or reused before it in
+ * this plan (its direct dependencies among them), and the other containers it depends on
+ * transitively when built at their current version. A `!SubConfig` from a container, inherited
+ * through `!Container` from a reused parent (whose own dependencies the plan does not walk),
+ * replays from that container's root. Missing ones are left out (the step then says so).
+ */
+function dependencyRoots(
+  deps: BuildDeps, config: Config, settings: Settings, layout: ProjectLayout, name: string, done: Record<string, BuiltContainer>,
+): Record<string, string> {
+  const roots: Record<string, string> = Object.fromEntries(Object.values(done).map((c) => [c.name, c.rootfs]));
+  for (const dep of Object.keys(dependencySteps(config, name, deps.stepDef))) {
+    if (dep === name || roots[dep] !== undefined) continue;
+    let hash: string | undefined;
+    try {
+      hash = deps.version(config, dep, settings);
+    } catch {
+      continue; // not versionable now: the step that needs it reports the missing root
+    }
+    if (hash !== undefined && existsSync(versionRoot(layout, dep, hash))) roots[dep] = versionRoot(layout, dep, hash);
+  }
+  return roots;
 }
 
 /**
@@ -357,8 +384,8 @@ async function writeVersionRecord(buildDir: string, record: VersionRecord): Prom
 }
 
 /** Each setup step's version digest and how the build shows it, or undefined when not known before building. */
-export function recordedSteps(deps: Pick<BuildDeps, 'stepDigests' | 'stepDef'>, config: Config, name: string): RecordedStep[] | undefined {
-  const digests = deps.stepDigests?.(config, name);
+export function recordedSteps(deps: Pick<BuildDeps, 'stepDigests' | 'stepDef'>, config: Config, name: string, settings?: Settings): RecordedStep[] | undefined {
+  const digests = deps.stepDigests?.(config, name, settings);
   if (digests === undefined) return undefined;
   const setup = containerOf(config, name).setup;
   return digests.map((d, i) => ({ ...d, summary: stepSummary(setup[i]!, deps.stepDef(setup[i]!.tag)) }));
@@ -396,7 +423,7 @@ export function layerPlanFor(deps: BuildDeps, config: Config, settings: Settings
  */
 export function finishLayerKey(deps: BuildDeps, config: Config, settings: Settings, name: string): string | undefined {
   const container = containerOf(config, name);
-  const spec = layerSpecFor(deps, config, settings, name, deps.idMapping(container.uids, container.gids), deps.stepDigests?.(config, name));
+  const spec = layerSpecFor(deps, config, settings, name, deps.idMapping(container.uids, container.gids), deps.stepDigests?.(config, name, settings));
   return spec.cached ? spec.layers.finishKey : undefined;
 }
 
@@ -416,7 +443,7 @@ function layerSpecFor(
     const parent = containerOf(config, first.params);
     const parentMapping = deps.idMapping(parent.uids, parent.gids);
     const sameMaps = formatIdMap(parentMapping.uids) === formatIdMap(mapping.uids) && formatIdMap(parentMapping.gids) === formatIdMap(mapping.gids);
-    const parentPlan = sameMaps ? layerPlanFor(deps, config, settings, first.params, parentMapping, deps.stepDigests?.(config, first.params)) : undefined;
+    const parentPlan = sameMaps ? layerPlanFor(deps, config, settings, first.params, parentMapping, deps.stepDigests?.(config, first.params, settings)) : undefined;
     if (parentPlan?.cached) layers.parentFinishKey = parentPlan.finishKey;
   }
   return { cached: true, layers };
@@ -458,7 +485,7 @@ async function buildContainer(
       return await reuse(layout, name, hash);
     }
     const started = deps.now();
-    const recorded = recordedSteps(deps, config, name);
+    const recorded = recordedSteps(deps, config, name, settings);
     if (options.verbosity >= 1 && recorded !== undefined) {
       const line = whyRebuild(layout, name, recorded);
       if (line !== undefined) deps.write(`${line}\n`);
@@ -509,7 +536,7 @@ async function buildContainer(
     const output = openHostOutput({
       buildDir, projectRoot: layout.projectRoot, verbosity: options.verbosity, terminal: deps.terminal, write: deps.write, now: deps.now,
     });
-    const prepareCtx: PrepareContext = { projectRoot: layout.projectRoot, cacheDir, settings, log: output.log, signal: abort.signal };
+    const prepareCtx: PrepareContext = { projectRoot: layout.projectRoot, cacheDir, settings, log: output.log, signal: abort.signal, containerRoots };
     let result: BuilderResult;
     try {
       result = await prepareSteps(container.setup, prepareCtx, deps.stepDef, output.progress);
@@ -549,7 +576,7 @@ async function buildContainer(
     if (!result.ok) throw failureError(layout, name, result, layout.projectRoot);
 
     if (hash === undefined) {
-      hash = deps.version(config, name);
+      hash = deps.version(config, name, settings);
       if (hash === undefined) {
         throw new BuildFailedError(`Internal Error: Can't version even after build (container "${name}")`,
           'Run `vagga _version_hash --debug-versioning ' + name + '` to see which input is missing.');

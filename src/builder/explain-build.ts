@@ -39,8 +39,8 @@ export async function explainBuild(config: Config, settings: Settings, name: str
   const container = config.containers[name];
   if (!container) throw new VaggaError(`Container ${JSON.stringify(name)} not found`, { code: 'container.not-found' });
   const layout = projectLayout(config.projectRoot, settings);
-  const hash = deps.version(config, name);
-  const current = recordedSteps(deps, config, name);
+  const hash = deps.version(config, name, settings);
+  const current = recordedSteps(deps, config, name, settings);
   if (hash === undefined || current === undefined) {
     throw new VaggaError(`The version of container ${JSON.stringify(name)} is known only after building it; nothing to compare`, { code: 'version.unknown' });
   }

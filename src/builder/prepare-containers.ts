@@ -57,7 +57,7 @@ export async function prepareContainers(project: Project, names: readonly string
     mode: opts.buildMode,
     force: opts.force,
     knownVersions: project.versions,
-    version: strict ? (name) => strict(config, name) : undefined,
+    version: strict ? (name) => strict(config, name, settings) : undefined,
     checkUidMaps,
   });
   // The start-up fast path: `--no-build`/`--no-version-check` (which never build), or every
@@ -86,10 +86,11 @@ export async function prepareContainers(project: Project, names: readonly string
 }
 
 /** `--no-build`: the version hash of a container, computed (the step registry and hashing loaded on demand). */
-async function strictVersion(): Promise<(config: Project['config'], name: string) => string | undefined> {
+async function strictVersion(): Promise<(config: Project['config'], name: string, settings?: Project['settings']) => string | undefined> {
   const [{ containerVersion }, { STEP_DEFS }] = await Promise.all([
     import('../version/container-version.js'),
     import('../steps/registry.js'),
   ]);
-  return (config, name) => containerVersion(STEP_DEFS, config, name).hash;
+  const { versionStorage } = await import('../storage/layout.js');
+  return (config, name, settings) => containerVersion(STEP_DEFS, config, name, settings ? versionStorage(config.projectRoot, settings) : {}).hash;
 }

@@ -116,6 +116,7 @@ export const ERROR_CODES = {
   'build.image-unpack-failed': { exit: launcher, meaning: 'umoci cannot unpack an !OciImage image into the root' },
   'build.image-pin-file': { exit: launcher, meaning: 'vagga-images.lock cannot be read or written' },
   'build.git-failed': { exit: launcher, meaning: 'A git operation of a !Git step failed' },
+  'build.git-url-refused': { exit: launcher, meaning: 'A git url of `!SubConfig` uses a transport or scheme vagga does not allow (`ext::`, a scheme other than http(s), git, ssh)' },
   'build.git-revision-not-found': { exit: launcher, meaning: 'The requested git revision is not in the repository' },
   'build.not-a-directory': { exit: launcher, meaning: 'A path the step must create as a directory is something else' },
   'build.copy-from-container': { exit: launcher, meaning: '!Build cannot copy from its source container' },

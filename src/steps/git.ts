@@ -68,7 +68,7 @@ async function prepareRepo(tag: string, givenUrl: string, ctx: PrepareContext): 
   // the user into the build.
   const local = isAbsolute(url) ? url : /^file:\/\//i.test(url) ? decodeURIComponent(new URL(url).pathname) : undefined;
   if (local !== undefined) resolveProjectPath(ctx.projectRoot, local, { key: 'url' }, Object.values(ctx.settings.externalVolumes));
-  await ensureMirror(ctx.cacheDir, url, ctx.log, ctx.signal);
+  await ensureMirror(ctx.cacheDir, url, ctx.log, ctx.signal, local !== undefined);
 }
 
 /** Builder side: git's repository arguments (repoArgs), a project repository resolved and checked now. */

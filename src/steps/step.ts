@@ -19,6 +19,14 @@ export interface VersionContext {
   unknown(reason: string): never;
   /** Load another vagga.yaml by host path (for `!SubConfig`); absent: such versions are unknown. */
   readConfigFile?(hostPath: string): Config;
+  /**
+   * Host path of the root of container `name` built at its current version (for
+   * `!SubConfig` from a container), or undefined when that version is not built or the
+   * project's storage is not known here. Throws what versioning `name` throws.
+   */
+  builtRoot?(name: string): string | undefined;
+  /** Host path of the user's cache dir (for `!SubConfig` from git); absent: such versions are unknown. */
+  cacheDir?: string;
 }
 
 /** Host-side context for a step's `prepare` (runs before the builder sandbox starts). */
@@ -32,6 +40,8 @@ export interface PrepareContext {
   signal: AbortSignal;
   /** The container's setup steps before this one (set by the build's prepare phase). */
   precedingSteps?: readonly StepConfig[];
+  /** Host roots of the containers built (or reused) before this one, by name (for `!SubConfig` from a container). */
+  containerRoots?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -30,7 +30,7 @@ import type { Config, Settings } from '../config/model.js';
 import { PROJECT_FILES } from '../config/project-files.js';
 import { ExitCode, VaggaError } from '../errors/vagga-error.js';
 import {
-  buildLockPath, cacheDirFor, parseVersionDirName, projectLayout, versionDirName, type ProjectLayout,
+  buildLockPath, cacheDirFor, parseVersionDirName, projectLayout, versionDirName, versionStorage, type ProjectLayout,
 } from './layout.js';
 import { removeTree } from './remove.js';
 import { lockHeld } from './lock.js';
@@ -147,7 +147,7 @@ export async function cleanStorage(config: Config, settings: Settings, options: 
     const [{ containerVersion }, { STEP_DEFS }] = await Promise.all([import('../version/container-version.js'), import('../steps/registry.js')]);
     deps.version = (cfg, name) => {
       try {
-        return containerVersion(STEP_DEFS, cfg, name).hash;
+        return containerVersion(STEP_DEFS, cfg, name, versionStorage(cfg.projectRoot, settings)).hash;
       } catch (err) {
         if (err instanceof VaggaError && err.code === 'version.unknown') return undefined;
         throw err;

@@ -150,3 +150,12 @@ export function cacheDirPath(settings: Settings, env: NodeJS.ProcessEnv = proces
   }
   return resolve(dir);
 }
+
+/**
+ * Where versioning looks for what `!SubConfig` reads from outside the project (pure): the
+ * project's `.roots` dir (built containers) and the user's cache dir (git checkouts), for
+ * container-version.ts VersionOptions.
+ */
+export function versionStorage(projectRoot: string, settings: Settings, env: NodeJS.ProcessEnv = process.env): { rootsDir: string; cacheDir: string } {
+  return { rootsDir: projectLayout(projectRoot, settings).rootsDir, cacheDir: cacheDirPath(settings, env) };
+}

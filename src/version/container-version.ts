@@ -4,6 +4,8 @@
  * (owned by the step's StepDef), then `data_dirs` when non-empty. `!Container` and friends
  * inline another container's steps (each with its own marker) through VersionContext.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config, StepConfig } from '../config/model.js';
 import { VaggaError } from '../errors/vagga-error.js';
 import { readSubConfigFile } from '../config/subconfig.js';
@@ -29,6 +31,15 @@ export interface VersionOptions {
    * config loader's dialect and the registry's step schemas (config/subconfig.ts).
    */
   readConfigFile?: (hostPath: string) => Config;
+  /**
+   * `<base>/.roots` of the project (storage/layout.ts projectLayout): where `!SubConfig`
+   * from a container finds that container's built root. Absent: such versions are unknown.
+   */
+  rootsDir?: string;
+  /** The user's cache dir (storage/layout.ts cacheDirPath), for `!SubConfig` from git. Absent: such versions are unknown. */
+  cacheDir?: string;
+  /** Containers whose versions are being computed (the outer ones), to refuse loops. Internal. */
+  versioning?: readonly string[];
 }
 
 /**
@@ -105,7 +116,18 @@ function versionContext(steps: StepRegistry, config: Config, name: string, optio
       throw new VersionUnknownError(reason);
     },
     readConfigFile: options.readConfigFile ?? ((hostPath) => readSubConfigFile(steps, hostPath)),
+    builtRoot(other) {
+      if (options.rootsDir === undefined) return undefined;
+      const outer = [...(options.versioning ?? []), name];
+      if (outer.includes(other)) {
+        throw new VaggaError(`Container ${JSON.stringify(other)} has cyclic dependency`, { code: 'config.container-cycle' });
+      }
+      const hash = containerVersion(steps, config, other, { ...options, trace: false, versioning: outer }).hash;
+      const root = join(options.rootsDir, `${other}.${hash.slice(0, 8)}`, 'root');
+      return existsSync(root) ? root : undefined;
+    },
   };
+  if (options.cacheDir !== undefined) ctx.cacheDir = options.cacheDir;
   return ctx;
 }
 

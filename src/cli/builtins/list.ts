@@ -62,12 +62,15 @@ async function listContainers(ctx: CliContext, project: Project): Promise<number
 async function linkedVersions(project: Project, shorts: Map<string, string>): Promise<Map<string, LinkedVersion>> {
   const out = new Map<string, LinkedVersion>();
   if (shorts.size === 0) return out;
-  const [{ containerVersion }, { STEP_DEFS }] = await Promise.all([import('../../version/container-version.js'), import('../../steps/registry.js')]);
+  const [{ containerVersion }, { STEP_DEFS }, { versionStorage }] = await Promise.all([
+    import('../../version/container-version.js'), import('../../steps/registry.js'), import('../../storage/layout.js'),
+  ]);
+  const storage = versionStorage(project.config.projectRoot, project.settings);
   for (const [name, short] of shorts) {
     let hash = project.versions?.[name];
     if (hash === undefined) {
       try {
-        hash = containerVersion(STEP_DEFS, project.config, name).hash;
+        hash = containerVersion(STEP_DEFS, project.config, name, storage).hash;
       } catch { /* unknown before building (or unreadable inputs): shown without a verdict */ }
     }
     out.set(name, { short, current: hash === undefined ? undefined : hash.startsWith(short) });

@@ -58,12 +58,12 @@ export async function run(ctx: CliContext, parsed: BuiltinCall, runner?: IndexSa
  * the one `.vagga/<name>` points to. Throws VaggaError (121) when neither exists.
  */
 async function currentVersionDir(config: Config, settings: Settings, name: string): Promise<string> {
-  const { projectLayout, versionDir } = await import('../../storage/layout.js');
+  const { cacheDirPath, projectLayout, versionDir } = await import('../../storage/layout.js');
   const { linkedVersionDir } = await import('../../storage/publish.js');
   const layout = projectLayout(config.projectRoot, settings);
   try {
     const [{ containerVersion }, { STEP_DEFS }] = await Promise.all([import('../../version/container-version.js'), import('../../steps/registry.js')]);
-    const dir = versionDir(layout, name, containerVersion(STEP_DEFS, config, name).hash);
+    const dir = versionDir(layout, name, containerVersion(STEP_DEFS, config, name, { rootsDir: layout.rootsDir, cacheDir: cacheDirPath(settings) }).hash);
     if (existsSync(join(dir, 'root'))) return dir;
   } catch {
     // Version unknown before building (e.g. a missing !Depends path): use the link below.

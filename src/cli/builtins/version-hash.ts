@@ -11,13 +11,15 @@ import { containerNotFound } from '../../version/errors.js';
 /** Exit 0; 29 version unknown before building; 121 unknown container. */
 export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number> {
   const name = parsed.positionals[0]!;
-  const { config } = await projectFor(ctx, name);
+  const { config, settings } = await projectFor(ctx, name);
   if (!Object.hasOwn(config.containers, name)) {
     throw containerNotFound(name, Object.keys(config.containers));
   }
   const trace = Boolean(parsed.values.debug || parsed.values.dump);
-  const [{ containerVersion }, { STEP_DEFS }] = await Promise.all([import('../../version/container-version.js'), import('../../steps/registry.js')]);
-  const version = containerVersion(STEP_DEFS, config, name, { trace });
+  const [{ containerVersion }, { STEP_DEFS }, { versionStorage }] = await Promise.all([
+    import('../../version/container-version.js'), import('../../steps/registry.js'), import('../../storage/layout.js'),
+  ]);
+  const version = containerVersion(STEP_DEFS, config, name, { trace, ...versionStorage(config.projectRoot, settings, ctx.env) });
   if (trace && version.trace) ctx.err(version.trace.map((l) => `${l}\n`).join(''));
   ctx.out(`${parsed.values.short ? version.hash.slice(0, 8) : version.hash}\n`);
   return 0;

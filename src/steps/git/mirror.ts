@@ -48,12 +48,21 @@ export function mirrorPath(cacheDir: string, url: string): string {
 /** Result of running git. */
 interface GitResult { status: number | null; stdout: string; stderr: string }
 
-/** Run `git -c safe.directory=* ...args`; rejects with MissingToolError when git is absent. */
-export function runGit(args: string[], options: { cwd?: string; signal?: AbortSignal } = {}): Promise<GitResult> {
+/**
+ * Transports git may use (GIT_ALLOW_PROTOCOL): never `ext::` (it runs a program) or `fd::`;
+ * `file` (local paths, file:// URLs) only when the caller has checked the path is allowed.
+ */
+const ALLOWED_PROTOCOLS = 'http:https:git:ssh';
+
+/**
+ * Run `git -c safe.directory=* ...args`; rejects with MissingToolError when git is absent.
+ * `allowFile`: the url is a local repository the caller has checked (project or external volume).
+ */
+export function runGit(args: string[], options: { cwd?: string; signal?: AbortSignal; allowFile?: boolean } = {}): Promise<GitResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawnHost('git', ['-c', 'safe.directory=*', ...args], {
       cwd: options.cwd, signal: options.signal, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: options.allowFile ? `${ALLOWED_PROTOCOLS}:file` : ALLOWED_PROTOCOLS },
     });
     let stdout = '';
     let stderr = '';
@@ -74,23 +83,26 @@ function gitFailed(what: string, r: GitResult, hint: string): VaggaError {
 /**
  * Make sure the mirror of `url` (not a project repository) exists and is fresh; returns
  * its path. Serialised per mirror with a lock file beside it. Throws VaggaError (121) when
- * the first clone fails, MissingToolError without git.
+ * the first clone fails, MissingToolError without git. `allowFile`: `url` is a local path
+ * or file:// URL the caller has checked (else git refuses the file transport); it is cloned
+ * with `--no-local`, through git's transport, so nothing of the source's `.git` but its
+ * objects and refs is copied (no config, no symlinks under objects/ followed).
  */
-export async function ensureMirror(cacheDir: string, url: string, log: BuildLog, signal?: AbortSignal): Promise<string> {
+export async function ensureMirror(cacheDir: string, url: string, log: BuildLog, signal?: AbortSignal, allowFile = false): Promise<string> {
   const dir = mirrorPath(cacheDir, url);
   await mkdir(join(cacheDir, 'git'), { recursive: true });
   const lock = await acquireLock(`${dir}.lock`, { signal, onWait: () => log.info(`Another process is fetching ${url}. Waiting...`) });
   try {
     if (existsSync(dir)) {
       log.info(`Fetching ${url}`);
-      const r = await runGit(['--git-dir', dir, 'remote', 'update', '--prune'], { signal });
+      const r = await runGit(['--git-dir', dir, 'remote', 'update', '--prune'], { signal, allowFile });
       if (r.status !== 0) log.warn(`Can't update the git cache of ${url}, using the cached copy: ${r.stderr.trim().split('\n').pop() ?? ''}`);
       return dir;
     }
     const part = `${dir}.part.${process.pid}`;
     await rm(part, { recursive: true, force: true });
     log.info(`Cloning ${url}`);
-    const r = await runGit(['clone', '--mirror', '--quiet', url, part], { signal });
+    const r = await runGit(['clone', '--mirror', '--quiet', ...(allowFile ? ['--no-local'] : []), '--', url, part], { signal, allowFile });
     if (r.status !== 0) {
       await rm(part, { recursive: true, force: true });
       throw gitFailed(`Cloning ${url}`, r, 'Check the `url` of the step (and your network connection).');

@@ -90,10 +90,23 @@ test('the mirror survives an unreachable upstream (warning, cached copy used)', 
     makeRepo(repo);
     const warnings: string[] = [];
     const log = { info() {}, debug() {}, warn: (m: string) => warnings.push(m) };
-    const dir = await ensureMirror(ctx.cacheDir, repo, log);
+    const dir = await ensureMirror(ctx.cacheDir, repo, log, undefined, true);
     fs.renameSync(repo, `${repo}.gone`);
-    assert.equal(await ensureMirror(ctx.cacheDir, repo, log), dir);
+    assert.equal(await ensureMirror(ctx.cacheDir, repo, log, undefined, true), dir);
     assert.match(warnings.join('\n'), /Can't update the git cache/);
+  } finally { ctx.cleanup(); }
+});
+
+test('git runs with GIT_ALLOW_PROTOCOL: file only when the caller checked the path, ext:: never', { skip }, async () => {
+  const ctx = fakeContext();
+  try {
+    const repo = path.join(tempDir('vgit-'), 'upstream');
+    makeRepo(repo);
+    const log = { info() {}, debug() {}, warn() {} };
+    await assert.rejects(ensureMirror(ctx.cacheDir, repo, log), /transport 'file' not allowed/);
+    const marker = path.join(tempDir('vgit-ext-'), 'ran');
+    await assert.rejects(ensureMirror(ctx.cacheDir, `ext::sh -c touch% ${marker}`, log), /transport 'ext' not allowed/);
+    assert.ok(!fs.existsSync(marker), 'the ext:: command never ran');
   } finally { ctx.cleanup(); }
 });
 

@@ -142,9 +142,31 @@ test('!SubConfig builds the steps of a container from another file in the projec
     await assert.rejects(buildStep(ctx, 'SubConfig', { path: 'sub/other.yaml', container: 'nope' }), /Container "nope" not found/);
     await assert.rejects(buildStep(ctx, 'SubConfig', { path: 'sub/other.yaml', container: 'needs-other' }), /needs another container/);
     await assert.rejects(buildStep(ctx, 'SubConfig', { path: 'missing.yaml', container: 'inner' }), /"missing.yaml" does not exist/);
-    const fromContainer = { source: { kind: 'Container', name: 'x' }, path: 'vagga.yaml', container: 'inner' };
-    await assert.rejects(stepDef('SubConfig')!.build!(fromContainer, ctx), /!SubConfig from a container is not supported yet/);
   } finally { ctx.cleanup(); }
+});
+
+test('!SubConfig from a container reads the file inside that root only', async () => {
+  const gen = tempDir('subcfg-gen-');
+  const ctx = fakeContext({ roots: { gen } });
+  try {
+    fs.mkdirSync(path.join(ctx.root, 'etc'));
+    fs.mkdirSync(path.join(gen, 'etc'));
+    const yaml = 'containers:\n  inner:\n    setup:\n    - !Text { /etc/from-gen.txt: "gen\\n" }\n';
+    fs.writeFileSync(path.join(gen, 'etc/sub.yaml'), yaml);
+    const from = (p: string) => ({ source: { kind: 'Container', name: 'gen' }, path: p, container: 'inner' });
+    await stepDef('SubConfig')!.build!(from('etc/sub.yaml'), ctx);
+    assert.equal(fs.readFileSync(path.join(ctx.root, 'etc/from-gen.txt'), 'utf8'), 'gen\n');
+    // A symlink to a host path is followed inside the root: the host file is not read.
+    const hostFile = path.join(ctx.projectRoot, 'host.yaml');
+    fs.writeFileSync(hostFile, yaml.replace('from-gen', 'from-host'));
+    fs.symlinkSync(hostFile, path.join(gen, 'vagga.yaml'));
+    await assert.rejects(stepDef('SubConfig')!.build!(from('vagga.yaml'), ctx), /"vagga.yaml" in container "gen" does not exist/);
+    fs.symlinkSync('../../../../../../../../..' + hostFile, path.join(gen, 'up.yaml'));
+    await assert.rejects(stepDef('SubConfig')!.build!(from('up.yaml'), ctx), /does not exist/);
+    await assert.rejects(stepDef('SubConfig')!.build!(from('../../' + path.relative('/', hostFile)), ctx), /may not contain "\.\."/);
+    await assert.rejects(stepDef('SubConfig')!.build!(from(hostFile), ctx), /must be relative/);
+    assert.ok(!fs.existsSync(path.join(ctx.root, 'etc/from-host.txt')));
+  } finally { ctx.cleanup(); fs.rmSync(gen, { recursive: true, force: true }); }
 });
 
 test('data-dirs keep only the listed paths and their parents', async () => {

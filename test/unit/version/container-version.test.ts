@@ -9,6 +9,7 @@ import { containerVersion } from '../../../src/version/container-version.js';
 import { VersionUnknownError } from '../../../src/version/errors.js';
 import { config, container, step } from './helpers.js';
 import { STEP_DEFS } from '../../../src/steps/registry.js';
+import type { StepConfig } from '../../../src/config/model.js';
 
 const alpine = () => [step('Alpine', 'v3.4')];
 
@@ -101,6 +102,40 @@ test('!SubConfig: unknown while the file is missing, then the other file\'s step
     assert.equal(viaFile, viaReader);
     assert.notEqual(viaFile, containerVersion(STEP_DEFS, config([container('x', alpine())]), 'x').hash);
     assert.throws(() => containerVersion(STEP_DEFS, config([container('x', [step('SubConfig', { path: 'sub.yaml', container: 'z' })])], dir), 'x'), /Container "z" not found/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** `!SubConfig {source: !Container name, path, container: y}` (tagged values are not expressible through `step`). */
+const fromContainer = (name: string, p: string): StepConfig => ({
+  tag: 'SubConfig', params: { source: { kind: 'Container', name }, path: p, container: 'y' }, pos: { file: 'vagga.yaml', line: 1, col: 1 },
+});
+
+test('!SubConfig from a container: unknown until that version is built, then equal to the same steps from a file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsubc-'));
+  try {
+    const rootsDir = path.join(dir, '.vagga/.roots');
+    const cfg = config([
+      container('gen', alpine()),
+      container('x', [fromContainer('gen', 'etc/sub.yaml')]),
+      container('ref', [step('SubConfig', { path: 'sub.yaml', container: 'y' })]),
+    ], dir);
+    assert.throws(() => containerVersion(STEP_DEFS, cfg, 'x'), VersionUnknownError, 'no storage known');
+    assert.throws(() => containerVersion(STEP_DEFS, cfg, 'x', { rootsDir }), VersionUnknownError, 'gen not built');
+    const genRoot = path.join(rootsDir, `gen.${containerVersion(STEP_DEFS, cfg, 'gen').hash.slice(0, 8)}`, 'root');
+    fs.mkdirSync(path.join(genRoot, 'etc'), { recursive: true });
+    assert.throws(() => containerVersion(STEP_DEFS, cfg, 'x', { rootsDir }), VersionUnknownError, 'file missing in the root');
+    const yaml = 'containers:\n  y:\n    setup:\n    - !Sh echo hi\n';
+    fs.writeFileSync(path.join(genRoot, 'etc/sub.yaml'), yaml);
+    fs.writeFileSync(path.join(dir, 'sub.yaml'), yaml);
+    // Vagga's rule: the marker and the other file's steps; the source is not hashed.
+    assert.equal(containerVersion(STEP_DEFS, cfg, 'x', { rootsDir }).hash, containerVersion(STEP_DEFS, cfg, 'ref').hash);
+    const dotdot = config([container('gen', alpine()),
+      container('x', [fromContainer('gen', '../sub.yaml')])], dir);
+    assert.throws(() => containerVersion(STEP_DEFS, dotdot, 'x', { rootsDir }), /may not contain "\.\."/);
+    const loop = config([container('a', [fromContainer('a', 'v.yaml')])], dir);
+    assert.throws(() => containerVersion(STEP_DEFS, loop, 'a', { rootsDir }), /cyclic dependency/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
