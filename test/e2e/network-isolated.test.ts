@@ -17,7 +17,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { accessSync, chmodSync, constants, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Server } from 'node:net';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cleanupStage, e2eEnv, show, spawnVagga, vagga } from './harness.js';
@@ -148,6 +148,9 @@ const projectYaml = (port: number, name: string, published: number) => `
   serve: !Command
     container: bb
     run: "echo serving; exec busybox httpd -f -p ${published} -h /work/www"
+  outbound: !Command
+    container: bb
+    run: "gw=$(busybox ip route | busybox awk '/^default/ {print $3}'); echo gw=$gw; busybox timeout 5 busybox nc $gw ${port} </dev/null; echo nc-done"
   web: !Supervise
     isolate-network: true
     children:
@@ -165,6 +168,7 @@ describe('isolated networks', { timeout: 900_000 }, () => {
   let port: number;
   const published = 8000;
   let host: Server;
+  const hostSockets = new Set<Socket>();
   let uid: number;
 
   before(async () => {
@@ -178,11 +182,19 @@ describe('isolated networks', { timeout: 900_000 }, () => {
     }
     // A host program on the very port the children use: it must not collide with them, and no
     // child may reach it or take it for its own server.
-    host = createServer((c) => c.end('hello-from-host\n'));
+    host = createServer((c) => {
+      hostSockets.add(c);
+      c.on('close', () => hostSockets.delete(c));
+      c.on('error', () => {});
+      c.end('hello-from-host\n');
+    });
     await new Promise<void>((r) => host.listen(port, '127.0.0.1', r));
   });
 
-  after(() => new Promise<void>((r) => host.close(() => r())));
+  after(() => new Promise<void>((r) => {
+    for (const c of hostSockets) c.destroy();
+    host.close(() => r());
+  }));
 
   test('two copies of one project serve on the same port at the same time (and the host too); each client reaches its own server', async () => {
     const [a, b] = await Promise.all([vagga(one, ['pair'], { timeoutMs: 60_000 }), vagga(two, ['pair'], { timeoutMs: 60_000 })]);
@@ -245,6 +257,20 @@ describe('isolated networks', { timeout: 900_000 }, () => {
     assert.ok(ok1 && ok2, `answers: ${ok1} ${ok2}\n${show(a)}\n${show(b)}`);
     assert.equal(a.status, 130, show(a));
     assert.ok(await until(async () => (await portFree(h1)) && (await portFree(h2)), 5000));
+    assert.deepEqual(await waitNoLeftovers(uid), []);
+  });
+
+  test('--network-outbound: the network gets a route out (pasta maps its gateway to the host); without it there is none', { skip: noTun }, async () => {
+    const out = await vagga(one, ['--network-outbound', 'outbound'], { timeoutMs: 60_000 });
+    assert.equal(out.status, 0, show(out));
+    assert.match(out.stdout, /^gw=\S+$/m, show(out));
+    // (pasta 0.0~git20230309 sometimes leaves the client waiting after the host closed: the
+    // client gets 5 s, and it may have seen the greeting more than once.)
+    assert.match(out.stdout, /^hello-from-host$/m, show(out));
+    const closed = await vagga(one, ['--publish', `${await freePort()}:${published}`, 'outbound'], { timeoutMs: 60_000 });
+    assert.equal(closed.status, 0, show(closed));
+    assert.match(closed.stdout, /^gw=$/m, show(closed));
+    assert.doesNotMatch(closed.stdout, /hello-from-host/, show(closed));
     assert.deepEqual(await waitNoLeftovers(uid), []);
   });
 
