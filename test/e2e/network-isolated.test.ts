@@ -245,6 +245,17 @@ describe('isolated networks', { timeout: 900_000 }, () => {
     assert.deepEqual(await waitNoLeftovers(uid), []);
   });
 
+  test('--publish with _run', { skip: noTun }, async () => {
+    const hp = await freePort();
+    const run = await spawnVagga(one, ['-p', `${hp}:${published}`, '_run', 'bb', 'busybox', 'httpd', '-f', '-p', String(published), '-h', '/work/www'], { timeoutMs: 60_000 });
+    const answered = await until(async () => /page of one/.test(await httpGet(hp, '/')), 20_000);
+    run.kill('SIGTERM');
+    const r = await run.done;
+    assert.ok(answered, `no answer on 127.0.0.1:${hp}\n${show(r)}`);
+    assert.ok(await until(() => portFree(hp), 5000), `127.0.0.1:${hp} still taken`);
+    assert.deepEqual(await waitNoLeftovers(uid), []);
+  });
+
   test('--publish on an isolated !Supervise: both projects publish the same container port on different host ports at once', { skip: noTun }, async () => {
     const [h1, h2] = [await freePort(), await freePort()];
     const r1 = await spawnVagga(one, ['-p', `${h1}:${published}`, 'web'], { timeoutMs: 60_000 });
