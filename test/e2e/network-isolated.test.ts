@@ -113,6 +113,17 @@ const projectYaml = (port: number, name: string, published: number) => `
         ready-when: { tcp: ${port} }
         ready-timeout: 20
         run: "sleep 1; exec busybox nc -ll -p ${port} -e echo hello-from-${name}"
+  plain-pair: !Supervise
+    children:
+      a-client: !Command
+        container: bb
+        wait-for: [b-server]
+        run: "echo client-start; busybox nc 127.0.0.1 ${port}"
+      b-server: !Command
+        container: bb
+        ready-when: { tcp: ${port} }
+        ready-timeout: 20
+        run: "sleep 1; exec busybox nc -ll -p ${port} -e echo plain-${name}"
   host-port: !Supervise
     isolate-network: true
     children:
@@ -203,6 +214,17 @@ describe('isolated networks', { timeout: 900_000 }, () => {
     assert.match(a.stdout, /^hello-from-one$/m, show(a));
     assert.match(b.stdout, /^hello-from-two$/m, show(b));
     assert.doesNotMatch(a.stdout + b.stdout, /hello-from-host/);
+    assert.deepEqual(await waitNoLeftovers(uid), []);
+  });
+
+  test('vagga --isolate-network SUPERVISE_CMD does the same for a command without the key', async () => {
+    const r = await vagga(one, ['--isolate-network', 'plain-pair'], { timeoutMs: 60_000 });
+    assert.equal(r.status, 0, show(r));
+    assert.match(r.stdout, /^plain-one$/m, show(r));
+    assert.doesNotMatch(r.stdout, /hello-from-host/);
+    // Without it the children share the host's network, where the host program holds the port.
+    const shared = await vagga(one, ['plain-pair'], { timeoutMs: 60_000 });
+    assert.notEqual(shared.status, 0, show(shared));
     assert.deepEqual(await waitNoLeftovers(uid), []);
   });
 
