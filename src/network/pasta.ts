@@ -10,10 +10,12 @@
  * Lifetime: pasta never exits by itself, so it runs in the foreground (`-f`) as a child of
  * node under `setpriv --pdeathsig KILL` (measured: a SIGKILLed parent takes it along; pasta's
  * own sandboxing keeps the parent-death signal), and close() kills it. Ready is when its
- * pid file has content: pasta writes it after its listeners are bound.
+ * pid file has content: pasta writes it after its listeners are bound. The pid file's
+ * temporary directory is removed at once; one left by a vagga killed during those few
+ * milliseconds is removed by the next start (removeStalePidDirs).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VaggaError } from '../errors/vagga-error.js';
@@ -39,6 +41,40 @@ export function pastaArgs(ns: NetworkJoin, ports: readonly PublishedPort[], outb
   ];
 }
 
+/** Prefix of the temporary directory holding one pasta's pid file, followed by vagga's pid and `-`. */
+const PID_DIR_PREFIX = 'vagga-pasta-';
+
+/**
+ * Remove the pid-file directories in `dir` left by a vagga killed while its pasta started
+ * (`vagga-pasta-PID-*` whose PID no longer runs). Best effort.
+ */
+export function removeStalePidDirs(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${PID_DIR_PREFIX}(\\d+)-`).exec(name);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    try {
+      rmSync(join(dir, name), { recursive: true, force: true });
+    } catch {
+      // Not ours, or gone already.
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** pasta's stderr without its "Failed to send N bytes to syslog" noise, as one line. */
 export function pastaSaid(stderr: string): string {
   return stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^Failed to send \d+ bytes to syslog$/.test(l)).join('; ');
@@ -52,7 +88,8 @@ export function pastaSaid(stderr: string): string {
 export async function startPasta(ns: NetworkJoin, ports: readonly PublishedPort[], outbound: boolean): Promise<Pasta> {
   const setpriv = findTool('setpriv');
   const pasta = findTool('pasta');
-  const dir = mkdtempSync(join(tmpdir(), 'vagga-pasta-'));
+  removeStalePidDirs(tmpdir());
+  const dir = mkdtempSync(join(tmpdir(), `${PID_DIR_PREFIX}${process.pid}-`));
   const pidFile = join(dir, 'pid');
   const child = spawn(setpriv, ['--pdeathsig', 'KILL', pasta, ...pastaArgs(ns, ports, outbound, pidFile)], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -89,5 +126,7 @@ export async function startPasta(ns: NetworkJoin, ports: readonly PublishedPort[
     }
     await Promise.race([new Promise((r) => setTimeout(r, 5)), exited]);
   }
+  // pasta has written it and keeps no use for it: gone now, so a killed vagga leaves none.
+  rmSync(dir, { recursive: true, force: true });
   return { pid: child.pid!, close };
 }

@@ -333,5 +333,11 @@ describe('isolated networks', { timeout: 900_000 }, () => {
       assert.deepEqual(await waitNoLeftovers(uid), [], where);
       assert.ok(await portFree(hp), `127.0.0.1:${hp} still taken; ${where}`);
     }
+    // pasta's pid-file directories: removed once pasta is ready, and a run killed before that
+    // leaves one that the next start removes.
+    const next = await vagga(one, ['--publish', `${await freePort()}:${published}`, 'outbound'], { timeoutMs: 60_000 });
+    assert.equal(next.status, 0, show(next));
+    const dirs = readdirSync('/tmp').filter((n) => n.startsWith('vagga-pasta-') && statSync(join('/tmp', n)).uid === uid);
+    assert.deepEqual(dirs, []);
   });
 });

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { parsePublish, parsePublishList } from '../../../src/network/ports.js';
 import { checkTun, tunMessage } from '../../../src/network/tun.js';
-import { pastaArgs, pastaSaid } from '../../../src/network/pasta.js';
+import { pastaArgs, pastaSaid, removeStalePidDirs } from '../../../src/network/pasta.js';
 import { holderScript } from '../../../src/network/holder.js';
 import { needsPasta, pastaFeatures } from '../../../src/network/isolated.js';
 
@@ -51,6 +52,21 @@ test('tun check: one line naming the mode and the chmod to run; a missing node s
     chmodSync(f, 0o666);
     checkTun('--publish', f);
     assert.throws(() => checkTun('--publish', join(dir, 'missing')), (e) => e instanceof VaggaError && e.code === 'network.tun-unusable' && !e.message.includes('\n'));
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('removeStalePidDirs: removes pasta pid-file dirs of vagga processes that are gone, nothing else', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vagga-stale-'));
+  try {
+    const dead = spawnSync('true').pid!;
+    for (const name of [`vagga-pasta-${dead}-a`, `vagga-pasta-${process.pid}-b`, 'vagga-pasta-1-c', 'other-123-d']) {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'pid'), '42\n');
+    }
+    removeStalePidDirs(dir);
+    assert.deepEqual(readdirSync(dir).sort(), ['other-123-d', `vagga-pasta-${process.pid}-b`, 'vagga-pasta-1-c'].sort());
   } finally {
     rmSync(dir, { recursive: true });
   }
