@@ -21,6 +21,8 @@
 #   podman runc      tests only: load and run exported images as the ordinary test user
 #   docker-registry  tests only: a loopback OCI registry the end-to-end tests push to and pull from
 #   systemd          tests only: systemd-socket-activate starts vagga socket-activated
+#   passt iproute2   isolated networks: pasta publishes ports / gives outbound access
+#                    (--publish, --network-outbound); ip brings up their loopback
 set -euo pipefail
 as_root=()
 # The docker-registry package starts a system registry on :5000 when systemd runs. The tests
@@ -33,7 +35,7 @@ export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update
 "${as_root[@]}" apt-get install -y bubblewrap uidmap util-linux passwd mmdebstrap catatonit \
   busybox-static tar gzip xz-utils bzip2 ca-certificates git skopeo zstd attr umoci podman runc \
-  docker-registry systemd
+  docker-registry systemd passt iproute2
 if [ "$had_registry" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
   "${as_root[@]}" systemctl disable --now docker-registry || true
 fi

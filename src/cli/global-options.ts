@@ -21,6 +21,10 @@ export interface GlobalOptions {
   noPrerequisites: boolean;
   containersOnly: boolean;
   isolateNetwork: boolean;
+  /** `-p`/`--publish HOST:CONTAINER` in command-line order (beyond Vagga; src/network/ports.ts). */
+  publish: string[];
+  /** `--network-outbound`: an isolated network with outbound access (beyond Vagga; src/network/). */
+  networkOutbound: boolean;
   noImageDownload: boolean;
   ignoreOwnerCheck: boolean;
   /** `-m`: every positional is a user command name, run in order. */
@@ -49,6 +53,8 @@ export const GLOBAL_SPECS: readonly OptionSpec[] = [
   { names: ['--no-prerequisites'], key: 'noPrerequisites', kind: 'flag' },
   { names: ['--containers-only'], key: 'containersOnly', kind: 'flag' },
   { names: ['--isolate-network', '--no-network', '--no-net'], key: 'isolateNetwork', kind: 'flag' },
+  { names: ['-p', '--publish'], key: 'publish', kind: 'list' },
+  { names: ['--network-outbound'], key: 'networkOutbound', kind: 'flag' },
   { names: ['--no-image-download'], key: 'noImageDownload', kind: 'flag' },
   { names: ['--ignore-owner-check'], key: 'ignoreOwnerCheck', kind: 'flag' },
   { names: ['-m', '--run-multi'], key: 'runMulti', kind: 'flag' },
@@ -76,6 +82,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     noPrerequisites: v.noPrerequisites as boolean,
     containersOnly: v.containersOnly as boolean,
     isolateNetwork: v.isolateNetwork as boolean,
+    publish: v.publish as string[],
+    networkOutbound: v.networkOutbound as boolean,
     noImageDownload: v.noImageDownload as boolean,
     ignoreOwnerCheck: v.ignoreOwnerCheck as boolean,
     runMulti: v.runMulti as boolean,

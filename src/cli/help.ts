@@ -26,6 +26,12 @@ Options:
   --containers-only         Build the containers the commands need, run nothing
   --isolate-network, --no-network, --no-net
                             Run the commands with a loopback-only network
+                            (a !Supervise's children share one)
+  -p, --publish HOST_PORT:CONTAINER_PORT
+                            Isolate the network and publish a TCP port on
+                            the host's 127.0.0.1 (repeatable; needs pasta)
+  --network-outbound        Isolate the network but let it connect out
+                            (needs pasta)
   --no-image-download       Never download prebuilt images (image-cache-url)
   --ignore-owner-check      Run even if the project directory belongs to
                             another user (root is refused otherwise; others

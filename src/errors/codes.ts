@@ -152,6 +152,11 @@ export const ERROR_CODES = {
   'env.usr-not-merged': { exit: launcher, meaning: 'A host program is outside /usr (a merged-/usr host is needed)' },
   'env.no-bundle': { exit: launcher, meaning: 'Building needs the bundled vagga, but vagga runs from sources' },
 
+  'network.bad-publish': { exit: args, meaning: '--publish is not HOST_PORT:CONTAINER_PORT (or PORT), or a host port is given twice' },
+  'network.tun-unusable': { exit: launcher, meaning: '/dev/net/tun is missing or not readable and writable by the user, and pasta needs it (--publish, --network-outbound)' },
+  'network.setup-failed': { exit: launcher, meaning: 'The namespaces of an isolated network could not be created (loopback up)' },
+  'network.pasta-failed': { exit: launcher, meaning: 'pasta ended before it was ready (e.g. a published host port is in use)' },
+
   'storage.lock-failed': { exit: launcher, meaning: 'A lock file cannot be taken (flock failed)' },
   'storage.planted-link': { exit: launcher, meaning: 'A path vagga keeps in .vagga is a symlink or file the project shipped, not a directory vagga made' },
   'storage.not-writable': { exit: launcher, meaning: 'A storage or cache directory cannot be created or written' },

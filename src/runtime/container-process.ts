@@ -5,6 +5,7 @@
 import type { ContainerConfig, Volume } from '../config/model.js';
 import type { Pos } from '../config/qnode.js';
 import type { TcpAddress } from '../sandbox/tcp-socket.js';
+import type { NetworkJoin } from '../sandbox/types.js';
 
 /** Everything needed to start the process. */
 export interface ContainerProcess {
@@ -26,6 +27,8 @@ export interface ContainerProcess {
   commandName?: string;
   /** Loopback-only network (`isolate-network`, `--isolate-network`). */
   isolateNetwork: boolean;
+  /** Join this isolated network (src/network/: `--publish`, `--network-outbound`) instead. */
+  joinNetwork?: NetworkJoin;
   /** uid/gid inside the container (`user-id`/`group-id`); 0 = the invoking user. */
   userId?: number;
   groupId?: number;

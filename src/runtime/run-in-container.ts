@@ -155,6 +155,7 @@ async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxD
     // Vagga runs commands as root of the container's user namespace with its capabilities.
     allCaps: true,
     shareNet: !proc.isolateNetwork,
+    ...(proc.joinNetwork ? { joinNetwork: proc.joinNetwork } : {}),
     init: true,
     ...(socket ? { extraFds: [socket.fd], aroundSpawn: { before: socket.listen, after: socket.close } } : {}),
   })).finally(() => socket?.close());

@@ -36,6 +36,17 @@
  * without starting bwrap; after it, setpriv's parent-death signal kills `unshare`, whose
  * --kill-child kills bwrap, which is pid 1 of the holder's pid namespace, so the kernel kills
  * every process of the sandbox (its pid namespace is nested in the holder's).
+ *
+ * Joined (spec.joinNetwork, an isolated network shared by several sandboxes,
+ * src/network/holder.ts):
+ *
+ *   node ─ setpriv --pdeathsig KILL nsenter --preserve-credentials --user=H --net=H
+ *            unshare --pid --fork --kill-child
+ *            └─ bwrap (no --unshare-user, no --unshare-net: root of the holder's user namespace)
+ *                 └─ sandbox (own pid namespace): catatonit as pid 1 ─ command
+ *
+ * nsenter and unshare exec in place, so the chain is one process until unshare forks, with
+ * the same guarantees as the direct launcher.
  */
 import { spawn, execFile, type StdioOptions, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -108,8 +119,12 @@ function execHelper(tool: string, args: string[], mapping: IdMapping): Promise<v
   });
 }
 
-/** Install the maps of `mapping` on the user namespace of `pid`. */
-async function writeMaps(pid: number, mapping: IdMapping): Promise<void> {
+/**
+ * Install the maps of `mapping` on the user namespace of `pid` (root or a single id: written
+ * directly; else newuidmap and newgidmap concurrently). Rejects with the explained
+ * VaggaError (idmap-diagnose.ts) when a helper fails.
+ */
+export async function writeMaps(pid: number, mapping: IdMapping): Promise<void> {
   const uid = process.getuid!();
   if (uid === 0 || mapping.singleId) {
     // Root may write any map; an ordinary user may map just its own ids (user_namespaces(7)),
@@ -259,8 +274,10 @@ function launch(opts: LaunchOptions): Launched {
   const extra = spec.extraFds ?? [];
   if (extra.length > 6) throw new VaggaError(`At most 6 extra file descriptors can be passed to a sandbox, got ${extra.length}`, { code: 'sandbox.too-many-fds' });
   const pause = Number(process.env[PAUSE_ENV] ?? 0);
+  const join = spec.joinNetwork;
   // Direct launch: unshare writes the maps (see the module comment); else the gated one.
-  const direct = pause > 0 ? undefined : unshareMapsFor(unshare, spec.idMapping);
+  // Joining an isolated network's namespaces needs no maps (they are the holder's).
+  const direct = join ? [] : pause > 0 ? undefined : unshareMapsFor(unshare, spec.idMapping);
   // The caller's descriptors (caller-fds.ts) reach the command at their numbers, so vagga's
   // own pipes go above them (bwrap closes its --json-status-fd and --file descriptors, the
   // launcher's holder script its ctl fd); `extraFds` come first, at 3.
@@ -276,7 +293,7 @@ function launch(opts: LaunchOptions): Launched {
   const args = bwrapArgs(
     {
       unshareUser: false,
-      shareNet: spec.shareNet,
+      shareNet: spec.shareNet || join !== undefined,
       allCaps: spec.allCaps,
       env: spec.env,
       cwd: spec.cwd,
@@ -299,7 +316,9 @@ function launch(opts: LaunchOptions): Launched {
     'pipe',
     ...mounts.files.map(() => 'pipe' as const),
   ];
-  const chain = direct
+  const chain = join
+    ? [findTool('nsenter'), '--preserve-credentials', `--user=${join.userns}`, `--net=${join.netns}`, '--', unshare, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
+    : direct
     ? [unshare, '--user', ...direct, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
     : [unshare, '--user', '--pid', '--fork', '--kill-child', '--', ctlFd! <= 9 ? '/bin/sh' : '/bin/bash', '-c', holderScript(ctlFd!), 'sh', bwrap, ...args];
   spec.aroundSpawn?.before();
@@ -309,7 +328,7 @@ function launch(opts: LaunchOptions): Launched {
       stdio,
       // setsid(2): no controlling terminal for the launcher and the sandbox (StartOptions.ownSession).
       detached: opts.ownSession === true,
-      env: { PATH: direct ? launcherPath(spec.idMapping) : '/usr/sbin:/usr/bin:/sbin:/bin' },
+      env: { PATH: direct && !join ? launcherPath(spec.idMapping) : '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
   } catch (err) {
     throw tooBigError(err, spec) ?? err;

@@ -26,6 +26,15 @@ export interface IdMapping {
   subIdFix?: string;
 }
 
+/**
+ * The namespaces of an isolated network (src/network/holder.ts) a sandbox joins instead of
+ * creating its own user namespace: paths of the holder's /proc/PID/ns/user and ns/net.
+ */
+export interface NetworkJoin {
+  userns: string;
+  netns: string;
+}
+
 export interface SandboxSpec {
   mounts: MountPlan;
   /** Program and arguments; argv[0] is resolved inside the sandbox. */
@@ -39,6 +48,12 @@ export interface SandboxSpec {
   allCaps: boolean;
   /** Share the host network (default true); false gives loopback only. */
   shareNet: boolean;
+  /**
+   * Join these user and network namespaces (nsenter) instead of creating a user namespace:
+   * the sandbox shares the network of every other sandbox joining them, and the holder's
+   * uid/gid maps (`idMapping` must be the same). `shareNet` is then ignored.
+   */
+  joinNetwork?: NetworkJoin;
   /** Run a minimal init as pid 1 that forwards signals and hands over the tty (catatonit). */
   init: boolean;
   /** Extra file descriptors to pass (index 3 upwards in the child), e.g. a listening socket. */

@@ -16,6 +16,10 @@
  * every child (with a shared terminal the last child started would take it and get Ctrl-C
  * alone). If vagga is SIGKILLed, every child's launcher dies by its
  * parent-death signal and takes its whole sandbox along (bwrap.ts module comment).
+ * Isolated network (`isolate-network` on the command, `--isolate-network`, `--publish`,
+ * `--network-outbound`): one network namespace with only loopback, created before the first
+ * child and joined by every child and readiness probe (src/network/isolated.ts), closed
+ * after the run; the children reach each other on 127.0.0.1 and nothing else shares it.
  * Readiness (beyond Vagga): a child's `ready-when` probe is polled here (ready.ts: a tcp probe
  * looks at the listening sockets of the child's own processes; a command probe runs in a
  * short-lived sandbox of the child's container, see probeCommand) and children with
@@ -36,6 +40,8 @@ import { NO_CHILDREN_MESSAGE, parseSuperviseArgs, selectChildren, type Supervise
 import { parseCommandOptions, SUPERVISE_OPTIONS } from '../user-commands/docopt.js';
 import { sandboxListens, waitReady } from './ready.js';
 import { SupervisorState, type SuperviseAction, type SuperviseEvent } from './state.js';
+import { needsPasta, openIsolatedNetwork, sharedMapping, type IsolatedNetwork, type NetworkRequest } from '../network/isolated.js';
+import type { IdMapping } from '../sandbox/types.js';
 
 /** A planned `!Supervise` run: the command and the names of the selected children (sorted). */
 export interface SuperviseRun {
@@ -57,7 +63,7 @@ export interface SuperviseRun {
  * (Vagga's supervisor, inventory §1.6). Returns the help text for `-h`. Throws
  * VaggaError: 127 with NO_CHILDREN_MESSAGE when nothing is selected; 122 for bad
  * arguments without `options`, 121 with them (docopt); 121 for what this version cannot
- * run yet (`isolate-network` on a supervise command, `network` or `!BridgeCommand` children).
+ * run yet (`network` or `!BridgeCommand` children).
  */
 export function planSupervise(cmd: SuperviseConfig, args: readonly string[]): SuperviseRun | { help: string } {
   let only: string[];
@@ -82,7 +88,6 @@ export function planSupervise(cmd: SuperviseConfig, args: readonly string[]): Su
   const notYet = (what: string) => new VaggaError(`Command ${JSON.stringify(cmd.name)} uses ${what}, not supported by this version yet`, {
     code: 'command.not-supported',
   });
-  if (cmd.isolateNetwork) throw notYet('`isolate-network` on a !Supervise command (its children would not share one network)');
   const children = selectChildren(cmd.children, only, exclude);
   if (children.length === 0) throw new VaggaError(NO_CHILDREN_MESSAGE, { code: 'command.no-children' });
   for (const name of children) {
@@ -126,8 +131,10 @@ export interface SuperviseOutput {
   stdout(text: string): void;
   /** Write `text` (as is) to vagga's stderr: start failures and errors. */
   stderr(text: string): void;
-  /** `--isolate-network` was given (refused: not supported with `!Supervise` yet). */
+  /** `--isolate-network` was given: the children share one isolated network. */
   isolateNetwork: boolean;
+  /** `--publish`/`--network-outbound` (either one isolates the network too); absent: neither. */
+  network?: NetworkRequest;
   /** Sandbox collaborators replacing the real ones (tests); their runSandbox fakes every child's sandbox. */
   sandboxDeps?: SandboxDeps;
 }
@@ -141,6 +148,8 @@ export interface SuperviseEffects {
   msPerSecond?: number;
   /** Stop vagga itself after SIGTSTP was passed to the children (default: SIGSTOP to its own pid). */
   stopSelf?: () => void;
+  /** Create the isolated network (default: openIsolatedNetwork; none when output.sandboxDeps fakes the sandboxes). */
+  openNetwork?: (mapping: IdMapping, request: NetworkRequest) => Promise<IsolatedNetwork>;
 }
 
 /**
@@ -148,18 +157,31 @@ export interface SuperviseEffects {
  * child's status (stop-on-failure), 0 when all succeeded (wait-all-successful), 127 when a
  * child could not be started, 128+N after signal N to vagga; children with a `restart`
  * policy are started again as it says (supervise-state.ts). Prints the supervise command's
- * epilog on 0. Throws VaggaError 121 for `--isolate-network` (not supported yet).
+ * epilog on 0. With an isolated network (see the file comment) rejects like
+ * openIsolatedNetwork before any child starts, and with VaggaError 121 when the children's
+ * containers map different ids.
  */
 export async function runSupervise(output: SuperviseOutput, project: Project, run: SuperviseRun, startChild: ChildStarter, effects: SuperviseEffects = {}): Promise<number> {
-  if (output.isolateNetwork) {
-    throw new VaggaError(`--isolate-network with the !Supervise command ${JSON.stringify(run.command.name)} is not supported by this version yet`, {
-      code: 'command.not-supported',
-      hint: 'Its children would each get a network of their own instead of sharing one.',
-    });
-  }
   // Tests that replace the sandbox (output.sandboxDeps) get handles that cannot be signalled.
   const fake = output.sandboxDeps?.runSandbox;
-  const start = effects.startSandbox ?? (fake ? (spec: SandboxSpec): SandboxHandle => ({ pid: 0, signal: () => {}, done: fake(spec) }) : startSandbox);
+  const request: NetworkRequest = output.network ?? { publish: [], outbound: false };
+  const openNetwork = effects.openNetwork ?? (fake ? undefined : openIsolatedNetwork);
+  const isolated = run.command.isolateNetwork || output.isolateNetwork || needsPasta(request);
+  const net = isolated && openNetwork
+    ? await openNetwork(sharedMapping(run.children.map((n) => project.config.containers[run.command.children[n].container]!)), request)
+    : undefined;
+  try {
+    return await superviseIn(net, output, project, run, startChild, effects);
+  } finally {
+    await net?.close();
+  }
+}
+
+async function superviseIn(net: IsolatedNetwork | undefined, output: SuperviseOutput, project: Project, run: SuperviseRun, startChild: ChildStarter, effects: SuperviseEffects): Promise<number> {
+  const fake = output.sandboxDeps?.runSandbox;
+  const plainStart = effects.startSandbox ?? (fake ? (spec: SandboxSpec): SandboxHandle => ({ pid: 0, signal: () => {}, done: fake(spec) }) : startSandbox);
+  // Every sandbox of the run (children and probes) joins the isolated network.
+  const start = net ? (spec: SandboxSpec, opts: StartOptions) => plainStart({ ...spec, joinNetwork: net.join }, opts) : plainStart;
   const signals = effects.signals ?? process;
   const msPerSecond = effects.msPerSecond ?? 1000;
   const restart = Object.fromEntries(run.children.map((n) => [n, run.command.children[n].restart]));

@@ -22,6 +22,9 @@ import { volumeContainerNames } from '../runtime/volumes/containers.js';
 import { checkPassedSockets } from './tcp-sockets.js';
 import type { TcpAddress } from '../sandbox/tcp-socket.js';
 import { missingVolumeInits, volumesDirFor } from '../runtime/volumes/persistent.js';
+import { checkNetworkRequest, needsPasta, sharedMapping, withIsolatedNetwork, type NetworkRequest } from '../network/isolated.js';
+import { parsePublishList } from '../network/ports.js';
+import type { NetworkJoin } from '../sandbox/types.js';
 
 /** One planned run: a `!Command` and its extra arguments. */
 export interface PlannedRun {
@@ -108,6 +111,11 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
     return 0;
   }
 
+  // Isolated networks (src/network/): bad --publish values, missing helpers and an unusable
+  // /dev/net/tun fail here, before anything is built or started.
+  const network: NetworkRequest = { publish: parsePublishList(globals.publish), outbound: globals.networkOutbound };
+  const sharedNetwork = (run: (typeof plan)[number]) => isSuperviseRun(run) && (run.command.isolateNetwork || globals.isolateNetwork);
+  if (needsPasta(network) || plan.some(sharedNetwork)) checkNetworkRequest(network);
   // pass-tcp-socket: fail early when an address cannot be listened on (tcp-sockets.ts).
   const sockets = await checkPassedSockets(plan.flatMap(plannedCommands));
   // Phase 2: every container the runs need (each command's, supervise children's, and the
@@ -152,18 +160,24 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
   for (const run of plan) {
     const roots = rootsOf.get(run) ?? containerRoots;
     const status = isSuperviseRun(run)
-      ? await runSupervise(superviseOutput(ctx), project, run, (child, sandboxDeps) => runCommand(
+      ? await runSupervise(superviseOutput(ctx, network), project, run, (child, sandboxDeps) => runCommand(
         { ...ctx, sandboxDeps }, project, { command: child, args: [], optionEnv: run.optionEnv }, roots[child.container]!, vaggaenv, roots, sockets))
+      : needsPasta(network)
+      ? await withIsolatedNetwork(sharedMapping([project.config.containers[run.command.container]!]), network, (join) => runCommand(
+        ctx, project, run, containerRoots[run.command.container]!, vaggaenv, containerRoots, sockets, join))
       : await runCommand(ctx, project, run, containerRoots[run.command.container]!, vaggaenv, containerRoots, sockets);
     if (status !== 0) return status;
   }
   return 0;
 }
 
-/** Phase 3 for one command (its container's root `rootfs`): environment, argv, cwd, sandbox; prints `epilog` on success. */
+/**
+ * Phase 3 for one command (its container's root `rootfs`): environment, argv, cwd, sandbox
+ * (joining the isolated network `joinNetwork` when given); prints `epilog` on success.
+ */
 async function runCommand(
   ctx: CliContext, project: Project, run: PlannedRun, rootfs: string, vaggaenv: Record<string, string>, containerRoots?: Record<string, string>,
-  sockets?: Map<string, TcpAddress>,
+  sockets?: Map<string, TcpAddress>, joinNetwork?: NetworkJoin,
 ): Promise<number> {
   const { command } = run;
   const container = project.config.containers[command.container];
@@ -188,6 +202,7 @@ async function runCommand(
     commandVolumePositions: command.volumePositions,
     commandName: command.name,
     isolateNetwork: command.isolateNetwork || ctx.globals.isolateNetwork,
+    ...(joinNetwork ? { joinNetwork } : {}),
     userId: command.userId,
     groupId: command.groupId,
     supplementaryGids: command.supplementaryGids,
@@ -200,7 +215,7 @@ async function runCommand(
   return status;
 }
 
-/** The CLI context as a supervise run's output (supervise/run.ts SuperviseOutput). */
-function superviseOutput(ctx: CliContext): SuperviseOutput {
-  return { stdout: ctx.out, stderr: ctx.err, isolateNetwork: ctx.globals.isolateNetwork, sandboxDeps: ctx.sandboxDeps };
+/** The CLI context as a supervise run's output (supervise/run.ts SuperviseOutput), with the run's `network` request. */
+function superviseOutput(ctx: CliContext, network: NetworkRequest): SuperviseOutput {
+  return { stdout: ctx.out, stderr: ctx.err, isolateNetwork: ctx.globals.isolateNetwork, network, sandboxDeps: ctx.sandboxDeps };
 }

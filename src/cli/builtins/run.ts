@@ -11,20 +11,29 @@ import { readEnvironFile, runInContainer } from '../../runtime/run-in-container.
 import { containerWorkDir } from '../../runtime/work-dir.js';
 import type { BuiltinCall } from '../builtin-spec.js';
 import { projectFor, type CliContext } from '../context.js';
+import { checkNetworkRequest, needsPasta, sharedMapping, withIsolatedNetwork } from '../../network/isolated.js';
+import { parsePublishList } from '../../network/ports.js';
+import type { ContainerProcess } from '../../runtime/container-process.js';
 
-/** Resolves with the command's exit status; 124 when CMD is not found. */
+/**
+ * Resolves with the command's exit status; 124 when CMD is not found. With `--publish` or
+ * `--network-outbound` the program runs in an isolated network with pasta (src/network/),
+ * checked before anything is built.
+ */
 export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number> {
   const [containerName, program, ...rest] = parsed.positionals as [string, string, ...string[]];
   const project = await projectFor(ctx, containerName);
   const { globals } = ctx;
   const vaggaenv = vaggaenvVariables({ host: ctx.env, useEnv: globals.useEnv, setEnv: globals.setEnv, propagate: project.settings.propagateEnviron });
+  const network = { publish: parsePublishList(globals.publish), outbound: globals.networkOutbound };
+  if (needsPasta(network)) checkNetworkRequest(network);
   const container = Object.hasOwn(project.config.containers, containerName) ? project.config.containers[containerName] : undefined;
   // The container, then the containers its volumes mount: all made ready before anything runs.
   const names = [containerName, ...(container ? volumeContainerNames(container, {}) : [])];
   const roots = await prepareContainers(project, [...new Set(names)], { buildMode: globals.buildMode, verbosity: globals.verbosity, noImageDownload: globals.noImageDownload });
   if (globals.containersOnly || !container) return 0;
   const ready = { rootfs: roots[containerName]! };
-  return runInContainer(project, {
+  const proc: ContainerProcess = {
     container,
     rootfs: ready.rootfs,
     argv: [program, ...rest],
@@ -42,5 +51,7 @@ export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number>
     isolateNetwork: globals.isolateNetwork,
     writable: Boolean(parsed.values.writeable),
     containerRoots: roots,
-  }, ctx.sandboxDeps);
+  };
+  if (!needsPasta(network)) return runInContainer(project, proc, ctx.sandboxDeps);
+  return withIsolatedNetwork(sharedMapping([container]), network, (joinNetwork) => runInContainer(project, { ...proc, joinNetwork }, ctx.sandboxDeps));
 }

@@ -50,3 +50,13 @@ test('options may follow positionals when stopAtPositional is false; -- ends opt
   assert.deepEqual(p.positionals, ['name', '-x']);
   assert.throws(() => parseOptions(['--short=1'], [{ names: ['--short'], key: 'short', kind: 'flag' }]), /does not take a value/);
 });
+
+test('-p/--publish is repeatable and kept in order; --network-outbound; neither by default (not in Vagga)', () => {
+  const g = parseCommandLine(['-p', '8080:80', '--publish=5432', '--network-outbound', 'run', '-p', '1:1']);
+  assert.deepEqual(g.globals.publish, ['8080:80', '5432']);
+  assert.equal(g.globals.networkOutbound, true);
+  assert.deepEqual(g.args, ['-p', '1:1']);
+  const none = parseCommandLine(['run']);
+  assert.deepEqual(none.globals.publish, []);
+  assert.equal(none.globals.networkOutbound, false);
+});

@@ -77,6 +77,7 @@ const FAMILY_EXIT: Record<string, number> = {
   storage: 121,
   image: 121, // _pack_image: packing or writing failed (Vagga: 121 for its tar/compressor errors)
   registry: 121, // image-cache-url / _push_image talking to a registry (a build falls back instead)
+  network: 121, // isolated networks: namespace holder, pasta, /dev/net/tun (Vagga: launcher-level errors)
 };
 const CODE_EXIT: Record<string, number> = {
   'version.unknown': 29, // _version_hash before building
@@ -91,6 +92,7 @@ const CODE_EXIT: Record<string, number> = {
   'image.bad-args': 122, // _pack_image option errors are argument errors
   'image.bad-name': 122,
   'registry.bad-reference': 122, // a malformed docker:// reference is an argument/config value error
+  'network.bad-publish': 122, // a malformed --publish value is a command-line error
 };
 
 test("exit statuses are Vagga's for each family", () => {

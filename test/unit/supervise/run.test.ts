@@ -223,7 +223,9 @@ test('planRuns: supervise runs carry their children; unsupported pieces fail wit
   const help = planRuns(project, ['sv'], ['-h'], false);
   assert.ok(!Array.isArray(help) && help.help.startsWith('Usage:\n    vagga sv [--only NAME_OR_TAG...]'));
   const is121 = (re: RegExp) => (e: unknown) => e instanceof VaggaError && e.exitCode === 121 && re.test(e.message);
-  assert.throws(() => planRuns(project, ['iso'], [], false), is121(/isolate-network/));
+  // isolate-network on a supervise command is supported (src/network/): planned like any other.
+  const iso = planRuns(project, ['iso'], [], false);
+  assert.ok(Array.isArray(iso) && (iso[0] as SuperviseRun).command.isolateNetwork === true);
   assert.throws(() => planRuns(project, ['net'], [], false), is121(/`network` on child "n"/));
   // pass-tcp-socket is supported on children (fd 3, tcp-socket.ts): planned like any child.
   const tcp = planRuns(project, ['uid'], [], false);
@@ -357,4 +359,52 @@ test('a command probe runs the child\'s command with `run` replaced, quietly and
   assert.deepEqual([probeSpec.stdin, probeSpec.stdout, probeSpec.stderr], ['null', 'null', 'null']);
   ends.get('web')!({ status: 0 });
   assert.equal(await done, 0);
+});
+
+test('isolate-network: one network is opened before the children, every child and probe joins it, it is closed after', async () => {
+  const output: SuperviseOutput = { stdout: () => {}, stderr: () => {}, isolateNetwork: false };
+  const db = command({ name: 'db', run: ['db'] });
+  db.ready = { command: ['probe'], interval: 0.01, probeTimeout: 5, timeout: 30 };
+  const web = command({ name: 'web', run: ['web'] });
+  web.waitFor = ['db'];
+  const run: SuperviseRun = { command: supervise({ name: 'sv', isolateNetwork: true, children: { db, web } }), args: [], children: ['db', 'web'] };
+  const events: string[] = [];
+  const ends = new Map<string, (r: SandboxResult) => void>();
+  const join = { userns: '/proc/7/ns/user', netns: '/proc/7/ns/net' };
+  const startSandbox = (spec: SandboxSpec): SandboxHandle => {
+    events.push(`start ${spec.argv[0]} ${spec.joinNetwork?.netns}`);
+    if (spec.argv[0] === 'probe') return { pid: 0, signal: () => {}, done: Promise.resolve({ status: 0 }) };
+    const d = deferred<SandboxResult>();
+    ends.set(spec.argv[0]!, d.resolve);
+    return { pid: 0, signal: () => {}, done: d.promise };
+  };
+  const done = runSupervise(output, fakeProject({}), run, (child, deps) => deps.runSandbox({ argv: child.run } as SandboxSpec).then((r) => r.status), {
+    startSandbox,
+    openNetwork: async (_mapping, request) => {
+      events.push(`open ${JSON.stringify(request)}`);
+      return { join, close: async () => void events.push('close') };
+    },
+  });
+  await until(() => ends.has('web'));
+  ends.get('db')!({ status: 0 });
+  ends.get('web')!({ status: 0 });
+  assert.equal(await done, 0);
+  assert.deepEqual(events, [
+    'open {"publish":[],"outbound":false}', 'start db /proc/7/ns/net', 'start probe /proc/7/ns/net', 'start web /proc/7/ns/net', 'close',
+  ]);
+});
+
+test('without isolate-network (and no --publish/--network-outbound) no network is opened', async () => {
+  const output: SuperviseOutput = { stdout: () => {}, stderr: () => {}, isolateNetwork: false };
+  const run: SuperviseRun = { command: supervise({ name: 'sv', children: { a: command({ name: 'a', run: ['a'] }) } }), args: [], children: ['a'] };
+  let opened = false;
+  const status = await runSupervise(output, fakeProject({}), run, (child, deps) => deps.runSandbox({ argv: child.run } as SandboxSpec).then((r) => r.status), {
+    startSandbox: (spec) => ({ pid: 0, signal: () => {}, done: Promise.resolve({ status: spec.joinNetwork ? 9 : 0 }) }),
+    openNetwork: async () => {
+      opened = true;
+      throw new Error('not expected');
+    },
+  });
+  assert.equal(status, 0);
+  assert.equal(opened, false);
 });
