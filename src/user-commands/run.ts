@@ -22,6 +22,7 @@ import { volumeContainerNames } from '../runtime/volumes/containers.js';
 import { checkPassedSockets } from './tcp-sockets.js';
 import type { TcpAddress } from '../sandbox/tcp-socket.js';
 import { missingVolumeInits, volumesDirFor } from '../runtime/volumes/persistent.js';
+import { armIfPlain } from './launch-arm.js';
 
 /** One planned run: a `!Command` and its extra arguments. */
 export interface PlannedRun {
@@ -139,6 +140,14 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
     rootsOf.set(run, { ...containerRoots, ...roots });
   }
   if (globals.containersOnly) return 0;
+  const [only] = plan;
+  if (plan.length === 1 && only && !isSuperviseRun(only)) {
+    const c = only.command;
+    await armIfPlain({
+      project, containers: neededBy(plan), buildMode: globals.buildMode, env: ctx.env, epilog: c.epilog,
+      excluded: c.expectInotifyLimit !== undefined || c.passTcpSocket !== undefined || c.writeMode === 'transient-hard-link-copy' || names.length !== 1,
+    });
+  }
 
   const expectsInotify = plan.filter((run) => run.command.expectInotifyLimit !== undefined);
   if (expectsInotify.length > 0) {

@@ -11,6 +11,7 @@ import { readEnvironFile, runInContainer } from '../../runtime/run-in-container.
 import { containerWorkDir } from '../../runtime/work-dir.js';
 import type { BuiltinCall } from '../builtin-spec.js';
 import { projectFor, type CliContext } from '../context.js';
+import { armIfPlain } from '../../user-commands/launch-arm.js';
 
 /** Resolves with the command's exit status; 124 when CMD is not found. */
 export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number> {
@@ -24,6 +25,7 @@ export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number>
   const roots = await prepareContainers(project, [...new Set(names)], { buildMode: globals.buildMode, verbosity: globals.verbosity, noImageDownload: globals.noImageDownload });
   if (globals.containersOnly || !container) return 0;
   const ready = { rootfs: roots[containerName]! };
+  await armIfPlain({ project, containers: [...new Set(names)], buildMode: globals.buildMode, env: ctx.env, excluded: Boolean(parsed.values.writeable) });
   return runInContainer(project, {
     container,
     rootfs: ready.rootfs,
