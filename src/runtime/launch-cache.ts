@@ -14,7 +14,8 @@
  * then runs and writes it again):
  * - the exact arguments, the working directory and the uid;
  * - the whole environment (a hash of every variable: propagated variables, VAGGAENV_*,
- *   proxies, HOME, PATH, VAGGA_SETTINGS... any change at all), and socket activation
+ *   proxies, HOME, PATH, VAGGA_SETTINGS... any change at all), except the variables of
+ *   VOLATILE_VARIABLES that the command does not get (see below); socket activation
  *   (LISTEN_FDS set) is never cached;
  * - size, mtime (ns) and inode of every config file read (`vagga.yaml`, mixins, includes), the
  *   project's settings files and implicit local mixins, the user's settings files, present
@@ -54,8 +55,10 @@ export interface LaunchDescription {
   uid: number;
   cwd: string;
   argv: string[];
-  /** envHash of the environment. */
+  /** envHash of the environment, without `envIgnored`. */
   env: string;
+  /** VOLATILE_VARIABLES present at the time and not in the command's environment. */
+  envIgnored: string[];
   /** Input -> its state (`s:` stat, `i:` inode only, `l:` link); null when missing. */
   key: Record<string, string | null>;
   spec: StoredSpec;
@@ -79,9 +82,20 @@ export function hash53(text: string, seed = 0): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
 }
 
-/** Hash of a whole environment (every name and value, order-independent), 106 bits. Pure. */
-export function envHash(env: NodeJS.ProcessEnv): string {
-  const text = Object.keys(env).sort().map((k) => `${k}=${env[k] ?? ''}`).join('\0');
+/**
+ * Variables that change between otherwise identical invocations and that vagga never reads
+ * itself: hyperfine's per-run HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET, the shell's `_`,
+ * OLDPWD and SHLVL. One present when a description is written and absent from the command's
+ * environment (not propagated, which goes by name) is left out of its environment hash.
+ */
+export const VOLATILE_VARIABLES: readonly string[] = ['HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET', '_', 'OLDPWD', 'SHLVL'];
+
+/**
+ * Hash of an environment (every name and value but those in `ignored`, order-independent),
+ * 106 bits. Pure.
+ */
+export function envHash(env: NodeJS.ProcessEnv, ignored: readonly string[] = []): string {
+  const text = Object.keys(env).filter((k) => !ignored.includes(k)).sort().map((k) => `${k}=${env[k] ?? ''}`).join('\0');
   return hash53(text, 1) + hash53(text, 2);
 }
 
@@ -141,7 +155,7 @@ export function readLaunch(argv: readonly string[], cwd: string, env: NodeJS.Pro
     return undefined;
   }
   if (d.format !== LAUNCH_FORMAT || d.uid !== uid || d.cwd !== cwd || JSON.stringify(d.argv) !== JSON.stringify(argv)) return undefined;
-  if (d.env !== envHash(env) || typeof d.key !== 'object' || d.key === null || !d.spec) return undefined;
+  if (!Array.isArray(d.envIgnored) || d.env !== envHash(env, d.envIgnored) || typeof d.key !== 'object' || d.key === null || !d.spec) return undefined;
   if (staleInputs(d.key).length > 0) return undefined;
   return d;
 }
@@ -265,8 +279,9 @@ export function offerLaunch(spec: SandboxSpec, rootfs: string): (() => void) | u
   const racy = Object.entries(key).some(([k, v]) => k.startsWith('s:') && v !== null && BigInt(v.split(':')[1]!) > inv.startNs - 100_000_000n);
   if (racy) return undefined;
   const { aroundSpawn: _a, extraFds: _e, ...stored } = spec;
+  const envIgnored = VOLATILE_VARIABLES.filter((v) => inv.env[v] !== undefined && !Object.hasOwn(spec.env, v));
   const d: LaunchDescription = {
-    format: LAUNCH_FORMAT, uid, cwd: inv.cwd, argv: inv.argv, env: envHash(inv.env), key, spec: stored, rootfs,
+    format: LAUNCH_FORMAT, uid, cwd: inv.cwd, argv: inv.argv, env: envHash(inv.env, envIgnored), envIgnored, key, spec: stored, rootfs,
     ...(a.epilog ? { epilog: a.epilog } : {}),
   };
   return () => writeLaunch(d, inv.env);

@@ -13,7 +13,9 @@ import {
 } from '../../../src/runtime/launch-cache.js';
 import { tempDir } from '../temp-dir.js';
 
-test('hash53 is deterministic, seeded, 14 hex digits; envHash ignores variable order', () => {
+test('hash53 is deterministic, seeded, 14 hex digits; envHash ignores variable order and the ignored names', () => {
+  assert.equal(envHash({ A: '1', _: '/x' }, ['_']), envHash({ A: '1', _: '/y' }, ['_']));
+  assert.equal(envHash({ A: '1', _: '/x' }, ['_']), envHash({ A: '1' }, ['_']));
   assert.equal(hash53('abc'), hash53('abc'));
   assert.notEqual(hash53('abc'), hash53('abd'));
   assert.notEqual(hash53('abc', 1), hash53('abc', 2));
@@ -56,7 +58,7 @@ test('readLaunch: valid only for the same argv, cwd, environment and key; never 
   const env = { HOME: dir, XDG_CACHE_HOME: join(dir, 'cache'), PATH: '/bin' };
   const uid = process.getuid!();
   const d: LaunchDescription = {
-    format: LAUNCH_FORMAT, uid, cwd: dir, argv: ['_run', 'c', 'true'], env: envHash(env),
+    format: LAUNCH_FORMAT, uid, cwd: dir, argv: ['_run', 'c', 'true'], env: envHash(env), envIgnored: [],
     key: { [`s:${input}`]: inputState(`s:${input}`) },
     spec: { mounts: [], argv: ['true'], env: {}, cwd: '/work', idMapping: { uids: [], gids: [] }, allCaps: true, shareNet: true, init: true },
     rootfs: '/nowhere/root',
@@ -68,6 +70,12 @@ test('readLaunch: valid only for the same argv, cwd, environment and key; never 
   assert.equal(readLaunch(['_run', 'c', 'false'], dir, env), undefined, 'other arguments');
   assert.equal(readLaunch(d.argv, '/', env), undefined, 'other cwd');
   assert.equal(readLaunch(d.argv, dir, { ...env, X: '1' }), undefined, 'another variable');
+  assert.equal(readLaunch(d.argv, dir, { ...env, SHLVL: '2' }), undefined, 'a volatile variable absent when it was written');
+  const withShlvl = { ...env, SHLVL: '1' };
+  writeLaunch({ ...d, env: envHash(withShlvl, ['SHLVL']), envIgnored: ['SHLVL'] }, withShlvl);
+  assert.notEqual(readLaunch(d.argv, dir, { ...env, SHLVL: '5' }), undefined, 'an ignored volatile variable may change');
+  assert.equal(readLaunch(d.argv, dir, { ...env, SHLVL: '5', X: '1' }), undefined, 'the others still count');
+  writeLaunch(d, env);
   assert.equal(readLaunch(d.argv, dir, { ...env, VAGGA_NO_LAUNCH_CACHE: '1' }), undefined, 'disabled');
   assert.equal(readLaunch(d.argv, dir, { ...env, LISTEN_FDS: '1' }), undefined, 'socket activation');
   chmodSync(file, 0o620);
