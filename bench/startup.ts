@@ -27,7 +27,8 @@
  *   with the same six variables overridden (e.g. a NODE_EXTRA_CA_CERTS there makes every node
  *   start read and parse that CA bundle, which costs node -e 0 and vagga alike).
  *
- * `--breakdown` adds the full path (VAGGA_NO_LAUNCH_CACHE=1, started through env(1)), cheaper
+ * `--breakdown` (with `--bun-exe PATH`: also a `bun build --compile` of src/cli/fast-entry.ts,
+ * warm path only) adds the full path (VAGGA_NO_LAUNCH_CACHE=1, started through env(1)), cheaper
  * vagga invocations (--version, _version_hash), the ESM entry, bun running the same entry
  * (when found), and the launcher chain stage by stage:
  *   setpriv --pdeathsig KILL true
@@ -43,7 +44,7 @@
  * resolv.conf and hosts.
  *
  * Usage: node bench/run-startup.mjs [--runs N per round] [--warmup N] [--rounds N]
- *        [--env clean|caller|both] [--breakdown] [--no-podman] [--bun PATH]
+ *        [--env clean|caller|both] [--breakdown] [--no-podman] [--bun PATH] [--bun-exe PATH]
  */
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
@@ -240,6 +241,11 @@ async function main(): Promise<number> {
       ['vagga.mjs (ESM entry) _run bb true', `${env.runtime} ${join(env.distDir, 'vagga.mjs')} _run bb true`],
     );
     if (bun) commands.push(['bun vagga.cjs _run bb true', `${bun} ${env.vaggaScript} _run bb true`]);
+    // `--bun-exe PATH`: src/cli/fast-entry.ts made a single executable by `bun build --compile`
+    // (warm path only: on a miss it cannot load dist/vagga-main.cjs; the descriptions the node
+    // runs wrote are valid for it, their key names dist/ files, not the running program).
+    const exe = argv.includes('--bun-exe') ? argv[argv.indexOf('--bun-exe') + 1] : undefined;
+    if (exe) commands.push(['bun --compile warm entry _run bb true', `${exe} _run bb true`]);
     for (const [name, a] of stages.slice(0, -1)) commands.push([name, a.join(' ')]);
   }
   if (podmanOk) {
