@@ -6,7 +6,8 @@
  * with the config cache, which also spares reading vagga.yaml). Proved here: the warm path keeps behaviour
  * (exit codes, the caller's fds, signal forwarding, no orphans when vagga is SIGKILLed, the
  * epilog), and every kind of input invalidates it (an edit of vagga.yaml, the settings, an
- * environment variable, a rebuilt version behind `.vagga/NAME`).
+ * environment variable, a rebuilt version behind `.vagga/NAME`), while a volatile variable
+ * the command does not get (SHLVL) does not.
  */
 import { strict as assert } from 'node:assert';
 import { chmodSync, closeSync, openSync, writeFileSync } from 'node:fs';
@@ -108,6 +109,22 @@ describe('warm launches', { timeout: 900_000 }, () => {
     assert.equal(b.stdout, 'hi none x2\nthat was hello\n', show(b));
     const c = await cold(['hello'], { env: { VAGGAENV_FROM_ENV: 'x3' } });
     assert.notEqual(c.status, 0, `a new environment must not be served from the cache: ${show(c)}`);
+  });
+
+  test('a volatile variable (SHLVL) may change and stay warm, unless the command gets it (propagate-environ)', async () => {
+    const env = await e2eEnv();
+    // busybox `env`, not a shell: a shell sets SHLVL itself.
+    const args = ['_run', 'bb', 'env'];
+    const shlvl = (out: string) => out.split('\n').find((l) => l.startsWith('SHLVL=')) ?? 'none';
+    const a = await warm(args, { env: { SHLVL: '1' } });
+    assert.equal(shlvl(a.stdout), 'none', show(a));
+    const b = await cold(args, { env: { SHLVL: '2' } });
+    assert.equal(b.status, 0, `SHLVL is left out of the key: ${show(b)}`);
+    const settings = `cache-dir: ${env.cacheDir}\npropagate-environ: [SHLVL]\n`;
+    const c = await warm(args, { env: { SHLVL: '1' }, settings });
+    assert.equal(shlvl(c.stdout), 'SHLVL=1', show(c));
+    const d = await vagga(dir, args, { env: { SHLVL: '3' }, settings });
+    assert.equal(shlvl(d.stdout), 'SHLVL=3', `a propagated SHLVL is part of the key: ${show(d)}`);
   });
 
   test('a rebuilt version behind .vagga/NAME is used on the next run', async () => {
