@@ -11,7 +11,7 @@
  *   vagga t                   the same through a `!Command` (`t: !Command {container: bb, run: [true]}`)
  *   node -e 0                 runtime start-up (and `bun -e 0` when bun is found: --bun PATH or PATH)
  *   chain without vagga       vagga's own launcher (setpriv, unshare with the subuid map,
- *                             bwrap, catatonit) replayed with /bin/true, read from /proc while
+ *                             bwrap, catatonit, env --default-signal) replayed with /bin/true, read from /proc while
  *                             vagga runs a command (without the --json-status-fd, whose reader is vagga)
  *   bare bwrap true           single-uid bwrap on the same root (see bareBwrap())
  *   podman                    `podman --runtime runc run --rm --network host --rootfs ROOT /bin/true`
@@ -35,7 +35,8 @@
  *   + unshare --user --map-root-user --pid --fork --kill-child (single-id map, written by unshare)
  *   + the --map-users/--map-groups ranges (unshare forks newuidmap and newgidmap)
  *   + bwrap (mount, pid, ipc namespaces and all mounts)
- *   + catatonit as pid 1 (= the whole chain vagga runs)
+ *   + catatonit as pid 1
+ *   + the host's `env --default-signal` before the command (= the whole chain vagga runs)
  *
  * Bare bwrap differs from what vagga runs in ways bare bwrap cannot express: it maps a
  * single uid (`--unshare-user --uid 0 --gid 0`) where vagga maps the subuid range with
@@ -131,6 +132,9 @@ function chainStages(chain: string[]): [string, string[]][] {
   if (js >= 0) bwrap.splice(js, 2);
   const pid1 = bwrap.indexOf('--as-pid-1');
   const withInit = pid1 >= 0 ? [...bwrap.slice(0, pid1 + 4), '/bin/true'] : undefined;
+  // The command's signal-state reset (src/runtime/signal-reset.ts: the host's env through its loader).
+  const ds = bwrap.indexOf('--default-signal');
+  const withReset = ds >= 0 && bwrap[ds + 1] === '--' ? [...bwrap.slice(0, ds + 2), '/bin/true'] : undefined;
   if (pid1 >= 0) {
     const init = bwrap[pid1 + 2]!;
     bwrap = bwrap.slice(0, pid1);
@@ -145,7 +149,8 @@ function chainStages(chain: string[]): [string, string[]][] {
     ['chain: + subuid ranges (newuidmap/newgidmap)', [...setpriv, ...unshare, '--', '/bin/true']],
     ['chain: + bwrap (mounts, pid/ipc ns)', [...setpriv, ...unshare, '--', ...bwrap, '--', '/bin/true']],
   ];
-  if (withInit) stages.push(['chain: + catatonit (= vagga\'s chain)', [...setpriv, ...unshare, '--', ...withInit]]);
+  if (withInit) stages.push([withReset ? 'chain: + catatonit' : 'chain: + catatonit (= vagga\'s chain)', [...setpriv, ...unshare, '--', ...withInit]]);
+  if (withReset) stages.push(['chain: + env --default-signal (= vagga\'s chain)', [...setpriv, ...unshare, '--', ...withReset]]);
   return stages;
 }
 
