@@ -30,11 +30,12 @@
  * containers whose version reads project files (`!Copy`, `!Depends`...), volumes that need
  * host work (`!Persistent`, `!Snapshot`, `!Container`...), `environ-file`, transient
  * writable roots, `pass-tcp-socket`, `expect-inotify-limit`, config warnings,
- * VAGGA_NO_LAUNCH_CACHE set, and files modified less than 100 ms before the run (racy edits).
+ * VAGGA_NO_LAUNCH_CACHE set, files modified less than 100 ms before the run started or during
+ * it (racy edits), and a `.vagga/NAME` that no longer leads to the root the run used.
  *
  * No imports beyond node built-ins and types: this module is on the warm path.
  */
-import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, openSync, fstatSync, closeSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, openSync, fstatSync, closeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { SandboxSpec } from '../sandbox/types.js';
@@ -261,6 +262,12 @@ export function offerLaunch(spec: SandboxSpec, rootfs: string): (() => void) | u
   const uid = process.getuid?.() ?? -1;
   try {
     if (statSync(a.root).uid !== uid) return undefined;
+  } catch {
+    return undefined;
+  }
+  // The link must lead to the root this run uses (a concurrent rebuild may have moved it).
+  try {
+    if (a.containers.some((c) => realpathSync(join(a.root, '.vagga', c)) !== realpathSync(rootfs))) return undefined;
   } catch {
     return undefined;
   }
