@@ -2,7 +2,7 @@
 /**
  * `npm run bench`: start-up benchmark (not a test). Runs bench/startup.ts under tsx so it can
  * reuse the end-to-end harness (ordinary user, staged bundle, busybox base). Arguments are
- * passed through (`--runs N`, `--warmup N`, `--env clean|caller|both`, `--breakdown`; see
+ * passed through (`--runs N`, `--warmup N`, `--rounds N`, `--env clean|caller|both`, `--breakdown`, `--no-podman`, `--bun PATH`; see
  * bench/startup.ts). Needs dist/ (npm run build) and hyperfine.
  */
 import { spawnSync } from 'node:child_process';

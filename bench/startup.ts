@@ -1,46 +1,54 @@
 /**
- * Start-up benchmark: how much does vagga add on top of the two things it cannot avoid,
- * starting the JavaScript runtime and starting a sandbox?
+ * Start-up benchmark (issue 12): how much does vagga add on top of the two things it cannot
+ * avoid, starting the JavaScript runtime and starting a sandbox, and how does it compare with
+ * the tool most users would pick instead?
  *
  * Measured side by side in one hyperfine run per environment (hyperfine -N: no shell;
  * --warmup, --runs), as an ordinary user (as root: the e2e harness's user, via setpriv), on a
- * built busybox container `bb` in a throw-away project:
- *   A  `node dist/vagga.cjs _run bb true`          (the entry users run, package.json `bin`:
- *                                                   parse config, compute version, find the
- *                                                   built container, run `true` in it)
- *   B  `node -e 0`                                 (runtime start-up)
- *   C  bare `bwrap ... /bin/true` on the same root  (sandbox start-up; see bareBwrap())
- * Printed: the median of each, baseline = median(B) + median(C) ("node -e 0 followed by
- * bwrap"; summing medians avoids a shell between them), and ratio = median(A) / baseline.
- * Target: ratio <= 1.25.
+ * built busybox container `bb` in a throw-away project (warm: each vagga command ran before,
+ * so its launch description is cached, src/runtime/launch-cache.ts):
+ *   vagga _run bb true        `node dist/vagga.cjs _run bb true` (package.json `bin`)
+ *   vagga t                   the same through a `!Command` (`t: !Command {container: bb, run: [true]}`)
+ *   node -e 0                 runtime start-up (and `bun -e 0` when bun is found: --bun PATH or PATH)
+ *   chain without vagga       vagga's own launcher (setpriv, unshare with the subuid map,
+ *                             bwrap, catatonit, env --default-signal) replayed with /bin/true, read from /proc while
+ *                             vagga runs a command (without the --json-status-fd, whose reader is vagga)
+ *   bare bwrap true           single-uid bwrap on the same root (see bareBwrap())
+ *   podman                    `podman --runtime runc run --rm --network host --rootfs ROOT /bin/true`
+ *                             (the peer; host network like vagga's default; unless --no-podman
+ *                             or podman is missing)
+ * Printed: the medians and the three targets' ratios:
+ *   vagga / (node -e 0 + bare bwrap) <= 1.25; vagga / bare bwrap <= 3 (moonshot);
+ *   podman / vagga >= 10.
  *
- * Environments (`--env clean|caller|both`, default both):
+ * Environments (`--env clean|caller|both`, default clean):
  * - clean: only HOME, PATH, USER, LOGNAME, LANG and VAGGA_SETTINGS (the e2e harness's cleanEnv);
  * - caller: the environment the benchmark was started with (minus test-runner variables),
- *   with the same six variables overridden. This is "the user's normal environment": e.g. a
- *   NODE_EXTRA_CA_CERTS there makes every node start read and parse that CA bundle, which
- *   costs node -e 0 and vagga alike.
+ *   with the same six variables overridden (e.g. a NODE_EXTRA_CA_CERTS there makes every node
+ *   start read and parse that CA bundle, which costs node -e 0 and vagga alike).
  *
- * `--breakdown` adds cheaper vagga invocations (--version, _version_hash, --no-version-check
- * _run, the ESM entry dist/vagga.mjs) and the sandbox chain vagga runs, stage by stage,
- * without node: the exact command line is read from /proc while vagga runs a command, then
- * replayed with /bin/true (and without the --json-status-fd, whose reader is vagga):
+ * `--breakdown` (with `--bun-exe PATH`: also a `bun build --compile` of src/cli/fast-entry.ts,
+ * warm path only) adds the full path (VAGGA_NO_LAUNCH_CACHE=1, started through env(1)), cheaper
+ * vagga invocations (--version, _version_hash), the ESM entry, bun running the same entry
+ * (when found), and the launcher chain stage by stage:
  *   setpriv --pdeathsig KILL true
  *   + unshare --user --map-root-user --pid --fork --kill-child (single-id map, written by unshare)
  *   + the --map-users/--map-groups ranges (unshare forks newuidmap and newgidmap)
  *   + bwrap (mount, pid, ipc namespaces and all mounts)
- *   + catatonit as pid 1 (= the whole chain vagga runs)
+ *   + catatonit as pid 1
+ *   + the host's `env --default-signal` before the command (= the whole chain vagga runs)
  *
- * Bare bwrap (C) differs from what vagga runs in ways bare bwrap cannot express: it maps a
+ * Bare bwrap differs from what vagga runs in ways bare bwrap cannot express: it maps a
  * single uid (`--unshare-user --uid 0 --gid 0`) where vagga maps the subuid range with
  * newuidmap/newgidmap (two setuid helpers), and it has no catatonit as pid 1. Mounts are those
  * of vagga's run plan: root read-only, /proc, /dev, /work, tmpfs /tmp and /run, host
  * resolv.conf and hosts.
  *
- * Usage: node bench/run-startup.mjs [--runs N] [--warmup N] [--env clean|caller|both] [--breakdown]
+ * Usage: node bench/run-startup.mjs [--runs N per round] [--warmup N] [--rounds N]
+ *        [--env clean|caller|both] [--breakdown] [--no-podman] [--bun PATH] [--bun-exe PATH]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   cleanEnv, cleanupStage, e2eEnv, makeProject, processesMatching, show, spawnVagga, token, vagga, HOST_PATH,
@@ -49,9 +57,26 @@ import {
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : dflt);
-const runs = Number(opt('--runs', '30'));
-const warmup = Number(opt('--warmup', '5'));
-const envChoice = opt('--env', 'both');
+const runs = Number(opt('--runs', '10'));
+const warmup = Number(opt('--warmup', '3'));
+/**
+ * `--rounds N` (default 3): hyperfine is run N times over all the commands, each round in a
+ * rotated order, and the medians are taken over every round's runs. hyperfine times one
+ * command's runs back to back, so on a shared machine a burst of load would otherwise land on
+ * whichever command ran then; rounds spread it.
+ */
+const rounds = Number(opt('--rounds', '3'));
+const envChoice = opt('--env', 'clean');
+const withPodman = !argv.includes('--no-podman');
+/** bun: `--bun PATH`, else `bun` in PATH (undefined when neither runs). */
+function findBun(): string | undefined {
+  const given = argv.includes('--bun') ? argv[argv.indexOf('--bun') + 1] : undefined;
+  for (const c of given ? [given] : ['bun']) {
+    const r = spawnSync(c, ['--version'], { encoding: 'utf8' });
+    if (r.status === 0) return given ? realpathSync(c) : spawnSync('sh', ['-c', 'command -v bun'], { encoding: 'utf8' }).stdout.trim();
+  }
+  return undefined;
+}
 /** `--breakdown`: also time cheaper vagga invocations and the sandbox chain stage by stage. */
 const breakdown = argv.includes('--breakdown');
 
@@ -107,6 +132,9 @@ function chainStages(chain: string[]): [string, string[]][] {
   if (js >= 0) bwrap.splice(js, 2);
   const pid1 = bwrap.indexOf('--as-pid-1');
   const withInit = pid1 >= 0 ? [...bwrap.slice(0, pid1 + 4), '/bin/true'] : undefined;
+  // The command's signal-state reset (src/runtime/signal-reset.ts: the host's env through its loader).
+  const ds = bwrap.indexOf('--default-signal');
+  const withReset = ds >= 0 && bwrap[ds + 1] === '--' ? [...bwrap.slice(0, ds + 2), '/bin/true'] : undefined;
   if (pid1 >= 0) {
     const init = bwrap[pid1 + 2]!;
     bwrap = bwrap.slice(0, pid1);
@@ -121,7 +149,8 @@ function chainStages(chain: string[]): [string, string[]][] {
     ['chain: + subuid ranges (newuidmap/newgidmap)', [...setpriv, ...unshare, '--', '/bin/true']],
     ['chain: + bwrap (mounts, pid/ipc ns)', [...setpriv, ...unshare, '--', ...bwrap, '--', '/bin/true']],
   ];
-  if (withInit) stages.push(['chain: + catatonit (= vagga\'s chain)', [...setpriv, ...unshare, '--', ...withInit]]);
+  if (withInit) stages.push([withReset ? 'chain: + catatonit' : 'chain: + catatonit (= vagga\'s chain)', [...setpriv, ...unshare, '--', ...withInit]]);
+  if (withReset) stages.push(['chain: + env --default-signal (= vagga\'s chain)', [...setpriv, ...unshare, '--', ...withReset]]);
   return stages;
 }
 
@@ -134,7 +163,31 @@ function callerEnv(env: E2EEnv): Record<string, string> {
   return { ...out, ...cleanEnv(env) };
 }
 
-interface HfResult { command: string; median: number; min: number; mean: number }
+interface HfResult { command: string; median: number; min: number; mean: number; times: number[]; user: number; system: number }
+
+/** Median of `xs` (not empty). Pure. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** `rounds` hyperfine runs over `commands` (rotated each round), merged: median of all times, mean CPU time. */
+function hyperfineRounds(env: E2EEnv, dir: string, commands: [string, string][], runEnv: Record<string, string>, tag: string): HfResult[] | undefined {
+  const all = new Map<string, HfResult[]>();
+  for (let i = 0; i < rounds; i++) {
+    const k = i % commands.length;
+    const r = hyperfine(env, dir, [...commands.slice(k), ...commands.slice(0, k)], runEnv, `${tag}-${i}`);
+    if (!r) return undefined;
+    for (const x of r) all.set(x.command, [...(all.get(x.command) ?? []), x]);
+  }
+  return commands.map(([name]) => {
+    const rs = all.get(name)!;
+    const times = rs.flatMap((x) => x.times);
+    const avg = (f: (x: HfResult) => number) => rs.reduce((n, x) => n + f(x), 0) / rs.length;
+    return { command: name, median: median(times), min: Math.min(...times), mean: avg((x) => x.mean), times, user: avg((x) => x.user), system: avg((x) => x.system) };
+  });
+}
 
 function hyperfine(env: E2EEnv, dir: string, commands: [string, string][], runEnv: Record<string, string>, tag: string): HfResult[] | undefined {
   const json = join(dir, `hyperfine-${tag}.json`);
@@ -155,7 +208,7 @@ async function main(): Promise<number> {
   }
   const env = await e2eEnv();
   const dir = await makeProject({
-    'vagga.yaml': 'containers:\n  bb:\n    setup:\n    - !Tar { url: ./busybox.tar }\n',
+    'vagga.yaml': 'containers:\n  bb:\n    setup:\n    - !Tar { url: ./busybox.tar }\ncommands:\n  t: !Command\n    container: bb\n    run: [true]\n',
   }, { name: 'bench' });
   const built = await vagga(dir, ['_build', 'bb'], { timeoutMs: 300_000 });
   if (built.status !== 0) {
@@ -169,44 +222,65 @@ async function main(): Promise<number> {
   }
   const root = realpathSync(join(dir, '.vagga/bb'));
   const v = `${env.runtime} ${env.vaggaScript}`;
+  const bun = findBun();
+  const chain = await capturedChain(dir);
+  if (!chain) console.error('(vagga used the gated launcher or the chain could not be read: no chain replay)');
+  else console.error(`vagga's launcher: setpriv --pdeathsig KILL ${chain.join(' ')}`);
+  const stages = chain ? chainStages(chain) : [];
+  const podmanOk = withPodman && spawnSync('podman', ['--version']).status === 0;
+  const runtimeDir = join(env.stageDir, 'podman-run');
   const commands: [string, string][] = [
     ['vagga _run bb true', `${v} _run bb true`],
+    ['vagga t (!Command)', `${v} t`],
     ['node -e 0', `${env.runtime} -e 0`],
     ['bare bwrap true', bareBwrap(root, dir).join(' ')],
   ];
+  if (stages.length > 0) commands.push(['chain without vagga', stages[stages.length - 1]![1].join(' ')]);
+  if (bun) commands.push(['bun -e 0', `${bun} -e 0`]);
+  if (podmanOk) commands.push(['podman run --rm (runc, --rootfs)', `env XDG_RUNTIME_DIR=${runtimeDir} podman --runtime runc run --rm --network host --rootfs ${root} /bin/true`]);
   if (breakdown) {
     commands.push(
+      ['vagga _run bb true, full path (env VAGGA_NO_LAUNCH_CACHE=1)', `env VAGGA_NO_LAUNCH_CACHE=1 ${v} _run bb true`],
       ['vagga --version', `${v} --version`],
       ['vagga _version_hash bb', `${v} _version_hash bb`],
-      ['vagga --no-version-check _run bb true', `${v} --no-version-check _run bb true`],
       ['vagga.mjs (ESM entry) _run bb true', `${env.runtime} ${join(env.distDir, 'vagga.mjs')} _run bb true`],
     );
-    const chain = await capturedChain(dir);
-    if (!chain) console.error('(vagga used the gated launcher or the chain could not be read: no chain breakdown)');
-    else for (const [name, a] of chainStages(chain)) commands.push([name, a.join(' ')]);
-    if (chain) console.error(`vagga's launcher: setpriv --pdeathsig KILL ${chain.join(' ')}`);
+    if (bun) commands.push(['bun vagga.cjs _run bb true', `${bun} ${env.vaggaScript} _run bb true`]);
+    // `--bun-exe PATH`: src/cli/fast-entry.ts made a single executable by `bun build --compile`
+    // (warm path only: on a miss it cannot load dist/vagga-main.cjs; the descriptions the node
+    // runs wrote are valid for it, their key names dist/ files, not the running program).
+    const exe = argv.includes('--bun-exe') ? argv[argv.indexOf('--bun-exe') + 1] : undefined;
+    if (exe) commands.push(['bun --compile warm entry _run bb true', `${exe} _run bb true`]);
+    for (const [name, a] of stages.slice(0, -1)) commands.push([name, a.join(' ')]);
+  }
+  if (podmanOk) {
+    mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
+    if (env.asRoot) chownSync(runtimeDir, env.uid, env.gid);
   }
   const envs: [string, Record<string, string>][] = [];
   if (envChoice === 'clean' || envChoice === 'both') envs.push(['clean', cleanEnv(env)]);
   if (envChoice === 'caller' || envChoice === 'both') envs.push(['caller', callerEnv(env)]);
   const nodeVars = Object.keys(process.env).filter((k) => /^NODE_/.test(k) && !RUNNER_VARS.test(k));
-  const row = (label: string, s: number) => `  ${label.padEnd(48)} ${(s * 1000).toFixed(1).padStart(7)} ms`;
+  const row = (label: string, s: number, cpu?: number) => `  ${label.padEnd(58)} ${(s * 1000).toFixed(1).padStart(7)} ms${cpu === undefined ? '' : `   cpu ${(cpu * 1000).toFixed(1).padStart(6)} ms`}`;
   for (const [tag, runEnv] of envs) {
-    const results = hyperfine(env, dir, commands, runEnv, tag);
+    const results = hyperfineRounds(env, dir, commands, runEnv, tag);
     if (!results) return 1;
-    const ms = (name: string) => results.find((x) => x.command === name)!;
-    const a = ms('vagga _run bb true');
-    const b = ms('node -e 0');
-    const c = ms('bare bwrap true');
+    const ms = (name: string) => results.find((x) => x.command === name);
+    const a = ms('vagga _run bb true')!;
+    const cmd = ms('vagga t (!Command)')!;
+    const b = ms('node -e 0')!;
+    const c = ms('bare bwrap true')!;
+    const pod = ms('podman run --rm (runc, --rootfs)');
     const baseline = b.median + c.median;
     const extra = tag === 'caller' ? ` (caller's NODE_* variables: ${nodeVars.join(', ') || 'none'})` : '';
-    console.log(`\n[${tag} environment${extra}] medians (hyperfine -N, ${runs} runs, ${warmup} warm-up):`);
-    console.log(row(`vagga _run bb true (${env.vaggaScript.split('/').pop()})`, a.median));
-    console.log(row('node -e 0', b.median));
-    console.log(row('bare bwrap (single uid) /bin/true', c.median));
+    console.log(`\n[${tag} environment${extra}] medians of wall time (hyperfine -N, ${rounds} rounds of ${runs} runs, ${warmup} warm-up each), mean user+system CPU time:`);
+    for (const x of results) console.log(row(x.command === 'vagga _run bb true' ? `vagga _run bb true (${env.vaggaScript.split('/').pop()}, warm)` : x.command, x.median, x.user + x.system));
     console.log(row('baseline: node -e 0 + bare bwrap', baseline));
-    for (const x of results.slice(3)) console.log(row(x.command, x.median));
-    console.log(`  ratio vagga / baseline                           ${(a.median / baseline).toFixed(2).padStart(7)}   (target <= 1.25)`);
+    const ratio = (label: string, value: number, target: string) => console.log(`  ${label.padEnd(58)} ${value.toFixed(2).padStart(7)}   (target ${target})`);
+    ratio('ratio vagga _run / (node -e 0 + bare bwrap)', a.median / baseline, '<= 1.25');
+    ratio('ratio vagga t / (node -e 0 + bare bwrap)', cmd.median / baseline, '<= 1.25');
+    ratio('ratio vagga _run / bare bwrap', a.median / c.median, '<= 3, moonshot');
+    if (pod) ratio('podman / vagga _run', pod.median / a.median, '>= 10');
   }
   return 0;
 }

@@ -14,8 +14,9 @@
  *
  * Fast CommonJS entry (added for start-up speed, see src/cli/fast-entry.ts): the same entry is
  * also bundled as one CommonJS file, dist/vagga-main.cjs, and src/cli/fast-entry.ts becomes
- * dist/vagga.cjs (`#!/usr/bin/env node`, 0755), which runs vagga-main.cjs through a V8 code
- * cache. Node starts a CommonJS entry without its ES module loader (~8 ms less) and the code
+ * dist/vagga.cjs (`#!/usr/bin/env node`, 0755), which first tries the warm path (a cached
+ * launch started without the CLI: src/cli/warm-entry.ts, about 50 KiB with the sandbox
+ * launcher it needs), then runs vagga-main.cjs through a V8 code cache. Node starts a CommonJS entry without its ES module loader (~8 ms less) and the code
  * cache saves compiling the bundle (~10 ms); behaviour is the same as dist/vagga.mjs.
  *
  * dist/ is emptied first: chunk names carry content hashes and stale ones would pile up.

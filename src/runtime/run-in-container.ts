@@ -26,8 +26,9 @@ import { signalReset } from './signal-reset.js';
 import { activationEnv, listenPidWrapper, socketActivation } from './socket-activation.js';
 import { prepareRunVolumes, type RunVolumes, type VolumeDeps } from './volumes/prepare.js';
 import type { RunPlanInput } from '../mounts/run-plan.js';
-import type { IdMapping } from '../sandbox/types.js';
+import type { IdMapping, SandboxSpec } from '../sandbox/types.js';
 import { bindPassedSocket } from '../sandbox/tcp-socket.js';
+import { disarmLaunch, offerLaunch } from './launch-cache.js';
 
 
 /** The sandbox collaborators; tests replace them, normally the real modules are loaded. */
@@ -91,6 +92,7 @@ export function readEnvironFile(container: ContainerConfig, rootfs: string, proj
  */
 export async function runInContainer(project: Project, proc: ContainerProcess, deps?: SandboxDeps): Promise<number> {
   if (proc.writable) {
+    disarmLaunch();
     const copy = await createTransientRoot(projectLayout(project.config.projectRoot, project.settings).transientDir, proc.rootfs);
     try {
       return await runInContainer(project, { ...proc, rootfs: copy.path, writable: false, writableRoot: true }, deps);
@@ -104,6 +106,8 @@ export async function runInContainer(project: Project, proc: ContainerProcess, d
   const vols = await prepareRunVolumes(project, proc, idMapping, d.volumes);
   let status = 1;
   try {
+    // The warm path (launch-cache.ts) replays only launches that need no host work around them.
+    if (deps !== undefined || !vols.trivial) disarmLaunch();
     status = await runPrepared(project, proc, d, idMapping, vols);
   } finally {
     await vols.finish(status);
@@ -146,7 +150,7 @@ async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxD
   const listen = activation ? listenPidWrapper() : { mounts: [], prefix: [] };
   const env = activation ? { ...proc.env, ...activationEnv(activation) } : proc.env;
   const hostMounts = [...reset.mounts, ...listen.mounts, ...(ids?.mounts ?? [])].filter((m, i, all) => all.findIndex((o) => o.dest === m.dest) === i);
-  const result = await withInUseMark(proc.rootfs, () => d.runSandbox({
+  const spec: SandboxSpec = {
     mounts: [...mounts, ...hostMounts],
     argv: vols.wrapArgv([...listen.prefix, ...reset.prefix, ...(ids?.prefix ?? []), program, ...proc.argv.slice(1)], planInput, env),
     env,
@@ -158,6 +162,11 @@ async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxD
     ...(proc.joinNetwork ? { joinNetwork: proc.joinNetwork } : {}),
     init: true,
     ...(socket ? { extraFds: [socket.fd], aroundSpawn: { before: socket.listen, after: socket.close } } : {}),
-  })).finally(() => socket?.close());
+  };
+  if (activation) disarmLaunch();
+  const record = offerLaunch(spec, proc.rootfs);
+  const result = await withInUseMark(proc.rootfs, () => d.runSandbox(spec)).finally(() => socket?.close());
+  // The sandbox was set up and ran: its description is worth replaying.
+  record?.();
   return result.status;
 }

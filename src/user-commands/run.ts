@@ -25,6 +25,7 @@ import { missingVolumeInits, volumesDirFor } from '../runtime/volumes/persistent
 import { checkNetworkRequest, needsPasta, sharedMapping, withIsolatedNetwork, type NetworkRequest } from '../network/isolated.js';
 import { parsePublishList } from '../network/ports.js';
 import type { NetworkJoin } from '../sandbox/types.js';
+import { armIfPlain } from './launch-arm.js';
 
 /** One planned run: a `!Command` and its extra arguments. */
 export interface PlannedRun {
@@ -147,6 +148,15 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
     rootsOf.set(run, { ...containerRoots, ...roots });
   }
   if (globals.containersOnly) return 0;
+  const [only] = plan;
+  if (plan.length === 1 && only && !isSuperviseRun(only)) {
+    const c = only.command;
+    await armIfPlain({
+      project, containers: neededBy(plan), buildMode: globals.buildMode, env: ctx.env, epilog: c.epilog,
+      excluded: c.expectInotifyLimit !== undefined || c.passTcpSocket !== undefined || c.writeMode === 'transient-hard-link-copy' || names.length !== 1
+        || needsPasta(network), // pasta is host work the warm path does not replay
+    });
+  }
 
   const expectsInotify = plan.filter((run) => run.command.expectInotifyLimit !== undefined);
   if (expectsInotify.length > 0) {

@@ -14,6 +14,7 @@ import { projectFor, type CliContext } from '../context.js';
 import { checkNetworkRequest, needsPasta, sharedMapping, withIsolatedNetwork } from '../../network/isolated.js';
 import { parsePublishList } from '../../network/ports.js';
 import type { ContainerProcess } from '../../runtime/container-process.js';
+import { armIfPlain } from '../../user-commands/launch-arm.js';
 
 /**
  * Resolves with the command's exit status; 124 when CMD is not found. With `--publish` or
@@ -33,6 +34,8 @@ export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number>
   const roots = await prepareContainers(project, [...new Set(names)], { buildMode: globals.buildMode, verbosity: globals.verbosity, noImageDownload: globals.noImageDownload });
   if (globals.containersOnly || !container) return 0;
   const ready = { rootfs: roots[containerName]! };
+  // A network with pasta is never replayed by the warm path (it records plain launches only).
+  await armIfPlain({ project, containers: [...new Set(names)], buildMode: globals.buildMode, env: ctx.env, excluded: Boolean(parsed.values.writeable) || needsPasta(network) });
   const proc: ContainerProcess = {
     container,
     rootfs: ready.rootfs,

@@ -32,6 +32,8 @@ export interface RunVolumes {
   wrapArgv(argv: string[], planInput: RunPlanInput, env: Record<string, string>): string[];
   /** Call when the command ended (exit status, 1 when it could not start): publishes or drops initialized `!Persistent` volumes. */
   finish(status: number): Promise<void>;
+  /** True when no volume needed host work (nothing to prepare, wrap or finish). */
+  trivial: boolean;
 }
 
 /**
@@ -64,5 +66,6 @@ export async function prepareRunVolumes(project: Project, proc: ContainerProcess
     planInput,
     wrapArgv: (argv, input, env) => done.reduce((a, w) => (w.wrapArgv ? w.wrapArgv(a, input, env) : a), argv),
     finish: finishAll,
+    trivial: done.length === 0,
   };
 }
