@@ -68,6 +68,11 @@ export const ERROR_CODES = {
   'command.tcp-socket-unresolved': { exit: launcher, meaning: 'A pass-tcp-socket host name cannot be resolved' },
   'command.tcp-socket-failed': { exit: launcher, meaning: 'A pass-tcp-socket cannot be bound or listened on' },
 
+  'network.bad-address': { exit: config, meaning: 'A `network:` child has a missing, malformed, duplicate or out-of-range `ip`, or a bad `hostname`' },
+  'network.isolated-conflict': { exit: launcher, meaning: '`isolate-network` together with `network:` or `!BridgeCommand` children of a !Supervise' },
+  'network.setup-failed': { exit: launcher, meaning: 'The namespaces, bridge or partition of a networked !Supervise run could not be set up' },
+  'network.partition': { exit: 1, meaning: '`vagga _network`: unknown kind, unknown or duplicate node, or a node missing from `disjoint`' },
+
   'container.not-found': { exit: launcher, meaning: 'No container of that name in vagga.yaml' },
   'container.not-built': { exit: launcher, meaning: 'The container (or that version of it) is not built' },
   'container.no-index': { exit: launcher, meaning: '_verify: the container has no file index' },

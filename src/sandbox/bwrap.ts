@@ -260,7 +260,9 @@ function launch(opts: LaunchOptions): Launched {
   if (extra.length > 6) throw new VaggaError(`At most 6 extra file descriptors can be passed to a sandbox, got ${extra.length}`, { code: 'sandbox.too-many-fds' });
   const pause = Number(process.env[PAUSE_ENV] ?? 0);
   // Direct launch: unshare writes the maps (see the module comment); else the gated one.
-  const direct = pause > 0 ? undefined : unshareMapsFor(unshare, spec.idMapping);
+  // Joining a networked supervise's namespaces (joinNamespacesOf): its user namespace has the maps already.
+  const joined = spec.joinNamespacesOf;
+  const direct = joined !== undefined ? [] : pause > 0 ? undefined : unshareMapsFor(unshare, spec.idMapping);
   // The caller's descriptors (caller-fds.ts) reach the command at their numbers, so vagga's
   // own pipes go above them (bwrap closes its --json-status-fd and --file descriptors, the
   // launcher's holder script its ctl fd); `extraFds` come first, at 3.
@@ -299,7 +301,9 @@ function launch(opts: LaunchOptions): Launched {
     'pipe',
     ...mounts.files.map(() => 'pipe' as const),
   ];
-  const chain = direct
+  const chain = joined !== undefined
+    ? [findTool('nsenter'), '--user', '--net', '--target', String(joined), '--', unshare, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
+    : direct
     ? [unshare, '--user', ...direct, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
     : [unshare, '--user', '--pid', '--fork', '--kill-child', '--', ctlFd! <= 9 ? '/bin/sh' : '/bin/bash', '-c', holderScript(ctlFd!), 'sh', bwrap, ...args];
   spec.aroundSpawn?.before();

@@ -17,6 +17,8 @@ export const HOST_TOOLS = {
   unshare: { pkg: 'util-linux', why: 'it creates the user namespace the sandbox runs in' },
   setpriv: { pkg: 'util-linux', why: 'it ties the sandbox lifetime to vagga' },
   flock: { pkg: 'util-linux', why: 'it holds the build and cache locks' },
+  nsenter: { pkg: 'util-linux', why: 'it starts the children of a networked !Supervise in their network namespaces' },
+  ip: { pkg: 'iproute2', why: 'it sets up the bridge and addresses of a networked !Supervise' },
 } as const;
 
 export type HostTool = keyof typeof HOST_TOOLS;

@@ -39,6 +39,12 @@ export interface SandboxSpec {
   allCaps: boolean;
   /** Share the host network (default true); false gives loopback only. */
   shareNet: boolean;
+  /**
+   * Run in the user and network namespaces of this host pid instead of a new user namespace
+   * (src/network/bridge-hub.ts: a child of a networked !Supervise); `idMapping` is then the
+   * one that namespace already has, and `shareNet` must be true (the joined network is used).
+   */
+  joinNamespacesOf?: number;
   /** Run a minimal init as pid 1 that forwards signals and hands over the tty (catatonit). */
   init: boolean;
   /** Extra file descriptors to pass (index 3 upwards in the child), e.g. a listening socket. */

@@ -36,6 +36,8 @@ import { NO_CHILDREN_MESSAGE, parseSuperviseArgs, selectChildren, type Supervise
 import { parseCommandOptions, SUPERVISE_OPTIONS } from '../user-commands/docopt.js';
 import { sandboxListens, waitReady } from './ready.js';
 import { SupervisorState, type SuperviseAction, type SuperviseEvent } from './state.js';
+import { planBridgeNetwork, portsWarnings, type BridgePlan } from '../network/bridge-plan.js';
+import { startBridgeRun, type BridgeRun } from '../network/bridge-run.js';
 
 /** A planned `!Supervise` run: the command and the names of the selected children (sorted). */
 export interface SuperviseRun {
@@ -47,6 +49,8 @@ export interface SuperviseRun {
   optionEnv?: Record<string, string>;
   /** A build-mode flag given after the command's name (args.ts): overrides the global ones for the children's containers. */
   buildMode?: SuperviseBuildMode;
+  /** The children's own network (`network:` and `!BridgeCommand` children, src/network/); absent: the host's. */
+  network?: BridgePlan;
 }
 
 /**
@@ -57,7 +61,8 @@ export interface SuperviseRun {
  * (Vagga's supervisor, inventory §1.6). Returns the help text for `-h`. Throws
  * VaggaError: 127 with NO_CHILDREN_MESSAGE when nothing is selected; 122 for bad
  * arguments without `options`, 121 with them (docopt); 121 for what this version cannot
- * run yet (`isolate-network` on a supervise command, `network` or `!BridgeCommand` children).
+ * run yet (`isolate-network` on a supervise command); what planBridgeNetwork throws for
+ * `network:` children (src/network/bridge-plan.ts).
  */
 export function planSupervise(cmd: SuperviseConfig, args: readonly string[]): SuperviseRun | { help: string } {
   let only: string[];
@@ -85,12 +90,9 @@ export function planSupervise(cmd: SuperviseConfig, args: readonly string[]): Su
   if (cmd.isolateNetwork) throw notYet('`isolate-network` on a !Supervise command (its children would not share one network)');
   const children = selectChildren(cmd.children, only, exclude);
   if (children.length === 0) throw new VaggaError(NO_CHILDREN_MESSAGE, { code: 'command.no-children' });
-  for (const name of children) {
-    const child = cmd.children[name];
-    if (child.bridge) throw notYet(`a !BridgeCommand child (${JSON.stringify(name)})`);
-    if (child.network !== undefined) throw notYet(`\`network\` on child ${JSON.stringify(name)} (needs \`vagga _create_netns\`)`);
-  }
+  const network = planBridgeNetwork(cmd.children, children, cmd.isolateNetwork);
   const run: SuperviseRun = { command: cmd, args: [], children };
+  if (network) run.network = network;
   if (optionEnv) run.optionEnv = optionEnv;
   if (buildMode) run.buildMode = buildMode;
   return run;
@@ -141,6 +143,8 @@ export interface SuperviseEffects {
   msPerSecond?: number;
   /** Stop vagga itself after SIGTSTP was passed to the children (default: SIGSTOP to its own pid). */
   stopSelf?: () => void;
+  /** Start the children's network (default: startBridgeRun, src/network/bridge-run.ts). */
+  startNetwork?: (plan: BridgePlan) => Promise<BridgeRun>;
 }
 
 /**
@@ -159,7 +163,11 @@ export async function runSupervise(output: SuperviseOutput, project: Project, ru
   }
   // Tests that replace the sandbox (output.sandboxDeps) get handles that cannot be signalled.
   const fake = output.sandboxDeps?.runSandbox;
-  const start = effects.startSandbox ?? (fake ? (spec: SandboxSpec): SandboxHandle => ({ pid: 0, signal: () => {}, done: fake(spec) }) : startSandbox);
+  const startPlain = effects.startSandbox ?? (fake ? (spec: SandboxSpec): SandboxHandle => ({ pid: 0, signal: () => {}, done: fake(spec) }) : startSandbox);
+  // Children with `network:`: each one's sandbox joins its namespaces (src/network/).
+  for (const line of run.network ? portsWarnings(run.network) : []) output.stderr(`${line}\n`);
+  const network = run.network ? await (effects.startNetwork ?? startBridgeRun)(run.network) : undefined;
+  const start = (name: string, spec: SandboxSpec, opts: StartOptions): SandboxHandle => startPlain(network ? network.adjust(name, spec) : spec, opts);
   const signals = effects.signals ?? process;
   const msPerSecond = effects.msPerSecond ?? 1000;
   const restart = Object.fromEntries(run.children.map((n) => [n, run.command.children[n].restart]));
@@ -269,6 +277,7 @@ export async function runSupervise(output: SuperviseOutput, project: Project, ru
     for (const [sig, listener] of jobControl) signals.off(sig, listener);
     if (timer) clearTimeout(timer);
     for (const t of restartTimers) clearTimeout(t);
+    network?.close();
   }
 
   /**
@@ -282,7 +291,7 @@ export async function runSupervise(output: SuperviseOutput, project: Project, ru
   function probeCommand(name: string, check: ReadyCheck): Promise<boolean> {
     const command: CommandConfig = { ...childCommand(run, name), run: check.command!, writeMode: 'read-only', passTcpSocket: undefined };
     const runProbe = (spec: SandboxSpec): Promise<SandboxResult> => {
-      const handle = start({ ...spec, stdin: 'null', stdout: 'null', stderr: 'null' }, { forwardSignals: false, ownSession: true });
+      const handle = start(name, { ...spec, stdin: 'null', stdout: 'null', stderr: 'null' }, { forwardSignals: false, ownSession: true });
       const killer = setTimeout(() => handle.signal('SIGKILL'), check.probeTimeout * 1000);
       return handle.done.finally(() => clearTimeout(killer));
     };
@@ -296,7 +305,7 @@ export async function runSupervise(output: SuperviseOutput, project: Project, ru
     return new Promise<void>((launched) => {
       let end: SandboxResult | undefined;
       const runSandbox = (spec: SandboxSpec): Promise<SandboxResult> => {
-        const handle = start(spec, { forwardSignals: false, ownSession: true });
+        const handle = start(name, spec, { forwardSignals: false, ownSession: true });
         handles.set(name, handle);
         dispatch({ kind: 'started', name, pid: handle.pid });
         launched();

@@ -76,6 +76,7 @@ const FAMILY_EXIT: Record<string, number> = {
   env: 121,
   storage: 121,
   image: 121, // _pack_image: packing or writing failed (Vagga: 121 for its tar/compressor errors)
+  network: 121, // networked !Supervise set-up (Vagga: 121 for its netns errors)
   registry: 121, // image-cache-url / _push_image talking to a registry (a build falls back instead)
 };
 const CODE_EXIT: Record<string, number> = {
@@ -88,6 +89,8 @@ const CODE_EXIT: Record<string, number> = {
   'init-storage-dir.no-storage-dir': 2,
   'init-storage-dir.link-exists': 1,
   'completion.bad-args': 1,
+  'network.bad-address': 126, // Vagga: an `ip` that is no IPv4 address fails at config load
+  'network.partition': 1, // Vagga's `_network` errors exit 1
   'image.bad-args': 122, // _pack_image option errors are argument errors
   'image.bad-name': 122,
   'registry.bad-reference': 122, // a malformed docker:// reference is an argument/config value error

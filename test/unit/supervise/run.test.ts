@@ -224,7 +224,8 @@ test('planRuns: supervise runs carry their children; unsupported pieces fail wit
   assert.ok(!Array.isArray(help) && help.help.startsWith('Usage:\n    vagga sv [--only NAME_OR_TAG...]'));
   const is121 = (re: RegExp) => (e: unknown) => e instanceof VaggaError && e.exitCode === 121 && re.test(e.message);
   assert.throws(() => planRuns(project, ['iso'], [], false), is121(/isolate-network/));
-  assert.throws(() => planRuns(project, ['net'], [], false), is121(/`network` on child "n"/));
+  // A `network:` child is planned with the children's own network (src/network/); without `ip` it is refused.
+  assert.throws(() => planRuns(project, ['net'], [], false), (e) => e instanceof VaggaError && e.code === 'network.bad-address' && /Child "n": `network` needs an `ip`/.test(e.message));
   // pass-tcp-socket is supported on children (fd 3, tcp-socket.ts): planned like any child.
   const tcp = planRuns(project, ['uid'], [], false);
   assert.ok(Array.isArray(tcp) && (tcp[0] as SuperviseRun).children[0] === 'u');

@@ -1,0 +1,129 @@
+/**
+ * End-to-end: `network:` children of a `!Supervise` (issue 11 parts 2 and 4), as an ordinary
+ * user without sudo: three busybox children with fixed addresses each reach the others by
+ * address and by hostname (a busybox `nc` server in each), then a `!BridgeCommand` child runs
+ * `vagga _network isolate b` and the children see b cut off (connecting fails at once), and
+ * `vagga _network fullmesh` heals it. The phases are handed over through files in /work.
+ * Afterwards no process of the run is left.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cleanupStage, show, token, vagga, waitNoProcesses } from './harness.js';
+import { BUSYBOX_CONTAINERS_HEAD, makeBuiltProject } from './fixtures.js';
+
+after(cleanupStage);
+
+const IPS = { a: '172.23.0.1', b: '172.23.0.2', c: '172.23.0.3' } as const;
+
+/** A node's script: serve, reach the others, then report what it sees after the cut and after healing. */
+function nodeScript(self: 'a' | 'b' | 'c', tok: string): string {
+  const others = (Object.keys(IPS) as (keyof typeof IPS)[]).filter((n) => n !== self);
+  // The node each one probes after the cut: b probes a, the others probe b.
+  const probe = self === 'b' ? 'host-a' : 'host-b';
+  return [
+    `nc -ll -p 8000 -e echo from-${self} &`,
+    // Bounded wait for a file or a server (the others start at their own pace).
+    'waitfile() { i=0; while [ ! -e "$1" ]; do i=$((i+1)); [ $i -lt 1200 ] || exit 9; sleep 0.05; done; }',
+    'reach() { i=0; until nc $1 8000 </dev/null >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 1200 ] || exit 8; sleep 0.05; done; echo "' + self + '->$1: $(nc $1 8000 </dev/null)"; }',
+    ...others.flatMap((o) => [`reach ${IPS[o]}`, `reach host-${o}`]),
+    `echo "${self} hostname file: $(grep -c host- /etc/hosts)"`,
+    `touch /work/reached.${self}`,
+    'waitfile /work/cut',
+    `if out=$(nc ${probe} 8000 </dev/null 2>&1); then echo "${self}->${probe} after isolate: open $out"; else echo "${self}->${probe} after isolate: cut"; fi`,
+    `touch /work/saw-cut.${self}`,
+    'waitfile /work/healed',
+    `echo "${self}->${probe} after fullmesh: $(nc ${probe} 8000 </dev/null 2>&1)"`,
+    `touch /work/saw-heal.${self}`,
+    `wait # ${tok}`,
+  ].join('\n');
+}
+
+const DRIVER = [
+  'waitall() { for f in "$@"; do i=0; while [ ! -e "$f" ]; do i=$((i+1)); [ $i -lt 1200 ] || exit 9; sleep 0.05; done; done; }',
+  'waitall /work/reached.a /work/reached.b /work/reached.c',
+  'echo "bridge->b: $(nc 172.23.0.2 8000 </dev/null)"',
+  'vagga _network isolate b && echo isolated',
+  'touch /work/cut',
+  'waitall /work/saw-cut.a /work/saw-cut.b /work/saw-cut.c',
+  'echo "bridge->b while isolated: $(nc 172.23.0.2 8000 </dev/null)"',
+  'vagga _network isolate zz; echo "unknown node: $?"',
+  'vagga _network disjoint a b; echo "disjoint without c: $?"',
+  'vagga _network fullmesh && echo healed',
+  'touch /work/healed',
+  'waitall /work/saw-heal.a /work/saw-heal.b /work/saw-heal.c',
+  'echo driver-done',
+].join('\n');
+
+/** YAML of a block scalar at `indent` spaces. */
+function block(text: string, indent: number): string {
+  return `|\n${text.split('\n').map((l) => `${' '.repeat(indent)}${l}`).join('\n')}`;
+}
+
+describe('!Supervise with network children', { timeout: 600_000 }, () => {
+  let dir: string;
+  const tok = token('net');
+
+  before(async () => {
+    const node = (n: 'a' | 'b' | 'c') => `      ${n}: !Command
+        container: bb
+        network:
+          ip: ${IPS[n]}
+          hostname: host-${n}
+        run: ${block(nodeScript(n, tok), 10)}`;
+    dir = await makeBuiltProject(`${BUSYBOX_CONTAINERS_HEAD}    - !Sh "ln -s busybox /bin/nc && ln -s busybox /bin/mkfifo && ln -s busybox /bin/mktemp"
+commands:
+  net: !Supervise
+    children:
+${node('a')}
+${node('b')}
+${node('c')}
+      driver: !BridgeCommand
+        container: bb
+        run: ${block(DRIVER, 10)}
+  bad-ip: !Supervise
+    children:
+      x: !Command
+        container: bb
+        network: { ip: 10.0.0.1 }
+        run: "true"
+  create: !Command
+    container: bb
+    run: "true"
+`, 'supervise-network');
+  });
+
+  test('fixed addresses and hostnames; isolate cuts b off, fullmesh heals', async () => {
+    const r = await vagga(dir, ['net'], { timeoutMs: 180_000 });
+    assert.equal(r.status, 0, show(r));
+    for (const [self, others] of [['a', ['b', 'c']], ['b', ['a', 'c']], ['c', ['a', 'b']]] as const) {
+      for (const o of others) {
+        assert.match(r.stdout, new RegExp(`^${self}->${IPS[o as 'a'].replace(/\./g, '\\.')}: from-${o}$`, 'm'), show(r));
+        assert.match(r.stdout, new RegExp(`^${self}->host-${o}: from-${o}$`, 'm'), show(r));
+      }
+    }
+    assert.match(r.stdout, /^bridge->b: from-b$/m, show(r));
+    assert.match(r.stdout, /^isolated$/m, show(r));
+    assert.match(r.stdout, /^a->host-b after isolate: cut$/m, show(r));
+    assert.match(r.stdout, /^c->host-b after isolate: cut$/m, show(r));
+    assert.match(r.stdout, /^b->host-a after isolate: cut$/m, show(r));
+    assert.match(r.stdout, /^bridge->b while isolated: from-b$/m, 'the bridge node is never cut off');
+    assert.match(r.stderr, /^Node zz does not exists$/m, show(r));
+    assert.match(r.stdout, /^unknown node: 1$/m, show(r));
+    assert.match(r.stderr, /^Node c is missing\. You may use 'split' command if you want to skip some nodes$/m, show(r));
+    assert.match(r.stdout, /^disjoint without c: 1$/m, show(r));
+    assert.match(r.stdout, /^a->host-b after fullmesh: from-b$/m, show(r));
+    assert.match(r.stdout, /^c->host-b after fullmesh: from-b$/m, show(r));
+    assert.match(r.stdout, /^b->host-a after fullmesh: from-a$/m, show(r));
+    assert.match(r.stdout, /^driver-done$/m, show(r));
+    assert.deepEqual(await waitNoProcesses(tok), [], 'no child is left');
+    assert.ok(existsSync(join(dir, 'healed')));
+  });
+
+  test('an address outside 172.23.0.0/16 is refused before anything starts', async () => {
+    const r = await vagga(dir, ['bad-ip'], { timeoutMs: 60_000 });
+    assert.equal(r.status, 126, show(r));
+    assert.match(r.stderr, /Child "x": 10\.0\.0\.1 is not in 172\.23\.0\.0\/16/, show(r));
+  });
+});
