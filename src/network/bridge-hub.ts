@@ -9,9 +9,11 @@
  *
  *   node ─ setpriv --pdeathsig KILL unshare --user <maps> --net --fork --kill-child
  *            └─ sh -s (the hub: root of the user namespace, reads its commands from vagga)
- *                 └─ setpriv --pdeathsig KILL unshare --net sleep infinity   (one per node)
+ *                 └─ setpriv --pdeathsig KILL unshare --net --uts sleep infinity   (one per node)
  *
- * A child joins with `nsenter --user --net --target PID` (bwrap.ts, SandboxSpec
+ * Each node's namespace gets a default route via the bridge and, as in Vagga, its own UTS
+ * namespace with the node's hostname.
+ * A child joins with `nsenter --user --net --uts --target PID` (bwrap.ts, SandboxSpec
  * joinNamespacesOf): a node the namespaces of its holder, a `!BridgeCommand` the hub's. Its
  * bwrap then runs in the hub's user namespace (no user namespace of its own: it keeps the
  * run's maps, measured: uid_map `0 UID 1 / 1 SUBUID 65535` inside).
@@ -66,13 +68,14 @@ export function hubSetupScript(plan: BridgePlan): string {
   ];
   plan.nodes.forEach((n, i) => {
     lines.push(
-      'setpriv --pdeathsig KILL unshare --net sleep infinity </dev/null >/dev/null &',
+      'setpriv --pdeathsig KILL unshare --net --uts sleep infinity </dev/null >/dev/null &',
       'p=$!',
       // Wait (bounded) until the holder has its own network namespace.
       'n=0; while [ "$(readlink /proc/$p/ns/net 2>/dev/null || true)" = "$self" ]; do n=$((n+1)); if [ $n -gt 2000 ]; then echo "the network namespace of a child was not created"; exit 1; fi; sleep 0.005; done',
       `ip link add vg${i} type veth peer name eth0 netns $p`,
       `ip link set vg${i} master vagga up`,
-      `printf '%s\\n' 'link set lo up' ${q(`addr add ${n.ip}/${PREFIX_LENGTH} dev eth0`)} 'link set eth0 up' 'rule add pref 100 lookup ${PARTITION_TABLE}' | nsenter --net --target $p ip -batch -`,
+      `printf '%s\\n' 'link set lo up' ${q(`addr add ${n.ip}/${PREFIX_LENGTH} dev eth0`)} 'link set eth0 up' 'route add default via ${BRIDGE_IP}' 'rule add pref 100 lookup ${PARTITION_TABLE}' | nsenter --net --target $p ip -batch -`,
+      `nsenter --uts --target $p hostname ${q(n.hostname)}`,
       `echo "@node ${n.name} $p"`,
     );
   });
@@ -103,7 +106,7 @@ export async function startBridgeHub(plan: BridgePlan, mapping: IdMapping): Prom
       hint: 'Children with `network:` need an ordinary user (not root) with a range in /etc/subuid and /etc/subgid, and util-linux 2.38 or newer.',
     });
   }
-  const child: ChildProcess = spawn(setpriv, ['--pdeathsig', 'KILL', unshare, '--user', ...maps, '--net', '--fork', '--kill-child', '--', '/bin/sh', '-s'], {
+  const child: ChildProcess = spawn(setpriv, ['--pdeathsig', 'KILL', unshare, '--user', ...maps, '--net', '--uts', '--fork', '--kill-child', '--', '/bin/sh', '-s'], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
   });

@@ -4,7 +4,7 @@
  * each child's sandbox spec into one that runs in the child's namespaces with the run's
  * /etc/hosts and the `vagga` client on its PATH. src/supervise/run.ts uses it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { maxIdMapping } from '../sandbox/idmap.js';
@@ -41,13 +41,50 @@ export async function answerNetworkRequest(args: readonly string[], nodes: reado
   }
 }
 
+/** The prefix of a run's temporary directory: `vagga-net-<vagga's pid>-`. */
+const DIR_PREFIX = 'vagga-net-';
+
+/**
+ * Remove the temporary directories (in `base`, owned by this user) of networked runs whose
+ * vagga is gone (killed with SIGKILL: it could not clean up). Errors are ignored.
+ */
+export function removeStaleRunDirs(base: string = tmpdir(), alive: (pid: number) => boolean = pidAlive): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    try {
+      const path = join(base, name);
+      if (statSync(path).uid !== process.getuid!()) continue;
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Someone else's, or gone already.
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Start the network of `plan` (the uid/gid maps are the user's widest, maxIdMapping, which
  * the children's sandboxes then share). Throws what startBridgeHub throws; nothing is left
  * running or on disk when it does.
  */
 export async function startBridgeRun(plan: BridgePlan): Promise<BridgeRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'vagga-net-'));
+  removeStaleRunDirs();
+  const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   const hosts = join(dir, 'hosts');
   writeFileSync(hosts, hostsFile(plan), { mode: 0o644 });
   const names = plan.nodes.map((n) => n.name);

@@ -36,6 +36,14 @@
  * without starting bwrap; after it, setpriv's parent-death signal kills `unshare`, whose
  * --kill-child kills bwrap, which is pid 1 of the holder's pid namespace, so the kernel kills
  * every process of the sandbox (its pid namespace is nested in the holder's).
+ *
+ * Joined (SandboxSpec.joinNamespacesOf, a child of a networked !Supervise, src/network/):
+ *
+ *   node ─ setpriv --pdeathsig KILL nsenter --user --net --uts --target PID
+ *            unshare --pid --fork --kill-child ─ bwrap ─ sandbox
+ *
+ * nsenter execs unshare (no fork without --pid), so the chain and its guarantees are the
+ * direct launcher's; the user namespace is the hub's, whose maps are already written.
  */
 import { spawn, execFile, type StdioOptions, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -302,7 +310,7 @@ function launch(opts: LaunchOptions): Launched {
     ...mounts.files.map(() => 'pipe' as const),
   ];
   const chain = joined !== undefined
-    ? [findTool('nsenter'), '--user', '--net', '--target', String(joined), '--', unshare, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
+    ? [findTool('nsenter'), '--user', '--net', '--uts', '--target', String(joined), '--', unshare, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
     : direct
     ? [unshare, '--user', ...direct, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
     : [unshare, '--user', '--pid', '--fork', '--kill-child', '--', ctlFd! <= 9 ? '/bin/sh' : '/bin/bash', '-c', holderScript(ctlFd!), 'sh', bwrap, ...args];

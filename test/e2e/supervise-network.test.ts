@@ -10,7 +10,10 @@ import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanupStage, show, token, vagga, waitNoProcesses } from './harness.js';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { E2E_USER, cleanupStage, processesMatching, show, spawnVagga, token, vagga, waitNoProcesses } from './harness.js';
 import { BUSYBOX_CONTAINERS_HEAD, makeBuiltProject } from './fixtures.js';
 
 after(cleanupStage);
@@ -28,7 +31,7 @@ function nodeScript(self: 'a' | 'b' | 'c', tok: string): string {
     'waitfile() { i=0; while [ ! -e "$1" ]; do i=$((i+1)); [ $i -lt 1200 ] || exit 9; sleep 0.05; done; }',
     'reach() { i=0; until nc $1 8000 </dev/null >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 1200 ] || exit 8; sleep 0.05; done; echo "' + self + '->$1: $(nc $1 8000 </dev/null)"; }',
     ...others.flatMap((o) => [`reach ${IPS[o]}`, `reach host-${o}`]),
-    `echo "${self} hostname file: $(grep -c host- /etc/hosts)"`,
+    `echo "${self} hosts lines: $(grep -c host- /etc/hosts), uts name: $(hostname)"`,
     `touch /work/reached.${self}`,
     'waitfile /work/cut',
     `if out=$(nc ${probe} 8000 </dev/null 2>&1); then echo "${self}->${probe} after isolate: open $out"; else echo "${self}->${probe} after isolate: cut"; fi`,
@@ -82,6 +85,25 @@ ${node('c')}
       driver: !BridgeCommand
         container: bb
         run: ${block(DRIVER, 10)}
+  hold: !Supervise
+    children:
+      p: !Command
+        container: bb
+        network: { ip: 172.23.1.1 }
+        run: "echo p-up; while :; do sleep 0.2; done # ${tok}-hold"
+      q: !Command
+        container: bb
+        network: { ip: 172.23.1.2 }
+        run: "echo q-up; while :; do sleep 0.2; done # ${tok}-hold"
+      r: !BridgeCommand
+        container: bb
+        run: "echo r-up; while :; do sleep 0.2; done # ${tok}-hold"
+  quick: !Supervise
+    children:
+      only: !Command
+        container: bb
+        network: { ip: 172.23.2.1 }
+        run: "true"
   bad-ip: !Supervise
     children:
       x: !Command
@@ -103,6 +125,7 @@ ${node('c')}
         assert.match(r.stdout, new RegExp(`^${self}->host-${o}: from-${o}$`, 'm'), show(r));
       }
     }
+    for (const n of ['a', 'b', 'c']) assert.match(r.stdout, new RegExp(`^${n} hosts lines: 3, uts name: host-${n}$`, 'm'), show(r));
     assert.match(r.stdout, /^bridge->b: from-b$/m, show(r));
     assert.match(r.stdout, /^isolated$/m, show(r));
     assert.match(r.stdout, /^a->host-b after isolate: cut$/m, show(r));
@@ -119,6 +142,26 @@ ${node('c')}
     assert.match(r.stdout, /^driver-done$/m, show(r));
     assert.deepEqual(await waitNoProcesses(tok), [], 'no child is left');
     assert.ok(existsSync(join(dir, 'healed')));
+  });
+
+  test('SIGKILL of vagga leaves no child, namespace holder, hub or control directory behind', async () => {
+    const uid = Number(execFileSync('id', ['-u', E2E_USER], { encoding: 'utf8' }).trim());
+    const holders = () => processesMatching('sleep infinity').filter((p) => p.uid === uid);
+    const before = holders().length;
+    const v = await spawnVagga(dir, ['hold'], { timeoutMs: 120_000 });
+    for (const n of ['p', 'q', 'r']) await v.waitFor(`${n}-up`, 60_000);
+    assert.equal(holders().length, before + 2, 'one namespace holder per network child while it runs');
+    v.kill('SIGKILL');
+    await v.done;
+    assert.deepEqual(await waitNoProcesses(`${tok}-hold`), [], 'no child is left');
+    for (let i = 0; i < 100 && holders().length > before; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(holders().length, before, 'no namespace holder is left');
+    const runDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`vagga-net-${v.pid}-`));
+    assert.equal(runDirs().length, 1, 'the killed run could not remove its directory');
+    // The next networked run removes it.
+    const r = await vagga(dir, ['quick'], { timeoutMs: 60_000 });
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(runDirs(), []);
   });
 
   test('an address outside 172.23.0.0/16 is refused before anything starts', async () => {
