@@ -164,6 +164,17 @@ ${node('c')}
     assert.deepEqual(runDirs(), []);
   });
 
+  test('_create_netns and _destroy_netns are not needed; _network on the host explains where it works', async () => {
+    for (const cmd of [['_create_netns'], ['_destroy_netns', '--dry-run']]) {
+      const r = await vagga(dir, cmd, { timeoutMs: 30_000 });
+      assert.equal(r.status, 0, show(r));
+      assert.match(r.stdout, new RegExp(`^Nothing to do: ${cmd[0]} is not needed\\.`), show(r));
+    }
+    const r = await vagga(dir, ['_network', 'fullmesh'], { timeoutMs: 30_000 });
+    assert.equal(r.status, 1, show(r));
+    assert.match(r.stderr, /^This command is supposed to be run inside container started by vagga !Supervise command/, show(r));
+  });
+
   test('an address outside 172.23.0.0/16 is refused before anything starts', async () => {
     const r = await vagga(dir, ['bad-ip'], { timeoutMs: 60_000 });
     assert.equal(r.status, 126, show(r));
