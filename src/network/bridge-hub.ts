@@ -41,6 +41,8 @@ export const PARTITION_TABLE = 100;
 
 /** A running hub. */
 export interface BridgeHub {
+  /** The host pid of the hub shell (its user and network namespaces hold the bridge). */
+  hubPid: number;
   /** The host pid whose user and network namespaces child `name` joins (a node's holder; the hub for bridge children). */
   joinPid(name: string): number;
   /** Replace the partition: each node's cut peers become unreachable, every other link works. */
@@ -160,6 +162,7 @@ export async function startBridgeHub(plan: BridgePlan, mapping: IdMapping): Prom
 
   let queue: Promise<unknown> = Promise.resolve();
   return {
+    hubPid,
     joinPid(name) {
       return holders.get(name) ?? hubPid;
     },

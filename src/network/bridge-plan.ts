@@ -112,13 +112,3 @@ export function hostsFile(plan: BridgePlan): string {
   }
   return `${lines.join('\n')}\n`;
 }
-
-/**
- * The warning for `ports` this version does not forward (one line per child with ports):
- * the host cannot reach the children's network; a `!BridgeCommand` child can.
- */
-export function portsWarnings(plan: BridgePlan): string[] {
-  return plan.nodes
-    .filter((n) => Object.keys(n.ports).length > 0)
-    .map((n) => `Warning: child ${JSON.stringify(n.name)}: network ports ${Object.entries(n.ports).map(([h, c]) => `${h}:${c}`).join(', ')} are not forwarded from the host by this version; reach ${n.ip} from a !BridgeCommand child`);
-}

@@ -1,6 +1,7 @@
 /**
  * One networked `!Supervise` run (bridge-plan.ts): starts the hub (bridge-hub.ts) and the
- * `vagga _network` control (bridge-control.ts) in a private temporary directory, and turns
+ * `vagga _network` control (bridge-control.ts) in a private temporary directory, publishes
+ * the children's `ports` on the host's loopback (bridge-ports.ts), and turns
  * each child's sandbox spec into one that runs in the child's namespaces with the run's
  * /etc/hosts and the `vagga` client on its PATH. src/supervise/run.ts uses it.
  */
@@ -13,6 +14,7 @@ import { DEFAULT_PATH } from '../runtime/environment.js';
 import { hostsFile, type BridgePlan } from './bridge-plan.js';
 import { CONTROL_DIR, serveControl, type ControlAnswer } from './bridge-control.js';
 import { startBridgeHub, type BridgeHub } from './bridge-hub.js';
+import { publishPorts, type PortPublisher } from './bridge-ports.js';
 import { NETWORK_USAGE, planPartition } from './partition.js';
 
 /** A started network for one supervise run. */
@@ -90,10 +92,12 @@ export async function startBridgeRun(plan: BridgePlan): Promise<BridgeRun> {
   const names = plan.nodes.map((n) => n.name);
   let hub: BridgeHub | undefined;
   let control: ReturnType<typeof serveControl> | undefined;
+  let ports: PortPublisher | undefined;
   let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
+    ports?.close();
     control?.close();
     hub?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -101,6 +105,7 @@ export async function startBridgeRun(plan: BridgePlan): Promise<BridgeRun> {
   try {
     hub = await startBridgeHub(plan, maxIdMapping());
     const h = hub;
+    ports = await publishPorts(plan, h.hubPid);
     control = serveControl(join(dir, 'ctl'), (args) => answerNetworkRequest(args, names, (cut) => h.applyCuts(cut)));
   } catch (err) {
     close();

@@ -36,7 +36,7 @@ import { NO_CHILDREN_MESSAGE, parseSuperviseArgs, selectChildren, type Supervise
 import { parseCommandOptions, SUPERVISE_OPTIONS } from '../user-commands/docopt.js';
 import { sandboxListens, waitReady } from './ready.js';
 import { SupervisorState, type SuperviseAction, type SuperviseEvent } from './state.js';
-import { planBridgeNetwork, portsWarnings, type BridgePlan } from '../network/bridge-plan.js';
+import { planBridgeNetwork, type BridgePlan } from '../network/bridge-plan.js';
 import { startBridgeRun, type BridgeRun } from '../network/bridge-run.js';
 
 /** A planned `!Supervise` run: the command and the names of the selected children (sorted). */
@@ -165,7 +165,6 @@ export async function runSupervise(output: SuperviseOutput, project: Project, ru
   const fake = output.sandboxDeps?.runSandbox;
   const startPlain = effects.startSandbox ?? (fake ? (spec: SandboxSpec): SandboxHandle => ({ pid: 0, signal: () => {}, done: fake(spec) }) : startSandbox);
   // Children with `network:`: each one's sandbox joins its namespaces (src/network/).
-  for (const line of run.network ? portsWarnings(run.network) : []) output.stderr(`${line}\n`);
   const network = run.network ? await (effects.startNetwork ?? startBridgeRun)(run.network) : undefined;
   const start = (name: string, spec: SandboxSpec, opts: StartOptions): SandboxHandle => startPlain(network ? network.adjust(name, spec) : spec, opts);
   const signals = effects.signals ?? process;

@@ -14,7 +14,8 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { E2E_USER, cleanupStage, processesMatching, show, spawnVagga, token, vagga, waitNoProcesses } from './harness.js';
-import { BUSYBOX_CONTAINERS_HEAD, makeBuiltProject } from './fixtures.js';
+import { connect } from 'node:net';
+import { BUSYBOX_CONTAINERS_HEAD, freePort, makeBuiltProject } from './fixtures.js';
 
 after(cleanupStage);
 
@@ -59,6 +60,18 @@ const DRIVER = [
   'echo driver-done',
 ].join('\n');
 
+/** What 127.0.0.1:`port` sends before it closes ('' when the connection fails or is reset). */
+function readFrom(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const s = connect(port, '127.0.0.1');
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (text += d));
+    s.on('error', () => resolve(''));
+    s.on('close', () => resolve(text));
+  });
+}
+
 /** YAML of a block scalar at `indent` spaces. */
 function block(text: string, indent: number): string {
   return `|\n${text.split('\n').map((l) => `${' '.repeat(indent)}${l}`).join('\n')}`;
@@ -66,9 +79,11 @@ function block(text: string, indent: number): string {
 
 describe('!Supervise with network children', { timeout: 600_000 }, () => {
   let dir: string;
+  let hostPort: number;
   const tok = token('net');
 
   before(async () => {
+    hostPort = await freePort();
     const node = (n: 'a' | 'b' | 'c') => `      ${n}: !Command
         container: bb
         network:
@@ -89,8 +104,8 @@ ${node('c')}
     children:
       p: !Command
         container: bb
-        network: { ip: 172.23.1.1 }
-        run: "echo p-up; while :; do sleep 0.2; done # ${tok}-hold"
+        network: { ip: 172.23.1.1, ports: { ${hostPort}: 8000 } }
+        run: "nc -ll -p 8000 -e echo published-p & echo p-up; while :; do sleep 0.2; done # ${tok}-hold"
       q: !Command
         container: bb
         network: { ip: 172.23.1.2 }
@@ -151,17 +166,27 @@ ${node('c')}
     const v = await spawnVagga(dir, ['hold'], { timeoutMs: 120_000 });
     for (const n of ['p', 'q', 'r']) await v.waitFor(`${n}-up`, 60_000);
     assert.equal(holders().length, before + 2, 'one namespace holder per network child while it runs');
+    assert.equal(processesMatching("process.on('disconnect'").filter((p) => p.uid === uid).length, 1, 'one port forwarder');
+    // A published port answers from the host's loopback (bounded retries: p's server starts at its own pace).
+    let answer = '';
+    for (let i = 0; i < 100 && answer === ''; i++) {
+      answer = await readFrom(hostPort);
+      if (answer === '') await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(answer, 'published-p\n');
     v.kill('SIGKILL');
     await v.done;
     assert.deepEqual(await waitNoProcesses(`${tok}-hold`), [], 'no child is left');
     for (let i = 0; i < 100 && holders().length > before; i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal(holders().length, before, 'no namespace holder is left');
+    assert.deepEqual(processesMatching("process.on('disconnect'").filter((p) => p.uid === uid), [], 'no port forwarder is left');
     const runDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`vagga-net-${v.pid}-`));
     assert.equal(runDirs().length, 1, 'the killed run could not remove its directory');
     // The next networked run removes it.
     const r = await vagga(dir, ['quick'], { timeoutMs: 60_000 });
     assert.equal(r.status, 0, show(r));
     assert.deepEqual(runDirs(), []);
+    assert.equal(await readFrom(hostPort), '', 'the port is free again');
   });
 
   test('_create_netns and _destroy_netns are not needed; _network on the host explains where it works', async () => {

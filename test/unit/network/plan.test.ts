@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CommandConfig } from '../../../src/config/model.js';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
-import { hostsFile, parseIpv4, planBridgeNetwork, portsWarnings } from '../../../src/network/bridge-plan.js';
+import { hostsFile, parseIpv4, planBridgeNetwork } from '../../../src/network/bridge-plan.js';
+import { portForwards } from '../../../src/network/bridge-ports.js';
 import { cutBatch, hubSetupScript } from '../../../src/network/bridge-hub.js';
 
 /** A child command with only the fields the plan reads. */
@@ -68,9 +69,13 @@ test('hosts file: localhost, the bridge, each hostname (and the child name when 
   ].join('\n'));
 });
 
-test('ports: one warning per child that has them (not forwarded by this version)', () => {
-  const plan = planBridgeNetwork({ a: net('172.23.0.1', undefined, { 8080: 80 }), b: net('172.23.0.2') }, ['a', 'b'], false)!;
-  assert.deepEqual(portsWarnings(plan), ['Warning: child "a": network ports 8080:80 are not forwarded from the host by this version; reach 172.23.0.1 from a !BridgeCommand child']);
+test('ports: every host port of every node, by node then port', () => {
+  const plan = planBridgeNetwork({ a: net('172.23.0.1', undefined, { 9000: 90, 8080: 80 }), b: net('172.23.0.2'), c: net('172.23.0.3', undefined, { 7000: 7000 }) }, ['a', 'b', 'c'], false)!;
+  assert.deepEqual(portForwards(plan), [
+    { hostPort: 8080, ip: '172.23.0.1', port: 80, child: 'a' },
+    { hostPort: 9000, ip: '172.23.0.1', port: 90, child: 'a' },
+    { hostPort: 7000, ip: '172.23.0.3', port: 7000, child: 'c' },
+  ]);
 });
 
 test('hub script: bridge first, then per node a holder, a veth pair, the address, route, partition rule and hostname', () => {
