@@ -359,3 +359,39 @@ test('a command probe runs the child\'s command with `run` replaced, quietly and
   ends.get('web')!({ status: 0 });
   assert.equal(await done, 0);
 });
+
+test('network children: the network starts before the children, each child\'s spec goes through it, it is closed at the end', async () => {
+  const output: SuperviseOutput = { stdout: () => {}, stderr: () => {}, isolateNetwork: false };
+  const cmd = supervise({
+    name: 'sv',
+    children: {
+      a: command({ name: 'a', run: ['a'], network: { ip: '172.23.0.1', ports: {} } }),
+      b: command({ name: 'b', run: ['b'], bridge: true }),
+    },
+  });
+  const planned = planRuns(fakeProject({ sv: cmd as unknown as CommandConfig }), ['sv'], [], false);
+  assert.ok(Array.isArray(planned));
+  const run = planned[0] as SuperviseRun;
+  assert.deepEqual(run.network, { nodes: [{ name: 'a', ip: '172.23.0.1', hostname: 'a', ports: {} }], bridges: ['b'] });
+  const events: string[] = [];
+  const fakes = fakeSandboxes();
+  const done = runSupervise(output, fakeProject({}), run, (child, deps) => deps.runSandbox({ argv: [child.name] } as SandboxSpec).then((r) => r.status), {
+    startSandbox: (spec, opts) => {
+      events.push(`start ${spec.argv.join(' ')}`);
+      return fakes.startSandbox(spec, opts);
+    },
+    signals: new EventEmitter(),
+    startNetwork: async (plan) => {
+      events.push(`network ${plan.nodes.map((n) => n.name).join(',')}`);
+      return {
+        adjust: (name, spec) => ({ ...spec, argv: [spec.argv[0], `joined-${name}`] }),
+        close: () => events.push('close'),
+      };
+    },
+  });
+  await until(() => fakes.ends.size === 2);
+  fakes.ends.get('a')!({ status: 0 });
+  fakes.ends.get('b')!({ status: 0 });
+  assert.equal(await done, 0);
+  assert.deepEqual(events, ['network a', 'start a joined-a', 'start b joined-b', 'close']);
+});
