@@ -152,9 +152,13 @@ export interface SuperviseEffects {
  * child's status (stop-on-failure), 0 when all succeeded (wait-all-successful), 127 when a
  * child could not be started, 128+N after signal N to vagga; children with a `restart`
  * policy are started again as it says (supervise-state.ts). Prints the supervise command's
- * epilog on 0. Throws VaggaError 121 for `--isolate-network` (not supported yet).
+ * epilog on 0. Throws VaggaError 121 for `--isolate-network` (not supported yet; with
+ * `network:` children Vagga's `network.isolated-conflict`), and what the network throws (src/network/).
  */
 export async function runSupervise(output: SuperviseOutput, project: Project, run: SuperviseRun, startChild: ChildStarter, effects: SuperviseEffects = {}): Promise<number> {
+  if (output.isolateNetwork && run.network) {
+    throw new VaggaError('Isolated network is forbidden in conjunction with network options inside supervised commands', { code: 'network.isolated-conflict' });
+  }
   if (output.isolateNetwork) {
     throw new VaggaError(`--isolate-network with the !Supervise command ${JSON.stringify(run.command.name)} is not supported by this version yet`, {
       code: 'command.not-supported',

@@ -113,6 +113,21 @@ ${node('c')}
       r: !BridgeCommand
         container: bb
         run: "echo r-up; while :; do sleep 0.2; done # ${tok}-hold"
+  twin: !Supervise
+    children:
+      x: !Command
+        container: bb
+        network: { ip: 172.23.3.1 }
+        run: "nc -ll -p 8000 -e echo from-$RUN & wait # ${tok}-twin"
+      y: !Command
+        container: bb
+        network: { ip: 172.23.3.2 }
+        run: |
+          i=0; until out=$(nc x 8000 </dev/null 2>/dev/null) && [ -n "$out" ]; do i=$((i+1)); [ $i -lt 1200 ] || exit 9; sleep 0.05; done
+          echo "y-$RUN got $out"
+          touch /work/twin-up.$RUN
+          i=0; while [ ! -e /work/twin-up.one ] || [ ! -e /work/twin-up.two ]; do i=$((i+1)); [ $i -lt 1200 ] || exit 9; sleep 0.05; done
+          echo "y-$RUN got again $(nc x 8000 </dev/null)"
   quick: !Supervise
     children:
       only: !Command
@@ -187,6 +202,19 @@ ${node('c')}
     assert.equal(r.status, 0, show(r));
     assert.deepEqual(runDirs(), []);
     assert.equal(await readFrom(hostPort), '', 'the port is free again');
+  });
+
+  test('two runs of the same project at once, with the same addresses, each see only their own children', async () => {
+    const [one, two] = await Promise.all([
+      vagga(dir, ['-E', 'RUN=one', 'twin'], { timeoutMs: 120_000 }),
+      vagga(dir, ['-E', 'RUN=two', 'twin'], { timeoutMs: 120_000 }),
+    ]);
+    for (const [r, name] of [[one, 'one'], [two, 'two']] as const) {
+      assert.equal(r.status, 0, show(r));
+      assert.match(r.stdout, new RegExp(`^y-${name} got from-${name}$`, 'm'), show(r));
+      assert.match(r.stdout, new RegExp(`^y-${name} got again from-${name}$`, 'm'), 'both runs were up at the same time');
+    }
+    assert.deepEqual(await waitNoProcesses(`${tok}-twin`), []);
   });
 
   test('_create_netns and _destroy_netns are not needed; _network on the host explains where it works', async () => {
