@@ -9,7 +9,8 @@
  *
  *   node ─ setpriv --pdeathsig KILL unshare --user <maps> --net --fork --kill-child
  *            └─ sh -s (the hub: root of the user namespace, reads its commands from vagga)
- *                 └─ setpriv --pdeathsig KILL unshare --net --uts sleep infinity   (one per node)
+ *                 └─ setpriv --pdeathsig KILL sh -c 'check parent; exec unshare --net --uts sleep infinity'
+ *                      (one per node)
  *
  * Each node's namespace gets a default route via the bridge and, as in Vagga, its own UTS
  * namespace with the node's hostname.
@@ -24,7 +25,9 @@
  *
  * No leaks: if vagga dies (even SIGKILL), setpriv's parent-death signal kills unshare,
  * whose --kill-child kills the hub shell, whose death kills each holder (their parent-death
- * signal); the hub shell also exits when its stdin (vagga's pipe) reaches EOF. The namespaces
+ * signal, armed before each holder checks that its parent is still the hub); the hub shell
+ * also exits when its stdin (vagga's pipe) reaches EOF, so a vagga that dies before
+ * setpriv armed the hub's own parent-death signal still takes it along. The namespaces
  * go with their last process. close() does the same at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -70,7 +73,9 @@ export function hubSetupScript(plan: BridgePlan): string {
   ];
   plan.nodes.forEach((n, i) => {
     lines.push(
-      'setpriv --pdeathsig KILL unshare --net --uts sleep infinity </dev/null >/dev/null &',
+      // The parent check after the parent-death signal is armed closes the window in which
+      // the hub could die first (the holder would then have been reparented).
+      `setpriv --pdeathsig KILL sh -c '[ "$PPID" = "$1" ] || exit 1; exec unshare --net --uts sleep infinity' sh $$ </dev/null >/dev/null &`,
       'p=$!',
       // Wait (bounded) until the holder has its own network namespace.
       'n=0; while [ "$(readlink /proc/$p/ns/net 2>/dev/null || true)" = "$self" ]; do n=$((n+1)); if [ $n -gt 2000 ]; then echo "the network namespace of a child was not created"; exit 1; fi; sleep 0.005; done',

@@ -7,10 +7,14 @@ import { clientScript, serveControl } from '../../../src/network/bridge-control.
 import { removeStaleRunDirs } from '../../../src/network/bridge-run.js';
 import { tempDir } from '../temp-dir.js';
 
-/** Run the client (as a child would) against the control dir `dir`; resolves with its status and output. */
+/**
+ * Run the client (as a child would) against the control dir `dir`; resolves with its status
+ * and output. The script is written once per dir (rewriting it while another client's shell
+ * still reads it would cut that one short).
+ */
 function client(dir: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const script = join(dir, 'client.sh');
-  writeFileSync(script, clientScript(dir), { mode: 0o755 });
+  if (!existsSync(script)) writeFileSync(script, clientScript(dir), { mode: 0o755 });
   return new Promise((resolve) => {
     const c = spawn('/bin/sh', [script, ...args]);
     let stdout = '';

@@ -84,7 +84,7 @@ test('hub script: bridge first, then per node a holder, a veth pair, the address
   const lines = script.split('\n');
   const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
   assert.ok(at(/^ip link add vagga type bridge$/) < at(/^ip addr add 172\.23\.0\.254\/16 dev vagga$/));
-  assert.ok(at(/^echo "@hub \$\$"$/) < at(/setpriv --pdeathsig KILL unshare --net --uts sleep infinity/));
+  assert.ok(at(/^echo "@hub \$\$"$/) < at(/setpriv --pdeathsig KILL sh -c '\[ "\$PPID" = "\$1" \] \|\| exit 1; exec unshare --net --uts sleep infinity' sh \$\$/));
   assert.match(script, /^ip link add vg0 type veth peer name eth0 netns \$p$/m);
   assert.match(script, /^ip link set vg1 master vagga up$/m);
   assert.match(script, /'addr add 172\.23\.0\.1\/16 dev eth0'/);
