@@ -204,6 +204,27 @@ ${node('c')}
     assert.equal(await readFrom(hostPort), '', 'the port is free again');
   });
 
+  test('30 rounds of killing vagga at a random moment of a networked run leave no child, holder or forwarder', { skip: process.env.VAGGA_E2E_STRESS === '1' ? false : 'set VAGGA_E2E_STRESS=1' }, async () => {
+    const uid = Number(execFileSync('id', ['-u', E2E_USER], { encoding: 'utf8' }).trim());
+    const ours = (needle: string) => processesMatching(needle).filter((p) => p.uid === uid);
+    const before = ours('sleep infinity').length;
+    const signals = ['SIGKILL', 'SIGTERM', 'SIGINT'] as const;
+    for (let round = 0; round < 30; round++) {
+      const signal = signals[round % 3]!;
+      const delay = Math.floor(Math.random() * 1200);
+      const run = await spawnVagga(dir, ['hold'], { timeoutMs: 60_000 });
+      await new Promise((r) => setTimeout(r, delay));
+      run.kill(signal);
+      const r = await run.done;
+      const where = `round ${round}: ${signal} after ${delay} ms\n${show(r)}`;
+      assert.equal(r.timedOut, false, where);
+      assert.deepEqual(await waitNoProcesses(`${tok}-hold`, 5000), [], where);
+      for (let i = 0; i < 100 && (ours('sleep infinity').length > before || ours("process.on('disconnect'").length > 0); i++) await new Promise((res) => setTimeout(res, 50));
+      assert.equal(ours('sleep infinity').length, before, `no namespace holder left; ${where}`);
+      assert.deepEqual(ours("process.on('disconnect'"), [], `no forwarder left; ${where}`);
+    }
+  });
+
   test('two runs of the same project at once, with the same addresses, each see only their own children', async () => {
     const [one, two] = await Promise.all([
       vagga(dir, ['-E', 'RUN=one', 'twin'], { timeoutMs: 120_000 }),
