@@ -4,7 +4,9 @@
 # .ci/run, so the list lives in one place.
 #   bubblewrap       the sandbox (bwrap)
 #   uidmap           newuidmap/newgidmap (setuid) for multi-uid maps
-#   util-linux       unshare and setpriv (the user namespace launcher), script (tests)
+#   util-linux       unshare and setpriv (the user namespace launcher), nsenter (networked
+#                    !Supervise children), script (tests)
+#   iproute2         ip: bridge, veth pairs, addresses and partitions of networked !Supervise runs
 #   passwd           useradd/usermod (subordinate id ranges; the test harness's user)
 #   mmdebstrap       the !Debian base
 #   catatonit        pid 1 inside containers (signal forwarding, tty hand-over)
@@ -33,7 +35,7 @@ if dpkg -s docker-registry >/dev/null 2>&1; then had_registry=1; fi
 if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update
-"${as_root[@]}" apt-get install -y bubblewrap uidmap util-linux passwd mmdebstrap catatonit \
+"${as_root[@]}" apt-get install -y bubblewrap uidmap util-linux iproute2 passwd mmdebstrap catatonit \
   busybox-static tar gzip xz-utils bzip2 ca-certificates git skopeo zstd attr umoci podman runc \
   docker-registry systemd passt iproute2
 if [ "$had_registry" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then

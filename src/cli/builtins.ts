@@ -258,6 +258,42 @@ export const BUILTINS: readonly BuiltinEntry[] = [
     errorCode: 'completion.bad-args',
     load: () => import('./builtins/completion.js'),
   },
+  {
+    name: '_create_netns',
+    summary: 'Not needed: networked !Supervise runs make their own network',
+    listed: true,
+    description: "Kept for Vagga's scripts; does nothing. The children of a !Supervise\nwith `network:` get their network from namespaces the run creates for\nitself (no sudo, nothing to set up or tear down).",
+    options: [
+      { flags: ['--dry-run'], key: 'dryRun', help: 'Accepted for compatibility' },
+      { flags: ['--no-iptables'], key: 'noIptables', help: 'Accepted for compatibility' },
+    ],
+    positionals: [],
+    optionsAfterPositionals: true,
+    load: () => import('./builtins/netns.js'),
+  },
+  {
+    name: '_destroy_netns',
+    summary: 'Not needed: networked !Supervise runs remove their own network',
+    listed: true,
+    description: "Kept for Vagga's scripts; does nothing (see _create_netns).",
+    options: [
+      { flags: ['--dry-run'], key: 'dryRun', help: 'Accepted for compatibility' },
+      { flags: ['--no-iptables'], key: 'noIptables', help: 'Accepted for compatibility' },
+    ],
+    positionals: [],
+    optionsAfterPositionals: true,
+    load: () => import('./builtins/netns.js'),
+  },
+  {
+    name: '_network',
+    summary: 'Split the network of a running !Supervise into partitions',
+    listed: true,
+    description: 'Used inside the children of a !Supervise with `network:` children\n(`vagga _network fullmesh|isolate|disjoint|split ...`); there it is\nanswered by the running vagga. On the host it only explains that.',
+    options: [],
+    positionals: [{ name: 'ARGS', complete: ['fullmesh', 'isolate', 'disjoint', 'split'], rest: true }],
+    rawArgs: true,
+    load: () => import('./builtins/netns.js'),
+  },
 ];
 
 /** The built-in called `name`, if any. */

@@ -68,6 +68,11 @@ export const ERROR_CODES = {
   'command.tcp-socket-unresolved': { exit: launcher, meaning: 'A pass-tcp-socket host name cannot be resolved' },
   'command.tcp-socket-failed': { exit: launcher, meaning: 'A pass-tcp-socket cannot be bound or listened on' },
 
+  'network.bad-address': { exit: config, meaning: 'A `network:` child has a missing, malformed, duplicate or out-of-range `ip`, or a bad `hostname`' },
+  'network.isolated-conflict': { exit: launcher, meaning: '`isolate-network` together with `network:` or `!BridgeCommand` children of a !Supervise' },
+  'network.setup-failed': { exit: launcher, meaning: 'The namespaces of an isolated network (loopback up), or the bridge or partition of a networked !Supervise run, could not be set up' },
+  'network.partition': { exit: 1, meaning: '`vagga _network`: unknown kind, unknown or duplicate node, or a node missing from `disjoint`' },
+
   'container.not-found': { exit: launcher, meaning: 'No container of that name in vagga.yaml' },
   'container.not-built': { exit: launcher, meaning: 'The container (or that version of it) is not built' },
   'container.no-index': { exit: launcher, meaning: '_verify: the container has no file index' },
@@ -152,9 +157,8 @@ export const ERROR_CODES = {
   'env.usr-not-merged': { exit: launcher, meaning: 'A host program is outside /usr (a merged-/usr host is needed)' },
   'env.no-bundle': { exit: launcher, meaning: 'Building needs the bundled vagga, but vagga runs from sources' },
 
-  'network.bad-publish': { exit: args, meaning: '--publish is not HOST_PORT:CONTAINER_PORT (or PORT), or a host port is given twice' },
+  'network.bad-publish': { exit: args, meaning: '--publish is not HOST_PORT:CONTAINER_PORT (or PORT), or a host port is given twice, or --publish/--network-outbound meet `network:` children' },
   'network.tun-unusable': { exit: launcher, meaning: '/dev/net/tun is missing or not readable and writable by the user, and pasta needs it (--publish, --network-outbound)' },
-  'network.setup-failed': { exit: launcher, meaning: 'The namespaces of an isolated network could not be created (loopback up)' },
   'network.pasta-failed': { exit: launcher, meaning: 'pasta ended before it was ready (e.g. a published host port is in use)' },
 
   'storage.lock-failed': { exit: launcher, meaning: 'A lock file cannot be taken (flock failed)' },

@@ -17,8 +17,8 @@ export const HOST_TOOLS = {
   unshare: { pkg: 'util-linux', why: 'it creates the user namespace the sandbox runs in' },
   setpriv: { pkg: 'util-linux', why: 'it ties the sandbox lifetime to vagga' },
   flock: { pkg: 'util-linux', why: 'it holds the build and cache locks' },
-  nsenter: { pkg: 'util-linux', why: 'it puts the sandboxes of an isolated network into their shared namespace' },
-  ip: { pkg: 'iproute2', why: 'it brings up loopback in an isolated network' },
+  nsenter: { pkg: 'util-linux', why: 'it puts the sandboxes of an isolated network or a networked !Supervise into their namespaces' },
+  ip: { pkg: 'iproute2', why: 'it brings up loopback in an isolated network and sets up the bridge and addresses of a networked !Supervise' },
   pasta: { pkg: 'passt', why: 'it publishes ports of an isolated network and gives it outbound access' },
 } as const;
 

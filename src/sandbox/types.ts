@@ -51,9 +51,16 @@ export interface SandboxSpec {
   /**
    * Join these user and network namespaces (nsenter) instead of creating a user namespace:
    * the sandbox shares the network of every other sandbox joining them, and the holder's
-   * uid/gid maps (`idMapping` must be the same). `shareNet` is then ignored.
+   * uid/gid maps (`idMapping` must be the same). `shareNet` is then ignored. Not
+   * together with `joinNamespacesOf`.
    */
   joinNetwork?: NetworkJoin;
+  /**
+   * Run in the user and network namespaces of this host pid instead of a new user namespace
+   * (src/network/bridge-hub.ts: a child of a networked !Supervise); `idMapping` is then the
+   * one that namespace already has, and `shareNet` must be true (the joined network is used).
+   */
+  joinNamespacesOf?: number;
   /** Run a minimal init as pid 1 that forwards signals and hands over the tty (catatonit). */
   init: boolean;
   /** Extra file descriptors to pass (index 3 upwards in the child), e.g. a listening socket. */

@@ -42,6 +42,8 @@ import { sandboxListens, waitReady } from './ready.js';
 import { SupervisorState, type SuperviseAction, type SuperviseEvent } from './state.js';
 import { needsPasta, openIsolatedNetwork, sharedMapping, type IsolatedNetwork, type NetworkRequest } from '../network/isolated.js';
 import type { IdMapping } from '../sandbox/types.js';
+import { planBridgeNetwork, type BridgePlan } from '../network/bridge-plan.js';
+import { startBridgeRun, type BridgeRun } from '../network/bridge-run.js';
 
 /** A planned `!Supervise` run: the command and the names of the selected children (sorted). */
 export interface SuperviseRun {
@@ -53,6 +55,8 @@ export interface SuperviseRun {
   optionEnv?: Record<string, string>;
   /** A build-mode flag given after the command's name (args.ts): overrides the global ones for the children's containers. */
   buildMode?: SuperviseBuildMode;
+  /** The children's own network (`network:` and `!BridgeCommand` children, src/network/); absent: the host's. */
+  network?: BridgePlan;
 }
 
 /**
@@ -63,7 +67,7 @@ export interface SuperviseRun {
  * (Vagga's supervisor, inventory §1.6). Returns the help text for `-h`. Throws
  * VaggaError: 127 with NO_CHILDREN_MESSAGE when nothing is selected; 122 for bad
  * arguments without `options`, 121 with them (docopt); 121 for what this version cannot
- * run yet (`network` or `!BridgeCommand` children).
+ * run yet; what planBridgeNetwork throws for `network:` children (src/network/bridge-plan.ts).
  */
 export function planSupervise(cmd: SuperviseConfig, args: readonly string[]): SuperviseRun | { help: string } {
   let only: string[];
@@ -90,12 +94,9 @@ export function planSupervise(cmd: SuperviseConfig, args: readonly string[]): Su
   });
   const children = selectChildren(cmd.children, only, exclude);
   if (children.length === 0) throw new VaggaError(NO_CHILDREN_MESSAGE, { code: 'command.no-children' });
-  for (const name of children) {
-    const child = cmd.children[name];
-    if (child.bridge) throw notYet(`a !BridgeCommand child (${JSON.stringify(name)})`);
-    if (child.network !== undefined) throw notYet(`\`network\` on child ${JSON.stringify(name)} (needs \`vagga _create_netns\`)`);
-  }
+  const network = planBridgeNetwork(cmd.children, children, cmd.isolateNetwork);
   const run: SuperviseRun = { command: cmd, args: [], children };
+  if (network) run.network = network;
   if (optionEnv) run.optionEnv = optionEnv;
   if (buildMode) run.buildMode = buildMode;
   return run;
@@ -150,6 +151,8 @@ export interface SuperviseEffects {
   stopSelf?: () => void;
   /** Create the isolated network (default: openIsolatedNetwork; none when output.sandboxDeps fakes the sandboxes). */
   openNetwork?: (mapping: IdMapping, request: NetworkRequest) => Promise<IsolatedNetwork>;
+  /** Start the children's network (default: startBridgeRun, src/network/bridge-run.ts). */
+  startNetwork?: (plan: BridgePlan) => Promise<BridgeRun>;
 }
 
 /**
@@ -159,13 +162,20 @@ export interface SuperviseEffects {
  * policy are started again as it says (supervise-state.ts). Prints the supervise command's
  * epilog on 0. With an isolated network (see the file comment) rejects like
  * openIsolatedNetwork before any child starts, and with VaggaError 121 when the children's
- * containers map different ids.
+ * containers map different ids; `--isolate-network` with `network:` children is Vagga's
+ * `network.isolated-conflict`; rejects with what the children's network throws (src/network/).
  */
 export async function runSupervise(output: SuperviseOutput, project: Project, run: SuperviseRun, startChild: ChildStarter, effects: SuperviseEffects = {}): Promise<number> {
+  if (output.isolateNetwork && run.network) {
+    throw new VaggaError('Isolated network is forbidden in conjunction with network options inside supervised commands', { code: 'network.isolated-conflict' });
+  }
   // Tests that replace the sandbox (output.sandboxDeps) get handles that cannot be signalled.
   const fake = output.sandboxDeps?.runSandbox;
   const request: NetworkRequest = output.network ?? { publish: [], outbound: false };
   const openNetwork = effects.openNetwork ?? (fake ? undefined : openIsolatedNetwork);
+  if (run.network && needsPasta(request)) {
+    throw new VaggaError(`--publish and --network-outbound cannot be used with the !Supervise command ${JSON.stringify(run.command.name)}: its children have \`network:\` (publish their ports with \`ports\` there)`, { code: 'network.bad-publish' });
+  }
   const isolated = run.command.isolateNetwork || output.isolateNetwork || needsPasta(request);
   const net = isolated && openNetwork
     ? await openNetwork(sharedMapping(run.children.map((n) => project.config.containers[run.command.children[n].container]!)), request)
@@ -180,8 +190,11 @@ export async function runSupervise(output: SuperviseOutput, project: Project, ru
 async function superviseIn(net: IsolatedNetwork | undefined, output: SuperviseOutput, project: Project, run: SuperviseRun, startChild: ChildStarter, effects: SuperviseEffects): Promise<number> {
   const fake = output.sandboxDeps?.runSandbox;
   const plainStart = effects.startSandbox ?? (fake ? (spec: SandboxSpec): SandboxHandle => ({ pid: 0, signal: () => {}, done: fake(spec) }) : startSandbox);
-  // Every sandbox of the run (children and probes) joins the isolated network.
-  const start = net ? (spec: SandboxSpec, opts: StartOptions) => plainStart({ ...spec, joinNetwork: net.join }, opts) : plainStart;
+  // Children with `network:`: each one's sandbox joins its namespaces (src/network/bridge-*.ts).
+  const network = run.network ? await (effects.startNetwork ?? startBridgeRun)(run.network) : undefined;
+  // Every sandbox of the run (children and probes) joins the isolated network, if any.
+  const start = (name: string, spec: SandboxSpec, opts: StartOptions): SandboxHandle =>
+    plainStart(network ? network.adjust(name, spec) : net ? { ...spec, joinNetwork: net.join } : spec, opts);
   const signals = effects.signals ?? process;
   const msPerSecond = effects.msPerSecond ?? 1000;
   const restart = Object.fromEntries(run.children.map((n) => [n, run.command.children[n].restart]));
@@ -291,6 +304,7 @@ async function superviseIn(net: IsolatedNetwork | undefined, output: SuperviseOu
     for (const [sig, listener] of jobControl) signals.off(sig, listener);
     if (timer) clearTimeout(timer);
     for (const t of restartTimers) clearTimeout(t);
+    network?.close();
   }
 
   /**
@@ -304,7 +318,7 @@ async function superviseIn(net: IsolatedNetwork | undefined, output: SuperviseOu
   function probeCommand(name: string, check: ReadyCheck): Promise<boolean> {
     const command: CommandConfig = { ...childCommand(run, name), run: check.command!, writeMode: 'read-only', passTcpSocket: undefined };
     const runProbe = (spec: SandboxSpec): Promise<SandboxResult> => {
-      const handle = start({ ...spec, stdin: 'null', stdout: 'null', stderr: 'null' }, { forwardSignals: false, ownSession: true });
+      const handle = start(name, { ...spec, stdin: 'null', stdout: 'null', stderr: 'null' }, { forwardSignals: false, ownSession: true });
       const killer = setTimeout(() => handle.signal('SIGKILL'), check.probeTimeout * 1000);
       return handle.done.finally(() => clearTimeout(killer));
     };
@@ -318,7 +332,7 @@ async function superviseIn(net: IsolatedNetwork | undefined, output: SuperviseOu
     return new Promise<void>((launched) => {
       let end: SandboxResult | undefined;
       const runSandbox = (spec: SandboxSpec): Promise<SandboxResult> => {
-        const handle = start(spec, { forwardSignals: false, ownSession: true });
+        const handle = start(name, spec, { forwardSignals: false, ownSession: true });
         handles.set(name, handle);
         dispatch({ kind: 'started', name, pid: handle.pid });
         launched();

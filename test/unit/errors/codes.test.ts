@@ -77,7 +77,7 @@ const FAMILY_EXIT: Record<string, number> = {
   storage: 121,
   image: 121, // _pack_image: packing or writing failed (Vagga: 121 for its tar/compressor errors)
   registry: 121, // image-cache-url / _push_image talking to a registry (a build falls back instead)
-  network: 121, // isolated networks: namespace holder, pasta, /dev/net/tun (Vagga: launcher-level errors)
+  network: 121, // isolated networks (holder, pasta, /dev/net/tun) and networked !Supervise set-up (Vagga: 121 for its netns errors)
 };
 const CODE_EXIT: Record<string, number> = {
   'version.unknown': 29, // _version_hash before building
@@ -89,6 +89,8 @@ const CODE_EXIT: Record<string, number> = {
   'init-storage-dir.no-storage-dir': 2,
   'init-storage-dir.link-exists': 1,
   'completion.bad-args': 1,
+  'network.bad-address': 126, // Vagga: an `ip` that is no IPv4 address fails at config load
+  'network.partition': 1, // Vagga's `_network` errors exit 1
   'image.bad-args': 122, // _pack_image option errors are argument errors
   'image.bad-name': 122,
   'registry.bad-reference': 122, // a malformed docker:// reference is an argument/config value error

@@ -226,7 +226,8 @@ test('planRuns: supervise runs carry their children; unsupported pieces fail wit
   // isolate-network on a supervise command is supported (src/network/): planned like any other.
   const iso = planRuns(project, ['iso'], [], false);
   assert.ok(Array.isArray(iso) && (iso[0] as SuperviseRun).command.isolateNetwork === true);
-  assert.throws(() => planRuns(project, ['net'], [], false), is121(/`network` on child "n"/));
+  // A `network:` child is planned with the children's own network (src/network/); without `ip` it is refused.
+  assert.throws(() => planRuns(project, ['net'], [], false), (e) => e instanceof VaggaError && e.code === 'network.bad-address' && /Child "n": `network` needs an `ip`/.test(e.message));
   // pass-tcp-socket is supported on children (fd 3, tcp-socket.ts): planned like any child.
   const tcp = planRuns(project, ['uid'], [], false);
   assert.ok(Array.isArray(tcp) && (tcp[0] as SuperviseRun).children[0] === 'u');
@@ -407,4 +408,40 @@ test('without isolate-network (and no --publish/--network-outbound) no network i
   });
   assert.equal(status, 0);
   assert.equal(opened, false);
+});
+
+test('network children: the network starts before the children, each child\'s spec goes through it, it is closed at the end', async () => {
+  const output: SuperviseOutput = { stdout: () => {}, stderr: () => {}, isolateNetwork: false };
+  const cmd = supervise({
+    name: 'sv',
+    children: {
+      a: command({ name: 'a', run: ['a'], network: { ip: '172.23.0.1', ports: {} } }),
+      b: command({ name: 'b', run: ['b'], bridge: true }),
+    },
+  });
+  const planned = planRuns(fakeProject({ sv: cmd as unknown as CommandConfig }), ['sv'], [], false);
+  assert.ok(Array.isArray(planned));
+  const run = planned[0] as SuperviseRun;
+  assert.deepEqual(run.network, { nodes: [{ name: 'a', ip: '172.23.0.1', hostname: 'a', ports: {} }], bridges: ['b'] });
+  const events: string[] = [];
+  const fakes = fakeSandboxes();
+  const done = runSupervise(output, fakeProject({}), run, (child, deps) => deps.runSandbox({ argv: [child.name] } as SandboxSpec).then((r) => r.status), {
+    startSandbox: (spec, opts) => {
+      events.push(`start ${spec.argv.join(' ')}`);
+      return fakes.startSandbox(spec, opts);
+    },
+    signals: new EventEmitter(),
+    startNetwork: async (plan) => {
+      events.push(`network ${plan.nodes.map((n) => n.name).join(',')}`);
+      return {
+        adjust: (name, spec) => ({ ...spec, argv: [spec.argv[0], `joined-${name}`] }),
+        close: () => events.push('close'),
+      };
+    },
+  });
+  await until(() => fakes.ends.size === 2);
+  fakes.ends.get('a')!({ status: 0 });
+  fakes.ends.get('b')!({ status: 0 });
+  assert.equal(await done, 0);
+  assert.deepEqual(events, ['network a', 'start a joined-a', 'start b joined-b', 'close']);
 });

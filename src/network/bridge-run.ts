@@ -1,0 +1,130 @@
+/**
+ * One networked `!Supervise` run (bridge-plan.ts): starts the hub (bridge-hub.ts) and the
+ * `vagga _network` control (bridge-control.ts) in a private temporary directory, publishes
+ * the children's `ports` on the host's loopback (bridge-ports.ts), and turns
+ * each child's sandbox spec into one that runs in the child's namespaces with the run's
+ * /etc/hosts and the `vagga` client on its PATH. src/supervise/run.ts uses it.
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { maxIdMapping } from '../sandbox/idmap.js';
+import type { SandboxSpec } from '../sandbox/types.js';
+import { DEFAULT_PATH } from '../runtime/environment.js';
+import { hostsFile, type BridgePlan } from './bridge-plan.js';
+import { CONTROL_DIR, serveControl, type ControlAnswer } from './bridge-control.js';
+import { startBridgeHub, type BridgeHub } from './bridge-hub.js';
+import { publishPorts, type PortPublisher } from './bridge-ports.js';
+import { NETWORK_USAGE, planPartition } from './partition.js';
+
+/** A started network for one supervise run. */
+export interface BridgeRun {
+  /** `spec` of child `name`, changed to run in its namespaces (see the module comment). */
+  adjust(name: string, spec: SandboxSpec): SandboxSpec;
+  /** Stop the hub and the control, remove the temporary directory. Idempotent. */
+  close(): void;
+}
+
+/**
+ * Answer one `vagga _network ARGS` request for the run's `nodes` by applying the partition
+ * through `apply`: usage for `-h`/`--help` (stdout, 0) and without a kind (stderr, 122);
+ * `run` is not supported (121); errors of partition.ts exit 1 with their message.
+ */
+export async function answerNetworkRequest(args: readonly string[], nodes: readonly string[], apply: (cut: ReturnType<typeof planPartition>) => Promise<void>): Promise<ControlAnswer> {
+  const [kind, ...rest] = args;
+  if (kind === '-h' || kind === '--help' || rest.includes('-h') || rest.includes('--help')) return { stdout: NETWORK_USAGE, status: 0 };
+  if (kind === undefined) return { stderr: NETWORK_USAGE, status: 122 };
+  if (kind === 'run') return { stderr: '`vagga _network run` is not supported by this version yet (a !BridgeCommand child reaches every node)\n', status: 121 };
+  try {
+    await apply(planPartition(kind, rest, nodes));
+    return { status: 0 };
+  } catch (err) {
+    return { stderr: `${(err as Error).message}\n`, status: 1 };
+  }
+}
+
+/** The prefix of a run's temporary directory: `vagga-net-<vagga's pid>-`. */
+const DIR_PREFIX = 'vagga-net-';
+
+/**
+ * Remove the temporary directories (in `base`, owned by this user) of networked runs whose
+ * vagga is gone (killed with SIGKILL: it could not clean up). Errors are ignored.
+ */
+export function removeStaleRunDirs(base: string = tmpdir(), alive: (pid: number) => boolean = pidAlive): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    try {
+      const path = join(base, name);
+      if (statSync(path).uid !== process.getuid!()) continue;
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Someone else's, or gone already.
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Start the network of `plan` (the uid/gid maps are the user's widest, maxIdMapping, which
+ * the children's sandboxes then share). Throws what startBridgeHub throws; nothing is left
+ * running or on disk when it does.
+ */
+export async function startBridgeRun(plan: BridgePlan): Promise<BridgeRun> {
+  removeStaleRunDirs();
+  const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+  const hosts = join(dir, 'hosts');
+  writeFileSync(hosts, hostsFile(plan), { mode: 0o644 });
+  const names = plan.nodes.map((n) => n.name);
+  let hub: BridgeHub | undefined;
+  let control: ReturnType<typeof serveControl> | undefined;
+  let ports: PortPublisher | undefined;
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    ports?.close();
+    control?.close();
+    hub?.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    hub = await startBridgeHub(plan, maxIdMapping());
+    const h = hub;
+    ports = await publishPorts(plan, h.hubPid);
+    control = serveControl(join(dir, 'ctl'), (args) => answerNetworkRequest(args, names, (cut) => h.applyCuts(cut)));
+  } catch (err) {
+    close();
+    throw err;
+  }
+  const joined = hub;
+  return {
+    adjust(name, spec) {
+      const mounts = spec.mounts.map((op) => (op.kind === 'bind' && op.source === '/etc/hosts' ? { ...op, source: hosts } : op));
+      mounts.push({ kind: 'bind', source: join(dir, 'ctl'), dest: CONTROL_DIR, readOnly: false });
+      return {
+        ...spec,
+        mounts,
+        shareNet: true,
+        joinNamespacesOf: joined.joinPid(name),
+        idMapping: maxIdMapping(),
+        env: { ...spec.env, PATH: `${spec.env.PATH ?? DEFAULT_PATH}:${CONTROL_DIR}` },
+      };
+    },
+    close,
+  };
+}
