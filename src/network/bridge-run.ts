@@ -16,6 +16,7 @@ import { CONTROL_DIR, serveControl, type ControlAnswer } from './bridge-control.
 import { startBridgeHub, type BridgeHub } from './bridge-hub.js';
 import { publishPorts, type PortPublisher } from './bridge-ports.js';
 import { NETWORK_USAGE, planPartition } from './partition.js';
+import { RUN_USAGE, runInNode } from './bridge-exec.js';
 
 /** A started network for one supervise run. */
 export interface BridgeRun {
@@ -28,13 +29,19 @@ export interface BridgeRun {
 /**
  * Answer one `vagga _network ARGS` request for the run's `nodes` by applying the partition
  * through `apply`: usage for `-h`/`--help` (stdout, 0) and without a kind (stderr, 122);
- * `run` is not supported (121); errors of partition.ts exit 1 with their message.
+ * `run ARGS` is answered by `runCommand` (bridge-exec.ts; 121 without one); errors of
+ * partition.ts exit 1 with their message.
  */
-export async function answerNetworkRequest(args: readonly string[], nodes: readonly string[], apply: (cut: ReturnType<typeof planPartition>) => Promise<void>): Promise<ControlAnswer> {
+export async function answerNetworkRequest(args: readonly string[], nodes: readonly string[], apply: (cut: ReturnType<typeof planPartition>) => Promise<void>, runCommand?: (args: string[]) => Promise<ControlAnswer>): Promise<ControlAnswer> {
   const [kind, ...rest] = args;
+  if (kind === 'run' && runCommand) {
+    // The command's own options (-h included) are its own; only `run -h` asks for the usage.
+    if (rest[0] === '-h' || rest[0] === '--help') return { stdout: RUN_USAGE, status: 0 };
+    return runCommand(rest);
+  }
   if (kind === '-h' || kind === '--help' || rest.includes('-h') || rest.includes('--help')) return { stdout: NETWORK_USAGE, status: 0 };
   if (kind === undefined) return { stderr: NETWORK_USAGE, status: 122 };
-  if (kind === 'run') return { stderr: '`vagga _network run` is not supported by this version yet (a !BridgeCommand child reaches every node)\n', status: 121 };
+  if (kind === 'run') return { stderr: '`vagga _network run` cannot be answered here\n', status: 121 };
   try {
     await apply(planPartition(kind, rest, nodes));
     return { status: 0 };
@@ -106,7 +113,11 @@ export async function startBridgeRun(plan: BridgePlan): Promise<BridgeRun> {
     hub = await startBridgeHub(plan, maxIdMapping());
     const h = hub;
     ports = await publishPorts(plan, h.hubPid);
-    control = serveControl(join(dir, 'ctl'), (args) => answerNetworkRequest(args, names, (cut) => h.applyCuts(cut)));
+    const targets = {
+      holderOf: (name: string) => (names.includes(name) ? h.joinPid(name) : undefined),
+      isChild: (name: string) => plan.bridges.includes(name),
+    };
+    control = serveControl(join(dir, 'ctl'), (args, request) => answerNetworkRequest(args, names, (cut) => h.applyCuts(cut), (rest) => runInNode(rest, request.replyPath, targets)));
   } catch (err) {
     close();
     throw err;

@@ -3,7 +3,8 @@
  * user without sudo: three busybox children with fixed addresses each reach the others by
  * address and by hostname (a busybox `nc` server in each), then a `!BridgeCommand` child runs
  * `vagga _network isolate b` and the children see b cut off (connecting fails at once), and
- * `vagga _network fullmesh` heals it. The phases are handed over through files in /work.
+ * `vagga _network fullmesh` heals it. `vagga _network run NODE CMD` from the driver runs in a
+ * node's network (its address; b cut off there too) and in the driver's file system. The phases are handed over through files in /work.
  * Afterwards no process of the run is left.
  */
 import { strict as assert } from 'node:assert';
@@ -52,6 +53,12 @@ const DRIVER = [
   'touch /work/cut',
   'waitall /work/saw-cut.a /work/saw-cut.b /work/saw-cut.c',
   'echo "bridge->b while isolated: $(nc 172.23.0.2 8000 </dev/null)"',
+  // `_network run`: a's network namespace (its address; b is cut off from there), the driver's files.
+  'echo "run in a: $(vagga _network run a ip -4 -o addr show dev eth0 | grep -o "inet [0-9./]*")"',
+  'vagga _network run a nc 172.23.0.2 8000 </dev/null; echo "run a->b while isolated: $?"',
+  'echo driver-file >/work/driver-file',
+  'vagga _network run c sh -c \'echo "c sees $(cat /work/driver-file) in $(pwd), \\$1=$1"; exit 3\' sh "x  y"; echo "run exit: $?"',
+  'vagga _network run zz true; echo "run unknown: $?"',
   'vagga _network isolate zz; echo "unknown node: $?"',
   'vagga _network disjoint a b; echo "disjoint without c: $?"',
   'vagga _network fullmesh && echo healed',
@@ -90,7 +97,7 @@ describe('!Supervise with network children', { timeout: 600_000 }, () => {
           ip: ${IPS[n]}
           hostname: host-${n}
         run: ${block(nodeScript(n, tok), 10)}`;
-    dir = await makeBuiltProject(`${BUSYBOX_CONTAINERS_HEAD}    - !Sh "ln -s busybox /bin/nc && ln -s busybox /bin/mkfifo && ln -s busybox /bin/mktemp"
+    dir = await makeBuiltProject(`${BUSYBOX_CONTAINERS_HEAD}    - !Sh "ln -s busybox /bin/nc && ln -s busybox /bin/mkfifo && ln -s busybox /bin/mktemp && for t in od tr ip; do [ -e /bin/$t ] || ln -s busybox /bin/$t; done"
 commands:
   net: !Supervise
     children:
@@ -162,6 +169,14 @@ ${node('c')}
     assert.match(r.stdout, /^c->host-b after isolate: cut$/m, show(r));
     assert.match(r.stdout, /^b->host-a after isolate: cut$/m, show(r));
     assert.match(r.stdout, /^bridge->b while isolated: from-b$/m, 'the bridge node is never cut off');
+    assert.match(r.stdout, /^run in a: inet 172\.23\.0\.1\/16$/m, show(r));
+    assert.match(r.stdout, /^run a->b while isolated: 1$/m, show(r));
+    assert.match(r.stderr, /^Error running nc: exit status 1$/m, show(r));
+    assert.match(r.stdout, /^c sees driver-file in \/work, \$1=x {2}y$/m, show(r));
+    assert.match(r.stderr, /^Error running sh: exit status 3$/m, show(r));
+    assert.match(r.stdout, /^run exit: 1$/m, show(r));
+    assert.match(r.stderr, /^Node zz is missing$/m, show(r));
+    assert.match(r.stdout, /^run unknown: 1$/m, show(r));
     assert.match(r.stderr, /^Node zz does not exists$/m, show(r));
     assert.match(r.stdout, /^unknown node: 1$/m, show(r));
     assert.match(r.stderr, /^Node c is missing\. You may use 'split' command if you want to skip some nodes$/m, show(r));
