@@ -4,6 +4,14 @@
  * the children's `ports` on the host's loopback (bridge-ports.ts), and turns
  * each child's sandbox spec into one that runs in the child's namespaces with the run's
  * /etc/hosts and the `vagga` client on its PATH. src/supervise/run.ts uses it.
+ *
+ * Outbound access (`--network-outbound`, as Vagga's gateway NAT did): pasta is attached to
+ * the hub's namespaces with its own address (HUB_OUTSIDE: 10.0.2.15/24 via 10.0.2.2, not the
+ * host's, which the children could then not reach) and the hub forwards (ip_forward in its
+ * namespace). The nodes already route via the bridge (172.23.0.254), so their packets go
+ * hub → pasta → a socket of the host; pasta takes them whatever their source address
+ * (measured: no NAT rule, nft or iptables, is needed). `!BridgeCommand` children are in the
+ * hub's namespace and use pasta directly.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +23,7 @@ import { hostsFile, type BridgePlan } from './bridge-plan.js';
 import { CONTROL_DIR, serveControl, type ControlAnswer } from './bridge-control.js';
 import { startBridgeHub, type BridgeHub } from './bridge-hub.js';
 import { publishPorts, type PortPublisher } from './bridge-ports.js';
+import { startPasta, type Pasta, type PastaAddress } from './pasta.js';
 import { NETWORK_USAGE, planPartition } from './partition.js';
 import { RUN_USAGE, runInNode } from './bridge-exec.js';
 
@@ -48,6 +57,15 @@ export async function answerNetworkRequest(args: readonly string[], nodes: reado
   } catch (err) {
     return { stderr: `${(err as Error).message}\n`, status: 1 };
   }
+}
+
+/** The hub's side of pasta's link with --network-outbound (slirp4netns' customary addresses). */
+export const HUB_OUTSIDE: PastaAddress = { address: '10.0.2.15', prefixLength: 24, gateway: '10.0.2.2' };
+
+/** What a networked run asks for beyond its own network. */
+export interface BridgeRunOptions {
+  /** `--network-outbound`: the children may connect out (pasta on the hub). */
+  outbound?: boolean;
 }
 
 /** The prefix of a run's temporary directory: `vagga-net-<vagga's pid>-`. */
@@ -88,10 +106,11 @@ function pidAlive(pid: number): boolean {
 
 /**
  * Start the network of `plan` (the uid/gid maps are the user's widest, maxIdMapping, which
- * the children's sandboxes then share). Throws what startBridgeHub throws; nothing is left
- * running or on disk when it does.
+ * the children's sandboxes then share), with pasta for outbound access when `options.outbound`
+ * (the caller checked /dev/net/tun first, tun.ts). Throws what startBridgeHub and startPasta
+ * throw; nothing is left running or on disk when it does.
  */
-export async function startBridgeRun(plan: BridgePlan): Promise<BridgeRun> {
+export async function startBridgeRun(plan: BridgePlan, options: BridgeRunOptions = {}): Promise<BridgeRun> {
   removeStaleRunDirs();
   const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   const hosts = join(dir, 'hosts');
@@ -100,11 +119,13 @@ export async function startBridgeRun(plan: BridgePlan): Promise<BridgeRun> {
   let hub: BridgeHub | undefined;
   let control: ReturnType<typeof serveControl> | undefined;
   let ports: PortPublisher | undefined;
+  let pasta: Pasta | undefined;
   let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
     ports?.close();
+    void pasta?.close();
     control?.close();
     hub?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -113,6 +134,10 @@ export async function startBridgeRun(plan: BridgePlan): Promise<BridgeRun> {
     hub = await startBridgeHub(plan, maxIdMapping());
     const h = hub;
     ports = await publishPorts(plan, h.hubPid);
+    if (options.outbound) {
+      await h.enableForwarding();
+      pasta = await startPasta({ userns: `/proc/${h.hubPid}/ns/user`, netns: `/proc/${h.hubPid}/ns/net` }, [], true, HUB_OUTSIDE);
+    }
     const targets = {
       holderOf: (name: string) => (names.includes(name) ? h.joinPid(name) : undefined),
       isChild: (name: string) => plan.bridges.includes(name),
