@@ -288,7 +288,7 @@ export const BUILTINS: readonly BuiltinEntry[] = [
     name: '_network',
     summary: 'Split the network of a running !Supervise into partitions',
     listed: true,
-    description: 'Used inside the children of a !Supervise with `network:` children\n(`vagga _network fullmesh|isolate|disjoint|split ...`); there it is\nanswered by the running vagga. On the host it only explains that.',
+    description: 'Used inside the children of a !Supervise with `network:` children\n(`vagga _network fullmesh|isolate|disjoint|split|run ...`); there it is\nanswered by the running vagga. On the host it only explains that.',
     options: [],
     positionals: [{ name: 'ARGS', complete: ['fullmesh', 'isolate', 'disjoint', 'split'], rest: true }],
     rawArgs: true,

@@ -157,7 +157,7 @@ export const ERROR_CODES = {
   'env.usr-not-merged': { exit: launcher, meaning: 'A host program is outside /usr (a merged-/usr host is needed)' },
   'env.no-bundle': { exit: launcher, meaning: 'Building needs the bundled vagga, but vagga runs from sources' },
 
-  'network.bad-publish': { exit: args, meaning: '--publish is not HOST_PORT:CONTAINER_PORT (or PORT), or a host port is given twice, or --publish/--network-outbound meet `network:` children' },
+  'network.bad-publish': { exit: args, meaning: '--publish is not HOST_PORT:CONTAINER_PORT (or PORT), or a host port is given twice, or --publish meets `network:` children' },
   'network.tun-unusable': { exit: launcher, meaning: '/dev/net/tun is missing or not readable and writable by the user, and pasta needs it (--publish, --network-outbound)' },
   'network.pasta-failed': { exit: launcher, meaning: 'pasta ended before it was ready (e.g. a published host port is in use)' },
 

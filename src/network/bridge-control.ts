@@ -5,7 +5,9 @@
  * and appended to its PATH. The client sends its arguments to the supervising vagga through
  * a FIFO (`requests`) and reads the answer from a FIFO of its own; vagga (serveControl)
  * plans the partition (partition.ts), applies it (bridge-hub.ts) and answers `@out`/`@err`
- * lines and `@exit N`. Only busybox-level tools are needed inside (mkfifo, mktemp, rm).
+ * lines and `@exit N`. Only busybox-level tools are needed inside (mkfifo, mktemp, rm, od,
+ * tr). Each argument travels as `x` and its bytes in hex, so any argument (a `_network run`
+ * command line) survives the space-separated request line.
  */
 import { constants, mkdirSync, openSync, closeSync, chmodSync, writeFileSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -24,13 +26,16 @@ case "$1" in
   _network) shift ;;
   *) echo "vagga: only \\\`vagga _network ...\\\` can be used inside the children of this run" >&2; exit 121 ;;
 esac
+# Each argument travels hex-encoded ("x" and its bytes), so any argument survives the line.
+req=
 for a in "$@"; do
-  case "$a" in *[!A-Za-z0-9._-]*|'') echo "vagga _network: bad argument: $a" >&2; exit 122 ;; esac
+  h=$(printf '%s' "$a" | od -An -v -tx1 | tr -d ' \\n') || exit 1
+  req="$req x$h"
 done
 r=$(mktemp -u "${dir}/reply.XXXXXXXX") || exit 1
 mkfifo -m 600 "$r" || exit 1
 exec 3<>"$r"
-printf '%s\\n' "\${r##*/} $*" >"${dir}/requests"
+printf '%s\\n' "\${r##*/}$req" >"${dir}/requests"
 code=1
 while IFS= read -r line <&3; do
   case "$line" in
@@ -52,6 +57,18 @@ export interface ControlAnswer {
   status: number;
 }
 
+/** Where a request came from. */
+export interface ControlRequest {
+  /** The path of the client's reply FIFO as the child sees it (under CONTROL_DIR). */
+  replyPath: string;
+}
+
+/** Decode one request word (`x` and hex bytes); undefined when it is not one. */
+export function decodeWord(word: string): string | undefined {
+  if (!/^x(?:[0-9a-f]{2})*$/.test(word)) return undefined;
+  return Buffer.from(word.slice(1), 'hex').toString('utf8');
+}
+
 /** A running control server. */
 export interface ControlServer {
   close(): void;
@@ -60,9 +77,12 @@ export interface ControlServer {
 /**
  * Create the control directory `dir` (mode 1777: the children's users may be any of the
  * run's ids) with the client and the request FIFO, and answer each request with `handle`
- * (its arguments, the client's words after `_network`). Requests are answered one at a time.
+ * (its arguments, the client's words after `_network`, decoded; and where its reply FIFO is
+ * inside the child, which identifies the asking process, bridge-exec.ts). Requests are
+ * answered one at a time; a malformed request is ignored. `clientDir` is where the clients see
+ * `dir` (CONTROL_DIR in the children).
  */
-export function serveControl(dir: string, handle: (args: string[]) => Promise<ControlAnswer>): ControlServer {
+export function serveControl(dir: string, handle: (args: string[], request: ControlRequest) => Promise<ControlAnswer>, clientDir: string = CONTROL_DIR): ControlServer {
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o1777);
   writeFileSync(join(dir, 'vagga'), clientScript(), { mode: 0o755 });
@@ -76,10 +96,12 @@ export function serveControl(dir: string, handle: (args: string[]) => Promise<Co
   socket.on('error', () => {});
   let queue = Promise.resolve();
   createInterface({ input: socket }).on('line', (line) => {
-    const [reply, ...args] = line.split(' ').filter((w) => w !== '');
+    const [reply, ...words] = line.split(' ').filter((w) => w !== '');
     if (!reply || !/^reply\.[A-Za-z0-9]+$/.test(reply)) return;
+    const args = words.map(decodeWord);
+    if (args.some((a) => a === undefined)) return;
     queue = queue.then(async () => {
-      const answer = await handle(args).catch((err: unknown): ControlAnswer => ({ stderr: `${(err as Error).message}\n`, status: 1 }));
+      const answer = await handle(args as string[], { replyPath: `${clientDir}/${reply}` }).catch((err: unknown): ControlAnswer => ({ stderr: `${(err as Error).message}\n`, status: 1 }));
       let out: number;
       try {
         // The client holds its FIFO open for reading and writing, so this does not block.

@@ -48,6 +48,8 @@ export interface BridgeHub {
   hubPid: number;
   /** The host pid whose user and network namespaces child `name` joins (a node's holder; the hub for bridge children). */
   joinPid(name: string): number;
+  /** Let the hub's namespace forward packets (net.ipv4.ip_forward there): the children's way out through pasta. */
+  enableForwarding(): Promise<void>;
   /** Replace the partition: each node's cut peers become unreachable, every other link works. */
   applyCuts(cut: CutLinks): Promise<void>;
   /** Stop the hub (its holders and namespaces go with it). Idempotent. */
@@ -170,6 +172,19 @@ export async function startBridgeHub(plan: BridgePlan, mapping: IdMapping): Prom
     hubPid,
     joinPid(name) {
       return holders.get(name) ?? hubPid;
+    },
+    enableForwarding() {
+      const run = async (): Promise<void> => {
+        output.length = 0;
+        const done = expect('@fwd ');
+        // The hub is root of its user namespace, which owns its network namespace, so this
+        // per-namespace sysctl is writable (measured as an ordinary user).
+        child.stdin!.write('if echo 1 >/proc/sys/net/ipv4/ip_forward; then echo "@fwd ok"; else echo "@fwd failed"; fi\n');
+        if ((await done) !== '@fwd ok') throw new VaggaError(`Forwarding the children's packets could not be enabled${output.length ? `: ${output.join('; ')}` : ''}`, { code: 'network.setup-failed' });
+      };
+      const next = queue.then(run, run);
+      queue = next.catch(() => {});
+      return next;
     },
     applyCuts(cut) {
       const run = async (): Promise<void> => {

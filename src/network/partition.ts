@@ -17,7 +17,7 @@
  */
 import { VaggaError } from '../errors/vagga-error.js';
 
-/** The partition kinds Vagga has (`run` is answered separately). */
+/** The partition kinds Vagga has (`run` is answered separately, bridge-exec.ts). */
 export const PARTITION_KINDS = ['fullmesh', 'isolate', 'disjoint', 'split'] as const;
 
 /** The usage text of `vagga _network` (printed for -h and for a missing kind). */
@@ -26,6 +26,7 @@ export const NETWORK_USAGE = `Usage:
     vagga _network isolate NODE...
     vagga _network disjoint NODE... [-- NODE...]...
     vagga _network split NODE... [-- NODE...]...
+    vagga _network run NODE COMMAND [ARGS...]
 
 Split the network of a running !Supervise command into partitions (run it
 from one of its children). Every kind replaces the previous partition; the
@@ -35,6 +36,8 @@ from one of its children). Every kind replaces the previous partition; the
     disjoint   clusters separated by "--", each node named exactly once
     split      clusters separated by "--" that may share nodes; nodes not
                named are isolated
+    run        run COMMAND in NODE's network namespace, in the file system
+               of the child that asks (its output is shown when it ends)
 `;
 
 function fail(message: string): never {

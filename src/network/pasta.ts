@@ -30,12 +30,25 @@ export interface Pasta {
   close(): Promise<void>;
 }
 
-/** pasta's arguments (after the program name) for `ports` and `outbound`, attached to the namespaces `ns`. Pure. */
-export function pastaArgs(ns: NetworkJoin, ports: readonly PublishedPort[], outbound: boolean, pidFile: string): string[] {
+/**
+ * The namespace side of pasta's link when it must not copy the host's address (`-a -n -g`):
+ * the bridge hub of `network:` children (bridge-run.ts) forwards the children's packets to
+ * it, and a namespace holding the host's own address would answer connections to that
+ * address itself.
+ */
+export interface PastaAddress {
+  address: string;
+  prefixLength: number;
+  gateway: string;
+}
+
+/** pasta's arguments (after the program name) for `ports` and `outbound`, attached to the namespaces `ns`, with `address` when given. Pure. */
+export function pastaArgs(ns: NetworkJoin, ports: readonly PublishedPort[], outbound: boolean, pidFile: string, address?: PastaAddress): string[] {
   const tcp = ports.length === 0 ? ['-t', 'none'] : ports.flatMap((p) => ['-t', `127.0.0.1/${p.hostPort}:${p.containerPort}`]);
   return [
     '-f', '-q', '-P', pidFile,
     ...(outbound ? ['--config-net'] : []),
+    ...(outbound && address ? ['-a', address.address, '-n', String(address.prefixLength), '-g', address.gateway] : []),
     ...tcp, '-u', 'none', '-T', 'none', '-U', 'none',
     '--userns', ns.userns, '--netns', ns.netns,
   ];
@@ -81,17 +94,17 @@ export function pastaSaid(stderr: string): string {
 }
 
 /**
- * Start pasta attached to the namespaces `ns`. Resolves once it is ready; rejects with VaggaError
+ * Start pasta attached to the namespaces `ns` (the namespace side at `address` when given). Resolves once it is ready; rejects with VaggaError
  * `network.pasta-failed` (exit 121, pasta's own words, e.g. a host port already in use) when
  * it ends first, MissingToolError when pasta is not installed.
  */
-export async function startPasta(ns: NetworkJoin, ports: readonly PublishedPort[], outbound: boolean): Promise<Pasta> {
+export async function startPasta(ns: NetworkJoin, ports: readonly PublishedPort[], outbound: boolean, address?: PastaAddress): Promise<Pasta> {
   const setpriv = findTool('setpriv');
   const pasta = findTool('pasta');
   removeStalePidDirs(tmpdir());
   const dir = mkdtempSync(join(tmpdir(), `${PID_DIR_PREFIX}${process.pid}-`));
   const pidFile = join(dir, 'pid');
-  const child = spawn(setpriv, ['--pdeathsig', 'KILL', pasta, ...pastaArgs(ns, ports, outbound, pidFile)], {
+  const child = spawn(setpriv, ['--pdeathsig', 'KILL', pasta, ...pastaArgs(ns, ports, outbound, pidFile, address)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
   });

@@ -43,7 +43,7 @@ import { SupervisorState, type SuperviseAction, type SuperviseEvent } from './st
 import { needsPasta, openIsolatedNetwork, sharedMapping, type IsolatedNetwork, type NetworkRequest } from '../network/isolated.js';
 import type { IdMapping } from '../sandbox/types.js';
 import { planBridgeNetwork, type BridgePlan } from '../network/bridge-plan.js';
-import { startBridgeRun, type BridgeRun } from '../network/bridge-run.js';
+import { startBridgeRun, type BridgeRun, type BridgeRunOptions } from '../network/bridge-run.js';
 
 /** A planned `!Supervise` run: the command and the names of the selected children (sorted). */
 export interface SuperviseRun {
@@ -152,7 +152,7 @@ export interface SuperviseEffects {
   /** Create the isolated network (default: openIsolatedNetwork; none when output.sandboxDeps fakes the sandboxes). */
   openNetwork?: (mapping: IdMapping, request: NetworkRequest) => Promise<IsolatedNetwork>;
   /** Start the children's network (default: startBridgeRun, src/network/bridge-run.ts). */
-  startNetwork?: (plan: BridgePlan) => Promise<BridgeRun>;
+  startNetwork?: (plan: BridgePlan, options: BridgeRunOptions) => Promise<BridgeRun>;
 }
 
 /**
@@ -173,10 +173,14 @@ export async function runSupervise(output: SuperviseOutput, project: Project, ru
   const fake = output.sandboxDeps?.runSandbox;
   const request: NetworkRequest = output.network ?? { publish: [], outbound: false };
   const openNetwork = effects.openNetwork ?? (fake ? undefined : openIsolatedNetwork);
-  if (run.network && needsPasta(request)) {
-    throw new VaggaError(`--publish and --network-outbound cannot be used with the !Supervise command ${JSON.stringify(run.command.name)}: its children have \`network:\` (publish their ports with \`ports\` there)`, { code: 'network.bad-publish' });
+  if (run.network && request.publish.length > 0) {
+    throw new VaggaError(`--publish cannot be used with the !Supervise command ${JSON.stringify(run.command.name)}: its children have \`network:\``, {
+      code: 'network.bad-publish',
+      hint: 'Publish a child\'s ports with `ports: {HOST_PORT: CONTAINER_PORT}` under its `network:`.',
+    });
   }
-  const isolated = run.command.isolateNetwork || output.isolateNetwork || needsPasta(request);
+  // With `network:` children --network-outbound goes to their hub (bridge-run.ts), not to an isolated network.
+  const isolated = run.command.isolateNetwork || output.isolateNetwork || (!run.network && needsPasta(request));
   const net = isolated && openNetwork
     ? await openNetwork(sharedMapping(run.children.map((n) => project.config.containers[run.command.children[n].container]!)), request)
     : undefined;
@@ -191,7 +195,7 @@ async function superviseIn(net: IsolatedNetwork | undefined, output: SuperviseOu
   const fake = output.sandboxDeps?.runSandbox;
   const plainStart = effects.startSandbox ?? (fake ? (spec: SandboxSpec): SandboxHandle => ({ pid: 0, signal: () => {}, done: fake(spec) }) : startSandbox);
   // Children with `network:`: each one's sandbox joins its namespaces (src/network/bridge-*.ts).
-  const network = run.network ? await (effects.startNetwork ?? startBridgeRun)(run.network) : undefined;
+  const network = run.network ? await (effects.startNetwork ?? startBridgeRun)(run.network, { outbound: output.network?.outbound ?? false }) : undefined;
   // Every sandbox of the run (children and probes) joins the isolated network, if any.
   const start = (name: string, spec: SandboxSpec, opts: StartOptions): SandboxHandle =>
     plainStart(network ? network.adjust(name, spec) : net ? { ...spec, joinNetwork: net.join } : spec, opts);

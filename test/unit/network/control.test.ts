@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clientScript, serveControl } from '../../../src/network/bridge-control.js';
+import { clientScript, decodeWord, serveControl } from '../../../src/network/bridge-control.js';
+import { findAskingPid } from '../../../src/network/bridge-exec.js';
 import { removeStaleRunDirs } from '../../../src/network/bridge-run.js';
 import { tempDir } from '../temp-dir.js';
 
@@ -45,13 +46,37 @@ test('the sh client sends its arguments through the FIFO and prints the answer w
     assert.equal(y.status, 1);
     assert.deepEqual(seen.slice(0, 2), [['fullmesh'], ['mesh', 'a', '--', 'b']]);
     assert.deepEqual(seen.slice(2).map((a) => a[0]).sort(), ['fullmesh', 'other']);
-    // Not `_network`, or an argument the protocol cannot carry: refused by the client itself.
+    // Not `_network`: refused by the client itself.
     assert.equal((await client(dir, ['_run', 'x'])).status, 121);
-    assert.equal((await client(dir, ['_network', 'isolate', 'a b'])).status, 122);
     assert.equal(seen.length, 4);
+    // Any argument survives the request line (hex-encoded): spaces, quotes, slashes, empty, UTF-8.
+    const odd = ['run', 'a', '/bin/sh', '-c', 'echo "a  b" \'c\'; exit 3', '', 'é→'];
+    await client(dir, ['_network', ...odd]);
+    assert.deepEqual(seen[4], odd);
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('reply.')), [], 'reply FIFOs are removed');
   } finally {
     server.close();
+  }
+});
+
+test('request words: only "x" and whole hex bytes decode', () => {
+  assert.equal(decodeWord('x'), '');
+  assert.equal(decodeWord('x6162'), 'ab');
+  assert.equal(decodeWord('x616'), undefined);
+  assert.equal(decodeWord('ab'), undefined);
+});
+
+test('_network run finds the asking process by the reply FIFO it holds open', async () => {
+  const dir = tempDir('vagga-ask-');
+  const fifo = join(dir, 'reply.test');
+  const sh = spawn('/bin/sh', ['-c', `mkfifo "$1" && exec 3<>"$1" && echo ready && read x`, 'sh', fifo], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve) => sh.stdout.once('data', resolve));
+    assert.equal(findAskingPid(fifo), sh.pid);
+    assert.equal(findAskingPid(join(dir, 'reply.other')), undefined);
+  } finally {
+    sh.stdin.end();
+    sh.kill();
   }
 });
 

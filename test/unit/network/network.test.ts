@@ -28,6 +28,9 @@ test('pastaArgs: loopback-only host listeners, no UDP or reverse forwarding, --c
     '--userns', '/proc/9/ns/user', '--netns', '/proc/9/ns/net',
   ]);
   assert.deepEqual(pastaArgs(ns, [], true, '/p').slice(4, 7), ['--config-net', '-t', 'none']);
+  // The bridge hub's own address (not the host's), only with outbound access.
+  assert.deepEqual(pastaArgs(ns, [], true, '/p', { address: '10.0.2.15', prefixLength: 24, gateway: '10.0.2.2' }).slice(4, 11), ['--config-net', '-a', '10.0.2.15', '-n', '24', '-g', '10.0.2.2']);
+  assert.equal(pastaArgs(ns, [], false, '/p', { address: '10.0.2.15', prefixLength: 24, gateway: '10.0.2.2' }).includes('-a'), false);
   assert.equal(pastaSaid("Failed to send 67 bytes to syslog\nFailed to bind any port for '-t 127.0.0.1/18081:81', exiting\n"),
     "Failed to bind any port for '-t 127.0.0.1/18081:81', exiting");
 });

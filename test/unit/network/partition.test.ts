@@ -57,7 +57,16 @@ test('requests from the children: usage, run, errors and success', async () => {
   };
   assert.equal((await answerNetworkRequest(['--help'], NODES, apply)).status, 0);
   assert.match((await answerNetworkRequest([], NODES, apply)).stderr ?? '', /^Usage:/);
-  assert.equal((await answerNetworkRequest(['run', 'a', 'true'], NODES, apply)).status, 121);
+  assert.equal((await answerNetworkRequest(['run', 'a', 'true'], NODES, apply)).status, 121, 'run without a runner');
+  const ran: string[][] = [];
+  const runner = async (args: string[]) => {
+    ran.push(args);
+    return { stdout: 'ran\n', status: 0 };
+  };
+  // The command's own -h is its own: only `run -h` is the usage.
+  assert.deepEqual(await answerNetworkRequest(['run', 'a', 'ls', '-h'], NODES, apply, runner), { stdout: 'ran\n', status: 0 });
+  assert.match((await answerNetworkRequest(['run', '-h'], NODES, apply, runner)).stdout ?? '', /^Usage: vagga _network run NODE COMMAND/);
+  assert.deepEqual(ran, [['a', 'ls', '-h']]);
   assert.deepEqual(await answerNetworkRequest(['isolate', 'q'], NODES, apply), { stderr: 'Node q does not exists\n', status: 1 });
   assert.deepEqual(await answerNetworkRequest(['isolate', 'a'], NODES, apply), { status: 0 });
   assert.deepEqual(applied.map(pairs), [['a-b', 'a-c', 'a-d']]);

@@ -445,3 +445,31 @@ test('network children: the network starts before the children, each child\'s sp
   assert.equal(await done, 0);
   assert.deepEqual(events, ['network a', 'start a joined-a', 'start b joined-b', 'close']);
 });
+
+test('network children: --network-outbound goes to their network (no isolated network); --publish is refused with a hint', async () => {
+  const cmd = supervise({ name: 'sv', children: { a: command({ name: 'a', run: ['a'], network: { ip: '172.23.0.1', ports: {} } }) } });
+  const planned = planRuns(fakeProject({ sv: cmd as unknown as CommandConfig }), ['sv'], [], false);
+  assert.ok(Array.isArray(planned));
+  const run = planned[0] as SuperviseRun;
+  const asked: unknown[] = [];
+  const effects = {
+    startSandbox: (): SandboxHandle => ({ pid: 0, signal: () => {}, done: Promise.resolve({ status: 0 }) }),
+    signals: new EventEmitter(),
+    openNetwork: async () => {
+      throw new Error('no isolated network expected');
+    },
+    startNetwork: async (_plan: unknown, options: unknown) => {
+      asked.push(options);
+      return { adjust: (_name: string, spec: SandboxSpec) => spec, close: () => {} };
+    },
+  };
+  const outbound: SuperviseOutput = { stdout: () => {}, stderr: () => {}, isolateNetwork: false, network: { publish: [], outbound: true } };
+  assert.equal(await runSupervise(outbound, fakeProject({}), run, (child, deps) => deps.runSandbox({ argv: child.run } as SandboxSpec).then((r) => r.status), effects), 0);
+  assert.deepEqual(asked, [{ outbound: true }]);
+  const publish: SuperviseOutput = { ...outbound, network: { publish: [{ hostPort: 8080, containerPort: 80 }], outbound: false } };
+  await assert.rejects(
+    runSupervise(publish, fakeProject({}), run, () => Promise.resolve(0), effects),
+    (e: unknown) => e instanceof VaggaError && e.code === 'network.bad-publish' && /--publish cannot be used/.test(e.message) && /ports: \{HOST_PORT: CONTAINER_PORT\}/.test(e.hint ?? ''),
+  );
+  assert.equal(asked.length, 1, 'nothing started for the refused run');
+});
