@@ -17,6 +17,17 @@ export interface BuiltinEntry extends BuiltinSpec {
 
 const CONTAINER = { name: 'CONTAINER', complete: 'container', missing: 'Container name expected' } as const;
 
+/** What `_create_netns` and `_destroy_netns` share: Vagga's options, accepted and ignored. */
+const NETNS_SPEC = {
+  options: [
+    { flags: ['--dry-run'], key: 'dryRun', help: 'Accepted for compatibility' },
+    { flags: ['--no-iptables'], key: 'noIptables', help: 'Accepted for compatibility' },
+  ],
+  positionals: [],
+  optionsAfterPositionals: true,
+  load: () => import('./builtins/netns.js'),
+} satisfies Partial<BuiltinEntry>;
+
 /** Every built-in, in the order `_list --all` and `vagga --help` print the listed ones. */
 export const BUILTINS: readonly BuiltinEntry[] = [
   {
@@ -263,26 +274,14 @@ export const BUILTINS: readonly BuiltinEntry[] = [
     summary: 'Not needed: networked !Supervise runs make their own network',
     listed: true,
     description: "Kept for Vagga's scripts; does nothing. The children of a !Supervise\nwith `network:` get their network from namespaces the run creates for\nitself (no sudo, nothing to set up or tear down).",
-    options: [
-      { flags: ['--dry-run'], key: 'dryRun', help: 'Accepted for compatibility' },
-      { flags: ['--no-iptables'], key: 'noIptables', help: 'Accepted for compatibility' },
-    ],
-    positionals: [],
-    optionsAfterPositionals: true,
-    load: () => import('./builtins/netns.js'),
+    ...NETNS_SPEC,
   },
   {
     name: '_destroy_netns',
     summary: 'Not needed: networked !Supervise runs remove their own network',
     listed: true,
     description: "Kept for Vagga's scripts; does nothing (see _create_netns).",
-    options: [
-      { flags: ['--dry-run'], key: 'dryRun', help: 'Accepted for compatibility' },
-      { flags: ['--no-iptables'], key: 'noIptables', help: 'Accepted for compatibility' },
-    ],
-    positionals: [],
-    optionsAfterPositionals: true,
-    load: () => import('./builtins/netns.js'),
+    ...NETNS_SPEC,
   },
   {
     name: '_network',
