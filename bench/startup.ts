@@ -229,6 +229,7 @@ async function main(): Promise<number> {
   const stages = chain ? chainStages(chain) : [];
   const podmanOk = withPodman && spawnSync('podman', ['--version']).status === 0;
   const runtimeDir = join(env.stageDir, 'podman-run');
+  podmanRuntimeDir = runtimeDir;
   const commands: [string, string][] = [
     ['vagga _run bb true', `${v} _run bb true`],
     ['vagga t (!Command)', `${v} t`],
@@ -285,8 +286,25 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/**
+ * Stop rootless podman's pause process (`catatonit -P`, which podman starts once per user and
+ * leaves running to hold its user namespace), so the benchmark leaves no process of the test
+ * user behind: the e2e tests count that user's processes. Its pid is in
+ * `$XDG_RUNTIME_DIR/libpod/tmp/pause.pid` (podman's rootless runtime dir).
+ */
+function stopPodmanPause(runtimeDir: string): void {
+  try {
+    const pid = Number(readFileSync(join(runtimeDir, 'libpod', 'tmp', 'pause.pid'), 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 1) process.kill(pid, 'SIGKILL');
+  } catch {
+    // podman did not run, or its pause process is gone already.
+  }
+}
+
+let podmanRuntimeDir: string | undefined;
 try {
   process.exitCode = await main();
 } finally {
+  if (podmanRuntimeDir) stopPodmanPause(podmanRuntimeDir);
   await cleanupStage();
 }
