@@ -13,7 +13,7 @@
  * (measured: no NAT rule, nft or iptables, is needed). `!BridgeCommand` children are in the
  * hub's namespace and use pasta directly.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { maxIdMapping } from '../sandbox/idmap.js';
@@ -26,6 +26,7 @@ import { publishPorts, type PortPublisher } from './bridge-ports.js';
 import { startPasta, type Pasta, type PastaAddress } from './pasta.js';
 import { NETWORK_USAGE, planPartition } from './partition.js';
 import { RUN_USAGE, runInNode } from './bridge-exec.js';
+import { removeDeadRunDirs } from './stale-dirs.js';
 
 /** A started network for one supervise run. */
 export interface BridgeRun {
@@ -75,33 +76,8 @@ const DIR_PREFIX = 'vagga-net-';
  * Remove the temporary directories (in `base`, owned by this user) of networked runs whose
  * vagga is gone (killed with SIGKILL: it could not clean up). Errors are ignored.
  */
-export function removeStaleRunDirs(base: string = tmpdir(), alive: (pid: number) => boolean = pidAlive): void {
-  let names: string[];
-  try {
-    names = readdirSync(base);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(name);
-    if (!m || alive(Number(m[1]))) continue;
-    try {
-      const path = join(base, name);
-      if (statSync(path).uid !== process.getuid!()) continue;
-      rmSync(path, { recursive: true, force: true });
-    } catch {
-      // Someone else's, or gone already.
-    }
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+export function removeStaleRunDirs(base: string = tmpdir(), alive?: (pid: number) => boolean): void {
+  removeDeadRunDirs(base, DIR_PREFIX, alive);
 }
 
 /**

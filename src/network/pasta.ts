@@ -15,13 +15,14 @@
  * milliseconds is removed by the next start (removeStalePidDirs).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VaggaError } from '../errors/vagga-error.js';
 import { findTool } from '../sandbox/tools.js';
 import type { NetworkJoin } from '../sandbox/types.js';
 import type { PublishedPort } from './ports.js';
+import { removeDeadRunDirs } from './stale-dirs.js';
 
 /** A running pasta. */
 export interface Pasta {
@@ -62,30 +63,7 @@ const PID_DIR_PREFIX = 'vagga-pasta-';
  * (`vagga-pasta-PID-*` whose PID no longer runs). Best effort.
  */
 export function removeStalePidDirs(dir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = new RegExp(`^${PID_DIR_PREFIX}(\\d+)-`).exec(name);
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
-    try {
-      rmSync(join(dir, name), { recursive: true, force: true });
-    } catch {
-      // Not ours, or gone already.
-    }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  removeDeadRunDirs(dir, PID_DIR_PREFIX);
 }
 
 /** pasta's stderr without its "Failed to send N bytes to syslog" noise, as one line. */
