@@ -68,16 +68,24 @@ function readFds(): FdInfo[] {
   return out;
 }
 
-let snapshot: FdInfo[] | undefined;
+/**
+ * The snapshot, kept on globalThis: dist/vagga.cjs (the warm path's bundle) takes it first
+ * thing, and dist/vagga-main.cjs, a separate bundle with its own copy of this module, loaded
+ * on a miss, uses that one instead of walking /proc again after vagga has started.
+ */
+const SNAPSHOT = Symbol.for('vagga.callerFds');
+const store = globalThis as { [SNAPSHOT]?: FdInfo[] };
 
 /**
- * Record the caller's descriptors now: call first thing at vagga's start (src/cli/main.ts),
- * before vagga opens or spawns anything. Never throws.
+ * Record the caller's descriptors now, unless already recorded in this process: call first
+ * thing at vagga's start (src/cli/warm-entry.ts, src/cli/main.ts), before vagga opens or
+ * spawns anything. Never throws.
  */
 export function snapshotCallerFds(): void {
+  if (store[SNAPSHOT] !== undefined) return;
   const all = readFds();
   const caller = new Set(classifyCallerFds(all));
-  snapshot = all.filter((f) => caller.has(f.fd));
+  store[SNAPSHOT] = all.filter((f) => caller.has(f.fd));
 }
 
 /**
@@ -87,6 +95,7 @@ export function snapshotCallerFds(): void {
  */
 export function callerFds(): number[] {
   const now = readFds();
+  const snapshot = store[SNAPSHOT];
   if (snapshot === undefined) return now.filter((f) => f.fd > 2 && !f.cloexec).map((f) => f.fd).sort((a, b) => a - b);
   const links = new Map(now.map((f) => [f.fd, f.link]));
   return snapshot.filter((f) => links.get(f.fd) === f.link).map((f) => f.fd);
