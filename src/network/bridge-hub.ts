@@ -14,8 +14,8 @@
  *
  * Each node's namespace gets a default route via the bridge and, as in Vagga, its own UTS
  * namespace with the node's hostname.
- * A child joins with `nsenter --user --net --uts --target PID` (bwrap.ts, SandboxSpec
- * joinNamespacesOf): a node the namespaces of its holder, a `!BridgeCommand` the hub's. Its
+ * A child joins with `nsenter --user --net --uts` of /proc/PID/ns (bwrap.ts, SandboxSpec
+ * joinNetwork): a node the namespaces of its holder, a `!BridgeCommand` the hub's. Its
  * bwrap then runs in the hub's user namespace (no user namespace of its own: it keeps the
  * run's maps, measured: uid_map `0 UID 1 / 1 SUBUID 65535` inside).
  *

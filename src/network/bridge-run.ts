@@ -126,13 +126,14 @@ export async function startBridgeRun(plan: BridgePlan, options: BridgeRunOptions
   const joined = hub;
   return {
     adjust(name, spec) {
+      const pid = joined.joinPid(name);
       const mounts = spec.mounts.map((op) => (op.kind === 'bind' && op.source === '/etc/hosts' ? { ...op, source: hosts } : op));
       mounts.push({ kind: 'bind', source: join(dir, 'ctl'), dest: CONTROL_DIR, readOnly: false });
       return {
         ...spec,
         mounts,
         shareNet: true,
-        joinNamespacesOf: joined.joinPid(name),
+        joinNetwork: { userns: `/proc/${pid}/ns/user`, netns: `/proc/${pid}/ns/net`, utsns: `/proc/${pid}/ns/uts` },
         idMapping: maxIdMapping(),
         env: { ...spec.env, PATH: `${spec.env.PATH ?? DEFAULT_PATH}:${CONTROL_DIR}` },
       };

@@ -37,24 +37,17 @@
  * --kill-child kills bwrap, which is pid 1 of the holder's pid namespace, so the kernel kills
  * every process of the sandbox (its pid namespace is nested in the holder's).
  *
- * Joined (spec.joinNetwork, an isolated network shared by several sandboxes,
- * src/network/holder.ts):
+ * Joined (spec.joinNetwork: an isolated network shared by several sandboxes,
+ * src/network/holder.ts, or a child of a networked !Supervise, src/network/bridge-hub.ts,
+ * which joins its holder's UTS namespace too):
  *
- *   node ─ setpriv --pdeathsig KILL nsenter --preserve-credentials --user=H --net=H
+ *   node ─ setpriv --pdeathsig KILL nsenter --preserve-credentials --user=H --net=H [--uts=H]
  *            unshare --pid --fork --kill-child
  *            └─ bwrap (no --unshare-user, no --unshare-net: root of the holder's user namespace)
  *                 └─ sandbox (own pid namespace): catatonit as pid 1 ─ command
  *
  * nsenter and unshare exec in place, so the chain is one process until unshare forks, with
- * the same guarantees as the direct launcher.
- *
- * Joined (SandboxSpec.joinNamespacesOf, a child of a networked !Supervise, src/network/):
- *
- *   node ─ setpriv --pdeathsig KILL nsenter --user --net --uts --target PID
- *            unshare --pid --fork --kill-child ─ bwrap ─ sandbox
- *
- * nsenter execs unshare (no fork without --pid), so the chain and its guarantees are the
- * direct launcher's; the user namespace is the hub's, whose maps are already written.
+ * the same guarantees as the direct launcher; the user namespace's maps are already written.
  */
 import { spawn, execFile, type StdioOptions, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -284,10 +277,9 @@ function launch(opts: LaunchOptions): Launched {
   const pause = Number(process.env[PAUSE_ENV] ?? 0);
   const join = spec.joinNetwork;
   // Direct launch: unshare writes the maps (see the module comment); else the gated one.
-  // Joining namespaces (an isolated network's, or a networked supervise's hub) needs no
+  // Joining namespaces (an isolated network's, or a networked supervise child's) needs no
   // maps: that user namespace has them already.
-  const joined = spec.joinNamespacesOf;
-  const direct = join || joined !== undefined ? [] : pause > 0 ? undefined : unshareMapsFor(unshare, spec.idMapping);
+  const direct = join ? [] : pause > 0 ? undefined : unshareMapsFor(unshare, spec.idMapping);
   // The caller's descriptors (caller-fds.ts) reach the command at their numbers, so vagga's
   // own pipes go above them (bwrap closes its --json-status-fd and --file descriptors, the
   // launcher's holder script its ctl fd); `extraFds` come first, at 3.
@@ -327,9 +319,8 @@ function launch(opts: LaunchOptions): Launched {
     ...mounts.files.map(() => 'pipe' as const),
   ];
   const chain = join
-    ? [findTool('nsenter'), '--preserve-credentials', `--user=${join.userns}`, `--net=${join.netns}`, '--', unshare, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
-    : joined !== undefined
-    ? [findTool('nsenter'), '--user', '--net', '--uts', '--target', String(joined), '--', unshare, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
+    ? [findTool('nsenter'), '--preserve-credentials', `--user=${join.userns}`, `--net=${join.netns}`, ...(join.utsns ? [`--uts=${join.utsns}`] : []),
+      '--', unshare, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
     : direct
     ? [unshare, '--user', ...direct, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
     : [unshare, '--user', '--pid', '--fork', '--kill-child', '--', ctlFd! <= 9 ? '/bin/sh' : '/bin/bash', '-c', holderScript(ctlFd!), 'sh', bwrap, ...args];

@@ -27,12 +27,16 @@ export interface IdMapping {
 }
 
 /**
- * The namespaces of an isolated network (src/network/holder.ts) a sandbox joins instead of
- * creating its own user namespace: paths of the holder's /proc/PID/ns/user and ns/net.
+ * The namespaces a sandbox joins instead of creating its own user namespace: paths of a
+ * holder's /proc/PID/ns/user and ns/net (an isolated network, src/network/holder.ts; a child
+ * of a networked !Supervise, src/network/bridge-hub.ts, which also has its own UTS namespace
+ * for its hostname).
  */
 export interface NetworkJoin {
   userns: string;
   netns: string;
+  /** The holder's ns/uts, when the sandbox's hostname is the holder's. */
+  utsns?: string;
 }
 
 export interface SandboxSpec {
@@ -49,18 +53,11 @@ export interface SandboxSpec {
   /** Share the host network (default true); false gives loopback only. */
   shareNet: boolean;
   /**
-   * Join these user and network namespaces (nsenter) instead of creating a user namespace:
-   * the sandbox shares the network of every other sandbox joining them, and the holder's
-   * uid/gid maps (`idMapping` must be the same). `shareNet` is then ignored. Not
-   * together with `joinNamespacesOf`.
+   * Join these namespaces (nsenter) instead of creating a user namespace: the sandbox shares
+   * the network of every other sandbox joining them, and the holder's uid/gid maps
+   * (`idMapping` must be the same). `shareNet` is then ignored.
    */
   joinNetwork?: NetworkJoin;
-  /**
-   * Run in the user and network namespaces of this host pid instead of a new user namespace
-   * (src/network/bridge-hub.ts: a child of a networked !Supervise); `idMapping` is then the
-   * one that namespace already has, and `shareNet` must be true (the joined network is used).
-   */
-  joinNamespacesOf?: number;
   /** Run a minimal init as pid 1 that forwards signals and hands over the tty (catatonit). */
   init: boolean;
   /** Extra file descriptors to pass (index 3 upwards in the child), e.g. a listening socket. */
