@@ -1,23 +1,27 @@
 /**
  * Reading project files (package.json, requirements.txt, Gemfile, ...) for the version hashes
  * of the language steps: a container path under /work is mapped to the host project dir
- * (src/version/paths.ts workToHost) and read; failures become versioning errors naming the
- * step (src/version/errors.ts versionError, exit 121 at build, shown by `_version_hash`).
+ * (src/version/paths.ts workToHost), its symlinks resolved inside the project
+ * (config/project-path.ts: a hostile project's `package.json -> /home/me/secret` is refused,
+ * never read), and read; failures become versioning errors naming the step
+ * (src/version/errors.ts versionError, exit 121 at build, shown by `_version_hash`).
  * Moved unchanged from the former parse-only step list.
  */
 import * as fs from 'node:fs';
 import { versionError } from '../../version/errors.js';
 import { workToHost } from '../../version/paths.js';
+import { resolveProjectPath } from '../../config/project-path.js';
 import type { VersionContext } from '../step.js';
 
 /**
- * Host path of `containerPath` (absolute, under /work). Throws a versioning error for `what`
- * (e.g. `!NpmDependencies`) when the path is outside /work.
+ * Real host path of `containerPath` (absolute, under /work), symlinks followed (missing
+ * components allowed). Throws a versioning error for `what` (e.g. `!NpmDependencies`) when
+ * the path is outside /work, and ProjectPathError (126) when it resolves outside the project.
  */
 export function hostOf(containerPath: string, ctx: Pick<VersionContext, 'projectRoot'>, what: string): string {
   const host = workToHost(containerPath, ctx.projectRoot);
   if (host === undefined) throw versionError(what, `path ${JSON.stringify(containerPath)} is not inside /work`);
-  return host;
+  return resolveProjectPath(ctx.projectRoot, host, { key: `${what} ${containerPath}` });
 }
 
 /** UTF-8 text of `hostPath`; read errors become a versioning error mentioning `shown` (the container path). */

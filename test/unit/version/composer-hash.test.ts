@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { stepDef } from '../../../src/steps/registry.js';
@@ -155,6 +155,27 @@ test('!ComposerDependencies: a missing composer.json or a bad lock is a versioni
     writeFileSync(join(root, 'composer.lock'), '{"packages": []}');
     assert.equal(stepHash(root), handHash(EXPECTED_FIELDS.slice(16).map(([k]): [string, string] => [k, 'null'])));
   } finally { removeTempTree(root); }
+});
+
+test('!ComposerDependencies: a composer.json or composer.lock linking out of the project is refused, never read (hostile vagga.yaml)', () => {
+  const root = tempDir('composer-hash-');
+  const outside = tempDir('composer-outside-');
+  try {
+    writeFileSync(join(outside, 'secret.json'), '{"require": {"stolen/secret": "1"}}');
+    symlinkSync(join(outside, 'secret.json'), join(root, 'composer.json'));
+    const outsideProject = (e: unknown) => e instanceof VaggaError && e.code === 'config.path-outside-project' && /composer\.json/.test(e.message);
+    assert.throws(() => stepHash(root), outsideProject);
+    rmSync(join(root, 'composer.json'));
+    writeFileSync(join(root, 'composer.json'), '{}');
+    symlinkSync(join(outside, 'secret.json'), join(root, 'composer.lock'));
+    assert.throws(() => stepHash(root), (e) => e instanceof VaggaError && e.code === 'config.path-outside-project' && /composer\.lock/.test(e.message));
+    // A link that stays inside the project is followed.
+    rmSync(join(root, 'composer.lock'));
+    rmSync(join(root, 'composer.json'));
+    writeFileSync(join(root, 'real.json'), '{}');
+    symlinkSync('real.json', join(root, 'composer.json'));
+    assert.equal(stepHash(root), handHash(EXPECTED_FIELDS.slice(16).map(([k]): [string, string] => [k, 'null'])));
+  } finally { removeTempTree(root); removeTempTree(outside); }
 });
 
 test("Vagga's own composer test hashes (tests/composer.bats: the project's composer.json, no lock)", () => {
