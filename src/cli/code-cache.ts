@@ -129,8 +129,11 @@ export function runBundle(mainFile: string, argv: string[] = process.argv.slice(
   let script: Script;
   let key: string;
   let cached: Buffer | undefined;
-  const cacheFile = codeCachePath(mainFile, env);
+  let cacheFile: string;
   try {
+    // Inside the `!VaggaBin` of a container without HOME and without a passwd entry for the
+    // user, os.homedir() throws: then there is no cache.
+    cacheFile = codeCachePath(mainFile, env);
     const source = readFileSync(mainFile, 'utf8');
     const st = statSync(mainFile);
     key = codeCacheKey(mainFile, st.size, st.mtimeMs);

@@ -125,11 +125,11 @@ export function parseVersionDirName(entry: string): { name: string; short: strin
 
 /**
  * The shared cache directory (downloads, bootstrap tarballs, apt archives, `!CacheDirs`):
- * settings `cache-dir` (a leading `~/` means the home directory), else `$XDG_CACHE_HOME/vagga`,
- * else `~/.cache/vagga`. Created (mode 0755) when missing. Throws VaggaError (121) when it
- * cannot be created or written for lack of permission (storage-dirs.ts), the fs error
- * otherwise. Note: Vagga's default is `<base>/.cache`; a per-user default lets projects share
- * downloads and Debian bootstraps.
+ * settings `cache-dir` (a leading `~/` means the home directory: `$HOME`, else the passwd
+ * entry's, else `/`), else `$XDG_CACHE_HOME/vagga`, else `~/.cache/vagga`. Created (mode
+ * 0755) when missing. Throws VaggaError (121) when it cannot be created or written for lack
+ * of permission (storage-dirs.ts), the fs error otherwise. Note: Vagga's default is
+ * `<base>/.cache`; a per-user default lets projects share downloads and Debian bootstraps.
  */
 export function cacheDirFor(settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
   const dir = cacheDirPath(settings, env);
@@ -137,9 +137,22 @@ export function cacheDirFor(settings: Settings, env: NodeJS.ProcessEnv = process
   return dir;
 }
 
+/**
+ * The password database's home of this user, or `/` when it has none: inside a container
+ * (`!VaggaBin`) vagga may run without HOME as a uid /etc/passwd does not know, where
+ * os.homedir() throws; `/` is what login(1) uses for a missing home.
+ */
+function homeOrRoot(): string {
+  try {
+    return homedir();
+  } catch {
+    return '/';
+  }
+}
+
 /** The path cacheDirFor gives, without creating it (for readers: a missing cache is an empty one). */
 export function cacheDirPath(settings: Settings, env: NodeJS.ProcessEnv = process.env): string {
-  const home = env.HOME || homedir();
+  const home = env.HOME || homeOrRoot();
   let dir: string;
   if (settings.cacheDir) {
     dir = settings.cacheDir.startsWith('~/') ? join(home, settings.cacheDir.slice(2)) : settings.cacheDir;
