@@ -18,6 +18,7 @@ import type { MountOp, MountPlan } from './types.js';
 import { resolveInView } from './host-view.js';
 import type { IdMapping } from '../sandbox/types.js';
 import { SNAPSHOT_SHELL, snapshotPlan, type HostStat, type SnapshotCopy } from './volumes-snapshot.js';
+import { vaggaBinOps, type VaggaBinInput } from './volumes-vagga-bin.js';
 
 export interface RunPlanInput {
   container: ContainerConfig;
@@ -33,8 +34,11 @@ export interface RunPlanInput {
   settings: Settings;
   /** Host cache dir, for `!CacheDir` volumes. */
   cacheDir: string;
-  /** Host directory of the vagga bundle, for `!VaggaBin` (unsupported when absent). */
-  bundleDir?: string;
+  /**
+   * The host files of the self-contained vagga of `!VaggaBin` (volumes-vagga-bin.ts), or what
+   * is missing on this host for it; unsupported when absent.
+   */
+  vaggaBin?: VaggaBinInput;
   /** Host dir holding `!Persistent` volumes (`<base>/.volumes`); unsupported when absent. */
   volumesDir?: string;
   /** Built roots of other containers, for `!Container` volumes: name -> host rootfs. */
@@ -189,8 +193,9 @@ export function volumeOps(dest: string, vol: Volume, input: RunPlanInput, snapsh
       return [{ kind: 'bind', source: entry.path, dest, readOnly: false, createSource: true }];
     }
     case 'VaggaBin':
-      if (!input.bundleDir) mountError('mount !VaggaBin is not supported yet');
-      return [{ kind: 'bind', source: input.bundleDir, dest, readOnly: true }];
+      if (!input.vaggaBin) mountError('mount !VaggaBin is not supported yet');
+      if ('missing' in input.vaggaBin) mountError(`mount !VaggaBin is not supported here: ${input.vaggaBin.missing}`);
+      return vaggaBinOps(dest, input.vaggaBin);
     case 'Container': {
       const root = input.containerRoots?.[vol.name];
       if (!root) mountError(`mount !Container ${JSON.stringify(vol.name)}: the container is not built`);

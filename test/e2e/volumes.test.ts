@@ -2,7 +2,8 @@
  * End-to-end: every volume kind (vagga-inventory.md §1.5, §2.7, §4 "Snapshot volumes",
  * "!Persistent init command") on the offline busybox base, run as an ordinary user
  * (harness.ts): !Tmpfs parts, !BindRW/!BindRO (project and external volume), !Empty,
- * !CacheDir, !VaggaBin, !Container, !Snapshot (own dir, other container, owner override;
+ * !CacheDir, !VaggaBin (vagga itself runs in the busybox container, which has no node and no
+ * libc), !Container, !Snapshot (own dir, other container, owner override;
  * writes vanish, owner/mode kept), !Persistent (init runs once; a failing init leaves no volume).
  */
 import { strict as assert } from 'node:assert';
@@ -102,7 +103,12 @@ commands:
     container: bb
     volumes:
       /mnt/vbin: !VaggaBin
-    run: ls /mnt/vbin
+    run: |
+      ls /mnt/vbin; command -v node || echo no-node-here
+      /mnt/vbin/vagga --version; echo "version-status $?"
+      /mnt/vbin/vagga _version_hash bb; echo "hash-status $?"
+      /mnt/vbin/vagga 2>&1; echo "bare-status $?"
+      touch /mnt/vbin/x 2>/dev/null && echo WRITABLE || echo read-only
   _init-db: !Command
     container: bb
     volumes: &db
@@ -187,15 +193,29 @@ describe('volumes', { timeout: 900_000 }, () => {
     assert.equal(readFileSync(join(extDir, 'sub/e'), 'utf8'), 'ext\n');
   });
 
-  test('!Empty hides the directory read-only; !CacheDir; !VaggaBin shows the bundle', async () => {
+  test('!Empty hides the directory read-only; !CacheDir', async () => {
     const e = await vagga(dir, ['empty']);
     assert.equal(e.stdout, '0\nread-only\n', show(e));
     const c = await vagga(dir, ['cachedir']);
     assert.equal(c.stdout, 'cached\n', show(c));
     assert.equal(readFileSync(join(env.cacheDir, 'vol-e2e/c'), 'utf8'), 'cached\n');
+  });
+
+  test('!VaggaBin: vagga runs in a container without node (busybox, no libc): --version, _version_hash, the command list', async () => {
+    const host = await vagga(dir, ['_version_hash', 'bb']);
+    assert.equal(host.status, 0, show(host));
+    assert.match(host.stdout, /^[0-9a-f]{128}\n$/, show(host));
+    const version = await vagga(dir, ['--version']);
     const v = await vagga(dir, ['vaggabin']);
     assert.equal(v.status, 0, show(v));
-    assert.match(v.stdout, /^vagga\.cjs$/m, show(v));
+    const lines = v.stdout.split('\n');
+    assert.ok(lines.includes('vagga.cjs') && lines.includes('vagga') && lines.includes('chunks'), show(v));
+    assert.ok(lines.includes('no-node-here'), `the container has no node: ${show(v)}`);
+    assert.ok(v.stdout.includes(`${version.stdout}version-status 0\n`), show(v));
+    assert.ok(v.stdout.includes(`${host.stdout}hash-status 0\n`), `the same hash as the host's vagga: ${show(v)}`);
+    assert.match(v.stdout, /Available commands:\n(.*\n)*    vaggabin\n(.*\n)*bare-status 127\n/, show(v));
+    assert.ok(!/^\s+_init-db$/m.test(v.stdout), show(v));
+    assert.ok(lines.includes('read-only'), show(v));
   });
 
   test('!Persistent: a failing init leaves no volume; init runs once; owner applied', async () => {

@@ -8,6 +8,7 @@
 import type { Volume } from '../../config/model.js';
 import type { Project } from '../../config/project.js';
 import type { RunPlanInput } from '../../mounts/run-plan.js';
+import type { VaggaBinFiles } from '../../mounts/volumes-vagga-bin.js';
 import type { IdMapping } from '../../sandbox/types.js';
 import type { ContainerProcess } from '../container-process.js';
 
@@ -24,14 +25,14 @@ export interface PersistentDeps {
 /** Collaborators of the volume runtimes; tests replace them. */
 export interface VolumeDeps {
   persistent?: PersistentDeps;
-  /** Host dir for `!VaggaBin` (default: the running bundle's directory). */
-  bundleDir?: string;
+  /** Host files for `!VaggaBin` (default: found once per process by vagga-bin.ts). */
+  vaggaBin?: VaggaBinFiles;
   /** Host static busybox for `!Snapshot` (default: found on PATH and checked to be static). */
   snapshotShell?: string;
 }
 
 /** The fields of planRunMounts' input that volume runtimes fill. */
-export type VolumePlanInput = Pick<RunPlanInput, 'volumesDir' | 'containerRoots' | 'persistentSources' | 'bundleDir' | 'snapshotShell'>;
+export type VolumePlanInput = Pick<RunPlanInput, 'volumesDir' | 'containerRoots' | 'persistentSources' | 'vaggaBin' | 'snapshotShell'>;
 
 /** What one runtime gets: the run, its volumes (container and command volumes merged) and the sandbox's uid/gid map. */
 export interface VolumeRunContext {

@@ -6,7 +6,8 @@
  *   run (containers.ts);
  * - `!Persistent`: the volume dir, or the `.tmp.<name>` of an init command (persistent.ts);
  * - `!Snapshot`: the host's static busybox and the copy prelude (snapshot.ts);
- * - `!VaggaBin`: the directory of the running vagga bundle (vagga-bin.ts).
+ * - `!VaggaBin`: the running vagga bundle, the JavaScript runtime, its libraries and the
+ *   host's dynamic loader (vagga-bin.ts).
  * Runs without volumes of these kinds do no I/O here.
  */
 import type { Project } from '../../config/project.js';

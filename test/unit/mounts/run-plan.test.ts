@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { ContainerConfig, Settings, Volume } from '../../../src/config/model.js';
 import { VaggaError } from '../../../src/errors/vagga-error.js';
 import { comparePaths, planRunMounts, type RunPlanInput } from '../../../src/mounts/run-plan.js';
+import { vaggaBinOps, vaggaBinScript, type VaggaBinFiles } from '../../../src/mounts/volumes-vagga-bin.js';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../temp-dir.js';
@@ -150,16 +151,69 @@ test('bind sources outside /work and /volumes, unknown external volumes and Snap
   assert.throws(() => planRunMounts(input(container({ '/work': { kind: 'Empty' } }))), /hiding \/work/);
 });
 
+const VBIN: VaggaBinFiles = {
+  bundleDir: '/opt/vagga/dist', bundleEntries: ['vagga.mjs', 'chunks', 'vagga.cjs', 'vagga-main.cjs'],
+  runtime: '/usr/bin/node',
+  loader: { name: 'ld-linux-x86-64.so.2', source: '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2' },
+  libs: [
+    { name: 'libstdc++.so.6', source: '/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30' },
+    { name: 'libc.so.6', source: '/usr/lib/x86_64-linux-gnu/libc.so.6' },
+  ],
+};
+
 test('Persistent, Container and VaggaBin when their inputs are known', () => {
   const plan = planRunMounts({
-    ...input(container({ '/db': { kind: 'Persistent', name: 'db', ownerUid: 0, ownerGid: 0 }, '/other': { kind: 'Container', name: 'o' }, '/vbin': { kind: 'VaggaBin' } })),
-    volumesDir: '/p/.vagga/.volumes', containerRoots: { o: '/roots/o' }, bundleDir: '/opt/vagga',
+    ...input(container({ '/db': { kind: 'Persistent', name: 'db', ownerUid: 0, ownerGid: 0 }, '/other': { kind: 'Container', name: 'o' } })),
+    volumesDir: '/p/.vagga/.volumes', containerRoots: { o: '/roots/o' },
   });
-  assert.deepEqual(plan.filter((op) => ['/db', '/other', '/vbin'].includes(op.dest)), [
+  assert.deepEqual(plan.filter((op) => ['/db', '/other'].includes(op.dest)), [
     { kind: 'bind', source: '/p/.vagga/.volumes/db', dest: '/db', readOnly: false, createSource: true },
     { kind: 'bind', source: '/roots/o', dest: '/other', readOnly: true },
-    { kind: 'bind', source: '/opt/vagga', dest: '/vbin', readOnly: true },
   ]);
+});
+
+test('VaggaBin: a read-only tmpfs with the bundle, the runtime, its libraries and loader, and a /bin/sh script starting them', () => {
+  const plan = planRunMounts({ ...input(container({ '/mnt/vbin': { kind: 'VaggaBin' } })), vaggaBin: VBIN });
+  const D = '/mnt/vbin';
+  const script = [
+    '#!/bin/sh',
+    "# vagga (!VaggaBin): the host's JavaScript runtime, started by the host's dynamic loader",
+    "# with the host's libraries, so it needs nothing from this container but /bin/sh.",
+    `exec '${D}/.runtime/lib/ld-linux-x86-64.so.2' --library-path '${D}/.runtime/lib' '${D}/.runtime/node' '${D}/vagga.cjs' "$@"`,
+    '',
+  ].join('\n');
+  assert.deepEqual(plan.filter((op) => op.dest === D || op.dest.startsWith(`${D}/`)), [
+    { kind: 'tmpfs', dest: D, size: 1024 * 1024, mode: 0o755 },
+    { kind: 'bind', source: '/opt/vagga/dist/chunks', dest: `${D}/chunks`, readOnly: true },
+    { kind: 'bind', source: '/opt/vagga/dist/vagga-main.cjs', dest: `${D}/vagga-main.cjs`, readOnly: true },
+    { kind: 'bind', source: '/opt/vagga/dist/vagga.cjs', dest: `${D}/vagga.cjs`, readOnly: true },
+    { kind: 'bind', source: '/opt/vagga/dist/vagga.mjs', dest: `${D}/vagga.mjs`, readOnly: true },
+    { kind: 'dir', dest: `${D}/.runtime`, mode: 0o755 },
+    { kind: 'dir', dest: `${D}/.runtime/lib`, mode: 0o755 },
+    { kind: 'bind', source: '/usr/bin/node', dest: `${D}/.runtime/node`, readOnly: true },
+    { kind: 'bind', source: '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', dest: `${D}/.runtime/lib/ld-linux-x86-64.so.2`, readOnly: true },
+    { kind: 'bind', source: '/usr/lib/x86_64-linux-gnu/libc.so.6', dest: `${D}/.runtime/lib/libc.so.6`, readOnly: true },
+    { kind: 'bind', source: '/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30', dest: `${D}/.runtime/lib/libstdc++.so.6`, readOnly: true },
+    { kind: 'file', dest: `${D}/vagga`, content: script, mode: 0o755 },
+    { kind: 'remount-ro', dest: D },
+  ]);
+});
+
+test('VaggaBin: paths are quoted for sh; a static runtime starts without a loader; bundle entries cannot take `vagga` or `.runtime`', () => {
+  const D = "/it's here";
+  assert.equal(vaggaBinScript(D, VBIN).split('\n')[3],
+    `exec '/it'\\''s here/.runtime/lib/ld-linux-x86-64.so.2' --library-path '/it'\\''s here/.runtime/lib' '/it'\\''s here/.runtime/node' '/it'\\''s here/vagga.cjs' "$@"`);
+  const ops = vaggaBinOps('/v', { ...VBIN, bundleEntries: ['vagga', '.runtime', 'vagga.cjs'], loader: undefined, libs: [] });
+  assert.deepEqual(ops.filter((op) => op.kind === 'bind').map((op) => op.dest), ['/v/vagga.cjs', '/v/.runtime/node']);
+  const file = ops.find((op) => op.kind === 'file');
+  assert.equal(file?.kind === 'file' && file.content.split('\n')[3], `exec '/v/.runtime/node' '/v/vagga.cjs' "$@"`);
+});
+
+test('VaggaBin refused: without its input (not supported yet), and naming what the host lacks', () => {
+  const c = container({ '/vb': { kind: 'VaggaBin' } });
+  assert.throws(() => planRunMounts(input(c)), (e: VaggaError) => e.code === 'sandbox.bad-mount' && e.message === 'mount !VaggaBin is not supported yet');
+  assert.throws(() => planRunMounts({ ...input(c), vaggaBin: { missing: "the host's `ldd` (Debian package libc-bin)" } }),
+    (e: VaggaError) => e.code === 'sandbox.bad-mount' && e.message === "mount !VaggaBin is not supported here: the host's `ldd` (Debian package libc-bin)");
 });
 
 test('comparePaths orders by components so parents come first', () => {
