@@ -59,7 +59,14 @@ async function defaultHost(): Promise<VaggaBinHost> {
     import('../../sandbox/tools.js'),
   ]);
   return {
-    bundleDir: () => bundleLocation().dir,
+    bundleDir() {
+      try {
+        return bundleLocation().dir;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'env.no-bundle') throw err;
+        throw new Error('vagga runs from its TypeScript sources, not from the bundle (`npm run build` makes dist/vagga.cjs)');
+      }
+    },
     runtime: process.execPath,
     ldd(path) {
       const ldd = findInDirs('ldd', searchDirs(process.env.PATH));
