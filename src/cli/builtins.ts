@@ -284,6 +284,22 @@ export const BUILTINS: readonly BuiltinEntry[] = [
     ...NETNS_SPEC,
   },
   {
+    name: '_capsule',
+    summary: 'Build and run containers from inside a !CapsuleCommand',
+    listed: true,
+    description: [
+      'Used inside a !CapsuleCommand (the capsule sets _VAGGA_IN_CAPSULE=1):',
+      '  vagga _capsule build [--force] NAME',
+      '  vagga _capsule run NAME CMD [ARGS...]',
+      '  vagga _capsule script [--sha256 HASH] [--refresh] URL [ARGS...]',
+      '  vagga _capsule download [--sha256 HASH] [--refresh] URL',
+    ].join('\n'),
+    options: [],
+    positionals: [{ name: 'ARGS', complete: ['build', 'run', 'script', 'download'], rest: true }],
+    rawArgs: true,
+    load: () => import('./builtins/capsule.js'),
+  },
+  {
     name: '_network',
     summary: 'Split the network of a running !Supervise into partitions',
     listed: true,

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { runBundle } from './code-cache.js';
 import { warmLaunch } from './warm-entry.js';
 import { LAUNCH_CAPTURE } from '../runtime/launch-cache.js';
+import { enterCapsuleHostCwd } from '../runtime/capsule-cwd.js';
 
 /** File name of the CommonJS bundle of src/cli/main.ts, next to this entry. */
 export const MAIN_BUNDLE = 'vagga-main.cjs';
@@ -18,6 +19,7 @@ export const MAIN_BUNDLE = 'vagga-main.cjs';
 // `__filename` exists because this file is only ever run as CommonJS (the bundle).
 const self = typeof __filename === 'string' ? __filename : process.argv[1] ?? '.';
 const main = join(dirname(self), MAIN_BUNDLE);
+enterCapsuleHostCwd();
 const warm = warmLaunch(process.argv.slice(2));
 if (warm) {
   warm.then((status) => {

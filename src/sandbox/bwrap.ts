@@ -212,7 +212,7 @@ interface LaunchOptions {
  */
 function launcherPath(mapping: IdMapping): string {
   const dirs = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-  if (!mapping.singleId) dirs.unshift(dirname(findIdMapHelper('newuidmap')), dirname(findIdMapHelper('newgidmap')));
+  if (!mapping.singleId && !mapping.inPlace) dirs.unshift(dirname(findIdMapHelper('newuidmap')), dirname(findIdMapHelper('newgidmap')));
   return [...new Set(dirs)].join(':');
 }
 
@@ -279,7 +279,9 @@ function launch(opts: LaunchOptions): Launched {
   // Direct launch: unshare writes the maps (see the module comment); else the gated one.
   // Joining namespaces (an isolated network's, or a networked supervise child's) needs no
   // maps: that user namespace has them already.
-  const direct = join ? [] : pause > 0 ? undefined : unshareMapsFor(unshare, spec.idMapping);
+  // In a capsule the user namespace is the capsule's own (IdMapping.inPlace): like a join, no maps.
+  const inPlace = spec.idMapping.inPlace === true && !join;
+  const direct = join || inPlace ? [] : pause > 0 ? undefined : unshareMapsFor(unshare, spec.idMapping);
   // The caller's descriptors (caller-fds.ts) reach the command at their numbers, so vagga's
   // own pipes go above them (bwrap closes its --json-status-fd and --file descriptors, the
   // launcher's holder script its ctl fd); `extraFds` come first, at 3.
@@ -321,6 +323,8 @@ function launch(opts: LaunchOptions): Launched {
   const chain = join
     ? [findTool('nsenter'), '--preserve-credentials', `--user=${join.userns}`, `--net=${join.netns}`, ...(join.utsns ? [`--uts=${join.utsns}`] : []),
       '--', unshare, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
+    : inPlace
+    ? [unshare, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
     : direct
     ? [unshare, '--user', ...direct, '--pid', '--fork', '--kill-child', '--', bwrap, ...args]
     : [unshare, '--user', '--pid', '--fork', '--kill-child', '--', ctlFd! <= 9 ? '/bin/sh' : '/bin/bash', '-c', holderScript(ctlFd!), 'sh', bwrap, ...args];

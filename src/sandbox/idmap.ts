@@ -179,8 +179,16 @@ export function usermodSuggestion(user: string, subuid: string | null, subgid: s
   return usermodCommand(user, freeRange(entries));
 }
 
+/**
+ * The variable a `!CapsuleCommand` sets for the vagga inside it (Vagga's name; src/runtime/capsule.ts):
+ * with it, as root there, vagga makes its sandboxes in the capsule's user namespace.
+ */
+export const IN_CAPSULE_ENV = '_VAGGA_IN_CAPSULE';
+
 /** Everything idMappingFor reads from the host; injectable for tests. */
 export interface IdHost {
+  /** True when `_VAGGA_IN_CAPSULE=1` (vagga runs inside a capsule). */
+  inCapsule?: boolean;
   uid: number;
   gid: number;
   userName: string;
@@ -201,12 +209,22 @@ function readOrNull(path: string): string | null {
   }
 }
 
+/** The user's name from the passwd database, or the numeric id when it has no entry (e.g. inside a capsule, whose /etc has no passwd). */
+function userNameOrId(uid: number): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(uid);
+  }
+}
+
 /** The real host: process ids, `os.userInfo()`, /etc/subuid, /etc/subgid, /proc/self maps. */
 export function realIdHost(): IdHost {
   return {
+    inCapsule: process.env[IN_CAPSULE_ENV] === '1',
     uid: process.getuid!(),
     gid: process.getgid!(),
-    userName: userInfo().username,
+    userName: userNameOrId(process.getuid!()),
     subuid: readOrNull('/etc/subuid'),
     subgid: readOrNull('/etc/subgid'),
     procUidMap: readOrNull('/proc/self/uid_map') ?? '',
@@ -259,7 +277,52 @@ function singleIdMapping(host: IdHost): IdMapping {
 export function idMappingFor(uids: IdRange[], gids: IdRange[], host: IdHost = realIdHost()): IdMapping {
   const allowed = allowedRanges(host);
   if (!allowed) return singleIdMapping(host);
-  return { uids: layRanges('uid', host.uid, uids, allowed.uids), gids: layRanges('gid', host.gid, gids, allowed.gids) };
+  const mapping: IdMapping = { uids: layRanges('uid', host.uid, uids, allowed.uids), gids: layRanges('gid', host.gid, gids, allowed.gids) };
+  return inCapsule(host) && identity(mapping) ? inPlaceMapping(mapping, host) : mapping;
+}
+
+/**
+ * The in-place mapping of a capsule (IdMapping.inPlace) in host ids: each entry's `outside`
+ * taken through the capsule's own /proc/self/uid_map and gid_map, so that what vagga records
+ * (a version's `uid_map`, the build cache's keys) is what it records outside the capsule.
+ */
+function inPlaceMapping(mapping: IdMapping, host: IdHost): IdMapping {
+  return {
+    uids: throughParentMap(mapping.uids, host.procUidMap),
+    gids: throughParentMap(mapping.gids, host.procGidMap),
+    inPlace: true,
+  };
+}
+
+/**
+ * Entries whose `outside` ids (ids of this namespace) are replaced by the parent's ids for
+ * them, per `procMap` (/proc/self/uid_map text: `inside outside count` lines), splitting an
+ * entry where the map's ranges split. Ids the map lacks are kept as they are. Pure.
+ */
+export function throughParentMap(entries: readonly IdMapEntry[], procMap: string): IdMapEntry[] {
+  const ranges = procMap.split('\n').map((l) => l.trim().split(/\s+/).map(Number)).filter((w) => w.length === 3 && w.every(Number.isInteger));
+  const out: IdMapEntry[] = [];
+  for (const e of entries) {
+    let at = 0;
+    while (at < e.count) {
+      const id = e.outside + at;
+      const r = ranges.find(([inside, , count]) => id >= inside! && id < inside! + count!);
+      const n = r ? Math.min(e.count - at, r[0]! + r[2]! - id) : 1;
+      out.push({ inside: e.inside + at, outside: r ? r[1]! + (id - r[0]!) : id, count: n });
+      at += n;
+    }
+  }
+  return out;
+}
+
+/** Root inside a capsule, whose own user namespace is used as it is (IdMapping.inPlace). */
+function inCapsule(host: IdHost): boolean {
+  return host.inCapsule === true && host.uid === 0 && host.gid === 0;
+}
+
+/** True when every entry maps ids to themselves. */
+function identity(mapping: IdMapping): boolean {
+  return [...mapping.uids, ...mapping.gids].every((e) => e.inside === e.outside);
 }
 
 /**
@@ -269,7 +332,8 @@ export function idMappingFor(uids: IdRange[], gids: IdRange[], host: IdHost = re
 export function maxIdMapping(host: IdHost = realIdHost()): IdMapping {
   const allowed = allowedRanges(host);
   if (!allowed) return { ...singleIdMapping({ ...host, warn: () => {} }) };
-  return { uids: maxEntries(host.uid, allowed.uids), gids: maxEntries(host.gid, allowed.gids) };
+  const mapping: IdMapping = { uids: maxEntries(host.uid, allowed.uids), gids: maxEntries(host.gid, allowed.gids) };
+  return inCapsule(host) && identity(mapping) ? inPlaceMapping(mapping, host) : mapping;
 }
 
 /**

@@ -24,6 +24,12 @@ export interface IdMapping {
   singleId?: boolean;
   /** With `singleId`: the command that adds a free range for this user. */
   subIdFix?: string;
+  /**
+   * True inside a `!CapsuleCommand` (src/runtime/capsule.ts): vagga already is root of a user
+   * namespace holding these ids, each mapped to itself, so sandboxes are made in that
+   * namespace (no new user namespace, no map to write; src/sandbox/bwrap.ts).
+   */
+  inPlace?: boolean;
 }
 
 /**

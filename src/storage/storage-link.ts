@@ -117,9 +117,23 @@ export function ensureStorageBase(layout: ProjectLayout, settings: Settings, env
 }
 
 /**
+ * True when paths `a` and `b` are the same directory (device and inode), e.g. the project
+ * seen at /work and at its host path inside a capsule (src/runtime/capsule.ts).
+ */
+function sameDir(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Check that storage subdir `real` (the target of `.vagga/.lnk` = `lnk`) belongs to this
  * project: its back-link `<real>/.lnk` is missing (`_init_storage_dir --allow-multiple`) or
- * points at `layout.projectRoot`. A back-link naming another project whose own `.vagga/.lnk`
+ * points at `layout.projectRoot` (or the same directory by another path). A back-link naming another project whose own `.vagga/.lnk`
  * still leads to `real` means this project is a copy (`cp -a` copies `.vagga/.lnk`) that
  * would silently share, and overwrite, the original's containers: VaggaError (121) telling
  * to delete `.vagga/.lnk`. A back-link naming a project that no longer links there (the
@@ -129,7 +143,7 @@ export function checkBackLink(layout: ProjectLayout, lnk: string, real: string):
   const back = readLink(join(real, '.lnk'));
   if (back === undefined) return;
   const owner = resolve(real, back);
-  if (owner === layout.projectRoot) return;
+  if (owner === layout.projectRoot || sameDir(owner, layout.projectRoot)) return;
   const ownerLink = readLink(join(owner, '.vagga', '.lnk'));
   if (ownerLink !== undefined && resolve(owner, '.vagga', ownerLink) === real) {
     throw new VaggaError(`The storage dir ${real} (linked by ${lnk}) belongs to the project ${owner}, not to ${layout.projectRoot}`, {

@@ -26,6 +26,7 @@ import { checkNetworkRequest, needsPasta, sharedMapping, withIsolatedNetwork, ty
 import { parsePublishList } from '../network/ports.js';
 import type { NetworkJoin } from '../sandbox/types.js';
 import { armIfPlain } from './launch-arm.js';
+import { isCapsuleRun, runCapsule, type CapsuleRun } from './capsule.js';
 
 /** One planned run: a `!Command` and its extra arguments. */
 export interface PlannedRun {
@@ -42,13 +43,13 @@ export interface PlannedRun {
  * user asked a command for `--help`. Throws VaggaError: 121 unknown command, 122 unexpected
  * argument, 121 for command kinds or fields not supported yet.
  */
-export function planRuns(project: Project, names: readonly string[], args: readonly string[], noPrerequisites: boolean): (PlannedRun | SuperviseRun)[] | { help: string } {
+export function planRuns(project: Project, names: readonly string[], args: readonly string[], noPrerequisites: boolean): (PlannedRun | SuperviseRun | CapsuleRun)[] | { help: string } {
   const { config } = project;
   const top = names.map((n) => resolveCommand(config, n).name);
   // A missing !Persistent volume with an init-command gets that command as a prerequisite (§2.7).
   const volumesDir = volumesDirFor(config.projectRoot, project.settings);
   const order = noPrerequisites ? top : orderWithPrerequisites(top, (n) => [...prerequisitesOf(config, n), ...missingVolumeInits(config, n, volumesDir)]);
-  const runs: (PlannedRun | SuperviseRun)[] = [];
+  const runs: (PlannedRun | SuperviseRun | CapsuleRun)[] = [];
   for (const [i, name] of order.entries()) {
     const cmd = resolveCommand(config, name);
     if (cmd.kind === 'Supervise') {
@@ -59,14 +60,20 @@ export function planRuns(project: Project, names: readonly string[], args: reado
       runs.push(sv);
       continue;
     }
-    if (cmd.kind !== 'Command') {
-      throw new VaggaError(`Command ${JSON.stringify(cmd.name)} is a !${cmd.kind}, which this version cannot run yet`, {
-        code: 'command.not-supported',
-        hint: 'Only !Command and !Supervise commands are supported for now.',
-      });
-    }
     // Only the last command is one the user typed arguments for (none with -m).
     const given = i === order.length - 1 ? args : [];
+    if (cmd.kind === 'CapsuleCommand') {
+      if (cmd.options !== undefined) {
+        const parsed = parseCommandOptions(cmd.name, cmd.description, cmd.options, given);
+        if (parsed.kind === 'help') return { help: parsed.text };
+        runs.push({ command: cmd, args: [], optionEnv: parsed.env });
+        continue;
+      }
+      const verdict = checkArguments(cmd, given);
+      if (verdict.kind === 'help') return { help: verdict.text };
+      runs.push({ command: cmd, args: verdict.args });
+      continue;
+    }
     if (cmd.options !== undefined) {
       // With `options` the arguments are parsed by docopt and never passed positionally.
       const parsed = parseCommandOptions(cmd.name, cmd.description, cmd.options, given);
@@ -106,11 +113,13 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
     setEnv: globals.setEnv,
     propagate: project.settings.propagateEnviron,
   });
-  const plan = planRuns(project, names, args, globals.noPrerequisites);
-  if (!Array.isArray(plan)) {
-    ctx.out(plan.help);
+  const planned = planRuns(project, names, args, globals.noPrerequisites);
+  if (!Array.isArray(planned)) {
+    ctx.out(planned.help);
     return 0;
   }
+  // Capsule commands build nothing up front (the command decides, src/user-commands/capsule.ts).
+  const plan = planned.filter((run): run is PlannedRun | SuperviseRun => !isCapsuleRun(run));
 
   // Isolated networks (src/network/): bad --publish values, missing helpers and an unusable
   // /dev/net/tun fail here, before anything is built or started.
@@ -149,7 +158,7 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
   }
   if (globals.containersOnly) return 0;
   const [only] = plan;
-  if (plan.length === 1 && only && !isSuperviseRun(only)) {
+  if (planned.length === 1 && only && !isSuperviseRun(only)) {
     const c = only.command;
     await armIfPlain({
       project, containers: neededBy(plan), buildMode: globals.buildMode, env: ctx.env, epilog: c.epilog,
@@ -167,7 +176,12 @@ export async function runUserCommands(ctx: CliContext, names: readonly string[],
     }
   }
 
-  for (const run of plan) {
+  for (const run of planned) {
+    if (isCapsuleRun(run)) {
+      const status = await runCapsule(ctx, project, run, vaggaenv);
+      if (status !== 0) return status;
+      continue;
+    }
     const roots = rootsOf.get(run) ?? containerRoots;
     const status = isSuperviseRun(run)
       ? await runSupervise(superviseOutput(ctx, network), project, run, (child, sandboxDeps) => runCommand(

@@ -1,0 +1,72 @@
+/**
+ * Running a `!CapsuleCommand` (vagga-inventory.md §1.6): its `run` in a capsule, the sandbox
+ * of src/runtime/capsule.ts, with vagga inside it (`vagga _capsule build NAME`, `vagga
+ * _capsule run NAME CMD...`, or plain `vagga CMD`). No container is built first: the
+ * command decides what to build. Its environment is its `environ` with the `-E`/`-e`
+ * variables on top (as a `!Command`'s, without a container's).
+ */
+import { mkdirSync, realpathSync } from 'node:fs';
+import type { CliContext } from '../cli/context.js';
+import type { CapsuleCommandConfig } from '../config/model.js';
+import type { Project } from '../config/project.js';
+import { commandArgv } from './argv.js';
+
+/** One planned capsule run: the command and the user's extra arguments. */
+export interface CapsuleRun {
+  command: CapsuleCommandConfig;
+  args: string[];
+  /** `VAGGAOPT_*`/`VAGGACLI_*` from the command's `options` (docopt.ts); absent without `options`. */
+  optionEnv?: Record<string, string>;
+}
+
+/** True for a planned capsule run. */
+export function isCapsuleRun(run: { command: { kind: string } }): run is CapsuleRun {
+  return run.command.kind === 'CapsuleCommand';
+}
+
+/**
+ * Run `run` in a capsule; resolves with its exit status (128+N when killed by signal N).
+ * Throws VaggaError for a bad uid/gid range (121), a missing bundle (vagga runs from
+ * sources: 121) or a sandbox that cannot start (124).
+ */
+export async function runCapsule(ctx: CliContext, project: Project, run: CapsuleRun, vaggaenv: Record<string, string>): Promise<number> {
+  const { command } = run;
+  const { config, settings } = project;
+  const [{ idMappingFor }, { cacheDirPath }, { bundleLocation }, { capsuleSettings, capsuleSpec }, { containerWorkDir }, { runSandbox }] = await Promise.all([
+    import('../sandbox/idmap.js'),
+    import('../storage/layout.js'),
+    import('../builder/bundle-path.js'),
+    import('../runtime/capsule.js'),
+    import('../runtime/work-dir.js'),
+    import('../sandbox/bwrap.js'),
+  ]);
+  const bundle = bundleLocation();
+  const cacheDir = cacheDirPath(settings, ctx.env);
+  mkdirSync(cacheDir, { recursive: true });
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  const env: Record<string, string> = { ...command.environ, ...vaggaenv, ...run.optionEnv };
+  if (ctx.env.TERM) env.TERM = ctx.env.TERM;
+  const spec = capsuleSpec({
+    projectRoot: real(config.projectRoot),
+    cacheDir: real(cacheDir),
+    ...(settings.storageDir ? { storageDir: real(settings.storageDir) } : {}),
+    externalVolumes: Object.fromEntries(Object.entries(settings.externalVolumes).map(([k, v]) => [k, real(v)])),
+    bundleDir: bundle.dir,
+    bundleFile: bundle.file,
+    runtimePath: bundle.runtime,
+    argv: commandArgv(command.run, run.args),
+    env,
+    cwd: containerWorkDir(config.projectRoot, ctx.cwd, command.workDir),
+    settingsJson: capsuleSettings(settings, real(cacheDir)),
+    idMapping: idMappingFor(command.uids, command.gids),
+  });
+  const status = (await (ctx.sandboxDeps?.runSandbox ?? runSandbox)(spec)).status;
+  if (status === 0 && command.epilog) ctx.out(command.epilog);
+  return status;
+}
