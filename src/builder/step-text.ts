@@ -28,6 +28,20 @@ export function yamlKey(key: string): string {
   return /^[a-z][A-Za-z0-9]*$/.test(key) ? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) : key;
 }
 
+/** A tagged value of the model (`{ kind: 'Container', name }` for `source: !Container NAME`). */
+function isTagged(v: unknown): v is { kind: string } & Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { kind?: unknown }).kind === 'string';
+}
+
+/** A tagged value as written in vagga.yaml: `!Container gen`, `!Git url=..., revision=...`. */
+function taggedText(v: { kind: string } & Record<string, unknown>): string {
+  const { kind, ...rest } = v;
+  const keys = Object.keys(rest).filter((k) => rest[k] !== undefined);
+  if (keys.length === 0) return `!${kind}`;
+  if (keys.length === 1 && keys[0] === 'name') return `!${kind} ${brief(rest.name)}`;
+  return `!${kind} ${brief(rest)}`;
+}
+
 function brief(value: unknown, userKeys = false): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
@@ -39,6 +53,7 @@ function brief(value: unknown, userKeys = false): string {
       .filter(([, v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0))
       .map(([k, v]) => {
         const key = userKeys ? k : yamlKey(k);
+        if (isTagged(v)) return `${key}=${taggedText(v)}`;
         if (typeof v === 'object') return `${key}: ${brief(v)}`;
         if (!userKeys && typeof v === 'number' && MODE_KEYS.has(k)) return `${key}=0o${v.toString(8).padStart(3, '0')}`;
         return `${key}=${brief(v)}`;

@@ -152,6 +152,10 @@ test('step text: one-line summaries and project-relative positions', () => {
   assert.equal(stepSummary({ tag: 'Sh', params: 'apt-get update\napt-get install -y x' }), '!Sh apt-get update ...');
   assert.equal(stepSummary({ tag: 'Install', params: ['a', 'b'] }), '!Install a b');
   assert.equal(stepSummary({ tag: 'UbuntuUniverse', params: null }), '!UbuntuUniverse');
+  // Tagged values as written in vagga.yaml (was `source: kind=Container, name=gen`).
+  assert.equal(stepSummary({ tag: 'SubConfig', params: { source: { kind: 'Container', name: 'gen' }, path: 'sub.yaml', container: 'x' } }),
+    '!SubConfig source=!Container gen, path=sub.yaml, container=x');
+  assert.equal(stepSummary({ tag: 'SubConfig', params: { source: { kind: 'Directory' }, path: 'a.yaml' } }), '!SubConfig source=!Directory, path=a.yaml');
   assert.equal(stepSummary({ tag: 'Sh', params: 'x'.repeat(100) }).length, 66);
   for (const tag of ['Sh', 'PipConfig', 'UbuntuUniverse']) {
     const line = `Step 12/15: ${stepSummary({ tag, params: 'word '.repeat(30) })}`;
