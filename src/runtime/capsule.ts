@@ -12,7 +12,9 @@
  *   of the JavaScript runtime at its own path when it is outside /usr;
  * - what the vagga inside needs to build and run containers, each at its host path (so the
  *   links vagga keeps, such as `.vagga/.lnk`, resolve the same inside): the project again,
- *   the cache dir, the storage-dir and the external volumes, when set;
+ *   the capsule's own cache dir (capsuleCacheDir: per project, never the cache other projects
+ *   build from, since the capsule's code can do whatever the vagga inside can), this project's
+ *   storage-dir subdirectory (not the others') and the external volumes, when set;
  * - fresh /proc, /dev, a /tmp tmpfs, /sys read-only and the host's resolv.conf and hosts.
  * Nothing else of the host (no home directory, no other /etc file) is visible.
  *
@@ -24,6 +26,7 @@
  * settings come in `VAGGA_SETTINGS` (JSON, a YAML subset): the caller's, with host paths
  * unchanged; it works from the project's host path (`_VAGGA_CAPSULE_PROJECT`, capsule-cwd.ts). Pure planning; the run is in src/user-commands/capsule.ts.
  */
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { hostSystemMounts } from '../mounts/host-system.js';
 import type { MountPlan } from '../mounts/types.js';
@@ -48,10 +51,10 @@ export const CAPSULE_PATH = `${CAPSULE_BIN}:/usr/local/sbin:/usr/local/bin:/usr/
 export interface CapsuleInput {
   /** The project directory (at /work and at its own path). */
   projectRoot: string;
-  /** The cache dir (at its own path; created by the caller). */
+  /** The capsule's cache dir (capsuleCacheDir; at its own path; created by the caller). */
   cacheDir: string;
-  /** The storage-dir setting's directory (at its own path), when set. */
-  storageDir?: string;
+  /** With the storage-dir setting: this project's storage subdir, the target of `.vagga/.lnk` (at its own path). */
+  storageBase?: string;
   /** The external-volumes setting: name -> host path (each at its own path, when present). */
   externalVolumes: Record<string, string>;
   /** Directory of vagga's bundle (bound at CAPSULE_BUNDLE). */
@@ -69,6 +72,14 @@ export interface CapsuleInput {
   /** `VAGGA_SETTINGS` for the vagga inside (capsuleSettings). */
   settingsJson: string;
   idMapping: IdMapping;
+}
+
+/**
+ * The cache dir of the capsules of project `projectRoot`: `<userCacheDir>/capsules/<16 hex of
+ * SHA-256 of the project path>`. Pure.
+ */
+export function capsuleCacheDir(userCacheDir: string, projectRoot: string): string {
+  return posix.join(userCacheDir, 'capsules', createHash('sha256').update(projectRoot).digest('hex').slice(0, 16));
 }
 
 /** True when `p` is `dir` or below it. */
@@ -140,7 +151,7 @@ export function capsuleSpec(input: CapsuleInput): SandboxSpec {
   const runtimeDir = posix.dirname(input.runtimePath);
   if (!within(runtimeDir, '/usr')) mounts.push({ kind: 'bind', source: runtimeDir, dest: runtimeDir, readOnly: true });
   mounts.push(...samePath(input.projectRoot), ...samePath(input.cacheDir));
-  if (input.storageDir !== undefined) mounts.push(...samePath(input.storageDir));
+  if (input.storageBase !== undefined) mounts.push(...samePath(input.storageBase));
   for (const name of Object.keys(input.externalVolumes).sort()) mounts.push(...samePath(input.externalVolumes[name]!, true));
   const env: Record<string, string> = {
     ...input.env,

@@ -32,17 +32,16 @@ export function isCapsuleRun(run: { command: { kind: string } }): run is Capsule
 export async function runCapsule(ctx: CliContext, project: Project, run: CapsuleRun, vaggaenv: Record<string, string>): Promise<number> {
   const { command } = run;
   const { config, settings } = project;
-  const [{ idMappingFor }, { cacheDirPath }, { bundleLocation }, { capsuleSettings, capsuleSpec }, { containerWorkDir }, { runSandbox }] = await Promise.all([
+  const [{ idMappingFor }, { cacheDirPath, projectLayout }, { ensureStorageBase }, { bundleLocation }, { capsuleCacheDir, capsuleSettings, capsuleSpec }, { containerWorkDir }, { runSandbox }] = await Promise.all([
     import('../sandbox/idmap.js'),
     import('../storage/layout.js'),
+    import('../storage/storage-link.js'),
     import('../builder/bundle-path.js'),
     import('../runtime/capsule.js'),
     import('../runtime/work-dir.js'),
     import('../sandbox/bwrap.js'),
   ]);
   const bundle = bundleLocation();
-  const cacheDir = cacheDirPath(settings, ctx.env);
-  mkdirSync(cacheDir, { recursive: true });
   const real = (p: string) => {
     try {
       return realpathSync(p);
@@ -50,12 +49,19 @@ export async function runCapsule(ctx: CliContext, project: Project, run: Capsule
       return p;
     }
   };
+  // The capsule's own cache (per project, in the user's cache dir): a capsule's code runs as the
+  // vagga inside, so it must not reach the cache other projects build from.
+  const cacheDir = capsuleCacheDir(real(cacheDirPath(settings, ctx.env)), real(config.projectRoot));
+  mkdirSync(cacheDir, { recursive: true });
+  // With storage-dir: only this project's storage subdir (made now if new), not the others'.
+  const layout = projectLayout(config.projectRoot, settings);
+  const storageBase = settings.storageDir ? real(ensureStorageBase(layout, settings, ctx.env)) : undefined;
   const env: Record<string, string> = { ...command.environ, ...vaggaenv, ...run.optionEnv };
   if (ctx.env.TERM) env.TERM = ctx.env.TERM;
   const spec = capsuleSpec({
     projectRoot: real(config.projectRoot),
-    cacheDir: real(cacheDir),
-    ...(settings.storageDir ? { storageDir: real(settings.storageDir) } : {}),
+    cacheDir,
+    ...(storageBase ? { storageBase } : {}),
     externalVolumes: Object.fromEntries(Object.entries(settings.externalVolumes).map(([k, v]) => [k, real(v)])),
     bundleDir: bundle.dir,
     bundleFile: bundle.file,
@@ -63,7 +69,7 @@ export async function runCapsule(ctx: CliContext, project: Project, run: Capsule
     argv: commandArgv(command.run, run.args),
     env,
     cwd: containerWorkDir(config.projectRoot, ctx.cwd, command.workDir),
-    settingsJson: capsuleSettings(settings, real(cacheDir)),
+    settingsJson: capsuleSettings(settings, cacheDir),
     idMapping: idMappingFor(command.uids, command.gids),
   });
   const status = (await (ctx.sandboxDeps?.runSandbox ?? runSandbox)(spec)).status;

@@ -121,4 +121,23 @@ describe('!CapsuleCommand', () => {
     assert.doesNotMatch(r.stderr, /rebuilding|built in/, show(r));
     assert.equal(readlinkSync(join(lnk, '.lnk')), realpathSync(other));
   });
+
+  test('the capsule reaches neither the shared cache nor other projects\' storage', async () => {
+    const storage = join(env.stageDir, 'capsule-storage-2');
+    mkdirSync(storage, { recursive: true });
+    chownSync(storage, env.uid, env.gid);
+    const settings = `cache-dir: ${env.cacheDir}\nstorage-dir: ${storage}\n`;
+    const first = await makeProject({ 'vagga.yaml': yaml }, { name: 'capsule-first' });
+    let r = await vagga(first, ['_build', 'box'], { settings });
+    assert.equal(r.status, 0, show(r));
+    const firstBase = readlinkSync(join(first, '.vagga', '.lnk'));
+    const second = await makeProject({ 'vagga.yaml': yaml }, { name: 'capsule-second' });
+    r = await vagga(second, ['csh', `ls -A ${env.cacheDir}; ls ${firstBase} || echo no-other; ls ${storage}`], { settings });
+    assert.equal(r.status, 0, show(r));
+    // Of the shared cache only the path to the capsule's own cache exists (bwrap made its parents).
+    assert.equal(r.stdout.split('\n')[0], 'capsules', show(r));
+    assert.match(r.stdout, /no-other/, show(r));
+    const own = readlinkSync(join(second, '.vagga', '.lnk'));
+    assert.equal(r.stdout.trim().split('\n').at(-1), own.split('/').at(-1), show(r));
+  });
 });

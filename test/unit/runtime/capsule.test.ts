@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { capsuleSettings, capsuleSpec, type CapsuleInput } from '../../../src/runtime/capsule.js';
+import { capsuleCacheDir, capsuleSettings, capsuleSpec, type CapsuleInput } from '../../../src/runtime/capsule.js';
 import { capsuleHostCwd } from '../../../src/runtime/capsule-cwd.js';
 import { idMappingFor, maxIdMapping, throughParentMap, type IdHost } from '../../../src/sandbox/idmap.js';
 import type { Settings } from '../../../src/config/model.js';
@@ -29,12 +29,12 @@ function input(over: Partial<CapsuleInput> = {}): CapsuleInput {
 }
 
 test('capsule: host /usr, /work and the project at its own path, the bundle and vagga, the cache; root with all capabilities', () => {
-  const spec = capsuleSpec(input({ storageDir: '/srv/storage', externalVolumes: { data: '/srv/data', bad: '/etc' } }));
+  const spec = capsuleSpec(input({ storageBase: '/srv/storage/proj-1', externalVolumes: { data: '/srv/data', bad: '/etc' } }));
   const binds = spec.mounts.filter((m) => m.kind === 'bind').map((m) => `${m.source}->${m.dest}${m.readOnly ? ' ro' : ''}`);
   assert.deepEqual(binds, [
     '/usr->/usr ro', '/sys->/sys ro', '/etc/hosts->/etc/hosts ro', '/etc/resolv.conf->/etc/resolv.conf ro',
     '/home/u/proj->/work', '/opt/vagga/dist->/vagga/bundle ro',
-    '/home/u/proj->/home/u/proj', '/home/u/.cache/vagga->/home/u/.cache/vagga', '/srv/storage->/srv/storage', '/srv/data->/srv/data',
+    '/home/u/proj->/home/u/proj', '/home/u/.cache/vagga->/home/u/.cache/vagga', '/srv/storage/proj-1->/srv/storage/proj-1', '/srv/data->/srv/data',
   ]);
   assert.ok(spec.mounts.some((m) => m.kind === 'symlink' && m.dest === '/vagga/bin/vagga' && m.target === '/vagga/bundle/vagga.cjs'));
   assert.equal(spec.allCaps, true);
@@ -94,4 +94,11 @@ test('in a capsule, root without subid files maps in place, in host ids; outside
   const plainRoot = idMappingFor([{ start: 0, end: 65535 }], [{ start: 0, end: 65535 }], { ...capsule, inCapsule: false });
   assert.equal(plainRoot.inPlace, undefined);
   assert.throws(() => idMappingFor([{ start: 0, end: 70000 }], [{ start: 0, end: 65535 }], capsule), /too small|allowed/i);
+});
+
+test('capsule cache: one per project, under the user cache dir, never the user cache dir itself', () => {
+  const a = capsuleCacheDir('/home/u/.cache/vagga', '/home/u/a');
+  assert.match(a, /^\/home\/u\/\.cache\/vagga\/capsules\/[0-9a-f]{16}$/);
+  assert.notEqual(a, capsuleCacheDir('/home/u/.cache/vagga', '/home/u/b'));
+  assert.equal(a, capsuleCacheDir('/home/u/.cache/vagga', '/home/u/a'));
 });
