@@ -13,12 +13,19 @@
  *   C  the number of lines a default (non-verbose, no tty) build of the nodejs container prints
  *      on stderr. Target < 40.
  *
- * Usage: node --import tsx bench/build-cache.ts [--runs N]   (needs dist/: npm run build)
+ * Every timed build starts after sync(1) has written out what the builds before it left in the
+ * page cache, so no build pays for the write-back of another (a `--no-cache` build leaves
+ * hundreds of MB dirty, which the next build's copy into its root otherwise competes with);
+ * `--no-sync` measures without it.
+ *
+ * Usage: node --import tsx bench/build-cache.ts [--runs N] [--no-sync]   (needs dist/: npm run build)
  */
+import { spawnSync } from 'node:child_process';
 import { cleanupStage, makeProject, show, vagga, writeProjectFile } from '../test/e2e/harness.js';
 
 const argv = process.argv.slice(2);
 const runs = Number(argv.includes('--runs') ? argv[argv.indexOf('--runs') + 1] : '3');
+const settle = !argv.includes('--no-sync');
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -49,6 +56,7 @@ containers:
 `;
 
 async function build(dir: string, args: string[]): Promise<{ ms: number; stderr: string }> {
+  if (settle) spawnSync('sync', { stdio: 'ignore' });
   const r = await vagga(dir, ['_build', ...args], { timeoutMs: 3_600_000 });
   if (r.status !== 0) throw new Error(`vagga _build ${args.join(' ')} failed: ${show(r)}`);
   return { ms: r.ms, stderr: r.stderr };

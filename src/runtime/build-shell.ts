@@ -16,7 +16,7 @@
  * src/cli/builtins/build-shell.ts.
  */
 import { posix } from 'node:path';
-import { hostSystemMounts } from '../mounts/host-system.js';
+import { hostShellMounts } from '../mounts/host-system.js';
 import type { MountPlan } from '../mounts/types.js';
 import { TOOL_PATH } from '../sandbox/tool-sandbox.js';
 import type { IdMapping, SandboxSpec } from '../sandbox/types.js';
@@ -70,14 +70,7 @@ function within(p: string, dir: string): boolean {
 export function buildShellSpec(input: BuildShellInput): SandboxSpec {
   const P = BUILD_SHELL_PATHS;
   const mounts: MountPlan = [
-    ...hostSystemMounts(),
-    { kind: 'proc', dest: '/proc' },
-    { kind: 'dev', dest: '/dev' },
-    { kind: 'bind', source: '/sys', dest: '/sys', readOnly: true },
-    { kind: 'tmpfs', dest: '/tmp', mode: 0o1777 },
-    { kind: 'dir', dest: '/etc', mode: 0o755 },
-    { kind: 'bind', source: '/etc/hosts', dest: '/etc/hosts', readOnly: true, optional: true },
-    { kind: 'bind', source: '/etc/resolv.conf', dest: '/etc/resolv.conf', readOnly: true, optional: true },
+    ...hostShellMounts(),
     { kind: 'bind', source: input.projectRoot, dest: P.work, readOnly: false },
     { kind: 'bind', source: input.storageBase, dest: P.base, readOnly: false },
     { kind: 'bind', source: input.cacheDir, dest: P.cache, readOnly: false, optional: true },

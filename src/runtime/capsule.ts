@@ -28,7 +28,7 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { hostSystemMounts } from '../mounts/host-system.js';
+import { hostShellMounts } from '../mounts/host-system.js';
 import type { MountPlan } from '../mounts/types.js';
 import type { Settings } from '../config/model.js';
 import { IN_CAPSULE_ENV } from '../sandbox/idmap.js';
@@ -135,14 +135,7 @@ export function capsuleSettings(s: Settings, cacheDir: string): string {
  */
 export function capsuleSpec(input: CapsuleInput): SandboxSpec {
   const mounts: MountPlan = [
-    ...hostSystemMounts(),
-    { kind: 'proc', dest: '/proc' },
-    { kind: 'dev', dest: '/dev' },
-    { kind: 'bind', source: '/sys', dest: '/sys', readOnly: true },
-    { kind: 'tmpfs', dest: '/tmp', mode: 0o1777 },
-    { kind: 'dir', dest: '/etc', mode: 0o755 },
-    { kind: 'bind', source: '/etc/hosts', dest: '/etc/hosts', readOnly: true, optional: true },
-    { kind: 'bind', source: '/etc/resolv.conf', dest: '/etc/resolv.conf', readOnly: true, optional: true },
+    ...hostShellMounts(),
     { kind: 'bind', source: input.projectRoot, dest: '/work', readOnly: false },
     { kind: 'bind', source: input.bundleDir, dest: CAPSULE_BUNDLE, readOnly: true },
     { kind: 'dir', dest: CAPSULE_BIN, mode: 0o755 },
