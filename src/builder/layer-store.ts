@@ -275,28 +275,6 @@ export function stackHashes(store: LayerStore, stack: readonly string[]): KnownH
   };
 }
 
-/**
- * The SHA-256 of a regular file of a root copied from `stack` (layer names, bottom first),
- * by its escaped path and size, from the layers' hash tables alone: the topmost table that
- * lists the path is that of the layer the file came from. A layer's table lists every
- * regular file of its upper dir, and any layer above it that hid or replaced the path
- * (whiteout, another type, an opaque parent with the file made again) would either hold the
- * path itself or keep the file out of the root. Undefined when the size differs or no table
- * lists it (the caller hashes the data). Tables are read on first use, top first.
- */
-export function stackTableHashes(store: LayerStore, stack: readonly string[]): (path: string, size: number) => string | undefined {
-  const top = [...stack].reverse();
-  const tables: (Map<string, { sha: string; size: number }> | undefined)[] = [];
-  const table = (i: number) => (tables[i] ??= readHashTable(store, top[i]!));
-  return (path, size) => {
-    for (let i = 0; i < top.length; i++) {
-      const known = table(i).get(path);
-      if (known !== undefined) return known.size === size ? known.sha : undefined;
-    }
-    return undefined;
-  };
-}
-
 /** A store error: one line naming what failed. */
 export function layerStoreError(what: string, err: unknown): VaggaError {
   return new VaggaError(`The build cache at ${LAYER_STORE_ENTRY}: ${what}: ${(err as Error).message ?? String(err)}`, { code: 'build.layer-store' });

@@ -5,7 +5,7 @@
  * root can read every file. A failure only costs the index (warning), not the build.
  */
 import { writeFileSync } from 'node:fs';
-import { formatIndex, type IndexEntry } from '../storage/index-format.js';
+import { formatIndex } from '../storage/index-format.js';
 import { join } from 'node:path';
 import type { BuildLog } from '../steps/step.js';
 import type { KnownHash } from '../storage/index-walk.js';
@@ -21,11 +21,3 @@ export async function writeRootIndex(spec: BuilderSpec, log: BuildLog, known?: K
   }
 }
 
-/** Write `entries` (read from the copy's archive: storage/tar-index.ts) as the index; a failure warns like writeRootIndex's. */
-export function writeStreamedIndex(spec: BuilderSpec, log: BuildLog, entries: readonly IndexEntry[]): void {
-  try {
-    writeFileSync(join(spec.scratchDir, SCRATCH_FILES.index), formatIndex(entries));
-  } catch (err) {
-    log.warn(`Could not index the container's files (vagga _verify will not work for it): ${(err as Error).message}`);
-  }
-}

@@ -20,9 +20,8 @@ import type { BuilderResult, BuilderSpec, LayerSpec } from './builder-spec.js';
 import { restoreBuilderState, saveBuilderState } from './builder-state.js';
 import { makeSystemDirs } from './finish.js';
 import { layerName } from './layer-plan.js';
-import { LayerStore, stackHashes, stackTableHashes, type LayerMeta } from './layer-store.js';
-import { writeRootIndex, writeStreamedIndex } from './root-index.js';
-import { TarIndexer } from '../storage/tar-index.js';
+import { LayerStore, stackHashes, type LayerMeta } from './layer-store.js';
+import { writeRootIndex } from './root-index.js';
 import { mountOverlay, unmount } from './overlay.js';
 import { copyTree } from './tree-copy.js';
 import {
@@ -100,19 +99,12 @@ export async function runLayered(spec: BuilderSpec, layers: LayerSpec, ctx: Buil
       stack = made.stack;
     }
     store.touch(stack);
-    // The root's index is read from the copy's archive as it passes (the layers' hash tables
-    // give the files' SHA-256); should that fail, the plain copy is walked.
-    const indexer = new TarIndexer(stackTableHashes(store, stack));
-    const copyFailed = await copyOut(store, stack.map((n) => store.lower(n)), ctx.root, spec.verbosity, clock, 'Copy layers into the root', indexer);
+    // The archive goes from tar to tar without passing through vagga (tree-copy.ts); the root's
+    // index is then a walk of the copy that reads no file the layers' hash tables know.
+    const copyFailed = await copyOut(store, stack.map((n) => store.lower(n)), ctx.root, spec.verbosity, clock, 'Copy layers into the root');
     if (copyFailed) return copyFailed;
-    const streamed = indexer.entries();
-    if (streamed) {
-      writeStreamedIndex(spec, ctx.log, streamed);
-      clock.mark('Index (read from the copy)');
-    } else {
-      await writeRootIndex(spec, ctx.log, stackHashes(store, stack));
-      clock.mark('Index');
-    }
+    await writeRootIndex(spec, ctx.log, stackHashes(store, stack));
+    clock.mark('Index');
     return { ok: true, indexed: true, layerStack: stack };
   } finally {
     await lease.release();
@@ -226,7 +218,7 @@ function replayParent(spec: BuilderSpec, ctx: BuildContext, deps: LayeredDeps, c
  * the view into the plain root dir `root`; `label` goes to timings.log.
  */
 async function copyOut(
-  store: LayerStore, lowers: string[], root: string, verbosity: number, clock: BuildClock, label: string, observe?: TarIndexer,
+  store: LayerStore, lowers: string[], root: string, verbosity: number, clock: BuildClock, label: string,
 ): Promise<BuilderResult | undefined> {
   try {
     mkdirSync(FLAT_MOUNT, { recursive: true });
@@ -234,7 +226,7 @@ async function copyOut(
     lowers = [store.emptyLower, ...lowers];
     await mountOverlay({ lowers, target: FLAT_MOUNT, cwd: store.layersDir });
     try {
-      await copyTree(FLAT_MOUNT, root, 'Copying the build layers into the root', observe);
+      await copyTree(FLAT_MOUNT, root, 'Copying the build layers into the root');
     } finally {
       await unmount(FLAT_MOUNT);
     }

@@ -5,7 +5,6 @@
  * (495 MB Debian + nodejs root: 1.5 s against 3.4 s). Run as root of the user namespace that
  * owns the files (the builder), so owners are kept as numbers (`--numeric-owner`).
  */
-import type { Transform } from 'node:stream';
 import { spawnHost } from '../sandbox/host-spawn.js';
 import { VaggaError } from '../errors/vagga-error.js';
 
@@ -39,19 +38,18 @@ function exited(child: ReturnType<typeof spawnHost>, what: string, stderr: () =>
 }
 
 /**
- * Copy the contents of directory `from` into the existing directory `to`. The archive
- * (pax) passes through vagga, through `observe` when given (e.g. a TarIndexer reading the
- * root's index from it). Rejects with VaggaError (`build.overlay`) naming `what` when
- * either tar fails.
+ * Copy the contents of directory `from` into the existing directory `to`. The writer reads
+ * the reader's pipe itself: the archive (pax) never passes through node, whose copying of it
+ * cost about as much as both tars together (224 MB root: 1.3 s with it, 0.75 s without).
+ * Rejects with VaggaError (`build.overlay`) naming `what` when either tar fails.
  */
-export async function copyTree(from: string, to: string, what: string, observe?: Transform): Promise<void> {
+export async function copyTree(from: string, to: string, what: string): Promise<void> {
   const reader = spawnHost('tar', ['-C', from, ...TAR_READ, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const writer = spawnHost('tar', ['-C', to, ...TAR_WRITE, '-xf', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  // node's own end of the pipe is closed at once, so either tar dying ends the other (EOF, EPIPE).
+  const writer = spawnHost('tar', ['-C', to, ...TAR_WRITE, '-xf', '-'], { stdio: [reader.stdout!, 'ignore', 'pipe'] });
   let errors = '';
   reader.stderr!.setEncoding('utf8').on('data', (d: string) => { errors += d; });
   writer.stderr!.setEncoding('utf8').on('data', (d: string) => { errors += d; });
-  writer.stdin!.on('error', () => { /* the writer's own exit reports it */ });
-  if (observe) reader.stdout!.pipe(observe).pipe(writer.stdin!);
-  else reader.stdout!.pipe(writer.stdin!);
+  reader.stdout!.destroy();
   await Promise.all([exited(reader, what, () => errors), exited(writer, what, () => errors)]);
 }

@@ -3,8 +3,7 @@
  * from, as the archive streams past on its way to GNU tar: no second pass over the unpacked
  * files (the walk, index-walk.ts). Used for archives vagga's own GNU tar writes, one member
  * per path, every directory listed, parents first, whose members are exactly what the
- * unpacked root holds: an image-cache download (src/image/root-tar.ts) and the copy of a
- * build-cache layer stack into the root (src/builder/tree-copy.ts).
+ * unpacked root holds: an image-cache download (src/image/root-tar.ts).
  *
  * Tar format (POSIX.1-2001 pax, ustar headers; GNU tar's manual, "Basic Tar Format"): 512-byte
  * headers, data padded to 512 bytes; numeric fields octal ASCII or base-256 when the high
