@@ -30,6 +30,12 @@ import type { IdMapping, SandboxSpec } from '../sandbox/types.js';
 import { bindPassedSocket } from '../sandbox/tcp-socket.js';
 import { disarmLaunch, offerLaunch } from './launch-cache.js';
 
+/**
+ * Capabilities a command's root lacks (bwrap --cap-drop after --cap-add ALL): CAP_SYS_ADMIN,
+ * as in Docker's and Podman's default set. Without it no mount, umount or remount is possible,
+ * and a user namespace the command makes itself gets the mounts locked read-only.
+ */
+export const COMMAND_DROPPED_CAPS: readonly string[] = ['CAP_SYS_ADMIN'];
 
 /** The sandbox collaborators; tests replace them, normally the real modules are loaded. */
 export interface SandboxDeps {
@@ -156,8 +162,12 @@ async function runPrepared(project: Project, proc: ContainerProcess, d: SandboxD
     env,
     cwd: proc.cwd,
     idMapping,
-    // Vagga runs commands as root of the container's user namespace with its capabilities.
+    // Vagga runs commands as root of the container's user namespace with its capabilities,
+    // but for CAP_SYS_ADMIN (as Docker and Podman): with it root could remount the read-only
+    // root and binds (the container's root, !Container, !BindRO, !VaggaBin) writable, since
+    // they are made in the command's own user namespace, where the kernel does not lock them.
     allCaps: true,
+    dropCaps: COMMAND_DROPPED_CAPS,
     shareNet: !proc.isolateNetwork,
     ...(proc.joinNetwork ? { joinNetwork: proc.joinNetwork } : {}),
     init: true,

@@ -65,6 +65,8 @@ export interface BwrapOptions {
   unshareUser: boolean;
   shareNet: boolean;
   allCaps: boolean;
+  /** Dropped after `--cap-add ALL` (SandboxSpec.dropCaps). */
+  dropCaps?: readonly string[];
   env: Record<string, string>;
   cwd: string;
   /** Fd on which bwrap writes `{"child-pid": N}` and `{"exit-code": N}` lines. */
@@ -76,7 +78,8 @@ export interface BwrapOptions {
 
 /**
  * The bwrap argv (without the program name): namespaces (pid, ipc, net unless shared),
- * `--die-with-parent`, capabilities (`--cap-add ALL` or `--cap-drop ALL`), `--json-status-fd`,
+ * `--die-with-parent`, capabilities (`--cap-add ALL` then `--cap-drop` each of dropCaps, or
+ * `--cap-drop ALL`), `--json-status-fd`,
  * a cleared environment plus `--setenv` for each variable (sorted), the mounts, `--chdir`,
  * then `--as-pid-1 INIT -- argv...` when an init is given, else `-- argv...`.
  */
@@ -87,6 +90,7 @@ export function bwrapArgs(opts: BwrapOptions, mounts: string[]): string[] {
   if (!opts.shareNet) args.push('--unshare-net');
   args.push('--die-with-parent', '--json-status-fd', String(opts.jsonStatusFd));
   args.push(opts.allCaps ? '--cap-add' : '--cap-drop', 'ALL');
+  if (opts.allCaps) for (const cap of opts.dropCaps ?? []) args.push('--cap-drop', cap);
   args.push('--clearenv');
   for (const key of Object.keys(opts.env).sort()) args.push('--setenv', key, opts.env[key]);
   args.push(...mounts);

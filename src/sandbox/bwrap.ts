@@ -299,6 +299,7 @@ function launch(opts: LaunchOptions): Launched {
       unshareUser: false,
       shareNet: spec.shareNet || join !== undefined,
       allCaps: spec.allCaps,
+      ...(spec.dropCaps ? { dropCaps: spec.dropCaps } : {}),
       env: spec.env,
       cwd: spec.cwd,
       jsonStatusFd: jsonFd,

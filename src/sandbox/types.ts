@@ -56,6 +56,12 @@ export interface SandboxSpec {
   idMapping: IdMapping;
   /** Keep all capabilities for root inside (builds): bwrap --cap-add ALL. */
   allCaps: boolean;
+  /**
+   * With `allCaps`: capabilities dropped again (bwrap --cap-drop, e.g. `CAP_SYS_ADMIN` for
+   * commands, so that root inside cannot remount a read-only bind writable: the mounts are
+   * made in the command's own user namespace, so the kernel does not lock them).
+   */
+  dropCaps?: readonly string[];
   /** Share the host network (default true); false gives loopback only. */
   shareNet: boolean;
   /**
