@@ -32,13 +32,26 @@ export function requireRealDirOrMissing(path: string): void {
 
 /**
  * Check `<projectRoot>/.vagga` and its bookkeeping dirs (`.roots`, `.cache`, `.transient`,
- * `.volumes`): each missing or a real directory. Throws VaggaError `storage.planted-link`.
+ * `.volumes`): each missing or a real directory; and the same dirs of the storage-dir subdir
+ * `.vagga/.lnk` leads to, when it exists (a `!CapsuleCommand` has that subdir writable, so
+ * it could plant links there too). Throws VaggaError `storage.planted-link`.
  * A few lstat calls; run on every command that loads a project.
  */
 export function checkStorageTree(projectRoot: string): void {
   const vagga = join(projectRoot, '.vagga');
   requireRealDirOrMissing(vagga);
   for (const dir of STORAGE_DIRS) requireRealDirOrMissing(join(vagga, dir));
+  const lnk = join(vagga, '.lnk');
+  if (lstatSync(lnk, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    for (const dir of STORAGE_DIRS) {
+      try {
+        requireRealDirOrMissing(join(lnk, dir));
+      } catch (err) {
+        // ENOTDIR/ELOOP and the like: the link itself is checked where it is read.
+        if (err instanceof VaggaError) throw err;
+      }
+    }
+  }
 }
 
 /**

@@ -5,7 +5,9 @@
  * command decides what to build. Its environment is its `environ` with the `-E`/`-e`
  * variables on top (as a `!Command`'s, without a container's).
  */
-import { mkdirSync, realpathSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import type { CliContext } from '../cli/context.js';
 import type { CapsuleCommandConfig } from '../config/model.js';
 import type { Project } from '../config/project.js';
@@ -22,6 +24,33 @@ export interface CapsuleRun {
 /** True for a planned capsule run. */
 export function isCapsuleRun(run: { command: { kind: string } }): run is CapsuleRun {
   return run.command.kind === 'CapsuleCommand';
+}
+
+/**
+ * The vagga bundle and JavaScript runtime a capsule runs: copies in the capsule's own cache
+ * dir (`vagga/<key>/`, made once per bundle; the runtime also, unless it and its directory
+ * belong to root), never the user's own files: root in the capsule has CAP_SYS_ADMIN (the vagga
+ * inside needs it) and could remount a read-only bind of them writable and change the vagga
+ * the user runs on the host. A tampered copy only ever runs in this project's capsules.
+ */
+function capsuleTools(cacheDir: string, bundleDir: string, runtime: string): { bundleDir: string; runtimePath: string } {
+  const stamp = (p: string) => {
+    const st = statSync(p);
+    return `${p}:${st.size}:${st.mtimeMs}`;
+  };
+  const files = readdirSync(bundleDir).sort();
+  const key = createHash('sha256').update([stamp(runtime), ...files.map((f) => stamp(join(bundleDir, f)))].join('\n')).digest('hex').slice(0, 16);
+  const dir = join(cacheDir, 'vagga', key);
+  const runtimeSafe = statSync(runtime).uid === 0 && statSync(dirname(runtime)).uid === 0;
+  if (!existsSync(dir)) {
+    const tmp = `${dir}.tmp.${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(join(tmp, 'runtime'), { recursive: true });
+    cpSync(bundleDir, join(tmp, 'bundle'), { recursive: true });
+    if (!runtimeSafe) copyFileSync(runtime, join(tmp, 'runtime', basename(runtime)));
+    renameSync(tmp, dir);
+  }
+  return { bundleDir: join(dir, 'bundle'), runtimePath: runtimeSafe ? runtime : join(dir, 'runtime', basename(runtime)) };
 }
 
 /**
@@ -56,6 +85,7 @@ export async function runCapsule(ctx: CliContext, project: Project, run: Capsule
   // With storage-dir: only this project's storage subdir (made now if new), not the others'.
   const layout = projectLayout(config.projectRoot, settings);
   const storageBase = settings.storageDir ? real(ensureStorageBase(layout, settings, ctx.env)) : undefined;
+  const tools = capsuleTools(cacheDir, bundle.dir, bundle.runtime);
   const env: Record<string, string> = { ...command.environ, ...vaggaenv, ...run.optionEnv };
   if (ctx.env.TERM) env.TERM = ctx.env.TERM;
   const spec = capsuleSpec({
@@ -63,9 +93,9 @@ export async function runCapsule(ctx: CliContext, project: Project, run: Capsule
     cacheDir,
     ...(storageBase ? { storageBase } : {}),
     externalVolumes: Object.fromEntries(Object.entries(settings.externalVolumes).map(([k, v]) => [k, real(v)])),
-    bundleDir: bundle.dir,
+    bundleDir: tools.bundleDir,
     bundleFile: bundle.file,
-    runtimePath: bundle.runtime,
+    runtimePath: tools.runtimePath,
     argv: commandArgv(command.run, run.args),
     env,
     cwd: containerWorkDir(config.projectRoot, ctx.cwd, command.workDir),

@@ -60,18 +60,24 @@ async function fetched(ctx: CliContext, url: string, sha256: string | undefined,
     import('../../storage/layout.js'),
     import('../../storage/downloads.js'),
   ]);
-  if (!isRemoteUrl(url)) badArgs(`Only http:// and https:// URLs can be fetched, not ${JSON.stringify(url)}`);
+  if (!isRemoteUrl(url)) {
+    throw new VaggaError(`Only http:// and https:// URLs can be fetched, not ${JSON.stringify(url)}`, { code: 'args.bad-positional' });
+  }
   const cacheDir = cacheDirPath(project.settings, ctx.env);
   if (refresh) await rm(downloadCachePath(cacheDir, url, sha256), { force: true });
-  return fetchToCache(cacheDir, url, sha256, { info: (m) => ctx.err(m) });
+  return fetchToCache(cacheDir, url, sha256, { info: (m) => ctx.err(`${m}\n`) });
 }
 
 /** Resolves with the exit status (see the module comment). */
 export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number> {
   const [sub, ...words] = parsed.positionals;
-  if (sub === undefined || sub === '-h' || sub === '--help') {
-    ctx.out(USAGE);
-    return sub === undefined ? 122 : 0;
+  if (sub === undefined) {
+    ctx.err(`${USAGE}\n`);
+    return 122;
+  }
+  if (sub === '-h' || sub === '--help') {
+    ctx.out(`${USAGE}\n`);
+    return 0;
   }
   if (ctx.env[IN_CAPSULE_ENV] !== '1') {
     throw new VaggaError('`vagga _capsule` works only inside a !CapsuleCommand', {
@@ -94,6 +100,7 @@ export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number>
       return 0;
     }
     case 'run': {
+      if (words[0] === '--') words.shift();
       if (words.length < 2) badArgs(words.length === 0 ? 'Container name expected' : 'Command to run expected');
       const runBuiltin = await import('./run.js');
       return runBuiltin.run(ctx, { ...parsed, values: {}, positionals: words });
@@ -112,11 +119,11 @@ export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number>
     case 'download': {
       const { flags, rest } = parseSub(words, ['--sha256', '--refresh']);
       if (rest.length !== 1) badArgs(rest.length === 0 ? 'URL expected' : `Unexpected argument ${JSON.stringify(rest[1])}`);
-      ctx.out(await fetched(ctx, rest[0]!, flags['--sha256'] as string | undefined, flags['--refresh'] === true));
+      ctx.out(`${await fetched(ctx, rest[0]!, flags['--sha256'] as string | undefined, flags['--refresh'] === true)}\n`);
       return 0;
     }
     default:
-      ctx.err(`Unknown command ${JSON.stringify(sub)}`);
+      ctx.err(`Unknown command ${JSON.stringify(sub)}\n`);
       return 127;
   }
 }
