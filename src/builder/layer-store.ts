@@ -226,50 +226,25 @@ function readHashTable(store: LayerStore, name: string): Map<string, { sha: stri
 }
 
 /**
- * A KnownHash for a root copied from `stack` (layer names, bottom first): a file's hash is
- * its provider's, the topmost layer holding the path (which is what the overlay showed),
- * when that layer's table has it with the same size. Tables are read on first use. The
- * layers that may hold a directory's entries are worked out once per directory: those where
- * the directory is a directory, down to the first where it is something else (a whiteout
- * or a file hides everything below).
+ * The SHA-256 of a regular file of a root copied from `stack` (layer names, bottom first),
+ * for the walk of that root (KnownHash), from the layers' hash tables alone: the topmost
+ * table that lists the path is that of the layer the file came from. A layer's table lists
+ * every regular file of its upper dir, and any layer above it that hid or replaced the path
+ * (whiteout, another type, an opaque parent with the file made again) would either hold the
+ * path itself or keep the file out of the root. Undefined when the size differs or no table
+ * lists it (the walk then hashes the file). No lstat of the layers per file (what an earlier lookup
+ * did: 1.3 s against 0.4 s for the walk of a 495 MB nodejs root). Tables are read
+ * on first use, top first.
  */
-export function stackHashes(store: LayerStore, stack: readonly string[]): KnownHash {
-  const tables = new Map<number, Map<string, { sha: string; size: number }>>();
+export function stackTableHashes(store: LayerStore, stack: readonly string[]): KnownHash {
   const top = [...stack].reverse();
-  const diffs = top.map((name) => Buffer.from(join(store.layersDir, name, 'diff')));
-  const table = (i: number) => {
-    let t = tables.get(i);
-    if (t === undefined) {
-      t = readHashTable(store, top[i]!);
-      tables.set(i, t);
-    }
-    return t;
-  };
-  const dirs = new Map<string, number[]>([['', top.map((_, i) => i)]]);
-  const candidates = (dir: Buffer): number[] => {
-    const key = dir.toString('latin1');
-    let c = dirs.get(key);
-    if (c !== undefined) return c;
-    const slash = dir.lastIndexOf(0x2f);
-    c = [];
-    for (const i of candidates(dir.subarray(0, slash))) {
-      // No exception for the (common) missing path: throwing costs more than the lstat.
-      const st = lstatSync(Buffer.concat([diffs[i]!, dir]), { throwIfNoEntry: false });
-      if (st === undefined) continue;
-      if (!st.isDirectory()) break;
-      c.push(i);
-    }
-    dirs.set(key, c);
-    return c;
-  };
+  const tables: (Map<string, { sha: string; size: number }> | undefined)[] = [];
+  const table = (i: number) => (tables[i] ??= readHashTable(store, top[i]!));
   return (rel, st) => {
-    const slash = rel.lastIndexOf(0x2f);
-    for (const i of candidates(rel.subarray(0, slash))) {
-      const own = lstatSync(Buffer.concat([diffs[i]!, rel]), { throwIfNoEntry: false });
-      if (own === undefined) continue;
-      if (!own.isFile()) return undefined;
-      const known = table(i).get(escapeBytes(rel));
-      return known !== undefined && known.size === st.size ? known.sha : undefined;
+    const path = escapeBytes(rel);
+    for (let i = 0; i < top.length; i++) {
+      const known = table(i).get(path);
+      if (known !== undefined) return known.size === st.size ? known.sha : undefined;
     }
     return undefined;
   };

@@ -20,7 +20,7 @@ import type { BuilderResult, BuilderSpec, LayerSpec } from './builder-spec.js';
 import { restoreBuilderState, saveBuilderState } from './builder-state.js';
 import { makeSystemDirs } from './finish.js';
 import { layerName } from './layer-plan.js';
-import { LayerStore, stackHashes, type LayerMeta } from './layer-store.js';
+import { LayerStore, stackTableHashes, type LayerMeta } from './layer-store.js';
 import { writeRootIndex } from './root-index.js';
 import { mountOverlay, unmount } from './overlay.js';
 import { copyTree } from './tree-copy.js';
@@ -103,7 +103,7 @@ export async function runLayered(spec: BuilderSpec, layers: LayerSpec, ctx: Buil
     // index is then a walk of the copy that reads no file the layers' hash tables know.
     const copyFailed = await copyOut(store, stack.map((n) => store.lower(n)), ctx.root, spec.verbosity, clock, 'Copy layers into the root');
     if (copyFailed) return copyFailed;
-    await writeRootIndex(spec, ctx.log, stackHashes(store, stack));
+    await writeRootIndex(spec, ctx.log, stackTableHashes(store, stack));
     clock.mark('Index');
     return { ok: true, indexed: true, layerStack: stack };
   } finally {

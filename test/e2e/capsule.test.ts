@@ -8,7 +8,7 @@
  * exit statuses and arguments pass through; `_capsule` outside a capsule is refused.
  */
 import { strict as assert } from 'node:assert';
-import { mkdirSync, chownSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, chownSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cleanupStage, e2eEnv, makeProject, show, vagga, type E2EEnv } from './harness.js';
@@ -139,5 +139,36 @@ describe('!CapsuleCommand', () => {
     assert.match(r.stdout, /no-other/, show(r));
     const own = readlinkSync(join(second, '.vagga', '.lnk'));
     assert.equal(r.stdout.trim().split('\n').at(-1), own.split('/').at(-1), show(r));
+  });
+
+  test('regression: a command cannot remount its read-only root writable (no CAP_SYS_ADMIN)', async () => {
+    const r = await vagga(dir, ['_run', 'box', 'sh', '-c', 'mount -o remount,rw,bind / || echo no-remount; unshare -U -r -m sh -c "mount -o remount,rw,bind / || echo locked"; echo x > /evil || echo read-only']);
+    assert.equal(r.status, 0, show(r));
+    assert.deepEqual(r.stdout.trim().split('\n'), ['no-remount', 'locked', 'read-only'], show(r));
+    assert.equal(existsSync(join(dir, '.vagga', 'box', 'evil')), false);
+  });
+
+  test('regression: the capsule runs a copy of vagga, never the files the host runs', async () => {
+    const r = await vagga(dir, ['csh', 'stat -c %d:%i /vagga/bundle/vagga.cjs; mount -o remount,rw,bind /vagga/bundle && echo "//tampered" >> /vagga/bundle/vagga.cjs && echo written']);
+    assert.equal(r.status, 0, show(r));
+    const [inside, written] = r.stdout.trim().split('\n');
+    const host = statSync(join(env.distDir, 'vagga.cjs'));
+    assert.notEqual(inside, `${host.dev}:${host.ino}`, show(r));
+    assert.equal(written, 'written', show(r));
+    const again = await vagga(dir, ['_version_hash', 'box']);
+    assert.equal(again.status, 0, show(again));
+  });
+
+  test('regression: links a capsule plants in its storage-dir subdir are refused by the host\'s vagga', async () => {
+    const storage = join(env.stageDir, 'capsule-storage-3');
+    mkdirSync(storage, { recursive: true });
+    chownSync(storage, env.uid, env.gid);
+    const settings = `cache-dir: ${env.cacheDir}\nstorage-dir: ${storage}\n`;
+    const p = await makeProject({ 'vagga.yaml': yaml }, { name: 'capsule-plant' });
+    let r = await vagga(p, ['csh', 'S=$(readlink .vagga/.lnk); rm -rf "$S/.volumes" && ln -s /tmp "$S/.volumes" && echo planted'], { settings });
+    assert.equal(r.stdout.trim(), 'planted', show(r));
+    r = await vagga(p, ['_build', 'box'], { settings });
+    assert.equal(r.status, 121, show(r));
+    assert.match(r.stderr, /\.volumes is a symbolic link, not a directory vagga made/, show(r));
   });
 });
