@@ -36,6 +36,14 @@ commands:
     run: exit 7
 `;
 
+/** A storage dir of the test user under the stage and settings using it (with the shared cache dir). */
+function storageDirSettings(env: E2EEnv, name: string): { storage: string; settings: string } {
+  const storage = join(env.stageDir, name);
+  mkdirSync(storage, { recursive: true });
+  chownSync(storage, env.uid, env.gid);
+  return { storage, settings: `cache-dir: ${env.cacheDir}\nstorage-dir: ${storage}\n` };
+}
+
 describe('!CapsuleCommand', () => {
   let env: E2EEnv;
   let dir: string;
@@ -106,10 +114,7 @@ describe('!CapsuleCommand', () => {
   });
 
   test('with storage-dir: the capsule builds into the same storage, the back-link stays the host path', async () => {
-    const storage = join(env.stageDir, 'capsule-storage');
-    mkdirSync(storage, { recursive: true });
-    chownSync(storage, env.uid, env.gid);
-    const settings = `cache-dir: ${env.cacheDir}\nstorage-dir: ${storage}\n`;
+    const { storage, settings } = storageDirSettings(env, 'capsule-storage');
     const other = await makeProject({ 'vagga.yaml': yaml }, { name: 'capsule-storage' });
     let r = await vagga(other, ['vagga', '_capsule', 'build', 'box'], { settings });
     assert.equal(r.status, 0, show(r));
@@ -123,10 +128,7 @@ describe('!CapsuleCommand', () => {
   });
 
   test('the capsule reaches neither the shared cache nor other projects\' storage', async () => {
-    const storage = join(env.stageDir, 'capsule-storage-2');
-    mkdirSync(storage, { recursive: true });
-    chownSync(storage, env.uid, env.gid);
-    const settings = `cache-dir: ${env.cacheDir}\nstorage-dir: ${storage}\n`;
+    const { storage, settings } = storageDirSettings(env, 'capsule-storage-2');
     const first = await makeProject({ 'vagga.yaml': yaml }, { name: 'capsule-first' });
     let r = await vagga(first, ['_build', 'box'], { settings });
     assert.equal(r.status, 0, show(r));
@@ -160,10 +162,7 @@ describe('!CapsuleCommand', () => {
   });
 
   test('regression: links a capsule plants in its storage-dir subdir are refused by the host\'s vagga', async () => {
-    const storage = join(env.stageDir, 'capsule-storage-3');
-    mkdirSync(storage, { recursive: true });
-    chownSync(storage, env.uid, env.gid);
-    const settings = `cache-dir: ${env.cacheDir}\nstorage-dir: ${storage}\n`;
+    const { settings } = storageDirSettings(env, 'capsule-storage-3');
     const p = await makeProject({ 'vagga.yaml': yaml }, { name: 'capsule-plant' });
     let r = await vagga(p, ['csh', 'S=$(readlink .vagga/.lnk); rm -rf "$S/.volumes" && ln -s /tmp "$S/.volumes" && echo planted'], { settings });
     assert.equal(r.stdout.trim(), 'planted', show(r));
