@@ -24,6 +24,8 @@ export function capsuleHostCwd(cwd: string, env: NodeJS.ProcessEnv): string | un
 
 /** chdir to capsuleHostCwd when it applies (a failure leaves the cwd as it is). */
 export function enterCapsuleHostCwd(): void {
+  // Every start calls this: outside a capsule it costs one environment lookup.
+  if (process.env[CAPSULE_PROJECT_ENV] === undefined) return;
   let cwd: string;
   try {
     cwd = process.cwd();

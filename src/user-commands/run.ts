@@ -62,30 +62,19 @@ export function planRuns(project: Project, names: readonly string[], args: reado
     }
     // Only the last command is one the user typed arguments for (none with -m).
     const given = i === order.length - 1 ? args : [];
-    if (cmd.kind === 'CapsuleCommand') {
-      if (cmd.options !== undefined) {
-        const parsed = parseCommandOptions(cmd.name, cmd.description, cmd.options, given);
-        if (parsed.kind === 'help') return { help: parsed.text };
-        runs.push({ command: cmd, args: [], optionEnv: parsed.env });
-        continue;
-      }
-      const verdict = checkArguments(cmd, given);
-      if (verdict.kind === 'help') return { help: verdict.text };
-      runs.push({ command: cmd, args: verdict.args });
-      continue;
-    }
+    // A !Command or a !CapsuleCommand: the same argument rules.
     if (cmd.options !== undefined) {
       // With `options` the arguments are parsed by docopt and never passed positionally.
       const parsed = parseCommandOptions(cmd.name, cmd.description, cmd.options, given);
       if (parsed.kind === 'help') return { help: parsed.text };
-      unsupportedFields(cmd);
-      runs.push({ command: cmd, args: [], optionEnv: parsed.env });
+      if (cmd.kind === 'Command') unsupportedFields(cmd);
+      runs.push({ command: cmd, args: [], optionEnv: parsed.env } as PlannedRun | CapsuleRun);
       continue;
     }
     const verdict = checkArguments(cmd, given);
     if (verdict.kind === 'help') return { help: verdict.text };
-    unsupportedFields(cmd);
-    runs.push({ command: cmd, args: verdict.args });
+    if (cmd.kind === 'Command') unsupportedFields(cmd);
+    runs.push({ command: cmd, args: verdict.args } as PlannedRun | CapsuleRun);
   }
   return runs;
 }

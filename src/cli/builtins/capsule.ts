@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import type { BuiltinCall } from '../builtin-spec.js';
-import { projectFor, type CliContext } from '../context.js';
+import type { CliContext } from '../context.js';
 import { VaggaError } from '../../errors/vagga-error.js';
 import { IN_CAPSULE_ENV } from '../../sandbox/idmap.js';
 
@@ -89,15 +89,8 @@ export async function run(ctx: CliContext, parsed: BuiltinCall): Promise<number>
     case 'build': {
       const { flags, rest } = parseSub(words, ['--force']);
       if (rest.length !== 1) badArgs(rest.length === 0 ? 'Container name expected' : `Unexpected argument ${JSON.stringify(rest[1])}`);
-      const project = await projectFor(ctx, rest[0]!);
-      const { prepareContainers } = await import('../../builder/prepare-containers.js');
-      await prepareContainers(project, [rest[0]!], {
-        buildMode: 'normal',
-        verbosity: ctx.globals.verbosity,
-        force: flags['--force'] === true,
-        noImageDownload: ctx.globals.noImageDownload,
-      });
-      return 0;
+      const buildBuiltin = await import('./build.js');
+      return buildBuiltin.run(ctx, { ...parsed, values: { force: flags['--force'] === true }, positionals: rest });
     }
     case 'run': {
       if (words[0] === '--') words.shift();
